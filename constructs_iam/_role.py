@@ -1,0 +1,101 @@
+"""The role and managed policy every pattern builds, with shared prop checks (not public API)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from aws_cdk import Duration, Stack
+from aws_cdk import aws_iam as iam
+from constructs import Construct
+
+from . import _validation as v
+
+# Condition keys that pin a '*' principal to known callers; any other condition still lets
+# anyone in the world try (e.g. aws:MultiFactorAuthPresent alone).
+_IDENTITY_SCOPING_KEYS = {
+    "aws:principalorgid",
+    "aws:principalorgpaths",
+    "aws:principalaccount",
+    "aws:principalarn",
+    "aws:sourceaccount",
+    "aws:sourceorgid",
+    "aws:sourceorgpaths",
+    "aws:sourcearn",
+}
+
+
+def open_principal_problem(scope: Construct, principal: iam.IPrincipal) -> str | None:
+    """Why ``principal`` trusts anyone, or None. Reads the principal's rendered policy fragment."""
+    stack = Stack.of(scope)
+    fragment = principal.policy_fragment
+    principals = stack.resolve(fragment.principal_json) or {}
+    conditions = stack.resolve(fragment.conditions) or {}
+    wildcard = any(
+        value == "*" or (isinstance(value, list) and "*" in value) for value in principals.values()
+    )
+    if not wildcard:
+        return None
+    keys = {key.lower() for operator in conditions.values() for key in operator}
+    if keys & _IDENTITY_SCOPING_KEYS:
+        return None
+    return (
+        "trusts any principal ('*'); name a service, account, role or user, or add a condition on "
+        "aws:PrincipalOrgID, aws:PrincipalAccount, aws:PrincipalArn or aws:SourceAccount"
+    )
+
+
+def check_assumed_by(scope: Construct, prop: str, principal: Any) -> iam.IPrincipal:
+    if principal is None or not hasattr(principal, "policy_fragment"):
+        raise v.fail(prop, principal, "must be an aws_iam.IPrincipal")
+    problem = open_principal_problem(scope, principal)
+    if problem:
+        raise ValueError(f"{prop} {principal!s} {problem}")
+    return principal
+
+
+def check_boundary(prop: str, boundary: Any) -> iam.IManagedPolicy | None:
+    if boundary is not None and not hasattr(boundary, "managed_policy_arn"):
+        raise v.fail(prop, boundary, "must be an aws_iam.IManagedPolicy")
+    return boundary
+
+
+def build_role(
+    scope: Construct,
+    *,
+    assumed_by: iam.IPrincipal,
+    role_name: str | None,
+    path: str,
+    description: str | None,
+    permissions_boundary: iam.IManagedPolicy | None,
+    max_session_duration: Duration | None = None,
+) -> iam.Role:
+    """An ``iam.Role`` under construct id ``Role`` (its logical id never changes with props)."""
+    v.iam_name("role_name", role_name, max_length=64)
+    v.iam_path("path", path)
+    if description is not None and not v.is_token(description) and len(description) > 1000:
+        raise v.fail("description", description[:40] + "...", "must be at most 1000 characters")
+    check_boundary("permissions_boundary", permissions_boundary)
+    return iam.Role(
+        scope,
+        "Role",
+        assumed_by=assumed_by,
+        role_name=role_name,
+        path=path,
+        description=description,
+        permissions_boundary=permissions_boundary,
+        max_session_duration=max_session_duration,
+    )
+
+
+def attach_policy(
+    scope: Construct,
+    role: iam.IRole,
+    statements: Sequence[iam.PolicyStatement],
+    description: str,
+    id: str = "Policy",
+) -> iam.ManagedPolicy:
+    """A customer managed policy (not inline: NIST 800-53 IAMNoInlinePolicy) attached to ``role``."""
+    return iam.ManagedPolicy(
+        scope, id, roles=[role], statements=list(statements), description=description
+    )

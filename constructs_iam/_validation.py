@@ -1,0 +1,123 @@
+"""Prop validation shared by every pattern (not public API).
+
+Every check raises ``ValueError`` naming the prop, the value and the rule, so a mistake fails when
+the construct is built rather than as a jsii stack trace at synth, or worse, as a half-right policy.
+Values that are still unresolved CDK tokens are accepted here; the CloudFormation or IAM API will
+check them at deploy time.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from aws_cdk import Duration, Token
+
+ACCOUNT_ID = re.compile(r"^\d{12}$")
+# IAM: role/user/group names use alphanumerics and +=,.@_- (CreateRole "RoleName" pattern).
+IAM_NAME = re.compile(r"^[\w+=,.@-]+$", re.ASCII)
+# IAM: a path is "/" or "/segment/.../" of printable ASCII without spaces (CreateRole "Path").
+IAM_PATH = re.compile(r"^/(?:[\x21-\x7E]+/)*$")
+# IAM: a managed policy ARN
+POLICY_ARN = re.compile(r"^arn:aws[a-z-]*:iam::(\d{12}|aws):policy/[\x21-\x7E]+$")
+SERVICE_PRINCIPAL = re.compile(r"^[a-z0-9][a-z0-9.-]*\.amazonaws\.com(\.cn)?$")
+REGION = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d$")
+
+
+def is_token(value: Any) -> bool:
+    """True when ``value`` is (or contains) a CDK token that only resolves at deploy time."""
+    return isinstance(value, str) and Token.is_unresolved(value)
+
+
+def fail(prop: str, value: Any, rule: str) -> ValueError:
+    """Build the one error format every pattern uses: ``prop 'value' rule``."""
+    return ValueError(f"{prop} {value!r} {rule}")
+
+
+def account_id(prop: str, value: str) -> str:
+    if not isinstance(value, str):
+        raise fail(prop, value, "must be a string of 12 digits")
+    if not is_token(value) and not ACCOUNT_ID.match(value):
+        raise fail(prop, value, "must be 12 digits (an AWS account id)")
+    return value
+
+
+def iam_name(prop: str, value: str | None, *, max_length: int) -> str | None:
+    if value is None or is_token(value):
+        return value
+    if not isinstance(value, str) or not value:
+        raise fail(prop, value, "must be a non-empty string")
+    if len(value) > max_length:
+        raise fail(prop, value, f"must be at most {max_length} characters long (it has {len(value)})")
+    if not IAM_NAME.match(value):
+        raise fail(prop, value, "may contain only letters, digits and the characters +=,.@_-")
+    return value
+
+
+def iam_path(prop: str, value: str) -> str:
+    if is_token(value):
+        return value
+    if not isinstance(value, str) or len(value) > 512 or not IAM_PATH.match(value):
+        raise fail(
+            prop,
+            value,
+            "must be '/' or begin and end with '/' (e.g. '/workloads/'), printable ASCII without "
+            "spaces, at most 512 characters",
+        )
+    return value
+
+
+def duration_between(prop: str, value: Duration, minimum: Duration, maximum: Duration) -> Duration:
+    if not isinstance(value, Duration):
+        raise fail(prop, value, "must be an aws_cdk.Duration")
+    if value.is_unresolved():
+        return value
+    seconds = value.to_seconds()
+    if not minimum.to_seconds() <= seconds <= maximum.to_seconds():
+        raise ValueError(
+            f"{prop} {value.to_human_string()!r} must be between {minimum.to_human_string()} and "
+            f"{maximum.to_human_string()} ({minimum.to_seconds()} to {maximum.to_seconds()} seconds)"
+        )
+    return value
+
+
+def int_between(prop: str, value: int, minimum: int, maximum: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise fail(prop, value, f"must be a whole number from {minimum} to {maximum}")
+    if not minimum <= value <= maximum:
+        raise fail(prop, value, f"must be from {minimum} to {maximum}")
+    return value
+
+
+def service_principal(prop: str, value: str) -> str:
+    if is_token(value):
+        return value
+    if not isinstance(value, str) or not SERVICE_PRINCIPAL.match(value):
+        raise fail(prop, value, "must be an AWS service principal such as 'ec2.amazonaws.com'")
+    return value
+
+
+def non_empty(prop: str, values: Sequence[Any] | None) -> list[Any]:
+    if values is None or isinstance(values, (str, bytes)) or len(list(values)) == 0:
+        raise fail(prop, values, "must list at least one item")
+    return list(values)
+
+
+def unique(prop: str, values: Iterable[str]) -> None:
+    seen: set[str] = set()
+    for value in values:
+        if value in seen:
+            raise fail(prop, value, "is listed more than once")
+        seen.add(value)
+
+
+def tags(prop: str, value: dict[str, str] | None) -> dict[str, str]:
+    """AWS tag rules: keys 1-128 characters, values 0-256, no 'aws:' prefix on keys."""
+    value = dict(value or {})
+    for key, tag_value in value.items():
+        if not isinstance(key, str) or not 1 <= len(key) <= 128 or key.lower().startswith("aws:"):
+            raise fail(prop, key, "tag keys must be 1 to 128 characters and must not start with 'aws:'")
+        if not isinstance(tag_value, str) or len(tag_value) > 256:
+            raise fail(prop, tag_value, "tag values must be strings of at most 256 characters")
+    return value

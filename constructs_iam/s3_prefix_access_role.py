@@ -1,0 +1,78 @@
+"""S3PrefixAccessRole: an application reads and writes one "directory" of a bucket, nothing else."""
+
+from __future__ import annotations
+
+from aws_cdk import Duration
+from aws_cdk import aws_iam as iam
+from constructs import Construct
+
+from . import _nag, _role
+from . import _validation as v
+from .s3_location import S3Access, S3Location, check_locations, s3_statements
+
+
+class S3PrefixAccessRole(Construct):
+    """A role for an application that works on one S3 prefix.
+
+    Grants, in one customer managed policy (``access`` decides which lines apply):
+
+    - on ``<bucket>/<prefix>*``: ``s3:GetObject`` (reads); ``s3:PutObject``,
+      ``s3:AbortMultipartUpload``, ``s3:ListMultipartUploadParts`` (writes, multipart included);
+      ``s3:DeleteObject`` (``READ_WRITE_DELETE`` only);
+    - on the bucket: ``s3:ListBucket`` with ``StringLike s3:prefix <prefix>*`` (reads);
+    - on a customer managed key of the bucket: ``kms:Decrypt`` and, for writes,
+      ``kms:GenerateDataKey``, only ``kms:ViaService s3.<region>``.
+
+    :param assumed_by: who assumes the role: a service (see ``trust.service_principal``), a role,
+        an account. ``iam.AnyPrincipal()`` without an identity-scoping condition is refused.
+    :param location: the bucket and prefix.
+    :param access: what the role may do there. Default: ``S3Access.READ_WRITE``.
+    :param role_name: the IAM role name, at most 64 characters. Default: generated.
+    :param path: the IAM path. Default: ``/``.
+    :param description: the role's description. Default: a sentence naming the pattern.
+    :param permissions_boundary: a managed policy capping the role. Default: none.
+    :param max_session_duration: 1 to 12 hours. Default: one hour.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        assumed_by: iam.IPrincipal,
+        location: S3Location,
+        access: S3Access = S3Access.READ_WRITE,
+        role_name: str | None = None,
+        path: str = "/",
+        description: str | None = None,
+        permissions_boundary: iam.IManagedPolicy | None = None,
+        max_session_duration: Duration = Duration.hours(1),
+    ) -> None:
+        super().__init__(scope, id)
+        _role.check_assumed_by(self, "assumed_by", assumed_by)
+        (self.location,) = check_locations("location", [location])
+        if not isinstance(access, S3Access):
+            raise v.fail("access", access, f"must be one of {[a.name for a in S3Access]} (S3Access)")
+        v.duration_between(
+            "max_session_duration", max_session_duration, Duration.hours(1), Duration.hours(12)
+        )
+        self.access = access
+        self.role: iam.Role = _role.build_role(
+            self,
+            assumed_by=assumed_by,
+            role_name=role_name,
+            path=path,
+            description=description
+            or f"Application role: {access.value} on one S3 prefix, nothing else in the bucket",
+            permissions_boundary=permissions_boundary,
+            max_session_duration=max_session_duration,
+        )
+        self.policy: iam.ManagedPolicy = _role.attach_policy(
+            self,
+            self.role,
+            s3_statements(self, [self.location], access),
+            f"{access.value} access to one S3 prefix",
+        )
+        _nag.acknowledge_wildcard_resources(
+            self.policy, [self.location.objects_arn], _nag.OBJECT_ARN_REASON
+        )

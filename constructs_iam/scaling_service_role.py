@@ -1,0 +1,230 @@
+"""ScalingServiceRole: reads CloudWatch metrics and launches EC2 instances as required.
+
+It may pass exactly one instance role, only to EC2, and terminate only the instances it launched.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from aws_cdk import ArnFormat, Names, Stack
+from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_iam as iam
+from constructs import Construct
+
+from . import _nag, _role
+from . import _validation as v
+from .trust import service_principal
+
+_INSTANCE_TYPE = re.compile(r"^[a-z][a-z0-9-]*\.(\*|[a-z0-9]+)$")
+_SUBNET = re.compile(r"^subnet-[0-9a-f]{8,17}$")
+_SECURITY_GROUP = re.compile(r"^sg-[0-9a-f]{8,17}$")
+_TAG_KEY = re.compile(r"^[\w .:/=+@-]{1,128}$")
+
+READ_ACTIONS = [
+    "cloudwatch:GetMetricData",
+    "cloudwatch:GetMetricStatistics",
+    "cloudwatch:ListMetrics",
+    "ec2:DescribeInstances",
+    "ec2:DescribeInstanceStatus",
+]
+"""Read actions that IAM does not scope to resources (the service authorization reference lists
+no resource type for them), so they take ``Resource: *`` pinned by ``aws:RequestedRegion``."""
+
+
+class ScalingServiceRole(Construct):
+    """The role of a scaler that watches CloudWatch and launches EC2 instances.
+
+    Grants, in one customer managed policy (at most 12 actions):
+
+    - ``cloudwatch:GetMetricData``, ``GetMetricStatistics``, ``ListMetrics``,
+      ``ec2:DescribeInstances``, ``DescribeInstanceStatus`` on ``*`` in this region only
+      (``aws:RequestedRegion``): these actions have no resource-level permissions;
+    - ``cloudwatch:DescribeAlarms`` on this account's alarms in this region;
+    - ``ec2:RunInstances`` on instances and volumes only when they are tagged
+      ``<launch_tag_key>=<launch_tag_value>`` at launch (and only of ``instance_types`` / from
+      ``launch_template`` when given), and on the images, subnets, security groups, network
+      interfaces and key pairs of this region (exact subnets / security groups when given);
+    - ``ec2:CreateTags`` on instances and volumes, only as part of ``RunInstances``;
+    - ``ec2:TerminateInstances`` only on instances carrying that tag;
+    - ``iam:PassRole`` on ``instance_role`` only, only to ``ec2.amazonaws.com``;
+    - ``elasticloadbalancing:RegisterTargets``/``DeregisterTargets`` on ``target_group_arns``
+      (only when given).
+
+    :param instance_role: the one role the scaler may pass to the instances it launches.
+    :param assumed_by: who assumes this role. Default: ``autoscaling.amazonaws.com`` acting for
+        this account (``aws:SourceAccount``).
+    :param instance_types: allowed instance types, e.g. ``["t3.micro", "m7g.*"]``. Default: any.
+    :param launch_template: instances must be launched from this template. Default: not required.
+    :param subnet_ids: the subnets instances may be launched in. Default: any in this region.
+    :param security_group_ids: the security groups instances may use. Default: any in this region.
+    :param target_group_arns: load balancer target groups it may register instances with.
+        Default: none.
+    :param launch_tag_key: the tag marking instances it launched. Default: ``managed-by``.
+    :param launch_tag_value: that tag's value. Default: this construct's unique id.
+    :param role_name: the IAM role name. Default: generated.
+    :param path: the IAM path. Default: ``/``.
+    :param description: the role's description. Default: a sentence naming the pattern.
+    :param permissions_boundary: a managed policy capping the role. Default: none.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        instance_role: iam.IRole,
+        assumed_by: iam.IPrincipal | None = None,
+        instance_types: Sequence[str] = (),
+        launch_template: ec2.ILaunchTemplate | None = None,
+        subnet_ids: Sequence[str] = (),
+        security_group_ids: Sequence[str] = (),
+        target_group_arns: Sequence[str] = (),
+        launch_tag_key: str = "managed-by",
+        launch_tag_value: str | None = None,
+        role_name: str | None = None,
+        path: str = "/",
+        description: str | None = None,
+        permissions_boundary: iam.IManagedPolicy | None = None,
+    ) -> None:
+        super().__init__(scope, id)
+        if instance_role is None or not hasattr(instance_role, "role_arn"):
+            raise v.fail("instance_role", instance_role, "must be an aws_iam.IRole")
+        principal = assumed_by or service_principal("autoscaling.amazonaws.com")
+        _role.check_assumed_by(self, "assumed_by", principal)
+        _check_list("instance_types", instance_types, _INSTANCE_TYPE, "an instance type such as 't3.micro' or 'm7g.*'")
+        _check_list("subnet_ids", subnet_ids, _SUBNET, "a subnet id such as 'subnet-0123456789abcdef0'")
+        _check_list(
+            "security_group_ids", security_group_ids, _SECURITY_GROUP, "a security group id such as 'sg-0123456789abcdef0'"
+        )
+        for arn in _as_list("target_group_arns", target_group_arns):
+            if not v.is_token(arn) and not re.match(
+                r"^arn:aws[a-z-]*:elasticloadbalancing:[a-z0-9-]+:\d{12}:targetgroup/[\w-]+/[0-9a-f]+$", arn
+            ):
+                raise v.fail("target_group_arns", arn, "must be a target group ARN (no wildcards)")
+        if not isinstance(launch_tag_key, str) or not _TAG_KEY.match(launch_tag_key) or launch_tag_key.lower().startswith("aws:"):
+            raise v.fail("launch_tag_key", launch_tag_key, "must be a tag key of 1 to 128 characters, not starting with 'aws:'")
+        tag_value = launch_tag_value if launch_tag_value is not None else Names.unique_id(self)
+        if not v.is_token(tag_value) and not 1 <= len(tag_value) <= 256:
+            raise v.fail("launch_tag_value", tag_value, "must be 1 to 256 characters")
+
+        self.instance_role = instance_role
+        self.launch_tag = (launch_tag_key, tag_value)
+        self.role: iam.Role = _role.build_role(
+            self,
+            assumed_by=principal,
+            role_name=role_name,
+            path=path,
+            description=description
+            or "Scaling service role: reads metrics, launches and terminates its own EC2 instances",
+            permissions_boundary=permissions_boundary,
+        )
+
+        stack = Stack.of(self)
+
+        def ec2_arn(resource: str, name: str = "*", account: bool = True) -> str:
+            return stack.format_arn(
+                service="ec2", resource=resource, resource_name=name, account=None if account else ""
+            )
+
+        instances, volumes = ec2_arn("instance"), ec2_arn("volume")
+        images = ec2_arn("image", account=False)
+        subnets = [ec2_arn("subnet", s) for s in subnet_ids] or [ec2_arn("subnet")]
+        groups = [ec2_arn("security-group", g) for g in security_group_ids] or [ec2_arn("security-group")]
+        launch_resources = [ec2_arn("network-interface"), ec2_arn("key-pair"), images, *subnets, *groups]
+        launch_conditions: dict[str, dict[str, object]] = {
+            "StringEquals": {f"aws:RequestTag/{launch_tag_key}": tag_value}
+        }
+        if instance_types:
+            launch_conditions["StringLike"] = {"ec2:InstanceType": list(instance_types)}
+        if launch_template is not None:
+            template_arn = ec2_arn("launch-template", launch_template.launch_template_id or "*")
+            launch_resources.append(template_arn)
+            launch_conditions["ArnEquals"] = {"ec2:LaunchTemplate": template_arn}
+
+        region_only = {"StringEquals": {"aws:RequestedRegion": stack.region}}
+        statements = [
+            iam.PolicyStatement(sid="ReadMetricsAndInstances", actions=READ_ACTIONS, resources=["*"], conditions=region_only),
+            iam.PolicyStatement(
+                sid="ReadAlarms",
+                actions=["cloudwatch:DescribeAlarms"],
+                resources=[stack.format_arn(service="cloudwatch", resource="alarm", resource_name="*", arn_format=ArnFormat.COLON_RESOURCE_NAME)],
+            ),
+            iam.PolicyStatement(
+                sid="LaunchTaggedInstances",
+                actions=["ec2:RunInstances"],
+                resources=[instances, volumes],
+                conditions=launch_conditions,
+            ),
+            iam.PolicyStatement(sid="LaunchWithNetworkAndImage", actions=["ec2:RunInstances"], resources=launch_resources),
+            iam.PolicyStatement(
+                sid="TagOnlyAtLaunch",
+                actions=["ec2:CreateTags"],
+                resources=[instances, volumes],
+                conditions={"StringEquals": {"ec2:CreateAction": "RunInstances"}},
+            ),
+            iam.PolicyStatement(
+                sid="TerminateOwnInstances",
+                actions=["ec2:TerminateInstances"],
+                resources=[instances],
+                conditions={"StringEquals": {f"aws:ResourceTag/{launch_tag_key}": tag_value}},
+            ),
+            iam.PolicyStatement(
+                sid="PassOnlyTheInstanceRoleToEc2",
+                actions=["iam:PassRole"],
+                resources=[instance_role.role_arn],
+                conditions={"StringEquals": {"iam:PassedToService": "ec2.amazonaws.com"}},
+            ),
+        ]
+        if target_group_arns:
+            statements.append(
+                iam.PolicyStatement(
+                    sid="RegisterWithTargetGroups",
+                    actions=["elasticloadbalancing:RegisterTargets", "elasticloadbalancing:DeregisterTargets"],
+                    resources=list(target_group_arns),
+                )
+            )
+        self.policy: iam.ManagedPolicy = _role.attach_policy(
+            self, self.role, statements, "Scale EC2 on CloudWatch metrics, passing one instance role"
+        )
+        _nag.acknowledge_wildcard_resources(
+            self.policy,
+            ["*"],
+            "CloudWatch GetMetricData/GetMetricStatistics/ListMetrics and EC2 DescribeInstances/"
+            "DescribeInstanceStatus support no resource-level permissions; the statement is pinned "
+            "to this region with aws:RequestedRegion and grants read actions only.",
+        )
+        _nag.acknowledge_wildcard_resources(
+            self.policy,
+            [statements[1].resources[0]],
+            "Alarms are read by name at run time; scoped to this account and region, read-only.",
+        )
+        _nag.acknowledge_wildcard_resources(
+            self.policy,
+            [instances, volumes],
+            "Instance and volume ids do not exist before launch; RunInstances on them requires the "
+            f"launch tag {launch_tag_key} (aws:RequestTag), CreateTags only happens during "
+            "RunInstances, and TerminateInstances requires the tag (aws:ResourceTag).",
+        )
+        _nag.acknowledge_wildcard_resources(
+            self.policy,
+            [r for r in launch_resources if r not in (instances, volumes)],
+            "RunInstances must reference the network interface it creates and the image, key pair, "
+            "subnet and security group it uses; scoped to this account and region (set subnet_ids "
+            "and security_group_ids to name them exactly).",
+        )
+
+
+def _as_list(prop: str, values: Sequence[str]) -> list[str]:
+    if isinstance(values, str):
+        raise v.fail(prop, values, "must be a list of strings, not one string")
+    return list(values)
+
+
+def _check_list(prop: str, values: Sequence[str], pattern: re.Pattern[str], what: str) -> None:
+    items = _as_list(prop, values)
+    for item in items:
+        if not isinstance(item, str) or (not v.is_token(item) and not pattern.match(item)):
+            raise v.fail(prop, item, f"must be {what}")
+    v.unique(prop, items)

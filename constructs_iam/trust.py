@@ -1,0 +1,123 @@
+"""Trust helpers: principals that say exactly who may assume a role, and under which conditions.
+
+- ``service_principal``: an AWS service, pinned to this account (``aws:SourceAccount``) and, when
+  known, to one resource (``aws:SourceArn``), against the confused-deputy problem.
+- ``cross_account_principal``: another account (optionally only named roles/users there), with MFA
+  and/or an ExternalId.
+
+Every pattern also refuses ``iam.AnyPrincipal()`` (``*``) unless a condition pins it to an
+organization, account or principal ARN.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from aws_cdk import Aws, Duration
+from aws_cdk import aws_iam as iam
+
+from . import _validation as v
+
+_EXTERNAL_ID = re.compile(r"^[\w+=,.@:/-]{2,1224}$", re.ASCII)
+_PRINCIPAL_ARN = re.compile(r"^arn:aws[a-z-]*:(iam|sts)::(\d{12}):([\x21-\x7E]+)$")
+MAX_MFA_AGE_LIMIT = Duration.hours(12)
+
+
+def service_principal(
+    service: str,
+    *,
+    source_account: str | None = None,
+    source_arn: str | None = None,
+) -> iam.IPrincipal:
+    """Trust ``service`` only when it acts for this account (and, if given, for one resource).
+
+    :param service: e.g. ``"autoscaling.amazonaws.com"``.
+    :param source_account: the account the service acts for. Default: the stack's own account.
+    :param source_arn: the one resource the service acts for (``aws:SourceArn``, ``ArnLike``).
+        Default: not pinned.
+
+    Use this for services that send ``aws:SourceAccount`` when assuming a role (most do). EC2
+    instance roles are the documented exception: an instance profile is protected by
+    ``iam:PassRole`` rather than by source conditions, so the EC2 pattern trusts plain
+    ``ec2.amazonaws.com``.
+    """
+    v.service_principal("service", service)
+    account = source_account if source_account is not None else Aws.ACCOUNT_ID
+    v.account_id("source_account", account)
+    conditions: dict[str, dict[str, str]] = {"StringEquals": {"aws:SourceAccount": account}}
+    if source_arn is not None:
+        if not v.is_token(source_arn) and not source_arn.startswith("arn:"):
+            raise v.fail("source_arn", source_arn, "must be an ARN")
+        conditions["ArnLike"] = {"aws:SourceArn": source_arn}
+    return iam.PrincipalWithConditions(iam.ServicePrincipal(service), conditions)
+
+
+def cross_account_principal(
+    account_id: str,
+    *,
+    principal_arns: Sequence[str] = (),
+    require_mfa: bool = True,
+    max_mfa_age: Duration = Duration.hours(1),
+    external_id: str | None = None,
+) -> iam.IPrincipal:
+    """Trust principals of another account, under conditions.
+
+    :param account_id: the 12-digit account the callers come from.
+    :param principal_arns: only these roles/users of that account (``aws:PrincipalArn``,
+        ``ArnEquals``; ``*`` is not allowed). Default: any principal of that account that its own
+        policies allow to call ``sts:AssumeRole``.
+    :param require_mfa: require ``aws:MultiFactorAuthPresent`` and a fresh MFA
+        (``aws:MultiFactorAuthAge`` below ``max_mfa_age``). Default: True.
+    :param max_mfa_age: how long ago the caller may have authenticated with MFA, 1 minute to 12
+        hours. Default: one hour.
+    :param external_id: require this ``sts:ExternalId`` (for third parties acting for you).
+        Default: none.
+
+    At least one of ``require_mfa`` and ``external_id`` must be set: a cross-account trust without
+    either lets any credential that leaks from the other account in.
+    """
+    v.account_id("account_id", account_id)
+    v.duration_between("max_mfa_age", max_mfa_age, Duration.minutes(1), MAX_MFA_AGE_LIMIT)
+    if external_id is not None and not v.is_token(external_id):
+        if not isinstance(external_id, str) or not _EXTERNAL_ID.match(external_id):
+            raise v.fail(
+                "external_id",
+                "<redacted>" if isinstance(external_id, str) else external_id,
+                "must be 2 to 1224 characters of letters, digits and +=,.@:/-",
+            )
+    if not require_mfa and external_id is None:
+        raise v.fail(
+            "require_mfa",
+            require_mfa,
+            "may be False only with an external_id: a cross-account trust needs MFA or an ExternalId",
+        )
+    arns = check_principal_arns("principal_arns", principal_arns, account_id)
+    conditions: dict[str, dict[str, object]] = {}
+    if require_mfa:
+        conditions["Bool"] = {"aws:MultiFactorAuthPresent": "true"}
+        conditions["NumericLessThan"] = {"aws:MultiFactorAuthAge": str(int(max_mfa_age.to_seconds()))}
+    if external_id is not None:
+        conditions["StringEquals"] = {"sts:ExternalId": external_id}
+    if arns:
+        conditions["ArnEquals"] = {"aws:PrincipalArn": arns if len(arns) > 1 else arns[0]}
+    return iam.PrincipalWithConditions(iam.AccountPrincipal(account_id), conditions)
+
+
+def check_principal_arns(prop: str, arns: Sequence[str], account_id: str) -> list[str]:
+    """Role/user ARNs in ``account_id``: no wildcards, no other account."""
+    if isinstance(arns, str):
+        raise v.fail(prop, arns, "must be a list of ARNs, not one string")
+    result = list(arns)
+    for arn in result:
+        if v.is_token(arn):
+            continue
+        match = _PRINCIPAL_ARN.match(arn) if isinstance(arn, str) else None
+        if not match or not match.group(3).startswith(("role/", "user/")):
+            raise v.fail(prop, arn, "must be an IAM role or user ARN (arn:aws:iam::<account>:role/<name>)")
+        if "*" in arn or "?" in arn:
+            raise v.fail(prop, arn, "must not contain wildcards: name each role or user")
+        if not v.is_token(account_id) and match.group(2) != account_id:
+            raise v.fail(prop, arn, f"must be in the trusted account {account_id}")
+    v.unique(prop, [a for a in result if isinstance(a, str)])
+    return result

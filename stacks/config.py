@@ -1,0 +1,203 @@
+"""The app's typed configuration, read from cdk.json's context key ``constructs-iam``.
+
+Every value is checked here, and a missing or malformed one raises ``ConfigError`` naming the
+context key (``constructs-iam.production_account_id``), the value and the rule, before any
+construct is built.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+CONTEXT_KEY = "constructs-iam"
+ROOT = Path(__file__).resolve().parent.parent
+
+_ACCOUNT = re.compile(r"^\d{12}$")
+_REGION = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d$")
+_NAME = re.compile(r"^[\w+=,.@-]{1,64}$", re.ASCII)
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_OU = re.compile(r"^(ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}|r-[0-9a-z]{4,32})$")
+
+
+class ConfigError(ValueError):
+    """A context value in cdk.json is missing or malformed."""
+
+
+@dataclass(frozen=True)
+class UserConfig:
+    name: str
+    groups: tuple[str, ...]
+    console_access: bool = True
+    access_key: bool = False
+
+
+@dataclass(frozen=True)
+class PasswordPolicyConfig:
+    minimum_length: int = 14
+    reuse_prevention: int = 24
+    max_age_days: int | None = 90
+
+
+@dataclass(frozen=True)
+class IdentityConfig:
+    groups: tuple[str, ...] = ("developers",)
+    users: tuple[UserConfig, ...] = ()
+    alarm_emails: tuple[str, ...] = ()
+    password_policy: PasswordPolicyConfig = field(default_factory=PasswordPolicyConfig)
+    developer_group: str = "developers"
+
+
+@dataclass(frozen=True)
+class AppConfig:
+    """Everything app.py needs, validated."""
+
+    region: str
+    identity_account_id: str
+    production_account_id: str
+    ec2_read_prefixes: tuple[str, ...]
+    app_prefix: str
+    app_service: str
+    developer_role_name: str
+    developer_session_hours: int = 1
+    developer_trusted_principal_arns: tuple[str, ...] = ()
+    scaling_instance_types: tuple[str, ...] = ()
+    stack_prefix: str = "ConstructsIam"
+    identity: IdentityConfig = field(default_factory=IdentityConfig)
+
+    @classmethod
+    def from_context(cls, node: Any) -> AppConfig:
+        """Read ``constructs-iam`` from a construct node's context (an App's, usually)."""
+        raw = node.try_get_context(CONTEXT_KEY)
+        if raw is None:
+            raise ConfigError(f"context key '{CONTEXT_KEY}' is missing: see cdk.json for a complete sample")
+        return cls.from_dict(raw)
+
+    @classmethod
+    def from_dict(cls, raw: Any) -> AppConfig:
+        r = _Reader(raw, CONTEXT_KEY)
+        identity = r.sub("identity")
+        users = tuple(
+            UserConfig(
+                name=u.string("name", _NAME, "must be an IAM user name (1-64 of letters, digits, +=,.@_-)"),
+                groups=tuple(u.strings("groups", _NAME, "must name groups", non_empty=True)),
+                console_access=u.boolean("console_access", True),
+                access_key=u.boolean("access_key", False),
+            )
+            for u in identity.items("users")
+        )
+        groups = tuple(identity.strings("groups", _NAME, "must be IAM group names", default=["developers"]))
+        for user in users:
+            for group in user.groups:
+                if group not in groups:
+                    raise ConfigError(
+                        f"{CONTEXT_KEY}.identity.users[{user.name}].groups {group!r} is not one of "
+                        f"{CONTEXT_KEY}.identity.groups {list(groups)}"
+                    )
+        developer_group = identity.string("developer_group", _NAME, "must be a group name", default="developers")
+        if developer_group not in groups:
+            raise ConfigError(
+                f"{CONTEXT_KEY}.identity.developer_group {developer_group!r} is not one of "
+                f"{CONTEXT_KEY}.identity.groups {list(groups)}"
+            )
+        pp = identity.sub("password_policy")
+        return cls(
+            region=r.string("region", _REGION, "must be an AWS region such as 'eu-west-1'"),
+            identity_account_id=r.string("identity_account_id", _ACCOUNT, "must be 12 digits"),
+            production_account_id=r.string("production_account_id", _ACCOUNT, "must be 12 digits"),
+            ec2_read_prefixes=tuple(r.strings("ec2_read_prefixes", None, "", non_empty=True)),
+            app_prefix=r.string("app_prefix", None, ""),
+            app_service=r.string(
+                "app_service", re.compile(r"^[a-z0-9.-]+\.amazonaws\.com$"), "must be a service principal"
+            ),
+            developer_role_name=r.string("developer_role_name", _NAME, "must be an IAM role name"),
+            developer_session_hours=r.integer("developer_session_hours", 1, 1, 12),
+            developer_trusted_principal_arns=tuple(
+                r.strings("developer_trusted_principal_arns", re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:(role|user)/.+$"),
+                          "must be IAM role or user ARNs", default=[])
+            ),
+            scaling_instance_types=tuple(
+                r.strings("scaling_instance_types", re.compile(r"^[a-z][a-z0-9-]*\.(\*|[a-z0-9]+)$"),
+                          "must be instance types such as 't3.micro'", default=[])
+            ),
+            stack_prefix=r.string("stack_prefix", re.compile(r"^[A-Za-z][A-Za-z0-9-]{0,63}$"),
+                                  "must start with a letter and contain letters, digits, '-'", default="ConstructsIam"),
+            identity=IdentityConfig(
+                groups=groups,
+                users=users,
+                alarm_emails=tuple(identity.strings("alarm_emails", _EMAIL, "must be e-mail addresses", default=[])),
+                password_policy=PasswordPolicyConfig(
+                    minimum_length=pp.integer("minimum_length", 14, 14, 128),
+                    reuse_prevention=pp.integer("reuse_prevention", 24, 1, 24),
+                    max_age_days=pp.optional_integer("max_age_days", 90, 1, 1095),
+                ),
+                developer_group=developer_group,
+            ),
+        )
+
+
+def load_cdk_json(path: Path | str = ROOT / "cdk.json") -> dict[str, Any]:
+    """cdk.json's ``context`` (feature flags and ``constructs-iam``), for tests and tools."""
+    return dict(json.loads(Path(path).read_text())["context"])
+
+
+class _Reader:
+    """Typed access to one level of the context, with errors that name the full key."""
+
+    _MISSING = object()
+
+    def __init__(self, raw: Any, path: str) -> None:
+        if not isinstance(raw, dict):
+            raise ConfigError(f"{path} must be an object, got {raw!r}")
+        self.raw, self.path = raw, path
+
+    def _get(self, key: str, default: Any) -> Any:
+        value = self.raw.get(key, default)
+        if value is self._MISSING:
+            raise ConfigError(f"{self.path}.{key} is missing")
+        return value
+
+    def string(self, key: str, pattern: re.Pattern[str] | None, rule: str, default: Any = _MISSING) -> str:
+        value = self._get(key, default)
+        if not isinstance(value, str) or (pattern is not None and not pattern.match(value)):
+            raise ConfigError(f"{self.path}.{key} {value!r} {rule or 'must be a string'}")
+        return value
+
+    def strings(self, key: str, pattern: re.Pattern[str] | None, rule: str, *, default: Any = _MISSING,
+                non_empty: bool = False) -> list[str]:
+        value = self._get(key, default)
+        if not isinstance(value, list) or (non_empty and not value):
+            raise ConfigError(f"{self.path}.{key} {value!r} must be a {'non-empty ' if non_empty else ''}list of strings")
+        for item in value:
+            if not isinstance(item, str) or (pattern is not None and not pattern.match(item)):
+                raise ConfigError(f"{self.path}.{key} item {item!r} {rule or 'must be a string'}")
+        return value
+
+    def integer(self, key: str, default: Any, minimum: int, maximum: int) -> int:
+        value = self._get(key, default)
+        if isinstance(value, bool) or not isinstance(value, int) or not minimum <= value <= maximum:
+            raise ConfigError(f"{self.path}.{key} {value!r} must be a whole number from {minimum} to {maximum}")
+        return value
+
+    def optional_integer(self, key: str, default: Any, minimum: int, maximum: int) -> int | None:
+        if self.raw.get(key, default) is None:
+            return None
+        return self.integer(key, default, minimum, maximum)
+
+    def boolean(self, key: str, default: Any = _MISSING) -> bool:
+        value = self._get(key, default)
+        if not isinstance(value, bool):
+            raise ConfigError(f"{self.path}.{key} {value!r} must be true or false")
+        return value
+
+    def sub(self, key: str) -> _Reader:
+        return _Reader(self.raw.get(key, {}), f"{self.path}.{key}")
+
+    def items(self, key: str) -> list[_Reader]:
+        value = self.raw.get(key, [])
+        if not isinstance(value, list):
+            raise ConfigError(f"{self.path}.{key} {value!r} must be a list")
+        return [_Reader(item, f"{self.path}.{key}[{i}]") for i, item in enumerate(value)]

@@ -1,0 +1,96 @@
+"""The workload stack: a data bucket with secure defaults and the three workload roles on it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_cdk import CfnOutput, Duration, RemovalPolicy, Stack
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_s3 as s3
+from constructs import Construct
+
+from constructs_iam import (
+    Ec2S3ReadOnlyRole,
+    S3Access,
+    S3Location,
+    S3PrefixAccessRole,
+    ScalingServiceRole,
+    service_principal,
+)
+from constructs_iam._nag import acknowledge
+
+from .config import AppConfig
+
+REPLICATION_REASON = (
+    "Cross-region replication is a disaster-recovery decision that needs a second region and "
+    "bucket; this sample keeps one region. Versioning protects against overwrite and deletion."
+)
+
+
+class WorkloadStack(Stack):
+    """Data bucket (KMS, TLS only, no public access, versioned, access-logged) + workload roles."""
+
+    def __init__(self, scope: Construct, id: str, *, config: AppConfig, **kwargs: Any) -> None:
+        super().__init__(scope, id, **kwargs)
+        self.log_bucket = s3.Bucket(
+            self,
+            "AccessLogBucket",
+            encryption=s3.BucketEncryption.S3_MANAGED,
+            enforce_ssl=True,
+            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
+            object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+            versioned=True,
+            lifecycle_rules=[s3.LifecycleRule(expiration=Duration.days(365), noncurrent_version_expiration=Duration.days(30))],
+            removal_policy=RemovalPolicy.RETAIN,
+        )
+        acknowledge(self.log_bucket, "AwsSolutions-S1",
+                    "This is the server access log destination; logging it to itself would loop.")
+        acknowledge(self.log_bucket, "NIST.800.53.R5-S3BucketLoggingEnabled",
+                    "This is the server access log destination; logging it to itself would loop.")
+        acknowledge(self.log_bucket, "NIST.800.53.R5-S3DefaultEncryptionKMS",
+                    "S3 server access logging delivers only to buckets encrypted with SSE-S3, not SSE-KMS.")
+        acknowledge(self.log_bucket, "NIST.800.53.R5-S3BucketReplicationEnabled", REPLICATION_REASON)
+
+        self.data_key = kms.Key(
+            self, "DataKey", enable_key_rotation=True, description="Encrypts the workload data bucket",
+            removal_policy=RemovalPolicy.RETAIN,
+        )
+        self.data_bucket = s3.Bucket(
+            self,
+            "DataBucket",
+            encryption=s3.BucketEncryption.KMS,
+            encryption_key=self.data_key,
+            bucket_key_enabled=True,
+            enforce_ssl=True,
+            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
+            object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+            versioned=True,
+            server_access_logs_bucket=self.log_bucket,
+            server_access_logs_prefix="data-bucket/",
+            removal_policy=RemovalPolicy.RETAIN,
+        )
+        acknowledge(self.data_bucket, "NIST.800.53.R5-S3BucketReplicationEnabled", REPLICATION_REASON)
+
+        self.ec2_reader = Ec2S3ReadOnlyRole(
+            self,
+            "Ec2ReadOnly",
+            locations=[S3Location(self.data_bucket, prefix) for prefix in config.ec2_read_prefixes],
+        )
+        self.app_role = S3PrefixAccessRole(
+            self,
+            "AppPrefixAccess",
+            assumed_by=service_principal(config.app_service),
+            location=S3Location(self.data_bucket, config.app_prefix),
+            access=S3Access.READ_WRITE,
+        )
+        self.scaler = ScalingServiceRole(
+            self,
+            "Scaling",
+            instance_role=self.ec2_reader.role,
+            instance_types=list(config.scaling_instance_types),
+        )
+        CfnOutput(self, "DataBucketName", value=self.data_bucket.bucket_name)
+        CfnOutput(self, "Ec2ReadOnlyRoleArn", value=self.ec2_reader.role.role_arn)
+        CfnOutput(self, "Ec2InstanceProfileArn", value=self.ec2_reader.instance_profile.instance_profile_arn)
+        CfnOutput(self, "AppPrefixAccessRoleArn", value=self.app_role.role.role_arn)
+        CfnOutput(self, "ScalingRoleArn", value=self.scaler.role.role_arn)
