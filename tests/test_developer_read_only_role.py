@@ -1,0 +1,150 @@
+"""DeveloperReadOnlyRole: assumed from the identity account with fresh MFA; sees config, not data."""
+
+from __future__ import annotations
+
+import pytest
+from aws_cdk import App, Duration, Stack
+from aws_cdk import aws_iam as iam
+from aws_cdk.assertions import Match, Template
+
+from constructs_iam import DENIED_DATA_ACTIONS, DeveloperReadOnlyRole
+
+from .support import ENV, nag_findings, new_app, new_stack, policy_statements, trust_statements
+
+IDENTITY = "111111111111"
+
+
+@pytest.fixture(scope="module")
+def built():
+    stack = new_stack()
+    dev = DeveloperReadOnlyRole(stack, "Dev", trusted_account_id=IDENTITY, role_name="DeveloperReadOnly")
+    return stack, Template.from_stack(stack), dev
+
+
+def test_cannot_be_assumed_without_fresh_mfa_from_the_identity_account(built):
+    _, template, dev = built
+    assert trust_statements(template, dev.role) == [
+        {
+            "Action": "sts:AssumeRole",
+            "Effect": "Allow",
+            "Principal": {"AWS": f"arn:aws:iam::{IDENTITY}:root"},
+            "Condition": {
+                "Bool": {"aws:MultiFactorAuthPresent": "true"},
+                "NumericLessThan": {"aws:MultiFactorAuthAge": "3600"},
+            },
+        }
+    ]
+
+
+def test_session_is_one_hour_by_default(built):
+    _, template, _ = built
+    template.has_resource_properties("AWS::IAM::Role", {"MaxSessionDuration": 3600, "RoleName": "DeveloperReadOnly"})
+
+
+def test_sees_configuration_through_view_only_access(built):
+    _, template, _ = built
+    template.has_resource_properties(
+        "AWS::IAM::Role",
+        {"ManagedPolicyArns": Match.array_with([{"Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, ":iam::aws:policy/job-function/ViewOnlyAccess"]]}])},
+    )
+
+
+def test_cannot_read_data_or_get_credentials(built):
+    _, template, dev = built
+    (deny,) = policy_statements(template, dev.deny_policy)
+    assert deny["Effect"] == "Deny" and deny["Resource"] == "*"
+    denied = set(deny["Action"])
+    for action in [
+        "s3:GetObject", "secretsmanager:GetSecretValue", "ssm:GetParameter", "kms:Decrypt",
+        "dynamodb:GetItem", "dynamodb:Query", "dynamodb:Scan", "sqs:ReceiveMessage", "kinesis:GetRecords",
+        "sts:GetFederationToken", "iam:CreateAccessKey", "ecr:GetAuthorizationToken", "rds-db:connect",
+    ]:
+        assert action in denied, action
+    assert denied == set(DENIED_DATA_ACTIONS)
+
+
+def test_no_allow_statement_besides_view_only(built):
+    _, template, dev = built
+    assert all(s["Effect"] == "Deny" for s in policy_statements(template, dev.deny_policy))
+
+
+def test_passes_nag_packs_with_one_named_acknowledgment(built):
+    stack, _, _ = built
+    assert nag_findings(stack) == []
+
+
+def test_only_named_principals_when_given():
+    stack = new_stack()
+    dev = DeveloperReadOnlyRole(
+        stack, "Dev", trusted_account_id=IDENTITY,
+        trusted_principal_arns=[f"arn:aws:iam::{IDENTITY}:role/platform-engineers"],
+        max_session_duration=Duration.hours(4), max_mfa_age=Duration.minutes(15),
+    )
+    template = Template.from_stack(stack)
+    (statement,) = trust_statements(template, dev.role)
+    assert statement["Condition"]["ArnEquals"] == {"aws:PrincipalArn": f"arn:aws:iam::{IDENTITY}:role/platform-engineers"}
+    assert statement["Condition"]["NumericLessThan"] == {"aws:MultiFactorAuthAge": "900"}
+    template.has_resource_properties("AWS::IAM::Role", {"MaxSessionDuration": 14400})
+
+
+def test_grant_assume_from_the_identity_stack_uses_a_literal_arn_and_mfa():
+    app = new_app()
+    production = Stack(app, "Prod", env=ENV)
+    identity = Stack(app, "Identity", env={"account": IDENTITY, "region": "eu-west-1"})
+    dev = DeveloperReadOnlyRole(production, "Dev", trusted_account_id=IDENTITY, role_name="DeveloperReadOnly")
+    group = iam.Group(identity, "Developers")
+    dev.grant_assume(group)
+    template = Template.from_stack(identity)
+    template.has_resource_properties(
+        "AWS::IAM::ManagedPolicy",
+        {
+            "PolicyDocument": {
+                "Statement": [
+                    {
+                        "Sid": "AssumeDeveloperReadOnlyWithMfa",
+                        "Effect": "Allow",
+                        "Action": "sts:AssumeRole",
+                        "Resource": "arn:aws:iam::222222222222:role/DeveloperReadOnly",
+                        "Condition": {
+                            "Bool": {"aws:MultiFactorAuthPresent": "true"},
+                            "NumericLessThan": {"aws:MultiFactorAuthAge": "3600"},
+                        },
+                    }
+                ],
+                "Version": "2012-10-17",
+            },
+            "Groups": [{"Ref": Match.string_like_regexp("^Developers")}],
+        },
+    )
+    app.synth()  # no cross-environment reference was created
+
+
+def test_grant_assume_across_stacks_needs_a_role_name():
+    app = App()
+    production = Stack(app, "Prod", env=ENV)
+    identity = Stack(app, "Identity", env={"account": IDENTITY, "region": "eu-west-1"})
+    dev = DeveloperReadOnlyRole(production, "Dev", trusted_account_id=IDENTITY)
+    with pytest.raises(ValueError, match="role_name None must be set"):
+        dev.grant_assume(iam.Group(identity, "Developers"))
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"trusted_account_id": "12345"}, "trusted_account_id '12345' must be 12 digits"),
+        ({"trusted_account_id": "11111111111a"}, "trusted_account_id '11111111111a' must be 12 digits"),
+        ({"max_session_duration": Duration.hours(13)}, "max_session_duration '13 hours' must be between 1 hour and 12 hours"),
+        ({"max_session_duration": Duration.minutes(59)}, "max_session_duration '59 minutes' must be between"),
+        ({"max_mfa_age": Duration.days(1)}, "max_mfa_age '1 day' must be between"),
+        ({"trusted_principal_arns": ["arn:aws:iam::333333333333:role/x"]}, "must be in the trusted account 111111111111"),
+        ({"trusted_principal_arns": [f"arn:aws:iam::{IDENTITY}:role/*"]}, "must not contain wildcards"),
+        ({"trusted_principal_arns": "arn:aws:iam::111111111111:role/x"}, "must be a list of ARNs"),
+        ({"role_name": "a" * 65}, "role_name"),
+        ({"additional_denied_actions": ["not an action"]}, "additional_denied_actions 'not an action' must be an IAM action"),
+    ],
+)
+def test_bad_input_is_a_value_error_naming_prop_and_value(kwargs, message):
+    props = {"trusted_account_id": IDENTITY, **kwargs}
+    with pytest.raises(ValueError) as error:
+        DeveloperReadOnlyRole(new_stack(), "Dev", **props)
+    assert message in str(error.value)
