@@ -1,22 +1,34 @@
 """constructs_iam: AWS CDK v2 constructs for secure IAM patterns.
 
 Workload roles (``Ec2S3ReadOnlyRole``, ``S3PrefixAccessRole``, ``ScalingServiceRole``), human access
-(``DeveloperReadOnlyRole``), and trust helpers (``service_principal``, ``cross_account_principal``).
+(``DeveloperReadOnlyRole``), people in the identity account (``PeopleGroup``, ``HumanUser``,
+``AccountPasswordPolicy``, ``RootActivityAlarm``), account-wide ``IamGuardrails``, and trust helpers (``service_principal``, ``cross_account_principal``).
 Every pattern grants exact actions on exact ARNs and fails at construction with a ``ValueError``
 naming the prop, the value and the rule when given wrong input.
 """
 
 from .developer_read_only_role import DENIED_DATA_ACTIONS, DeveloperReadOnlyRole
 from .ec2_s3_read_only_role import Ec2S3ReadOnlyRole
+from .guardrails import IamGuardrails
+from .human_user import HumanUser
+from .password_policy import AccountPasswordPolicy
+from .people_group import ALLOWED_WITHOUT_MFA, PeopleGroup
+from .root_activity_alarm import RootActivityAlarm
 from .s3_location import S3Access, S3Location
 from .s3_prefix_access_role import S3PrefixAccessRole
 from .scaling_service_role import ScalingServiceRole
 from .trust import cross_account_principal, service_principal
 
 __all__ = [
+    "ALLOWED_WITHOUT_MFA",
+    "AccountPasswordPolicy",
     "DENIED_DATA_ACTIONS",
     "DeveloperReadOnlyRole",
     "Ec2S3ReadOnlyRole",
+    "HumanUser",
+    "IamGuardrails",
+    "PeopleGroup",
+    "RootActivityAlarm",
     "S3Access",
     "S3Location",
     "S3PrefixAccessRole",

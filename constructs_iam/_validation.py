@@ -121,3 +121,10 @@ def tags(prop: str, value: dict[str, str] | None) -> dict[str, str]:
         if not isinstance(tag_value, str) or len(tag_value) > 256:
             raise fail(prop, tag_value, "tag values must be strings of at most 256 characters")
     return value
+
+
+def json_compact(value: Any) -> str:
+    """A short, stable rendering of a resolved CloudFormation value for messages."""
+    import json
+
+    return json.dumps(value, separators=(",", ":"), sort_keys=True)

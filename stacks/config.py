@@ -49,6 +49,7 @@ class IdentityConfig:
     alarm_emails: tuple[str, ...] = ()
     password_policy: PasswordPolicyConfig = field(default_factory=PasswordPolicyConfig)
     developer_group: str = "developers"
+    root_alarm_regions: tuple[str, ...] = ("us-east-1",)
 
 
 @dataclass(frozen=True)
@@ -135,6 +136,9 @@ class AppConfig:
                     max_age_days=pp.optional_integer("max_age_days", 90, 1, 1095),
                 ),
                 developer_group=developer_group,
+                root_alarm_regions=tuple(identity.strings(
+                    "root_alarm_regions", _REGION, "must be AWS regions (us-east-1 sees root sign-ins)",
+                    default=["us-east-1"], non_empty=True)),
             ),
         )
 

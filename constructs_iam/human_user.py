@@ -1,0 +1,223 @@
+"""HumanUser: one IAM user is one person, with permissions only through groups."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, Union
+
+from aws_cdk import RemovalPolicy, SecretValue, Stack
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_secretsmanager as secretsmanager
+from constructs import Construct
+
+from . import _nag, _role
+from . import _validation as v
+from .people_group import PeopleGroup
+
+GroupLike = Union[PeopleGroup, iam.IGroup]
+
+_NO_ROTATION = (
+    "This secret holds a credential that Secrets Manager cannot rotate (an initial console password "
+    "that IAM forces the person to change at first sign-in, or an IAM access key that the person "
+    "rotates with the self-service permissions of PeopleGroup)."
+)
+
+
+class HumanUser(Construct):
+    """One person's IAM user.
+
+    - Member of ``groups`` (at least one) and nothing else: the construct has no way to attach a
+      policy to the user, and ``IamGuardrails`` fails synth if one is attached another way.
+    - Console access (default): an initial password generated in Secrets Manager (encrypted with
+      ``encryption_key`` or a key of its own), referenced dynamically
+      (``{{resolve:secretsmanager:...}}``) so it never appears in the template, an output or a
+      log; IAM requires a reset at first sign-in. An administrator reads the secret and hands the
+      password over; ``initial_password_readers`` may read it too.
+    - Programmatic access only when ``access_key=True``: one active key, whose id and secret are
+      stored in Secrets Manager (never in the template or an output) and readable only by
+      ``access_key_readers`` (resource policy on the secret and on its key).
+    - Retained when its stack is deleted (``removal_policy``), so nobody loses their identity and
+      MFA device to a refactor.
+
+    :param user_name: the person's IAM user name (at most 64 characters), e.g. ``alice.example``.
+    :param groups: the groups the person belongs to, at least one.
+    :param console_access: create a console password. Default: True.
+    :param access_key: create one access key. Default: False.
+    :param access_key_readers: principals allowed to read the access key secret (usually the
+        person's own user, or an automation role). Default: none besides account administrators.
+    :param initial_password_readers: principals allowed to read the initial password.
+        Default: none besides account administrators.
+    :param encryption_key: the KMS key for the secrets. Default: a key per user, rotation on.
+    :param removal_policy: what happens to the user when it leaves the stack.
+        Default: ``RemovalPolicy.RETAIN``.
+    :param path: the IAM path. Default: ``/``.
+    :param permissions_boundary: a managed policy capping the user. Default: none.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        user_name: str,
+        groups: Sequence[GroupLike],
+        console_access: bool = True,
+        access_key: bool = False,
+        access_key_readers: Sequence[iam.IPrincipal] = (),
+        initial_password_readers: Sequence[iam.IPrincipal] = (),
+        encryption_key: kms.IKey | None = None,
+        removal_policy: RemovalPolicy = RemovalPolicy.RETAIN,
+        path: str = "/",
+        permissions_boundary: iam.IManagedPolicy | None = None,
+    ) -> None:
+        super().__init__(scope, id)
+        if user_name is None:
+            raise v.fail("user_name", user_name, "is required: one IAM user is one named person")
+        v.iam_name("user_name", user_name, max_length=64)
+        v.iam_path("path", path)
+        _role.check_boundary("permissions_boundary", permissions_boundary)
+        iam_groups = [_as_group(g) for g in v.non_empty("groups", groups)]
+        if not isinstance(console_access, bool) or not isinstance(access_key, bool):
+            raise v.fail("console_access/access_key", (console_access, access_key), "must be True or False")
+        if not console_access and not access_key:
+            raise v.fail(
+                "console_access",
+                console_access,
+                "and access_key False leave the person no way to sign in; a user without credentials "
+                "is not a person (use a role for workloads)",
+            )
+        if access_key_readers and not access_key:
+            raise v.fail("access_key_readers", list(access_key_readers), "needs access_key=True")
+        if initial_password_readers and not console_access:
+            raise v.fail("initial_password_readers", list(initial_password_readers), "needs console_access=True")
+        for reader in [*access_key_readers, *initial_password_readers]:
+            _role.check_assumed_by(self, "access_key_readers/initial_password_readers", reader)
+        if not isinstance(removal_policy, RemovalPolicy):
+            raise v.fail("removal_policy", removal_policy, "must be an aws_cdk.RemovalPolicy")
+
+        self.user_name = user_name
+        self.path = path
+        self.key: kms.IKey | None = encryption_key
+        if self.key is None:
+            self.key = kms.Key(
+                self,
+                "SecretsKey",
+                enable_key_rotation=True,
+                description=f"Encrypts the credential secrets of IAM user {user_name}",
+                removal_policy=RemovalPolicy.DESTROY if removal_policy is RemovalPolicy.DESTROY else RemovalPolicy.RETAIN,
+            )
+
+        self.initial_password: secretsmanager.Secret | None = None
+        password: SecretValue | None = None
+        if console_access:
+            self.initial_password = secretsmanager.Secret(
+                self,
+                "InitialPassword",
+                description=f"Initial console password of {user_name} (reset required at first sign-in)",
+                encryption_key=self.key,
+                generate_secret_string=secretsmanager.SecretStringGenerator(
+                    password_length=32, exclude_characters="\"'\\`", require_each_included_type=True
+                ),
+            )
+            _nag.acknowledge(self.initial_password, "AwsSolutions-SMG4", _NO_ROTATION)
+            _nag.acknowledge(self.initial_password, "NIST.800.53.R5-SecretsManagerRotationEnabled", _NO_ROTATION)
+            password = self.initial_password.secret_value
+            for reader in initial_password_readers:
+                self._allow_read(self.initial_password, reader)
+
+        self.user: iam.User = iam.User(
+            self,
+            "User",
+            user_name=user_name,
+            groups=iam_groups,
+            password=password,
+            password_reset_required=True if console_access else None,
+            path=path,
+            permissions_boundary=permissions_boundary,
+        )
+        self.user.apply_removal_policy(removal_policy)
+
+        self.access_key_secret: secretsmanager.Secret | None = None
+        self.access_key: iam.AccessKey | None = None
+        if access_key:
+            self.access_key = iam.AccessKey(self, "AccessKey", user=self.user, status=iam.AccessKeyStatus.ACTIVE)
+            self.access_key_secret = secretsmanager.Secret(
+                self,
+                "AccessKeySecret",
+                description=f"Access key of {user_name} (AccessKeyId, SecretAccessKey)",
+                encryption_key=self.key,
+                secret_object_value={
+                    "AccessKeyId": SecretValue.unsafe_plain_text(self.access_key.access_key_id),
+                    "SecretAccessKey": self.access_key.secret_access_key,
+                },
+            )
+            _nag.acknowledge(self.access_key_secret, "AwsSolutions-SMG4", _NO_ROTATION)
+            _nag.acknowledge(self.access_key_secret, "NIST.800.53.R5-SecretsManagerRotationEnabled", _NO_ROTATION)
+            for reader in access_key_readers:
+                self._allow_read(self.access_key_secret, reader)
+
+    def grant_read_access_key(self, reader: iam.IPrincipal) -> None:
+        """Let ``reader`` (e.g. this user itself, ``human.user``) read the access key secret."""
+        if self.access_key_secret is None:
+            raise v.fail("access_key", False, "must be True to grant reading the access key")
+        self._allow_read(self.access_key_secret, reader)
+
+    def grant_read_initial_password(self, reader: iam.IPrincipal) -> None:
+        """Let ``reader`` read the initial console password."""
+        if self.initial_password is None:
+            raise v.fail("console_access", False, "must be True to grant reading the initial password")
+        self._allow_read(self.initial_password, reader)
+
+    def _allow_read(self, secret: secretsmanager.Secret, reader: iam.IPrincipal) -> None:
+        """Resource policies only: nothing is attached to the reader's identity from here.
+
+        The secret's policy names ``reader``. The key's policy cannot name this user as a principal
+        (the key must exist before the user, whose password it encrypts, and KMS refuses unknown
+        principals), so it allows decryption only through Secrets Manager, only to callers of this
+        account whose ARN is the reader's (``aws:PrincipalArn``, a literal ARN for this user).
+        """
+        secret.add_to_resource_policy(
+            iam.PolicyStatement(
+                actions=["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"],
+                principals=[reader],
+                resources=["*"],  # in a secret's resource policy, "*" means this secret
+            )
+        )
+        if isinstance(self.key, kms.Key):
+            stack = Stack.of(self)
+            self.key.add_to_resource_policy(
+                iam.PolicyStatement(
+                    actions=["kms:Decrypt"],
+                    principals=[iam.AnyPrincipal()],
+                    resources=["*"],  # in a key policy, "*" means this key
+                    conditions={
+                        "StringEquals": {
+                            "kms:CallerAccount": stack.account,
+                            "kms:ViaService": f"secretsmanager.{stack.region}.amazonaws.com",
+                        },
+                        "ArnEquals": {"aws:PrincipalArn": self._arn_of(reader)},
+                    },
+                )
+            )
+
+    def _arn_of(self, reader: iam.IPrincipal) -> Any:
+        if reader is self.user:
+            stack = Stack.of(self)
+            return stack.format_arn(
+                service="iam", region="", resource="user", resource_name=f"{self.path[1:]}{self.user_name}"
+            )
+        fragment = Stack.of(self).resolve(reader.policy_fragment.principal_json)
+        arns = fragment.get("AWS", [])
+        arns = arns if isinstance(arns, list) else [arns]
+        if len(arns) != 1:
+            raise v.fail("reader", str(reader), "must be one IAM role, user or account principal")
+        return arns[0]
+
+
+def _as_group(group: GroupLike) -> iam.IGroup:
+    if isinstance(group, PeopleGroup):
+        return group.group
+    if hasattr(group, "group_arn"):
+        return group  # type: ignore[return-value]
+    raise v.fail("groups", group, "must contain PeopleGroup or aws_iam.IGroup objects")

@@ -1,0 +1,145 @@
+"""PeopleGroup: where people's permissions live; MFA enforced; self-service on one's own credentials."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from aws_cdk import Stack
+from aws_cdk import aws_iam as iam
+from constructs import Construct
+
+from . import _nag, _role
+from . import _validation as v
+
+# Without MFA a person may only do what it takes to sign in the first time and set MFA up.
+ALLOWED_WITHOUT_MFA: tuple[str, ...] = (
+    "iam:ChangePassword",
+    "iam:GetAccountPasswordPolicy",
+    "iam:CreateVirtualMFADevice",
+    "iam:EnableMFADevice",
+    "iam:GetUser",
+    "iam:GetMFADevice",
+    "iam:ListMFADevices",
+    "iam:ListVirtualMFADevices",
+    "iam:ResyncMFADevice",
+    "sts:GetSessionToken",
+)
+
+
+class PeopleGroup(Construct):
+    """An IAM group for people: the only place their permissions are attached.
+
+    With the defaults, the group carries one customer managed policy, ``MfaAndSelfService``, the
+    pattern from the IAM User Guide ("allows MFA-authenticated IAM users to manage their own
+    credentials"), scoped to this account:
+
+    - ``DenyAllExceptListedIfNoMFA``: deny every action but ``ALLOWED_WITHOUT_MFA`` unless
+      ``aws:MultiFactorAuthPresent`` is true (``BoolIfExists ... false``);
+    - ``AllowViewAccountInfo``: ``iam:GetAccountPasswordPolicy``, ``iam:ListVirtualMFADevices``;
+    - ``AllowManageOwnPasswords``: ``iam:ChangePassword``, ``iam:GetUser`` on ``user/${aws:username}``;
+    - ``AllowManageOwnAccessKeys``: create/delete/list/update access keys and
+      ``GetAccessKeyLastUsed`` on ``user/${aws:username}``;
+    - ``AllowManageOwnVirtualMFADevice``: ``iam:CreateVirtualMFADevice`` on ``mfa/*`` (people name
+      their devices; an unassigned device grants nothing);
+    - ``AllowManageOwnUserMFA``: deactivate/enable/list/resync MFA on ``user/${aws:username}``.
+
+    :param group_name: the IAM group name (at most 128 characters). Default: generated.
+    :param managed_policies: managed policies attached to the group. Default: none.
+    :param enforce_mfa: attach ``MfaAndSelfService``. Default: True.
+    :param path: the IAM path. Default: ``/``.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        group_name: str | None = None,
+        managed_policies: Sequence[iam.IManagedPolicy] = (),
+        enforce_mfa: bool = True,
+        path: str = "/",
+    ) -> None:
+        super().__init__(scope, id)
+        v.iam_name("group_name", group_name, max_length=128)
+        v.iam_path("path", path)
+        for policy in managed_policies:
+            _role.check_boundary("managed_policies", policy)
+        self.group: iam.Group = iam.Group(
+            self, "Group", group_name=group_name, path=path, managed_policies=list(managed_policies)
+        )
+        self.mfa_policy: iam.ManagedPolicy | None = None
+        if enforce_mfa:
+            self.mfa_policy = iam.ManagedPolicy(
+                self,
+                "MfaAndSelfService",
+                groups=[self.group],
+                statements=mfa_and_self_service_statements(Stack.of(self)),
+                description="Deny everything without MFA except setting up MFA; manage own credentials",
+            )
+            _nag.acknowledge_wildcard_resources(
+                self.mfa_policy,
+                ["*"],
+                "iam:GetAccountPasswordPolicy and iam:ListVirtualMFADevices have no resource-level "
+                "permissions; both are read-only and let a person see the password rules and set up MFA.",
+            )
+            _nag.acknowledge_wildcard_resources(
+                self.mfa_policy,
+                [mfa_device_arn(Stack.of(self))],
+                "People choose their virtual MFA device's name, so CreateVirtualMFADevice needs mfa/*; "
+                "a created device grants nothing until EnableMFADevice, which is scoped to "
+                "user/${aws:username}.",
+            )
+
+    @property
+    def group_name(self) -> str:
+        return self.group.group_name
+
+    def add_managed_policy(self, policy: iam.IManagedPolicy) -> None:
+        """Attach one more managed policy to the group."""
+        self.group.add_managed_policy(policy)
+
+
+def mfa_device_arn(stack: Stack) -> str:
+    return stack.format_arn(service="iam", region="", resource="mfa", resource_name="*")
+
+
+def mfa_and_self_service_statements(stack: Stack) -> list[iam.PolicyStatement]:
+    own_user = stack.format_arn(service="iam", region="", resource="user", resource_name="${aws:username}")
+    return [
+        iam.PolicyStatement(
+            sid="AllowViewAccountInfo",
+            actions=["iam:GetAccountPasswordPolicy", "iam:ListVirtualMFADevices"],
+            resources=["*"],
+        ),
+        iam.PolicyStatement(
+            sid="AllowManageOwnPasswords", actions=["iam:ChangePassword", "iam:GetUser"], resources=[own_user]
+        ),
+        iam.PolicyStatement(
+            sid="AllowManageOwnAccessKeys",
+            actions=[
+                "iam:CreateAccessKey",
+                "iam:DeleteAccessKey",
+                "iam:ListAccessKeys",
+                "iam:UpdateAccessKey",
+                "iam:GetAccessKeyLastUsed",
+            ],
+            resources=[own_user],
+        ),
+        iam.PolicyStatement(
+            sid="AllowManageOwnVirtualMFADevice",
+            actions=["iam:CreateVirtualMFADevice"],
+            resources=[mfa_device_arn(stack)],
+        ),
+        iam.PolicyStatement(
+            sid="AllowManageOwnUserMFA",
+            actions=["iam:DeactivateMFADevice", "iam:EnableMFADevice", "iam:ListMFADevices", "iam:ResyncMFADevice"],
+            resources=[own_user],
+        ),
+        iam.PolicyStatement(
+            sid="DenyAllExceptListedIfNoMFA",
+            effect=iam.Effect.DENY,
+            not_actions=list(ALLOWED_WITHOUT_MFA),
+            resources=["*"],
+            conditions={"BoolIfExists": {"aws:MultiFactorAuthPresent": "false"}},
+        ),
+    ]

@@ -1,0 +1,125 @@
+"""RootActivityAlarm: any use of the root user raises an alarm."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Any
+
+import jsii
+
+from aws_cdk import RemovalPolicy, Stack
+from aws_cdk import aws_events as events
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_sns as sns
+from aws_cdk import aws_sns_subscriptions as subscriptions
+from constructs import Construct
+
+from . import _validation as v
+
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+ROOT_ACTIVITY_PATTERN = {
+    "detail-type": ["AWS Console Sign In via CloudTrail", "AWS API Call via CloudTrail"],
+    "userIdentity": {"type": ["Root"], "invokedBy": [{"exists": False}]},
+    "eventType": [{"anything-but": "AwsServiceEvent"}],
+}
+"""CIS AWS Foundations 1.7 / CloudWatch.1: root activity not on behalf of an AWS service."""
+
+
+class RootActivityAlarm(Construct):
+    """An EventBridge rule on the root user's console sign-ins and API calls, feeding an SNS topic.
+
+    The topic is encrypted with a customer managed KMS key (rotation on), refuses non-TLS
+    publishing and subscribing (``aws:SecureTransport``), and accepts publishing only from this
+    rule (``aws:SourceArn``).
+
+    Where events arrive:
+
+    - Console sign-in events of the root user are delivered to EventBridge in **us-east-1** (the
+      sign-in endpoint is global): deploy this construct in us-east-1 to see them.
+    - API calls reach EventBridge in the region where they were made, only through **CloudTrail**
+      management events: a trail (an organization trail, or one in this account) must be on.
+      For full coverage deploy it in every region you use, or forward events to one region.
+
+    :param emails: e-mail addresses to notify (each must confirm its subscription). Default: none.
+    :param topic_name: the SNS topic's name. Default: generated.
+    :param encryption_key: the KMS key for the topic. Default: a new key with rotation.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        emails: Sequence[str] = (),
+        topic_name: str | None = None,
+        encryption_key: kms.IKey | None = None,
+    ) -> None:
+        super().__init__(scope, id)
+        if isinstance(emails, str):
+            raise v.fail("emails", emails, "must be a list of e-mail addresses, not one string")
+        for email in emails:
+            if not isinstance(email, str) or (not v.is_token(email) and not _EMAIL.match(email)):
+                raise v.fail("emails", email, "must be an e-mail address")
+        v.unique("emails", emails)
+        if topic_name is not None and not v.is_token(topic_name) and not re.match(r"^[A-Za-z0-9_-]{1,256}$", topic_name):
+            raise v.fail("topic_name", topic_name, "must be 1 to 256 letters, digits, '-' or '_'")
+        stack = Stack.of(self)
+        self.key = encryption_key or kms.Key(
+            self,
+            "TopicKey",
+            enable_key_rotation=True,
+            description="Encrypts the root activity alarm topic",
+            removal_policy=RemovalPolicy.RETAIN,
+        )
+        self.topic = sns.Topic(self, "Topic", topic_name=topic_name, master_key=self.key, enforce_ssl=True)
+        self.rule = events.Rule(
+            self,
+            "Rule",
+            description="Root user console sign-in or API call (CIS AWS Foundations: root activity)",
+            event_pattern=events.EventPattern(
+                detail_type=ROOT_ACTIVITY_PATTERN["detail-type"],
+                detail={
+                    "userIdentity": ROOT_ACTIVITY_PATTERN["userIdentity"],
+                    "eventType": ROOT_ACTIVITY_PATTERN["eventType"],
+                },
+            ),
+        )
+        events_principal = iam.ServicePrincipal("events.amazonaws.com")
+        if isinstance(self.key, kms.Key):
+            self.key.add_to_resource_policy(
+                iam.PolicyStatement(
+                    sid="AllowRootActivityRuleToEncrypt",
+                    actions=["kms:Decrypt", "kms:GenerateDataKey"],
+                    principals=[events_principal],
+                    resources=["*"],  # in a key policy, "*" means this key
+                    conditions={"StringEquals": {"aws:SourceAccount": stack.account}},
+                )
+            )
+        self.topic.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="AllowOnlyTheRootActivityRuleToPublish",
+                actions=["sns:Publish"],
+                principals=[events_principal],
+                resources=[self.topic.topic_arn],
+                conditions={"ArnEquals": {"aws:SourceArn": self.rule.rule_arn}},
+            )
+        )
+        # Not events_targets.SnsTopic: it also grants events.amazonaws.com sns:Publish without the
+        # aws:SourceArn condition, which would undo the statement above.
+        self.rule.add_target(_TopicTarget(self.topic))
+        for email in emails:
+            self.topic.add_subscription(subscriptions.EmailSubscription(email))
+
+
+@jsii.implements(events.IRuleTarget)
+class _TopicTarget:
+    """Sends matched events to a topic; the topic's policy is written by RootActivityAlarm."""
+
+    def __init__(self, topic: sns.ITopic) -> None:
+        self.topic = topic
+
+    def bind(self, _rule: events.IRule, _id: Any = None) -> events.RuleTargetConfig:
+        return events.RuleTargetConfig(arn=self.topic.topic_arn)

@@ -1,0 +1,60 @@
+"""The identity (management) account: people, their groups, the password policy."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_cdk import CfnOutput, Duration, RemovalPolicy, Stack
+from aws_cdk import aws_kms as kms
+from constructs import Construct
+
+from constructs_iam import AccountPasswordPolicy, DeveloperReadOnlyRole, HumanUser, PeopleGroup
+
+from .config import AppConfig
+
+
+class IdentityStack(Stack):
+    """Password policy, MFA-enforcing groups, one user per person, developers -> production role."""
+
+    def __init__(self, scope: Construct, id: str, *, config: AppConfig, **kwargs: Any) -> None:
+        super().__init__(scope, id, **kwargs)
+        identity = config.identity
+        policy = identity.password_policy
+        self.password_policy = AccountPasswordPolicy(
+            self,
+            "PasswordPolicy",
+            minimum_length=policy.minimum_length,
+            reuse_prevention=policy.reuse_prevention,
+            max_age=Duration.days(policy.max_age_days) if policy.max_age_days else None,
+        )
+        self.groups = {name: PeopleGroup(self, f"Group-{name}", group_name=name) for name in identity.groups}
+        self.developer_role_arn = DeveloperReadOnlyRole.arn_for(
+            account_id=config.production_account_id, role_name=config.developer_role_name
+        )
+        self.assume_production = DeveloperReadOnlyRole.grant_assume_by_arn(
+            self,
+            "AssumeProductionReadOnly",
+            role_arn=self.developer_role_arn,
+            grantee=self.groups[identity.developer_group].group,
+        )
+        self.secrets_key = kms.Key(
+            self, "UserSecretsKey", enable_key_rotation=True, removal_policy=RemovalPolicy.RETAIN,
+            description="Encrypts people's initial passwords and access keys",
+        )
+        self.users: dict[str, HumanUser] = {}
+        for user in identity.users:
+            human = HumanUser(
+                self,
+                f"User-{user.name}",
+                user_name=user.name,
+                groups=[self.groups[g] for g in user.groups],
+                console_access=user.console_access,
+                access_key=user.access_key,
+                encryption_key=self.secrets_key,
+            )
+            if user.access_key:
+                human.grant_read_access_key(human.user)  # the person fetches their own key, with MFA
+            self.users[user.name] = human
+        CfnOutput(self, "DeveloperRoleToAssume", value=self.developer_role_arn)
+        for name, group in self.groups.items():
+            CfnOutput(self, f"GroupArn{name.title().replace('-', '').replace('_', '').replace('.', '')}", value=group.group.group_arn)

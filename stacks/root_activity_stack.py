@@ -1,0 +1,21 @@
+"""Root activity alarms, one stack per region of the identity account."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_cdk import CfnOutput, Stack
+from constructs import Construct
+
+from constructs_iam import RootActivityAlarm
+
+from .config import AppConfig
+
+
+class RootActivityStack(Stack):
+    """``RootActivityAlarm`` in one region. us-east-1 sees root console sign-ins and IAM/STS calls."""
+
+    def __init__(self, scope: Construct, id: str, *, config: AppConfig, **kwargs: Any) -> None:
+        super().__init__(scope, id, **kwargs)
+        self.alarm = RootActivityAlarm(self, "RootActivity", emails=list(config.identity.alarm_emails))
+        CfnOutput(self, "AlarmTopicArn", value=self.alarm.topic.topic_arn)
