@@ -135,7 +135,8 @@ class IamGuardrails:
     def _check_inline(self, node: IConstruct, policies: Any) -> list[str]:
         problems = []
         for policy in self._resolve(node, policies) or []:
-            problems += _admin_statements(policy.get("PolicyDocument") or {})
+            # L1 properties resolve in CDK's own (camelCase) form before rendering.
+            problems += _admin_statements(policy.get("PolicyDocument") or policy.get("policyDocument") or {})
         return problems
 
     def _check_boundary(self, node: iam.CfnRole | iam.CfnUser, kind: str) -> list[str]:

@@ -20,7 +20,8 @@ from .support import CONTEXT, ROOT, cfn_lint, nag_findings, new_app
 SAMPLE = CONTEXT["constructs-iam"]
 SNAPSHOT = Path(__file__).parent / "snapshots" / "logical_ids.json"
 STATEFUL = ("AWS::IAM::Role", "AWS::IAM::User", "AWS::IAM::Group", "AWS::IAM::InstanceProfile",
-            "AWS::IAM::ManagedPolicy", "AWS::S3::Bucket", "AWS::KMS::Key")
+            "AWS::IAM::ManagedPolicy", "AWS::IAM::AccessKey", "AWS::S3::Bucket", "AWS::KMS::Key",
+            "AWS::SecretsManager::Secret", "AWS::SNS::Topic")
 
 
 def build(raw: dict | None = None):
@@ -59,6 +60,8 @@ def test_stacks_target_the_configured_accounts(sample):
     assert {(s.stack_name, s.account, s.region) for s in stacks.all()} == {
         ("ConstructsIam-Workload", "222222222222", "eu-west-1"),
         ("ConstructsIam-ProductionAccess", "222222222222", "eu-west-1"),
+        ("ConstructsIam-Identity", "111111111111", "eu-west-1"),
+        ("ConstructsIam-RootActivity-us-east-1", "111111111111", "us-east-1"),
     }
 
 
@@ -118,6 +121,17 @@ def test_configuration_changes_never_change_logical_ids(sample):
     assert stateful_ids({s.stack_name: Template.from_stack(s) for s in stacks.all()}) == stateful_ids(templates)
 
 
+def test_the_app_applies_the_iam_guardrails():
+    app, stacks = build()
+    from aws_cdk import aws_iam as iam
+
+    stacks.identity.users["alice.example"].user.add_managed_policy(
+        iam.ManagedPolicy.from_aws_managed_policy_name("ReadOnlyAccess"))
+    register_checks(app)
+    with pytest.raises(Exception, match="IamGuardrails: user has managed policies attached"):
+        app.synth()
+
+
 def test_a_finding_fails_synthesis():
     app, stacks = build()
     s3.Bucket(stacks.workload, "UnloggedBucket")  # no SSL policy, no logs, no versioning
@@ -171,5 +185,6 @@ def test_real_cdk_cli_synthesizes_the_app_with_no_finding(tmp_path):
     report = json.loads((tmp_path / "out" / "validation-report.json").read_text())
     assert [v for p in report["pluginReports"] for v in p["violations"]] == []
     assert sorted(p.name for p in (tmp_path / "out").glob("*.template.json")) == [
-        "ConstructsIam-ProductionAccess.template.json", "ConstructsIam-Workload.template.json",
+        "ConstructsIam-Identity.template.json", "ConstructsIam-ProductionAccess.template.json",
+        "ConstructsIam-RootActivity-us-east-1.template.json", "ConstructsIam-Workload.template.json",
     ]
