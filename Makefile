@@ -35,16 +35,16 @@ $(NODE_STAMP): package.json package-lock.json $(VENV_STAMP)
 synth: setup
 	rm -rf cdk.out
 	cdk synth --quiet --no-notices
-	$(PY) scripts/synth_summary.py cdk.out
+	$(PY) -m tools.synth_summary cdk.out
 
 test: setup
 	$(PY) -m pytest
 
 deploy-local: setup
-	$(PY) scripts/deploy_local.py $(ARGS)
+	$(PY) -m tools.deploy_local $(ARGS)
 
 bench: setup
-	$(PY) scripts/bench.py
+	$(PY) -m tools.bench
 
 clean:
 	rm -rf cdk.out .pytest_cache

@@ -75,7 +75,12 @@ class AppConfig:
         raw = node.try_get_context(CONTEXT_KEY)
         if raw is None:
             raise ConfigError(f"context key '{CONTEXT_KEY}' is missing: see cdk.json for a complete sample")
-        return cls.from_dict(raw)
+        overrides = {}
+        for key in _OVERRIDABLE:
+            value = node.try_get_context(f"{CONTEXT_KEY}.{key}")
+            if value is not None:
+                overrides[key] = _parse_override(key, value)
+        return cls.from_dict({**raw, **overrides})
 
     @classmethod
     def from_dict(cls, raw: Any) -> AppConfig:
@@ -141,6 +146,34 @@ class AppConfig:
                     default=["us-east-1"], non_empty=True)),
             ),
         )
+
+
+# Top-level fields that `cdk ... -c constructs-iam.<field>=<value>` may override (the CLI cannot set
+# nested context keys). Values are JSON when they parse as JSON ('["a/"]', '4'), else strings.
+_OVERRIDABLE = (
+    "region",
+    "identity_account_id",
+    "production_account_id",
+    "ec2_read_prefixes",
+    "app_prefix",
+    "app_service",
+    "developer_role_name",
+    "developer_session_hours",
+    "developer_trusted_principal_arns",
+    "scaling_instance_types",
+    "stack_prefix",
+)
+
+
+def _parse_override(key: str, value: Any) -> Any:
+    if not isinstance(value, str):
+        return value
+    try:
+        parsed = json.loads(value)
+    except json.JSONDecodeError:
+        return value
+    # account ids must stay strings even though they parse as numbers
+    return value if key.endswith("account_id") or isinstance(parsed, str) else parsed
 
 
 def load_cdk_json(path: Path | str = ROOT / "cdk.json") -> dict[str, Any]:

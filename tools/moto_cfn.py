@@ -1,0 +1,463 @@
+"""Close gaps in moto 5.2.5's CloudFormation support, using moto's own service backends.
+
+moto is the AWS API emulator the local deploy runs against. Its CloudFormation engine lacks parts
+of IAM that this project's stacks use; without them a deploy "succeeds" while groups, group
+membership, console passwords, managed policy attachments and in-place updates are silently
+missing. Each gap below is filled the way CloudFormation documents the property, by calling the
+same moto IAM API operations a real deployment would cause, so what the tests read back through
+the IAM API is what a real deployment would produce:
+
+- ``AWS::IAM::Group``: not supported at all (create, update, delete; ``Ref`` and ``Arn``).
+- ``AWS::IAM::User``: ``Groups``, ``LoginProfile`` (with its ``{{resolve:secretsmanager:...}}``
+  dynamic reference resolved from moto's Secrets Manager), ``ManagedPolicyArns`` ignored; updates
+  ignored ``Groups``.
+- ``AWS::IAM::Role``: ``ManagedPolicyArns`` ignored; updates ignored the trust policy, the
+  permissions boundary and ``MaxSessionDuration``.
+- ``AWS::IAM::ManagedPolicy``: updates did nothing (a new policy version and changed attachments
+  are now applied in place, as IAM does).
+- ``AWS::SecretsManager::Secret`` (``SecretString`` or ``GenerateSecretString``, ``KmsKeyId``),
+  ``AWS::SecretsManager::ResourcePolicy``, ``AWS::SNS::TopicPolicy`` and ``AWS::SNS::Subscription``:
+  not supported at all (moto logs "No Moto CloudFormation support").
+
+Left unsupported on purpose: ``AWS::S3::BucketPolicy``. moto's S3 applies a bucket policy's Deny
+statements *ignoring their conditions*, so the TLS-only policy (``Deny`` if
+``aws:SecureTransport`` is false) would refuse every request, the CDK bootstrap bucket's included.
+
+Nothing here changes how moto evaluates requests. Load it by starting the server through
+``python -m tools.moto_server`` (``tools.emulator`` does).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from moto.cloudformation import parsing
+from moto.core.common_models import CloudFormationModel
+from moto.iam import models as iam_models
+from moto.iam.models import Group, ManagedPolicy, Role, User, iam_backends
+from moto.secretsmanager.models import secretsmanager_backends
+from moto.utilities.utils import get_partition
+
+_DYNAMIC_SECRET = re.compile(r"^\{\{resolve:secretsmanager:(?P<id>.+?):SecretString:(?P<key>[^:]*):(?P<stage>[^:]*):(?P<version>[^:]*)\}\}$")
+
+
+def _backend(account_id: str, region_name: str) -> Any:
+    return iam_backends[account_id][get_partition(region_name)]
+
+
+def _document(value: Any) -> str:
+    return value if isinstance(value, str) else json.dumps(value)
+
+
+def resolve_dynamic_reference(value: str, account_id: str, region_name: str) -> str:
+    """CloudFormation's ``{{resolve:secretsmanager:...}}``, read from moto's Secrets Manager."""
+    match = _DYNAMIC_SECRET.match(value or "")
+    if not match:
+        return value
+    secret = secretsmanager_backends[account_id][region_name].get_secret_value(
+        secret_id=match["id"], version_id=match["version"] or None, version_stage=match["stage"] or None
+    )
+    text = secret["SecretString"]
+    return json.loads(text)[match["key"]] if match["key"] else text
+
+
+# ------------------------------------------------------------------------------ AWS::IAM::Group
+
+
+class CfnGroup(CloudFormationModel):
+    @staticmethod
+    def cloudformation_name_type() -> str:
+        return "GroupName"
+
+    @staticmethod
+    def cloudformation_type() -> str:
+        return "AWS::IAM::Group"
+
+    @classmethod
+    def create_from_cloudformation_json(  # type: ignore[override]
+        cls, resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str, **kwargs: Any
+    ) -> Group:
+        properties = cloudformation_json.get("Properties", {})
+        backend = _backend(account_id, region_name)
+        group = backend.create_group(properties.get("GroupName", resource_name), properties.get("Path", "/"))
+        _sync_group(backend, group, properties)
+        return group
+
+    @classmethod
+    def update_from_cloudformation_json(  # type: ignore[override]
+        cls, original_resource: Group, new_resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str
+    ) -> Group:
+        properties = cloudformation_json.get("Properties", {})
+        _sync_group(_backend(account_id, region_name), original_resource, properties)
+        return original_resource
+
+    @classmethod
+    def delete_from_cloudformation_json(  # type: ignore[override]
+        cls, resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str
+    ) -> None:
+        backend = _backend(account_id, region_name)
+        group = backend.get_group(resource_name)
+        for arn in list(group.managed_policies):
+            backend.detach_group_policy(arn, group.name)
+        for user in list(group.users):
+            backend.remove_user_from_group(group.name, user.name)
+        group.policies.clear()
+        backend.delete_group(group.name)
+
+
+def _sync_group(backend: Any, group: Group, properties: dict[str, Any]) -> None:
+    wanted = set(properties.get("ManagedPolicyArns", []))
+    for arn in set(group.managed_policies) - wanted:
+        backend.detach_group_policy(arn, group.name)
+    for arn in wanted - set(group.managed_policies):
+        backend.attach_group_policy(arn, group.name)
+    group.policies.clear()
+    for policy in properties.get("Policies", []):
+        backend.put_group_policy(group.name, policy["PolicyName"], _document(policy["PolicyDocument"]))
+
+
+def _group_physical_id(self: Group) -> str:
+    return self.name
+
+
+def _group_cfn_attribute(self: Group, attribute_name: str) -> str:
+    if attribute_name == "Arn":
+        return self.arn
+    from moto.cloudformation.exceptions import UnformattedGetAttTemplateException
+
+    raise UnformattedGetAttTemplateException()
+
+
+# ------------------------------------------------------------------------------- AWS::IAM::User
+
+_original_user_create = User.create_from_cloudformation_json.__func__  # type: ignore[attr-defined]
+_original_user_update = User.update_from_cloudformation_json.__func__  # type: ignore[attr-defined]
+
+
+def _user_create(cls: type, resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str, **kwargs: Any) -> User:
+    user = _original_user_create(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs)
+    properties = cloudformation_json.get("Properties", {})
+    backend = _backend(account_id, region_name)
+    _sync_user(backend, user, properties)
+    profile = properties.get("LoginProfile")
+    if profile:
+        password = resolve_dynamic_reference(profile["Password"], account_id, region_name)
+        backend.create_login_profile(user.name, password)
+        user.password_reset_required = str(profile.get("PasswordResetRequired", False)).lower() == "true"
+    return user
+
+
+def _user_update(cls: type, original_resource: User, new_resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str) -> User:
+    user = _original_user_update(cls, original_resource, new_resource_name, cloudformation_json, account_id, region_name)
+    _sync_user(_backend(account_id, region_name), user, cloudformation_json.get("Properties", {}))
+    return user
+
+
+def _sync_user(backend: Any, user: User, properties: dict[str, Any]) -> None:
+    wanted_groups = set(properties.get("Groups", []))
+    current = {g.name for g in backend.get_groups_for_user(user.name)}
+    for name in current - wanted_groups:
+        backend.remove_user_from_group(name, user.name)
+    for name in wanted_groups - current:
+        backend.add_user_to_group(name, user.name)
+    wanted = set(properties.get("ManagedPolicyArns", []))
+    for arn in set(user.managed_policies) - wanted:
+        backend.detach_user_policy(arn, user.name)
+    for arn in wanted - set(user.managed_policies):
+        backend.attach_user_policy(arn, user.name)
+    for policy in properties.get("Policies", []):
+        backend.put_user_policy(user.name, policy["PolicyName"], _document(policy["PolicyDocument"]))
+
+
+# ------------------------------------------------------------------------------- AWS::IAM::Role
+
+_original_role_create = Role.create_from_cloudformation_json.__func__  # type: ignore[attr-defined]
+
+
+def _role_create(cls: type, resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str, **kwargs: Any) -> Role:
+    role = _original_role_create(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs)
+    _sync_role_policies(_backend(account_id, region_name), role, cloudformation_json.get("Properties", {}))
+    return role
+
+
+def _role_update(cls: type, original_resource: Role, new_resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str) -> Role:
+    properties = cloudformation_json["Properties"]
+    backend = _backend(account_id, region_name)
+    role = original_resource
+    backend.update_assume_role_policy(role.name, _document(properties["AssumeRolePolicyDocument"]))
+    backend.update_role(role.name, properties.get("Description", ""), properties.get("MaxSessionDuration", 3600))
+    if properties.get("PermissionsBoundary"):
+        backend.put_role_permissions_boundary(role.name, properties["PermissionsBoundary"])
+    else:
+        backend.delete_role_permissions_boundary(role.name)
+    role.policies.clear()
+    for policy in properties.get("Policies", []):
+        role.put_policy(policy["PolicyName"], policy["PolicyDocument"])
+    _sync_role_policies(backend, role, properties)
+    return role
+
+
+def _sync_role_policies(backend: Any, role: Role, properties: dict[str, Any]) -> None:
+    wanted = set(properties.get("ManagedPolicyArns", []))
+    attached = set(getattr(role, "_cfn_managed_policy_arns", set()))
+    for arn in attached - wanted:
+        backend.detach_role_policy(arn, role.name)
+    for arn in wanted - attached:
+        backend.attach_role_policy(arn, role.name)
+    role._cfn_managed_policy_arns = wanted  # type: ignore[attr-defined]
+
+
+# ---------------------------------------------------------------------- AWS::IAM::ManagedPolicy
+
+
+def _managed_policy_update(cls: type, original_resource: ManagedPolicy, new_resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str) -> ManagedPolicy:
+    properties = cloudformation_json.get("Properties", {})
+    backend = _backend(account_id, region_name)
+    policy = original_resource
+    document = _document(properties.get("PolicyDocument"))
+    if json.loads(document) != json.loads(policy.document):
+        # IAM keeps at most five versions; CloudFormation deletes the oldest non-default one first.
+        old = [version for version in policy.versions if not version.is_default]
+        while len(policy.versions) >= 5 and old:
+            backend.delete_policy_version(policy.arn, old.pop(0).version_id)
+        backend.create_policy_version(policy.arn, document, set_as_default=True)
+    for kind, attach, detach in (
+        ("Roles", backend.attach_role_policy, backend.detach_role_policy),
+        ("Groups", backend.attach_group_policy, backend.detach_group_policy),
+        ("Users", backend.attach_user_policy, backend.detach_user_policy),
+    ):
+        current = _attached(backend, policy.arn, kind)
+        wanted = set(properties.get(kind, []))
+        for name in current - wanted:
+            detach(policy.arn, name)
+        for name in wanted - current:
+            attach(policy.arn, name)
+    return policy
+
+
+def _attached(backend: Any, arn: str, kind: str) -> set[str]:
+    entities = {"Roles": backend.roles.values(), "Groups": backend.groups.values(), "Users": backend.users.values()}[kind]
+    names = set()
+    for entity in entities:
+        if arn in entity.managed_policies:
+            names.add(entity.name)
+    return names
+
+
+# ------------------------------------------------------------------- AWS::SecretsManager::Secret
+
+
+class _SecretHandle:
+    """What the stack keeps for a secret: ``Ref`` is its ARN, as in CloudFormation."""
+
+    def __init__(self, arn: str, name: str) -> None:
+        self.arn, self.name = arn, name
+
+    @property
+    def physical_resource_id(self) -> str:
+        return self.arn
+
+    @classmethod
+    def has_cfn_attr(cls, attr: str) -> bool:
+        return attr in ("Id",)
+
+    def get_cfn_attribute(self, attribute_name: str) -> str:
+        return self.arn
+
+
+class CfnSecret(CloudFormationModel):
+    @staticmethod
+    def cloudformation_name_type() -> str:
+        return "Name"
+
+    @staticmethod
+    def cloudformation_type() -> str:
+        return "AWS::SecretsManager::Secret"
+
+    @classmethod
+    def create_from_cloudformation_json(  # type: ignore[override]
+        cls, resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str, **kwargs: Any
+    ) -> _SecretHandle:
+        properties = cloudformation_json.get("Properties", {})
+        backend = secretsmanager_backends[account_id][region_name]
+        secret_string = properties.get("SecretString")
+        generate = properties.get("GenerateSecretString")
+        if secret_string is None and generate is not None:
+            password = json.loads(backend.get_random_password(
+                password_length=int(generate.get("PasswordLength", 32)),
+                exclude_characters=generate.get("ExcludeCharacters", ""),
+                exclude_numbers=_bool(generate.get("ExcludeNumbers")),
+                exclude_punctuation=_bool(generate.get("ExcludePunctuation")),
+                exclude_uppercase=_bool(generate.get("ExcludeUppercase")),
+                exclude_lowercase=_bool(generate.get("ExcludeLowercase")),
+                include_space=_bool(generate.get("IncludeSpace")),
+                require_each_included_type=_bool(generate.get("RequireEachIncludedType", True)),
+            ))["RandomPassword"]
+            if generate.get("SecretStringTemplate"):
+                document = json.loads(generate["SecretStringTemplate"])
+                document[generate["GenerateStringKey"]] = password
+                secret_string = json.dumps(document)
+            else:
+                secret_string = password
+        created = json.loads(backend.create_secret(
+            name=properties.get("Name", resource_name),
+            secret_string=secret_string,
+            secret_binary=None,
+            description=properties.get("Description"),
+            tags=properties.get("Tags"),
+            kms_key_id=properties.get("KmsKeyId"),
+            client_request_token=None,
+            replica_regions=[],
+            force_overwrite=False,
+        ))
+        return _SecretHandle(created["ARN"], created["Name"])
+
+    @classmethod
+    def update_from_cloudformation_json(  # type: ignore[override]
+        cls, original_resource: _SecretHandle, new_resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str
+    ) -> _SecretHandle:
+        properties = cloudformation_json.get("Properties", {})
+        backend = secretsmanager_backends[account_id][region_name]
+        if "SecretString" in properties:  # a generated secret keeps its value, as in CloudFormation
+            backend.update_secret(original_resource.arn, secret_string=properties["SecretString"],
+                                  kms_key_id=properties.get("KmsKeyId"), description=properties.get("Description"))
+        return original_resource
+
+    @classmethod
+    def delete_from_cloudformation_json(  # type: ignore[override]
+        cls, resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str
+    ) -> None:
+        secretsmanager_backends[account_id][region_name].delete_secret(
+            resource_name, recovery_window_in_days=None, force_delete_without_recovery=True
+        )
+
+
+class CfnSecretResourcePolicy(CloudFormationModel):
+    @staticmethod
+    def cloudformation_name_type() -> str:
+        return ""
+
+    @staticmethod
+    def cloudformation_type() -> str:
+        return "AWS::SecretsManager::ResourcePolicy"
+
+    @classmethod
+    def create_from_cloudformation_json(  # type: ignore[override]
+        cls, resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str, **kwargs: Any
+    ) -> _SecretHandle:
+        properties = cloudformation_json.get("Properties", {})
+        arn, name = secretsmanager_backends[account_id][region_name].put_resource_policy(
+            properties["SecretId"], _document(properties["ResourcePolicy"])
+        )
+        return _SecretHandle(arn, name)
+
+    @classmethod
+    def update_from_cloudformation_json(  # type: ignore[override]
+        cls, original_resource: _SecretHandle, new_resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str
+    ) -> _SecretHandle:
+        return cls.create_from_cloudformation_json(new_resource_name, cloudformation_json, account_id, region_name)
+
+    @classmethod
+    def delete_from_cloudformation_json(  # type: ignore[override]
+        cls, resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str
+    ) -> None:
+        backend = secretsmanager_backends[account_id][region_name]
+        if backend._is_valid_identifier(resource_name):
+            backend.delete_resource_policy(resource_name)
+
+
+# ------------------------------------------------------- resource policies and SNS subscriptions
+
+
+class _Handle:
+    def __init__(self, physical_id: str) -> None:
+        self.physical_resource_id = physical_id
+
+    @classmethod
+    def has_cfn_attr(cls, attr: str) -> bool:
+        return False
+
+
+class CfnTopicPolicy(CloudFormationModel):
+    @staticmethod
+    def cloudformation_name_type() -> str:
+        return ""
+
+    @staticmethod
+    def cloudformation_type() -> str:
+        return "AWS::SNS::TopicPolicy"
+
+    @classmethod
+    def create_from_cloudformation_json(  # type: ignore[override]
+        cls, resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str, **kwargs: Any
+    ) -> _Handle:
+        from moto.sns.models import sns_backends
+
+        properties = cloudformation_json["Properties"]
+        for topic_arn in properties["Topics"]:
+            sns_backends[account_id][region_name].set_topic_attribute(topic_arn, "Policy", _document(properties["PolicyDocument"]))
+        return _Handle(resource_name)
+
+    @classmethod
+    def update_from_cloudformation_json(  # type: ignore[override]
+        cls, original_resource: _Handle, new_resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str
+    ) -> _Handle:
+        return cls.create_from_cloudformation_json(new_resource_name, cloudformation_json, account_id, region_name)
+
+    @classmethod
+    def delete_from_cloudformation_json(  # type: ignore[override]
+        cls, resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str
+    ) -> None:
+        return None  # the topic keeps its default policy, as in SNS
+
+
+class CfnSubscription(CloudFormationModel):
+    @staticmethod
+    def cloudformation_name_type() -> str:
+        return ""
+
+    @staticmethod
+    def cloudformation_type() -> str:
+        return "AWS::SNS::Subscription"
+
+    @classmethod
+    def create_from_cloudformation_json(  # type: ignore[override]
+        cls, resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str, **kwargs: Any
+    ) -> _Handle:
+        from moto.sns.models import sns_backends
+
+        properties = cloudformation_json["Properties"]
+        subscription = sns_backends[account_id][region_name].subscribe(
+            properties["TopicArn"], properties["Endpoint"], properties["Protocol"]
+        )
+        return _Handle(subscription.arn)
+
+    @classmethod
+    def delete_from_cloudformation_json(  # type: ignore[override]
+        cls, resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str
+    ) -> None:
+        from moto.sns.models import sns_backends
+
+        sns_backends[account_id][region_name].unsubscribe(resource_name)
+
+
+def _bool(value: Any) -> bool:
+    return str(value).lower() == "true"
+
+
+def install() -> None:
+    """Register the fills (idempotent)."""
+    if getattr(iam_models, "_constructs_iam_cfn_installed", False):
+        return
+    Group.physical_resource_id = property(_group_physical_id)  # type: ignore[attr-defined]
+    Group.get_cfn_attribute = _group_cfn_attribute  # type: ignore[method-assign]
+    User.create_from_cloudformation_json = classmethod(_user_create)  # type: ignore[method-assign, assignment]
+    User.update_from_cloudformation_json = classmethod(_user_update)  # type: ignore[method-assign, assignment]
+    Role.create_from_cloudformation_json = classmethod(_role_create)  # type: ignore[method-assign, assignment]
+    Role.update_from_cloudformation_json = classmethod(_role_update)  # type: ignore[method-assign, assignment]
+    ManagedPolicy.update_from_cloudformation_json = classmethod(_managed_policy_update)  # type: ignore[method-assign, assignment]
+    parsing.get_model_map.cache_clear()
+    parsing.get_name_type_map.cache_clear()
+    iam_models._constructs_iam_cfn_installed = True  # type: ignore[attr-defined]
