@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from aws_cdk import Stack
+from aws_cdk import RemovalPolicy, Stack
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
@@ -47,6 +47,10 @@ class PeopleGroup(Construct):
     :param managed_policies: managed policies attached to the group. Default: none.
     :param enforce_mfa: attach ``MfaAndSelfService``. Default: True.
     :param path: the IAM path. Default: ``/``.
+    :param removal_policy: what happens to the group and its ``MfaAndSelfService`` policy when they
+        leave the stack. Default: ``RemovalPolicy.RETAIN``: people's users are retained (see
+        ``HumanUser``), and IAM refuses to delete a group that still has members; a retained group
+        keeps enforcing MFA on them.
     """
 
     def __init__(
@@ -58,15 +62,19 @@ class PeopleGroup(Construct):
         managed_policies: Sequence[iam.IManagedPolicy] = (),
         enforce_mfa: bool = True,
         path: str = "/",
+        removal_policy: RemovalPolicy = RemovalPolicy.RETAIN,
     ) -> None:
         super().__init__(scope, id)
         v.iam_name("group_name", group_name, max_length=128)
         v.iam_path("path", path)
         for policy in managed_policies:
             _role.check_boundary("managed_policies", policy)
+        if not isinstance(removal_policy, RemovalPolicy):
+            raise v.fail("removal_policy", removal_policy, "must be an aws_cdk.RemovalPolicy")
         self.group: iam.Group = iam.Group(
             self, "Group", group_name=group_name, path=path, managed_policies=list(managed_policies)
         )
+        self.group.apply_removal_policy(removal_policy)
         self.mfa_policy: iam.ManagedPolicy | None = None
         if enforce_mfa:
             self.mfa_policy = iam.ManagedPolicy(
@@ -76,6 +84,7 @@ class PeopleGroup(Construct):
                 statements=mfa_and_self_service_statements(Stack.of(self)),
                 description="Deny everything without MFA except setting up MFA; manage own credentials",
             )
+            self.mfa_policy.apply_removal_policy(removal_policy)
             _nag.acknowledge_wildcard_resources(
                 self.mfa_policy,
                 ["*"],

@@ -16,6 +16,7 @@ import json
 import signal
 import sys
 import threading
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -38,7 +39,12 @@ def deploy(aws: LocalAws, outdir: Path, context: dict[str, str] | None = None) -
     ctx = {**LOCAL_CONTEXT, **(context or {})}
     regions = app_regions()
     aws.cdk("bootstrap", *[f"aws://{ACCOUNT}/{region}" for region in regions], context=ctx)
-    aws.cdk("deploy", "--all", "--require-approval", "never", "--progress", "events", "-o", str(outdir), context=ctx)
+    # moto 5.2.5 finds change sets by name alone, across stacks, so a second deploy that reuses the
+    # CLI's default name ("cdk-deploy-change-set") picks up an old change set and fails or waits
+    # forever. A name unique to this run (stacks deploy one after another) avoids it.
+    change_set = f"cdk-deploy-{uuid.uuid4().hex[:12]}"
+    aws.cdk("deploy", "--all", "--require-approval", "never", "--change-set-name", change_set,
+            "--progress", "events", "-o", str(outdir), context=ctx)
     statuses = stack_statuses(aws, regions)
     failed = {name: status for name, status in statuses.items() if not status.endswith("_COMPLETE") or "ROLLBACK" in status}
     if failed:

@@ -14,10 +14,21 @@ the IAM API is what a real deployment would produce:
 - ``AWS::IAM::Role``: ``ManagedPolicyArns`` ignored; updates ignored the trust policy, the
   permissions boundary and ``MaxSessionDuration``.
 - ``AWS::IAM::ManagedPolicy``: updates did nothing (a new policy version and changed attachments
-  are now applied in place, as IAM does).
+  are now applied in place, as IAM does); deletion failed while attached (CloudFormation detaches
+  the policy from the roles, groups and users it names, then deletes it). Roles are likewise
+  detached from their ``ManagedPolicyArns`` before deletion.
 - ``AWS::SecretsManager::Secret`` (``SecretString`` or ``GenerateSecretString``, ``KmsKeyId``),
   ``AWS::SecretsManager::ResourcePolicy``, ``AWS::SNS::TopicPolicy`` and ``AWS::SNS::Subscription``:
   not supported at all (moto logs "No Moto CloudFormation support").
+
+And two API fixes the CDK CLI needs before every update: ``DeleteChangeSet`` of a change set that
+does not exist succeeds in CloudFormation (moto 5.2.5 fails with an internal error, which the CLI
+retries), and ``DescribeChangeSet`` of a missing one answers ``ChangeSetNotFoundException`` (moto
+answered "Stack with id ... does not exist", which the CLI treats as fatal). On an update the CLI
+passes the template's SSM-typed ``BootstrapVersion`` parameter with ``UsePreviousValue``; moto
+substitutes the previously *resolved* value ("33") and then looks it up as a parameter name,
+failing with an internal error; a value that names no SSM parameter is now kept as the resolved
+value it already is.
 
 Left unsupported on purpose: ``AWS::S3::BucketPolicy``. moto's S3 applies a bucket policy's Deny
 statements *ignoring their conditions*, so the TLS-only policy (``Deny`` if
@@ -99,10 +110,12 @@ class CfnGroup(CloudFormationModel):
     ) -> None:
         backend = _backend(account_id, region_name)
         group = backend.get_group(resource_name)
+        if group.users:  # IAM refuses, and so CloudFormation fails the deletion
+            from moto.iam.exceptions import DeleteConflictException
+
+            raise DeleteConflictException("Cannot delete entity, must remove users from group first.")
         for arn in list(group.managed_policies):
             backend.detach_group_policy(arn, group.name)
-        for user in list(group.users):
-            backend.remove_user_from_group(group.name, user.name)
         group.policies.clear()
         backend.delete_group(group.name)
 
@@ -217,7 +230,8 @@ def _managed_policy_update(cls: type, original_resource: ManagedPolicy, new_reso
     backend = _backend(account_id, region_name)
     policy = original_resource
     document = _document(properties.get("PolicyDocument"))
-    if json.loads(document) != json.loads(policy.document):
+    current = next(version.document for version in policy.versions if version.is_default)
+    if json.loads(document) != json.loads(current):
         # IAM keeps at most five versions; CloudFormation deletes the oldest non-default one first.
         old = [version for version in policy.versions if not version.is_default]
         while len(policy.versions) >= 5 and old:
@@ -237,6 +251,28 @@ def _managed_policy_update(cls: type, original_resource: ManagedPolicy, new_reso
     return policy
 
 
+def _managed_policy_delete(cls: type, resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str) -> None:
+    backend = _backend(account_id, region_name)
+    for kind, detach in (("Roles", backend.detach_role_policy), ("Groups", backend.detach_group_policy), ("Users", backend.detach_user_policy)):
+        for name in _attached(backend, resource_name, kind):
+            detach(resource_name, name)
+    policy = backend.get_policy(resource_name)
+    for version in [v for v in policy.versions if not v.is_default]:
+        backend.delete_policy_version(resource_name, version.version_id)
+    backend.delete_policy(resource_name)
+
+
+_original_role_delete = Role.delete_from_cloudformation_json.__func__  # type: ignore[attr-defined]
+
+
+def _role_delete(cls: type, resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str) -> None:
+    backend = _backend(account_id, region_name)
+    role = next((r for r in backend.roles.values() if r.name == resource_name), None)
+    for arn in getattr(role, "_cfn_managed_policy_arns", set()):  # resolved when the role was created
+        backend.detach_role_policy(arn, resource_name)
+    _original_role_delete(cls, resource_name, cloudformation_json, account_id, region_name)
+
+
 def _attached(backend: Any, arn: str, kind: str) -> set[str]:
     entities = {"Roles": backend.roles.values(), "Groups": backend.groups.values(), "Users": backend.users.values()}[kind]
     names = set()
@@ -254,6 +290,9 @@ class _SecretHandle:
 
     def __init__(self, arn: str, name: str) -> None:
         self.arn, self.name = arn, name
+
+    def is_created(self) -> bool:
+        return True
 
     @property
     def physical_resource_id(self) -> str:
@@ -375,6 +414,9 @@ class _Handle:
     def __init__(self, physical_id: str) -> None:
         self.physical_resource_id = physical_id
 
+    def is_created(self) -> bool:
+        return True
+
     @classmethod
     def has_cfn_attr(cls, attr: str) -> bool:
         return False
@@ -447,17 +489,57 @@ def _bool(value: Any) -> bool:
     return str(value).lower() == "true"
 
 
+def _delete_change_set(self: Any, change_set_name: str) -> None:
+    if change_set_name in self.change_sets:
+        del self.change_sets[change_set_name]
+        return
+    for key, change_set in list(self.change_sets.items()):
+        if change_set.change_set_name == change_set_name:
+            del self.change_sets[key]
+            return
+
+
+def _describe_change_set(self: Any, change_set_name: str) -> Any:
+    if change_set_name in self.change_sets:
+        return self.change_sets[change_set_name]
+    matches = [cs for cs in self.change_sets.values() if cs.change_set_name == change_set_name]
+    if not matches:
+        from moto.cloudformation.exceptions import CloudFormationError
+
+        class ChangeSetNotFoundException(CloudFormationError):
+            code = "ChangeSetNotFoundException"
+
+        raise ChangeSetNotFoundException(f"ChangeSet [{change_set_name}] does not exist")
+    return matches[-1]
+
+
+def _parse_ssm_parameter(self: Any, value: str, value_type: str) -> Any:
+    from moto.ssm.models import ssm_backends
+
+    parameter = ssm_backends[self._account_id][self._region_name].get_parameter(value)
+    actual = parameter.value if parameter is not None else value
+    return actual.split(",") if value_type.find("List") > 0 else actual
+
+
 def install() -> None:
     """Register the fills (idempotent)."""
     if getattr(iam_models, "_constructs_iam_cfn_installed", False):
         return
     Group.physical_resource_id = property(_group_physical_id)  # type: ignore[attr-defined]
+    Group.is_created = lambda self: True  # type: ignore[attr-defined]
     Group.get_cfn_attribute = _group_cfn_attribute  # type: ignore[method-assign]
     User.create_from_cloudformation_json = classmethod(_user_create)  # type: ignore[method-assign, assignment]
     User.update_from_cloudformation_json = classmethod(_user_update)  # type: ignore[method-assign, assignment]
     Role.create_from_cloudformation_json = classmethod(_role_create)  # type: ignore[method-assign, assignment]
     Role.update_from_cloudformation_json = classmethod(_role_update)  # type: ignore[method-assign, assignment]
     ManagedPolicy.update_from_cloudformation_json = classmethod(_managed_policy_update)  # type: ignore[method-assign, assignment]
+    ManagedPolicy.delete_from_cloudformation_json = classmethod(_managed_policy_delete)  # type: ignore[method-assign, assignment]
+    Role.delete_from_cloudformation_json = classmethod(_role_delete)  # type: ignore[method-assign, assignment]
+    from moto.cloudformation.models import CloudFormationBackend
+
+    CloudFormationBackend.delete_change_set = _delete_change_set  # type: ignore[method-assign]
+    CloudFormationBackend.describe_change_set = _describe_change_set  # type: ignore[method-assign]
+    parsing.ResourceMap.parse_ssm_parameter = _parse_ssm_parameter  # type: ignore[method-assign]
     parsing.get_model_map.cache_clear()
     parsing.get_name_type_map.cache_clear()
     iam_models._constructs_iam_cfn_installed = True  # type: ignore[attr-defined]
