@@ -1,0 +1,733 @@
+"""AccessModel: who can do what to which resource, decided from the synthesized policies.
+
+    model = AccessModel.from_stack(stack)
+    model.evaluate(principal="ReaderRole", action="s3:GetObject",
+                   resource="arn:aws:s3:::acme-data/daily/a.csv").allowed
+    model.can_assume(role="DevRole", caller="arn:aws:iam::111111111111:user/dev",
+                     context={"aws:MultiFactorAuthPresent": "true", "aws:MultiFactorAuthAge": "300"}).allowed
+
+It follows AWS's documented policy evaluation logic for requests within an account
+(https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html):
+
+1. an explicit ``Deny`` in any applicable policy (identity, permissions boundary, resource policy)
+   decides: denied;
+2. otherwise an ``Allow`` must come from an identity policy (inline, customer managed, or AWS
+   managed; AWS managed documents come from moto's maintained copy of the AWS catalog, when moto is
+   installed);
+3. a permissions boundary intersects: it must allow too;
+4. for ``sts:AssumeRole`` the role's trust policy decides the role's side; a trusted account root
+   (``arn:aws:iam::111111111111:root``) means "any principal of that account that its own policies
+   allow": when the caller is in the model its identity policies are evaluated too, otherwise the
+   decision says that the caller's side is outside the model.
+
+Not modelled (the reason says so where it matters): resource policies granting access on their
+own, KMS key policies as a second gate, SCPs and RCPs, session policies.
+
+A value the model cannot resolve (an intrinsic function it does not know, a reference to a
+resource outside the template) makes any decision that depends on it ``undecided`` with the
+reason: never a silent allow or deny.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import ipaddress
+import json
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
+
+from ._cfn import Unresolvable, resolve
+
+ContextValue = str | int | float | bool | Sequence[str]
+
+
+# ---------------------------------------------------------------------------------- decisions
+
+
+@dataclass(frozen=True)
+class Decision:
+    """The outcome of one request.
+
+    ``allowed`` is True, False, or None when the model cannot decide; ``outcome`` is one of
+    ``allow``, ``explicit-deny``, ``implicit-deny``, ``undecided``; ``reason`` names the statements
+    (``<policy>#<Sid or index>``) that decided it.
+    """
+
+    allowed: bool | None
+    outcome: str
+    reason: str
+    statements: tuple[str, ...] = ()
+
+    def __bool__(self) -> bool:  # a decision is never silently truthy
+        raise TypeError("use Decision.allowed (True, False or None for undecided)")
+
+
+# ------------------------------------------------------------------------------- statements
+
+
+@dataclass
+class Statement:
+    """One policy statement with its source, resolved (or marked unresolvable)."""
+
+    source: str
+    index: int
+    raw: dict[str, Any]
+    problem: str | None = None
+
+    @property
+    def name(self) -> str:
+        sid = self.raw.get("Sid")
+        return f"{self.source}#{sid if sid else self.index}"
+
+    @property
+    def effect(self) -> str:
+        return str(self.raw.get("Effect", "Allow"))
+
+
+def _statements(source: str, document: Any, resolver: Any) -> list[Statement]:
+    try:
+        resolved = resolver(document)
+        if isinstance(resolved, str):
+            resolved = json.loads(resolved)
+    except Unresolvable as error:
+        return [Statement(source, 0, {"Effect": "Allow", "Action": "*", "Resource": "*"}, problem=str(error))]
+    raw = resolved.get("Statement", []) if isinstance(resolved, dict) else []
+    raw = [raw] if isinstance(raw, dict) else raw
+    return [Statement(source, i, s) for i, s in enumerate(raw)]
+
+
+def _unresolved_statements(source: str, document: Any, resolver: Any) -> list[Statement]:
+    """Resolve statement by statement, so one unknown value spoils only its own statement."""
+    raw = document.get("Statement", []) if isinstance(document, dict) else []
+    raw = [raw] if isinstance(raw, dict) else raw
+    result = []
+    for i, statement in enumerate(raw):
+        try:
+            result.append(Statement(source, i, resolver(statement)))
+        except Unresolvable as error:
+            problem = str(error)
+            result.append(Statement(source, i, {k: v for k, v in statement.items() if k in ("Sid", "Effect", "Action", "NotAction")}, problem=problem))
+    return result
+
+
+# --------------------------------------------------------------------------------- matching
+
+
+def _as_list(value: Any) -> list[Any]:
+    if value is None:
+        return []
+    return list(value) if isinstance(value, (list, tuple)) else [value]
+
+
+@lru_cache(maxsize=4096)
+def _wildcard(pattern: str, case_sensitive: bool) -> re.Pattern[str]:
+    regex = "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern)
+    return re.compile(f"^{regex}$", 0 if case_sensitive else re.IGNORECASE | re.DOTALL)
+
+
+def wildcard_match(pattern: str, value: str, *, case_sensitive: bool = True) -> bool:
+    """IAM's ``*`` (any run of characters) and ``?`` (one character)."""
+    return bool(_wildcard(pattern, case_sensitive).match(value))
+
+
+_VARIABLE = re.compile(r"\$\{([^}]+)\}")
+
+
+def substitute_variables(text: str, context: Mapping[str, Any]) -> str | None:
+    """Replace policy variables (``${aws:username}``, ``${*}``, ``${?}``, ``${$}``).
+
+    Returns None when a variable is missing from the context (the element then matches nothing,
+    as IAM documents), unless it has a default (``${aws:username, 'x'}``).
+    """
+    missing = False
+
+    def replace(match: re.Match[str]) -> str:
+        nonlocal missing
+        name = match.group(1).strip()
+        if name in ("*", "?", "$"):
+            return {"*": "\x00STAR\x00", "?": "\x00QM\x00", "$": "$"}[name]
+        default = None
+        if "," in name:
+            name, default_text = name.split(",", 1)
+            name, default = name.strip(), default_text.strip().strip("'")
+        value = _lookup(context, name)
+        if value is None:
+            if default is not None:
+                return default
+            missing = True
+            return ""
+        return str(value[0] if isinstance(value, list) else value)
+
+    result = _VARIABLE.sub(replace, text)
+    return None if missing else result
+
+
+def _match_with_variables(pattern: str, value: str, context: Mapping[str, Any], *, case_sensitive: bool) -> bool:
+    substituted = substitute_variables(pattern, context) if "${" in pattern else pattern
+    if substituted is None:
+        return False
+    if "\x00" in substituted:  # ${*} and ${?} stand for the literal characters
+        parts = re.split(r"(\x00STAR\x00|\x00QM\x00)", substituted)
+        regex = "".join(
+            re.escape("*") if p == "\x00STAR\x00" else re.escape("?") if p == "\x00QM\x00"
+            else "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in p)
+            for p in parts
+        )
+        return bool(re.match(f"^{regex}$", value, 0 if case_sensitive else re.IGNORECASE))
+    return wildcard_match(substituted, value, case_sensitive=case_sensitive)
+
+
+def _lookup(context: Mapping[str, Any], key: str) -> Any:
+    """Condition keys are case-insensitive; tag keys after '/' keep their case."""
+    if key in context:
+        return context[key]
+    prefix, slash, rest = key.partition("/")
+    for candidate, value in context.items():
+        c_prefix, c_slash, c_rest = candidate.partition("/")
+        if c_prefix.lower() == prefix.lower() and c_slash == slash and c_rest == rest:
+            return value
+    return None
+
+
+def action_matches(statement: Statement, action: str) -> bool:
+    if "NotAction" in statement.raw:
+        return not any(wildcard_match(p, action, case_sensitive=False) for p in _as_list(statement.raw["NotAction"]))
+    return any(wildcard_match(p, action, case_sensitive=False) for p in _as_list(statement.raw.get("Action")))
+
+
+def resource_matches(statement: Statement, resource: str, context: Mapping[str, Any]) -> bool:
+    if "NotResource" in statement.raw:
+        return not any(_match_with_variables(p, resource, context, case_sensitive=True) for p in _as_list(statement.raw["NotResource"]))
+    if "Resource" not in statement.raw:  # trust policies have none
+        return True
+    return any(_match_with_variables(p, resource, context, case_sensitive=True) for p in _as_list(statement.raw["Resource"]))
+
+
+# -------------------------------------------------------------------------------- conditions
+
+_NEGATED = {
+    "StringNotEquals", "StringNotEqualsIgnoreCase", "StringNotLike", "NumericNotEquals",
+    "DateNotEquals", "NotIpAddress", "ArnNotEquals", "ArnNotLike",
+}
+
+
+class UnknownOperator(ValueError):
+    pass
+
+
+def _to_number(value: Any) -> float:
+    return float(value)
+
+
+def _to_date(value: Any) -> _dt.datetime:
+    if isinstance(value, (int, float)) or (isinstance(value, str) and re.fullmatch(r"\d+(\.\d+)?", value)):
+        return _dt.datetime.fromtimestamp(float(value), tz=_dt.timezone.utc)
+    text = str(value).replace("Z", "+00:00")
+    parsed = _dt.datetime.fromisoformat(text)
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=_dt.timezone.utc)
+
+
+def _arn_like(pattern: str, value: str) -> bool:
+    """Arn* operators: each of the six colon-delimited parts is matched separately."""
+    p_parts, v_parts = pattern.split(":", 5), value.split(":", 5)
+    if len(p_parts) != 6 or len(v_parts) != 6:
+        return wildcard_match(pattern, value)
+    return all(wildcard_match(p, v) for p, v in zip(p_parts, v_parts))
+
+
+def _single(base: str, policy_value: str, request_value: Any) -> bool:
+    """One policy value against one request value, for a non-negated base operator."""
+    if base in ("StringEquals", "StringNotEquals"):
+        return str(request_value) == policy_value
+    if base in ("StringEqualsIgnoreCase", "StringNotEqualsIgnoreCase"):
+        return str(request_value).lower() == policy_value.lower()
+    if base in ("StringLike", "StringNotLike"):
+        return wildcard_match(policy_value, str(request_value))
+    if base.startswith("Numeric"):
+        a, b = _to_number(request_value), _to_number(policy_value)
+        return {"NumericEquals": a == b, "NumericNotEquals": a == b, "NumericLessThan": a < b,
+                "NumericLessThanEquals": a <= b, "NumericGreaterThan": a > b, "NumericGreaterThanEquals": a >= b}[base]
+    if base.startswith("Date"):
+        a, b = _to_date(request_value), _to_date(policy_value)
+        return {"DateEquals": a == b, "DateNotEquals": a == b, "DateLessThan": a < b,
+                "DateLessThanEquals": a <= b, "DateGreaterThan": a > b, "DateGreaterThanEquals": a >= b}[base]
+    if base == "Bool":
+        return str(request_value).lower() == str(policy_value).lower()
+    if base == "BinaryEquals":
+        return str(request_value) == policy_value
+    if base in ("IpAddress", "NotIpAddress"):
+        return ipaddress.ip_address(str(request_value)) in ipaddress.ip_network(policy_value, strict=False)
+    if base in ("ArnEquals", "ArnLike", "ArnNotEquals", "ArnNotLike"):
+        return _arn_like(policy_value, str(request_value))
+    raise UnknownOperator(base)
+
+
+_BASES = {
+    "StringEquals", "StringNotEquals", "StringEqualsIgnoreCase", "StringNotEqualsIgnoreCase", "StringLike",
+    "StringNotLike", "NumericEquals", "NumericNotEquals", "NumericLessThan", "NumericLessThanEquals",
+    "NumericGreaterThan", "NumericGreaterThanEquals", "DateEquals", "DateNotEquals", "DateLessThan",
+    "DateLessThanEquals", "DateGreaterThan", "DateGreaterThanEquals", "Bool", "BinaryEquals", "IpAddress",
+    "NotIpAddress", "ArnEquals", "ArnLike", "ArnNotEquals", "ArnNotLike", "Null",
+}
+
+
+def evaluate_condition_block(conditions: Mapping[str, Mapping[str, Any]], context: Mapping[str, Any]) -> bool:
+    """All operators AND, all keys within an operator AND, the values of one key OR (NOR when negated)."""
+    for operator, keys in conditions.items():
+        for key, policy_values in keys.items():
+            if not evaluate_condition(operator, key, _as_list(policy_values), context):
+                return False
+    return True
+
+
+def evaluate_condition(operator: str, key: str, policy_values: list[Any], context: Mapping[str, Any]) -> bool:
+    set_operator = None
+    if ":" in operator:
+        set_operator, operator = operator.split(":", 1)
+        if set_operator not in ("ForAnyValue", "ForAllValues"):
+            raise UnknownOperator(f"{set_operator}:{operator}")
+    if_exists = operator.endswith("IfExists")
+    base = operator[: -len("IfExists")] if if_exists else operator
+    if base not in _BASES or (base == "Null" and (if_exists or set_operator)):
+        raise UnknownOperator(operator)
+    request = _lookup(context, key)
+    present = request is not None and not (isinstance(request, (list, tuple)) and len(request) == 0 and set_operator is None)
+    values = [substitute_variables(str(v), context) if isinstance(v, str) and "${" in v and not base.startswith(("String", "Arn")) else v for v in policy_values]
+    string_values = [v if not isinstance(v, bool) else str(v).lower() for v in values]
+
+    if base == "Null":  # "true": the key is absent; "false": it is present
+        return any((str(v).lower() == "true") == (not present) for v in string_values)
+    negated = base in _NEGATED
+
+    def one(request_value: Any) -> bool:
+        matched = any(_single_with_variables(base, str(v), request_value, context) for v in string_values)
+        return not matched if negated else matched
+
+    if set_operator == "ForAllValues":
+        if request is None:
+            return True  # documented: ForAllValues is true when the key is missing or empty
+        return all(one(r) for r in _as_list(request))
+    if set_operator == "ForAnyValue":
+        if request is None:
+            return False
+        return any(one(r) for r in _as_list(request))
+    if not present:
+        return True if if_exists else negated  # missing key: false, except negated operators
+    request_values = _as_list(request)
+    if negated:
+        return all(one(r) for r in request_values)
+    return any(one(r) for r in request_values)
+
+
+def _single_with_variables(base: str, policy_value: str, request_value: Any, context: Mapping[str, Any]) -> bool:
+    if "${" in policy_value and base.startswith(("String", "Arn")):
+        substituted = substitute_variables(policy_value, context)
+        if substituted is None:
+            return False
+        policy_value = substituted.replace("\x00STAR\x00", "*").replace("\x00QM\x00", "?")
+    try:
+        return _single(base, policy_value, request_value)
+    except (ValueError, TypeError):
+        return False  # a value of the wrong type does not match
+
+
+# ------------------------------------------------------------------------------------ model
+
+
+@dataclass
+class _Principal:
+    logical_id: str
+    kind: str  # "role" or "user"
+    arn: str
+    name: str
+    path: str | None
+    statements: list[Statement] = field(default_factory=list)
+    boundary: list[Statement] | None = None
+    trust: list[Statement] = field(default_factory=list)
+
+
+def _aws_managed_document(arn: str) -> Any:
+    match = re.match(r"^arn:aws[a-z-]*:iam::aws:policy(/.*/|/)([^/]+)$", arn)
+    if not match:
+        return None
+    try:
+        from moto.iam.aws_managed_policies import aws_managed_policies_data
+    except ImportError as error:  # pragma: no cover - moto is a test dependency here
+        raise Unresolvable(f"AWS managed policy {arn}: install moto for the packaged AWS catalog") from error
+    catalog = _catalog(aws_managed_policies_data)
+    entry = catalog.get(match.group(2))
+    if entry is None or entry["Path"] != match.group(1):
+        raise Unresolvable(f"AWS managed policy {arn} is not in the packaged catalog")
+    return entry["Document"]
+
+
+@lru_cache(maxsize=1)
+def _catalog(data: str) -> dict[str, Any]:
+    return json.loads(data)
+
+
+class AccessModel:
+    """An evaluator of the IAM policies in one or more synthesized templates."""
+
+    def __init__(self) -> None:
+        self._principals: dict[str, _Principal] = {}
+        self._aliases: dict[str, str] = {}
+        self._resource_policies: list[tuple[list[str], list[Statement]]] = []
+
+    # ----------------------------------------------------------------------------- building
+
+    @classmethod
+    def from_stack(cls, *stacks: Any) -> AccessModel:
+        """Synthesize ``stacks`` (CDK ``Stack`` objects of one app) and model them together."""
+        from aws_cdk import Stack, Token
+        from aws_cdk.assertions import Template
+
+        model = cls()
+        for stack in stacks:
+            template = Template.from_stack(stack).to_json()
+            paths = {}
+            for child in stack.node.find_all():
+                if hasattr(child, "cfn_resource_type") and Stack.of(child) is stack:
+                    paths[stack.resolve(stack.get_logical_id(child))] = child.node.path.removesuffix("/Resource")
+            account = None if Token.is_unresolved(stack.account) else stack.account
+            region = None if Token.is_unresolved(stack.region) else stack.region
+            model.add_template(template, account=account, region=region, stack_name=stack.stack_name, paths=paths)
+        return model
+
+    @classmethod
+    def from_template(cls, template: Mapping[str, Any], *, account: str | None = None, region: str | None = None,
+                      partition: str = "aws", stack_name: str = "Stack") -> AccessModel:
+        """Model a synthesized template (a dict). Without ``account``/``region``, ARNs that need
+        them cannot be resolved and the decisions that depend on them are ``undecided``."""
+        model = cls()
+        model.add_template(template, account=account, region=region, partition=partition, stack_name=stack_name)
+        return model
+
+    def add_template(self, template: Mapping[str, Any], *, account: str | None, region: str | None,
+                     partition: str = "aws", stack_name: str = "Stack", paths: Mapping[str, str] | None = None) -> None:
+        resources: dict[str, Any] = dict(template.get("Resources", {}))
+        paths = dict(paths or {})
+        for logical_id, resource in resources.items():
+            path = resource.get("Metadata", {}).get("aws:cdk:path")
+            if path and logical_id not in paths:
+                paths[logical_id] = path.removesuffix("/Resource")
+        pseudo = {"AWS::Partition": partition, "AWS::URLSuffix": "amazonaws.com", "AWS::StackName": stack_name,
+                  "AWS::NoValue": None}
+        if account:
+            pseudo["AWS::AccountId"] = account
+        if region:
+            pseudo["AWS::Region"] = region
+
+        def props(logical_id: str) -> dict[str, Any]:
+            return resources[logical_id].get("Properties", {})
+
+        def name_of(logical_id: str) -> str:
+            kind = resources[logical_id]["Type"]
+            key = {"AWS::IAM::Role": "RoleName", "AWS::IAM::User": "UserName", "AWS::IAM::Group": "GroupName",
+                   "AWS::S3::Bucket": "BucketName", "AWS::IAM::ManagedPolicy": "ManagedPolicyName",
+                   "AWS::IAM::InstanceProfile": "InstanceProfileName", "AWS::SNS::Topic": "TopicName"}.get(kind)
+            value = props(logical_id).get(key) if key else None
+            if isinstance(value, str):
+                return value
+            generated = f"{stack_name}-{logical_id}"
+            return generated.lower() if kind == "AWS::S3::Bucket" else generated
+
+        def need(value: str | None, what: str) -> str:
+            if value is None:
+                raise Unresolvable(f"{what} is not known (give the stack an explicit env)")
+            return value
+
+        def arn_of(logical_id: str) -> str:
+            kind = resources[logical_id]["Type"]
+            name = name_of(logical_id)
+            acct = lambda: need(account, "the account")  # noqa: E731
+            reg = lambda: need(region, "the region")  # noqa: E731
+            path = props(logical_id).get("Path", "/") if isinstance(props(logical_id).get("Path", "/"), str) else "/"
+            if kind == "AWS::IAM::Role":
+                return f"arn:{partition}:iam::{acct()}:role{path}{name}"
+            if kind == "AWS::IAM::User":
+                return f"arn:{partition}:iam::{acct()}:user{path}{name}"
+            if kind == "AWS::IAM::Group":
+                return f"arn:{partition}:iam::{acct()}:group{path}{name}"
+            if kind == "AWS::IAM::ManagedPolicy":
+                return f"arn:{partition}:iam::{acct()}:policy{path}{name}"
+            if kind == "AWS::IAM::InstanceProfile":
+                return f"arn:{partition}:iam::{acct()}:instance-profile{path}{name}"
+            if kind == "AWS::S3::Bucket":
+                return f"arn:{partition}:s3:::{name}"
+            if kind == "AWS::KMS::Key":
+                return f"arn:{partition}:kms:{reg()}:{acct()}:key/{logical_id}"
+            if kind == "AWS::SNS::Topic":
+                return f"arn:{partition}:sns:{reg()}:{acct()}:{name}"
+            if kind == "AWS::SecretsManager::Secret":
+                return f"arn:{partition}:secretsmanager:{reg()}:{acct()}:secret:{logical_id}"
+            if kind == "AWS::Events::Rule":
+                return f"arn:{partition}:events:{reg()}:{acct()}:rule/{name}"
+            if kind == "AWS::Logs::LogGroup":
+                return f"arn:{partition}:logs:{reg()}:{acct()}:log-group:{name}:*"
+            if kind == "AWS::Lambda::Function":
+                return f"arn:{partition}:lambda:{reg()}:{acct()}:function:{name}"
+            raise Unresolvable(f"the ARN of {kind} {logical_id} is not modelled")
+
+        def ref(logical_id: str) -> str:
+            if logical_id not in resources:
+                raise Unresolvable(f"Ref {logical_id}: not a resource of this template (a parameter?)")
+            kind = resources[logical_id]["Type"]
+            if kind in ("AWS::IAM::ManagedPolicy", "AWS::SNS::Topic", "AWS::SecretsManager::Secret"):
+                return arn_of(logical_id)
+            if kind == "AWS::KMS::Key":
+                return logical_id
+            return name_of(logical_id)
+
+        def get_att(logical_id: str, attribute: str) -> str:
+            if logical_id not in resources:
+                raise Unresolvable(f"Fn::GetAtt {logical_id}: not a resource of this template")
+            if attribute == "Arn":
+                return arn_of(logical_id)
+            raise Unresolvable(f"Fn::GetAtt {logical_id}.{attribute} is not modelled")
+
+        def resolver(value: Any) -> Any:
+            return resolve(value, ref=ref, get_att=get_att, pseudo={k: v for k, v in pseudo.items() if v is not None})
+
+        def document_for(policy_arn_value: Any, source: str) -> list[Statement]:
+            try:
+                arn = resolver(policy_arn_value)
+            except Unresolvable as error:
+                return [Statement(source, 0, {"Effect": "Allow", "Action": "*", "Resource": "*"}, problem=str(error))]
+            for logical_id, resource in resources.items():
+                if resource["Type"] == "AWS::IAM::ManagedPolicy":
+                    try:
+                        if arn_of(logical_id) == arn:
+                            return _unresolved_statements(paths.get(logical_id, logical_id), props(logical_id)["PolicyDocument"], resolver)
+                    except Unresolvable:
+                        continue
+            try:
+                document = _aws_managed_document(arn)
+            except Unresolvable as error:
+                return [Statement(arn, 0, {"Effect": "Allow", "Action": "*", "Resource": "*"}, problem=str(error))]
+            if document is None:
+                return [Statement(arn, 0, {"Effect": "Allow", "Action": "*", "Resource": "*"},
+                                  problem=f"managed policy {arn} is outside the model")]
+            return _statements(arn.rsplit("/", 1)[-1], document, lambda d: d)
+
+        # identities
+        group_statements: dict[str, list[Statement]] = {}
+        for logical_id, resource in resources.items():
+            if resource["Type"] == "AWS::IAM::Group":
+                statements: list[Statement] = []
+                for arn in _as_list(props(logical_id).get("ManagedPolicyArns")):
+                    statements += document_for(arn, logical_id)
+                for inline in _as_list(props(logical_id).get("Policies")):
+                    statements += _unresolved_statements(f"{paths.get(logical_id, logical_id)}/{inline.get('PolicyName')}", inline["PolicyDocument"], resolver)
+                group_statements[name_of(logical_id)] = statements
+        for logical_id, resource in resources.items():
+            kind = {"AWS::IAM::Role": "role", "AWS::IAM::User": "user"}.get(resource["Type"])
+            if not kind:
+                continue
+            p = props(logical_id)
+            try:
+                arn = arn_of(logical_id)
+            except Unresolvable:
+                arn = f"{kind}:{logical_id}"
+            principal = _Principal(logical_id, kind, arn, name_of(logical_id), p.get("Path", "/"))
+            for managed in _as_list(p.get("ManagedPolicyArns")):
+                principal.statements += document_for(managed, paths.get(logical_id, logical_id))
+            for inline in _as_list(p.get("Policies")):
+                principal.statements += _unresolved_statements(f"{paths.get(logical_id, logical_id)}/{inline.get('PolicyName')}", inline["PolicyDocument"], resolver)
+            if p.get("PermissionsBoundary") is not None:
+                principal.boundary = document_for(p["PermissionsBoundary"], "PermissionsBoundary")
+            if kind == "role":
+                principal.trust = _unresolved_statements(f"{paths.get(logical_id, logical_id)}/trust", p.get("AssumeRolePolicyDocument", {}), resolver)
+            if kind == "user":
+                for group in _as_list(p.get("Groups")):
+                    try:
+                        principal.statements += group_statements.get(resolver(group), [])
+                    except Unresolvable as error:
+                        principal.statements.append(Statement(str(group), 0, {"Effect": "Allow", "Action": "*", "Resource": "*"}, problem=str(error)))
+            self._principals[arn] = principal
+            for alias in (logical_id, paths.get(logical_id), arn, principal.name):
+                if alias:
+                    self._aliases[alias] = arn
+        # policies that name their identities
+        for logical_id, resource in resources.items():
+            if resource["Type"] not in ("AWS::IAM::ManagedPolicy", "AWS::IAM::Policy"):
+                continue
+            p = props(logical_id)
+            source = paths.get(logical_id, logical_id)
+            statements = None
+            for field_name, kind in (("Roles", "role"), ("Users", "user"), ("Groups", "group")):
+                for entity in _as_list(p.get(field_name)):
+                    statements = statements if statements is not None else _unresolved_statements(source, p["PolicyDocument"], resolver)
+                    try:
+                        entity_name = resolver(entity)
+                    except Unresolvable:
+                        continue
+                    for principal in self._principals.values():
+                        if kind == principal.kind and principal.name == entity_name:
+                            principal.statements += statements
+                        if kind == "group":
+                            user_groups = _as_list(props(principal.logical_id).get("Groups")) if principal.kind == "user" else []
+                            try:
+                                if entity_name in [resolver(g) for g in user_groups]:
+                                    principal.statements += statements
+                            except Unresolvable:
+                                pass
+        # resource policies: their explicit denies apply to every request on their resources
+        for logical_id, resource in resources.items():
+            kind = resource["Type"]
+            p = props(logical_id)
+            source = paths.get(logical_id, logical_id)
+            if kind == "AWS::S3::BucketPolicy":
+                self._resource_policies.append(([], _unresolved_statements(source, p["PolicyDocument"], resolver)))
+            elif kind == "AWS::SecretsManager::ResourcePolicy":
+                self._resource_policies.append(([], _unresolved_statements(source, p["ResourcePolicy"], resolver)))
+            elif kind == "AWS::SNS::TopicPolicy":
+                self._resource_policies.append(([], _unresolved_statements(source, p["PolicyDocument"], resolver)))
+
+    # ---------------------------------------------------------------------------- queries
+
+    def principals(self) -> list[str]:
+        return sorted(self._principals)
+
+    def _principal(self, key: str) -> _Principal:
+        arn = self._aliases.get(key) or self._aliases.get(key.removesuffix("/Resource"))
+        if arn is None:
+            raise KeyError(f"principal {key!r} is not a role or user of the model (known: {sorted(k for k in self._aliases if '/' not in k)})")
+        return self._principals[arn]
+
+    def evaluate(self, *, principal: str, action: str, resource: str = "*", context: Mapping[str, ContextValue] | None = None) -> Decision:
+        """May ``principal`` (logical id, construct path or ARN of a role or user) call ``action``
+        on ``resource`` with the request ``context`` (condition keys)?"""
+        who = self._principal(principal)
+        ctx = self._context(who, context)
+        return self._decide(who, action, resource, ctx)
+
+    def can_assume(self, *, role: str, caller: str, context: Mapping[str, ContextValue] | None = None,
+                   action: str = "sts:AssumeRole") -> Decision:
+        """May ``caller`` (an IAM ARN or a service principal such as ``ec2.amazonaws.com``) assume ``role``?"""
+        target = self._principal(role)
+        if target.kind != "role":
+            raise KeyError(f"{role!r} is a user, not a role")
+        caller_principal = self._principals.get(self._aliases.get(caller, caller))
+        ctx = dict(context or {})
+        is_service = caller.endswith(".amazonaws.com")
+        if not is_service:
+            ctx.setdefault("aws:PrincipalArn", caller_principal.arn if caller_principal else caller)
+            account = _account_of(caller)
+            if account:
+                ctx.setdefault("aws:PrincipalAccount", account)
+        trust = self._match_trust(target, caller, action, ctx)
+        if trust.allowed is not True:
+            return trust
+        if is_service:
+            return trust
+        if caller_principal is None:
+            return Decision(True, "allow", f"{trust.reason}; the caller's own policies are outside the model "
+                            "(its account must also allow sts:AssumeRole)", trust.statements)
+        side = self._decide(caller_principal, action, target.arn, self._context(caller_principal, ctx))
+        if side.allowed is True:
+            return Decision(True, "allow", f"{trust.reason}; caller side: {side.reason}", trust.statements + side.statements)
+        return Decision(side.allowed, side.outcome, f"caller side: {side.reason}", side.statements)
+
+    # ---------------------------------------------------------------------------- internals
+
+    def _context(self, who: _Principal, context: Mapping[str, ContextValue] | None) -> dict[str, Any]:
+        ctx: dict[str, Any] = dict(context or {})
+        ctx.setdefault("aws:PrincipalArn", who.arn)
+        account = _account_of(who.arn)
+        if account:
+            ctx.setdefault("aws:PrincipalAccount", account)
+        if who.kind == "user":
+            ctx.setdefault("aws:username", who.name)
+        return ctx
+
+    def _decide(self, who: _Principal, action: str, resource: str, ctx: Mapping[str, Any]) -> Decision:
+        relevant = [*who.statements, *(who.boundary or []), *[s for _, stmts in self._resource_policies for s in stmts]]
+        undecided = self._undecidable(relevant, action)
+        if undecided:
+            return undecided
+        denies = [s for s in [*who.statements, *(who.boundary or [])] if s.effect == "Deny" and self._applies(s, action, resource, ctx)]
+        denies += [s for _, stmts in self._resource_policies for s in stmts
+                   if s.effect == "Deny" and self._applies(s, action, resource, ctx, resource_policy=True, principal=who.arn)]
+        if denies:
+            return Decision(False, "explicit-deny", "denied by " + ", ".join(s.name for s in denies), tuple(s.name for s in denies))
+        allows = [s for s in who.statements if s.effect == "Allow" and self._applies(s, action, resource, ctx)]
+        if not allows:
+            return Decision(False, "implicit-deny", f"no identity policy of {who.logical_id} allows {action} on {resource}")
+        if who.boundary is not None:
+            bounded = [s for s in who.boundary if s.effect == "Allow" and self._applies(s, action, resource, ctx)]
+            if not bounded:
+                return Decision(False, "implicit-deny", f"allowed by {', '.join(s.name for s in allows)} but not by the permissions boundary",
+                                tuple(s.name for s in allows))
+        return Decision(True, "allow", "allowed by " + ", ".join(s.name for s in allows), tuple(s.name for s in allows))
+
+    def _undecidable(self, statements: Iterable[Statement], action: str) -> Decision | None:
+        broken = [s for s in statements if s.problem and ("Action" not in s.raw and "NotAction" not in s.raw or action_matches(s, action))]
+        if broken:
+            return Decision(None, "undecided", "cannot decide: " + "; ".join(f"{s.name}: {s.problem}" for s in broken),
+                            tuple(s.name for s in broken))
+        return None
+
+    def _applies(self, statement: Statement, action: str, resource: str, ctx: Mapping[str, Any], *,
+                 resource_policy: bool = False, principal: str | None = None) -> bool:
+        if not action_matches(statement, action) or not resource_matches(statement, resource, ctx):
+            return False
+        if resource_policy and not _principal_matches(statement.raw, principal or "", service=False):
+            return False
+        try:
+            return evaluate_condition_block(statement.raw.get("Condition", {}), ctx)
+        except UnknownOperator as error:
+            raise ValueError(f"{statement.name}: unknown condition operator {error}") from error
+
+    def _match_trust(self, role: _Principal, caller: str, action: str, ctx: Mapping[str, Any]) -> Decision:
+        undecided = self._undecidable(role.trust, action)
+        if undecided:
+            return undecided
+        service = caller.endswith(".amazonaws.com")
+        denies = [s for s in role.trust if s.effect == "Deny" and action_matches(s, action)
+                  and _principal_matches(s.raw, caller, service=service) and evaluate_condition_block(s.raw.get("Condition", {}), ctx)]
+        if denies:
+            return Decision(False, "explicit-deny", "trust policy denies: " + ", ".join(s.name for s in denies), tuple(s.name for s in denies))
+        allows = [s for s in role.trust if s.effect == "Allow" and action_matches(s, action)
+                  and _principal_matches(s.raw, caller, service=service)]
+        if not allows:
+            return Decision(False, "implicit-deny", f"the trust policy of {role.logical_id} does not name {caller}")
+        passing = [s for s in allows if evaluate_condition_block(s.raw.get("Condition", {}), ctx)]
+        if not passing:
+            failed = ", ".join(f"{s.name} {json.dumps(s.raw.get('Condition', {}), sort_keys=True)}" for s in allows)
+            return Decision(False, "implicit-deny", f"trust conditions not met: {failed}", tuple(s.name for s in allows))
+        return Decision(True, "allow", "trusted by " + ", ".join(s.name for s in passing), tuple(s.name for s in passing))
+
+
+def _account_of(arn: str) -> str | None:
+    parts = arn.split(":")
+    return parts[4] if len(parts) > 5 and parts[0] == "arn" and parts[4].isdigit() else None
+
+
+def _principal_matches(statement: Mapping[str, Any], caller: str, *, service: bool) -> bool:
+    principal = statement.get("Principal")
+    if "NotPrincipal" in statement:
+        return not _principal_matches({"Principal": statement["NotPrincipal"]}, caller, service=service)
+    if principal is None:
+        return True
+    if principal == "*":
+        return True
+    if not isinstance(principal, Mapping):
+        return False
+    if service:
+        return caller in _as_list(principal.get("Service"))
+    caller_account = _account_of(caller)
+    for entry in _as_list(principal.get("AWS")):
+        if entry == "*" or entry == caller:
+            return True
+        if caller_account and entry in (caller_account, f"arn:aws:iam::{caller_account}:root") or (
+            caller_account and re.fullmatch(rf"arn:aws[a-z-]*:iam::{caller_account}:root", str(entry))
+        ):
+            return True
+        session = re.match(r"^arn:(aws[a-z-]*):sts::(\d{12}):assumed-role/([^/]+)/", caller)
+        if session and str(entry).startswith(f"arn:{session.group(1)}:iam::{session.group(2)}:role/") and str(entry).endswith("/" + session.group(3)):
+            return True
+    return False
