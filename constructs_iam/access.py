@@ -647,7 +647,7 @@ class AccessModel:
     def _decide(self, who: _Principal, action: str, resource: str, ctx: Mapping[str, Any]) -> Decision:
         relevant = [*who.statements, *(who.boundary or []), *[s for _, stmts in self._resource_policies for s in stmts]]
         undecided = self._undecidable(relevant, action)
-        if undecided:
+        if undecided is not None:
             return undecided
         denies = [s for s in [*who.statements, *(who.boundary or [])] if s.effect == "Deny" and self._applies(s, action, resource, ctx)]
         denies += [s for _, stmts in self._resource_policies for s in stmts
@@ -684,7 +684,7 @@ class AccessModel:
 
     def _match_trust(self, role: _Principal, caller: str, action: str, ctx: Mapping[str, Any]) -> Decision:
         undecided = self._undecidable(role.trust, action)
-        if undecided:
+        if undecided is not None:
             return undecided
         service = caller.endswith(".amazonaws.com")
         denies = [s for s in role.trust if s.effect == "Deny" and action_matches(s, action)

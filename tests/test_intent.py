@@ -1,0 +1,212 @@
+"""Intent: what each role and person of the sample app can and cannot do, decided by AccessModel.
+
+Each test names the security property it protects; each pattern has at least five requests that
+must be allowed and five that must be refused. One synthesis for the module.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from constructs_iam.access import AccessModel
+from stacks import AppConfig, build_stacks
+
+from .support import CONTEXT, new_app
+
+BUCKET = "arn:aws:s3:::constructsiam-workload-databuckete3889a50"
+DATA_KEY = "arn:aws:kms:eu-west-1:222222222222:key/DataKey17AFBB84"
+DEV_ROLE = "arn:aws:iam::222222222222:role/DeveloperReadOnly"
+TLS = {"aws:SecureTransport": "true"}
+FRESH_MFA = {"aws:MultiFactorAuthPresent": "true", "aws:MultiFactorAuthAge": "300"}
+EC2_ROLE = "ConstructsIam-Workload/Ec2ReadOnly/Role"
+APP_ROLE = "ConstructsIam-Workload/AppPrefixAccess/Role"
+SCALER = "ConstructsIam-Workload/Scaling/Role"
+
+
+@pytest.fixture(scope="module")
+def app_stacks():
+    return build_stacks(new_app(), AppConfig.from_dict(CONTEXT["constructs-iam"]))
+
+
+@pytest.fixture(scope="module")
+def model(app_stacks) -> AccessModel:
+    return AccessModel.from_stack(app_stacks.workload, app_stacks.production_access, app_stacks.identity)
+
+
+def check(model: AccessModel, principal: str, cases: list[tuple[str, str, dict, bool]]) -> None:
+    failures = []
+    for action, resource, context, expected in cases:
+        decision = model.evaluate(principal=principal, action=action, resource=resource, context=context)
+        if decision.allowed is not expected:
+            failures.append(f"{action} {resource} {context}: expected {expected}, got {decision.allowed} ({decision.reason})")
+    assert not failures, "\n".join(failures)
+    assert sum(1 for c in cases if c[3]) >= 5 and sum(1 for c in cases if not c[3]) >= 5
+
+
+# ---------------------------------------------------------------------------------- EC2 role
+
+
+def test_ec2_role_reads_daily_reports_and_nothing_else(model):
+    check(model, EC2_ROLE, [
+        ("s3:GetObject", f"{BUCKET}/reports/daily/2026-11-27.csv", TLS, True),
+        ("s3:GetObject", f"{BUCKET}/reports/daily/sub/dir/file", TLS, True),
+        ("s3:ListBucket", BUCKET, {**TLS, "s3:prefix": "reports/daily/"}, True),
+        ("s3:ListBucket", BUCKET, {**TLS, "s3:prefix": "reports/daily/2026/"}, True),
+        ("kms:Decrypt", DATA_KEY, {"kms:ViaService": "s3.eu-west-1.amazonaws.com"}, True),
+        ("s3:GetObject", f"{BUCKET}/other/secret.csv", TLS, False),
+        ("s3:GetObject", f"{BUCKET}/reports/daily-archive/x.csv", TLS, False),  # sibling with the same start
+        ("s3:PutObject", f"{BUCKET}/reports/daily/x.csv", TLS, False),
+        ("s3:DeleteObject", f"{BUCKET}/reports/daily/x.csv", TLS, False),
+        ("s3:ListBucket", BUCKET, {**TLS, "s3:prefix": "other/"}, False),
+        ("s3:ListBucket", BUCKET, TLS, False),  # listing the bucket root
+        ("kms:Decrypt", DATA_KEY, {}, False),  # not through S3
+        ("s3:GetObject", f"{BUCKET}/reports/daily/x.csv", {"aws:SecureTransport": "false"}, False),  # TLS only
+        ("s3:GetObject", "arn:aws:s3:::another-bucket/reports/daily/x.csv", TLS, False),
+    ])
+
+
+def test_ec2_role_can_be_assumed_only_by_ec2(model):
+    role = model.principals()[[p.endswith("Ec2ReadOnlyRoleBA96FE7C") for p in model.principals()].index(True)]
+    assert model.can_assume(role=role, caller="ec2.amazonaws.com").allowed is True
+    assert model.can_assume(role=role, caller="lambda.amazonaws.com").allowed is False
+    assert model.can_assume(role=role, caller="arn:aws:iam::222222222222:user/anyone").allowed is False
+
+
+# ------------------------------------------------------------------------------- prefix role
+
+
+def test_application_role_writes_only_inside_its_prefix(model):
+    check(model, APP_ROLE, [
+        ("s3:PutObject", f"{BUCKET}/app/uploads/a.bin", TLS, True),
+        ("s3:GetObject", f"{BUCKET}/app/uploads/a.bin", TLS, True),
+        ("s3:AbortMultipartUpload", f"{BUCKET}/app/uploads/big.bin", TLS, True),
+        ("s3:ListMultipartUploadParts", f"{BUCKET}/app/uploads/big.bin", TLS, True),
+        ("s3:ListBucket", BUCKET, {**TLS, "s3:prefix": "app/uploads/"}, True),
+        ("kms:GenerateDataKey", DATA_KEY, {"kms:ViaService": "s3.eu-west-1.amazonaws.com"}, True),
+        ("s3:PutObject", f"{BUCKET}/app/other/a.bin", TLS, False),
+        ("s3:PutObject", f"{BUCKET}/reports/daily/x.csv", TLS, False),
+        ("s3:GetObject", f"{BUCKET}/reports/daily/x.csv", TLS, False),
+        ("s3:DeleteObject", f"{BUCKET}/app/uploads/a.bin", TLS, False),
+        ("s3:PutObjectAcl", f"{BUCKET}/app/uploads/a.bin", TLS, False),
+        ("s3:ListBucket", BUCKET, {**TLS, "s3:prefix": "app/"}, False),
+        ("s3:ListBucketMultipartUploads", BUCKET, TLS, False),
+    ])
+
+
+def test_application_role_trusts_only_its_service_in_this_account(model):
+    role = next(p for p in model.principals() if p.endswith("AppPrefixAccessRole968538D3"))
+    same = {"aws:SourceAccount": "222222222222"}
+    assert model.can_assume(role=role, caller="ecs-tasks.amazonaws.com", context=same).allowed is True
+    assert model.can_assume(role=role, caller="ecs-tasks.amazonaws.com", context={"aws:SourceAccount": "999999999999"}).allowed is False
+    assert model.can_assume(role=role, caller="ecs-tasks.amazonaws.com").allowed is False  # confused deputy: no source
+    assert model.can_assume(role=role, caller="lambda.amazonaws.com", context=same).allowed is False
+
+
+# ------------------------------------------------------------------------------ scaling role
+
+
+def test_scaling_role_passes_only_the_instance_role_and_only_to_ec2(model, app_stacks):
+    ec2_role = next(p for p in model.principals() if p.endswith("Ec2ReadOnlyRoleBA96FE7C"))
+    app_role = next(p for p in model.principals() if p.endswith("AppPrefixAccessRole968538D3"))
+    region = {"aws:RequestedRegion": "eu-west-1"}
+    tag = app_stacks.workload.scaler.launch_tag[1]
+    instance = "arn:aws:ec2:eu-west-1:222222222222:instance/i-0123456789abcdef0"
+    check(model, SCALER, [
+        ("iam:PassRole", ec2_role, {"iam:PassedToService": "ec2.amazonaws.com"}, True),
+        ("cloudwatch:GetMetricData", "*", region, True),
+        ("ec2:RunInstances", instance, {f"aws:RequestTag/managed-by": tag, "ec2:InstanceType": "t3.micro"}, True),
+        ("ec2:TerminateInstances", instance, {f"aws:ResourceTag/managed-by": tag}, True),
+        ("ec2:CreateTags", instance, {"ec2:CreateAction": "RunInstances"}, True),
+        ("ec2:DescribeInstances", "*", region, True),
+        ("iam:PassRole", ec2_role, {"iam:PassedToService": "lambda.amazonaws.com"}, False),
+        ("iam:PassRole", app_role, {"iam:PassedToService": "ec2.amazonaws.com"}, False),
+        ("iam:PassRole", DEV_ROLE, {"iam:PassedToService": "ec2.amazonaws.com"}, False),
+        ("ec2:TerminateInstances", instance, {f"aws:ResourceTag/managed-by": "someone-else"}, False),
+        ("ec2:RunInstances", instance, {f"aws:RequestTag/managed-by": tag, "ec2:InstanceType": "p5.48xlarge"}, False),
+        ("ec2:RunInstances", instance, {"ec2:InstanceType": "t3.micro"}, False),  # untagged launch
+        ("ec2:CreateTags", instance, {"ec2:CreateAction": "CreateTags"}, False),  # retagging someone's instance
+        ("cloudwatch:GetMetricData", "*", {"aws:RequestedRegion": "us-east-1"}, False),
+        ("s3:GetObject", f"{BUCKET}/reports/daily/a.csv", TLS, False),
+    ])
+
+
+# --------------------------------------------------------------------------- developer role
+
+
+def test_developer_role_cannot_be_assumed_without_fresh_mfa_or_from_elsewhere(model):
+    alice = "arn:aws:iam::111111111111:user/alice.example"
+    assert model.can_assume(role=DEV_ROLE, caller=alice, context=FRESH_MFA).allowed is True
+    assert model.can_assume(role=DEV_ROLE, caller="arn:aws:iam::111111111111:user/bob.example", context=FRESH_MFA).allowed is True
+    assert model.can_assume(role=DEV_ROLE, caller=alice).allowed is False  # no MFA
+    assert model.can_assume(role=DEV_ROLE, caller=alice, context={"aws:MultiFactorAuthPresent": "true", "aws:MultiFactorAuthAge": "7200"}).allowed is False
+    assert model.can_assume(role=DEV_ROLE, caller="arn:aws:iam::333333333333:user/alice.example", context=FRESH_MFA).allowed is False
+    assert model.can_assume(role=DEV_ROLE, caller="ec2.amazonaws.com").allowed is False
+
+
+def test_people_outside_the_developers_group_cannot_assume_the_production_role(model):
+    decision = model.can_assume(role=DEV_ROLE, caller="arn:aws:iam::111111111111:user/carol.example", context=FRESH_MFA)
+    assert decision.allowed is False and decision.reason.startswith("caller side")
+
+
+def test_developer_role_sees_configuration_but_not_data(model):
+    check(model, DEV_ROLE, [
+        ("ec2:DescribeInstances", "*", {}, True),
+        ("iam:ListRoles", "*", {}, True),
+        ("s3:ListAllMyBuckets", "*", {}, True),
+        ("cloudwatch:ListMetrics", "*", {}, True),
+        ("lambda:ListFunctions", "*", {}, True),
+        ("s3:GetObject", f"{BUCKET}/reports/daily/a.csv", TLS, False),
+        ("secretsmanager:GetSecretValue", "arn:aws:secretsmanager:eu-west-1:222222222222:secret:db", {}, False),
+        ("ssm:GetParameter", "arn:aws:ssm:eu-west-1:222222222222:parameter/db/password", {}, False),
+        ("kms:Decrypt", DATA_KEY, {}, False),
+        ("dynamodb:GetItem", "arn:aws:dynamodb:eu-west-1:222222222222:table/orders", {}, False),
+        ("sqs:ReceiveMessage", "arn:aws:sqs:eu-west-1:222222222222:jobs", {}, False),
+        ("iam:CreateAccessKey", "arn:aws:iam::222222222222:user/x", {}, False),
+        ("s3:PutObject", f"{BUCKET}/reports/daily/a.csv", TLS, False),
+        ("ec2:TerminateInstances", "arn:aws:ec2:eu-west-1:222222222222:instance/i-1", {}, False),
+    ])
+
+
+# ------------------------------------------------------------------------------------ people
+
+
+def test_people_without_mfa_can_only_set_up_their_password_and_mfa(model):
+    own = "arn:aws:iam::111111111111:user/alice.example"
+    check(model, "alice.example", [
+        ("iam:ChangePassword", own, {}, True),
+        ("iam:CreateVirtualMFADevice", "arn:aws:iam::111111111111:mfa/alice-phone", {}, True),
+        ("iam:EnableMFADevice", own, {}, True),
+        ("iam:GetAccountPasswordPolicy", "*", {}, True),
+        ("iam:CreateAccessKey", own, FRESH_MFA, True),
+        ("iam:CreateAccessKey", own, {}, False),  # no MFA yet
+        ("iam:DeactivateMFADevice", own, {}, False),
+        ("iam:ChangePassword", "arn:aws:iam::111111111111:user/bob.example", FRESH_MFA, False),
+        ("iam:CreateAccessKey", "arn:aws:iam::111111111111:user/bob.example", FRESH_MFA, False),
+        ("sts:AssumeRole", DEV_ROLE, {}, False),
+        ("iam:AttachUserPolicy", own, FRESH_MFA, False),
+    ])
+
+
+def test_an_access_key_secret_is_readable_only_by_its_owner_with_mfa(model):
+    # bob's access key secret has a resource policy naming bob; nobody's identity policy allows it
+    secret = "arn:aws:secretsmanager:eu-west-1:111111111111:secret:UserbobexampleAccessKeySecretBFDD2FD8"
+    assert model.evaluate(principal="alice.example", action="secretsmanager:GetSecretValue", resource=secret, context=FRESH_MFA).allowed is False
+    assert model.evaluate(principal="bob.example", action="secretsmanager:GetSecretValue", resource=secret, context={}).allowed is False
+
+
+def test_password_policy_handler_can_only_set_the_password_policy(model, app_stacks):
+    handler = "ConstructsIam-Identity/PasswordPolicy/Role"
+    stack = app_stacks.identity
+    log_group = f"arn:aws:logs:eu-west-1:111111111111:log-group:ConstructsIam-Identity-{stack.get_logical_id(stack.password_policy.log_group.node.default_child)}:*"
+    check(model, handler, [
+        ("iam:UpdateAccountPasswordPolicy", "*", {}, True),
+        ("iam:DeleteAccountPasswordPolicy", "*", {}, True),
+        ("logs:PutLogEvents", log_group, {}, True),
+        ("logs:CreateLogStream", log_group, {}, True),
+        ("iam:UpdateAccountPasswordPolicy", "arn:aws:iam::111111111111:root", {}, True),
+        ("iam:CreateUser", "*", {}, False),
+        ("iam:AttachRolePolicy", "*", {}, False),
+        ("iam:PassRole", "*", {}, False),
+        ("logs:PutLogEvents", "arn:aws:logs:eu-west-1:111111111111:log-group:other:*", {}, False),
+        ("sts:AssumeRole", "*", {}, False),
+    ])
