@@ -376,6 +376,7 @@ class AccessModel:
         self._principals: dict[str, _Principal] = {}
         self._aliases: dict[str, str] = {}
         self._resource_policies: list[tuple[list[str], list[Statement]]] = []
+        self._documents: list[tuple[str, str, Any]] = []
 
     # ----------------------------------------------------------------------------- building
 
@@ -513,6 +514,27 @@ class AccessModel:
                                   problem=f"managed policy {arn} is outside the model")]
             return _statements(arn.rsplit("/", 1)[-1], document, lambda d: d)
 
+        # every policy document of the template, resolved, for linters
+        for logical_id, resource in resources.items():
+            kind, p = resource["Type"], props(logical_id)
+            source = paths.get(logical_id, logical_id)
+            found = []
+            if kind in ("AWS::IAM::ManagedPolicy", "AWS::IAM::Policy", "AWS::S3::BucketPolicy", "AWS::SNS::TopicPolicy"):
+                found.append(("resource" if kind in ("AWS::S3::BucketPolicy", "AWS::SNS::TopicPolicy") else "identity", source, p.get("PolicyDocument")))
+            if kind == "AWS::SecretsManager::ResourcePolicy":
+                found.append(("resource", source, p.get("ResourcePolicy")))
+            if kind == "AWS::KMS::Key":
+                found.append(("resource", source, p.get("KeyPolicy")))
+            if kind == "AWS::IAM::Role":
+                found.append(("trust", f"{source}/trust", p.get("AssumeRolePolicyDocument")))
+            for inline in _as_list(p.get("Policies")) if kind in ("AWS::IAM::Role", "AWS::IAM::User", "AWS::IAM::Group") else []:
+                found.append(("identity", f"{source}/{inline.get('PolicyName')}", inline.get("PolicyDocument")))
+            for doc_kind, name, document in found:
+                try:
+                    self._documents.append((doc_kind, name, resolver(document)))
+                except Unresolvable as error:
+                    self._documents.append((doc_kind, name, Unresolvable(str(error))))
+
         # identities
         group_statements: dict[str, list[Statement]] = {}
         for logical_id, resource in resources.items():
@@ -588,6 +610,20 @@ class AccessModel:
                 self._resource_policies.append(([], _unresolved_statements(source, p["PolicyDocument"], resolver)))
 
     # ---------------------------------------------------------------------------- queries
+
+    def documents(self) -> list[tuple[str, str, Any]]:
+        """Every policy document in the model, resolved: ``(kind, source, document)`` where kind is
+        ``identity``, ``trust`` or ``resource``; an unresolvable one is an ``Unresolvable`` error."""
+        return list(self._documents)
+
+    def effective_policy(self, principal: str) -> dict[str, Any]:
+        """The combined identity policy of a role or user (inline, customer and AWS managed,
+        groups), denies included, as one document."""
+        who = self._principal(principal)
+        problems = [s for s in who.statements if s.problem]
+        if problems:
+            raise Unresolvable("; ".join(f"{s.name}: {s.problem}" for s in problems))
+        return {"Version": "2012-10-17", "Statement": [s.raw for s in who.statements]}
 
     def principals(self) -> list[str]:
         return sorted(self._principals)

@@ -114,11 +114,14 @@ class AccountPasswordPolicy(Construct):
         )
         key.add_to_resource_policy(
             iam.PolicyStatement(
-                actions=["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"],
+                sid="AllowCloudWatchLogsForThisAccountsLogGroups",
+                # what CloudWatch Logs needs to encrypt a log group, and only for this account's
+                # log groups (the encryption context key is a string: StringLike, not ArnLike)
+                actions=["kms:Encrypt", "kms:Decrypt", "kms:ReEncryptFrom", "kms:ReEncryptTo", "kms:GenerateDataKey"],
                 principals=[iam.ServicePrincipal(f"logs.{stack.region}.amazonaws.com")],
                 resources=["*"],  # in a key policy, "*" means this key
                 conditions={
-                    "ArnLike": {
+                    "StringLike": {
                         "kms:EncryptionContext:aws:logs:arn": stack.format_arn(
                             service="logs", resource="log-group", resource_name="*", arn_format=ArnFormat.COLON_RESOURCE_NAME
                         )

@@ -32,6 +32,7 @@ from tools.deploy_local import LOCAL_CONTEXT, app_regions, deploy, stack_statuse
 from tools.emulator import ACCOUNT, LocalAws
 
 from .deployed import DeployedStack, canonical
+from .support import CONTEXT
 
 pytestmark = pytest.mark.deploy
 
@@ -41,6 +42,7 @@ STACKS = {
     "ConstructsIam-Identity": "eu-west-1",
     "ConstructsIam-RootActivity-us-east-1": "us-east-1",
 }
+PEOPLE = {user["name"] for user in CONTEXT["constructs-iam"]["identity"]["users"]}
 UPDATED_CONTEXT = {
     "constructs-iam.ec2_read_prefixes": '["reports/weekly/"]',
     "constructs-iam.developer_trusted_principal_arns": f'["arn:aws:iam::{ACCOUNT}:role/oncall"]',
@@ -126,7 +128,7 @@ def test_people_are_only_in_groups_with_console_reset_and_one_key_when_asked(dep
     stack = deployed["stacks"]["ConstructsIam-Identity"]
     iam = stack.iam
     users = {u["UserName"] for u in iam.list_users()["Users"]}
-    assert users == {"alice.example", "bob.example"}
+    assert users == PEOPLE
     for logical_id, resource in stack.resources("AWS::IAM::User").items():
         name = resource["Properties"]["UserName"]
         groups = sorted(g["GroupName"] for g in iam.list_groups_for_user(UserName=name)["Groups"])
@@ -247,6 +249,45 @@ def test_prefix_policy_is_refused_outside_its_prefix(enforced):
     assert denied(lambda: writer.delete_object(Bucket=bucket, Key="app/uploads/in.txt"))  # READ_WRITE has no delete
 
 
+CROSS_CHECK = [
+    ("ec2-reader", "Ec2ReadOnlyRoleBA96FE7C", "s3:GetObject", "reports/daily/a.csv"),
+    ("ec2-reader", "Ec2ReadOnlyRoleBA96FE7C", "s3:GetObject", "other/b.csv"),
+    ("ec2-reader", "Ec2ReadOnlyRoleBA96FE7C", "s3:PutObject", "reports/daily/model.csv"),
+    ("ec2-reader", "Ec2ReadOnlyRoleBA96FE7C", "s3:DeleteObject", "reports/daily/a.csv"),
+    ("app-writer", "AppPrefixAccessRole968538D3", "s3:PutObject", "app/uploads/model.txt"),
+    ("app-writer", "AppPrefixAccessRole968538D3", "s3:PutObject", "app/other/model.txt"),
+    ("app-writer", "AppPrefixAccessRole968538D3", "s3:GetObject", "app/uploads/in.txt"),
+    ("app-writer", "AppPrefixAccessRole968538D3", "s3:GetObject", "reports/daily/a.csv"),
+    ("app-writer", "AppPrefixAccessRole968538D3", "s3:DeleteObject", "app/uploads/in.txt"),
+]
+
+
+def test_access_model_agrees_with_the_emulator_on_s3_requests(enforced, deployed):
+    """For what moto enforces (identity-policy actions and resources on S3), model and emulator agree.
+
+    The model resolves the bucket to its synthesized name; the emulator gave it a physical one. The
+    model request carries aws:SecureTransport=true, as a real client would (the emulator is HTTP
+    and does not apply the TLS-only bucket policy)."""
+    from constructs_iam.access import AccessModel
+
+    stack = deployed["stacks"]["ConstructsIam-Workload"]
+    model = AccessModel.from_template(stack.template, account=ACCOUNT, region="eu-west-1", stack_name=stack.name)
+    model_bucket = "constructsiam-workload-databuckete3889a50"
+    calls = {
+        "s3:GetObject": lambda c, k: c.get_object(Bucket=enforced["bucket"], Key=k),
+        "s3:PutObject": lambda c, k: c.put_object(Bucket=enforced["bucket"], Key=k, Body=b"m"),
+        "s3:DeleteObject": lambda c, k: c.delete_object(Bucket=enforced["bucket"], Key=k),
+    }
+    disagreements = []
+    for probe_name, role, action, key in CROSS_CHECK:
+        emulator_allows = not denied(lambda: calls[action](enforced[probe_name], key))
+        decision = model.evaluate(principal=role, action=action, resource=f"arn:aws:s3:::{model_bucket}/{key}",
+                                  context={"aws:SecureTransport": "true"})
+        if decision.allowed is not emulator_allows:
+            disagreements.append(f"{role} {action} {key}: emulator {emulator_allows}, model {decision.allowed} ({decision.reason})")
+    assert disagreements == []
+
+
 # -------------------------------------------------------------------- update without loss
 
 
@@ -295,7 +336,7 @@ def test_destroy_removes_the_stacks_and_workload_roles(destroyed):
 def test_destroy_keeps_people_their_groups_and_mfa_enforcement(destroyed):
     iam = destroyed["iam"]
     people = {u["UserName"] for u in iam.list_users()["Users"] if not u["UserName"].startswith("probe-")}
-    assert people == {"alice.example", "bob.example"}
+    assert people == PEOPLE
     assert {g["GroupName"] for g in iam.list_groups_for_user(UserName="bob.example")["Groups"]} == {"developers", "auditors"}
     attached = [p["PolicyName"] for p in iam.list_attached_group_policies(GroupName="developers")["AttachedPolicies"]]
     assert any("MfaAndSelfService" in name for name in attached)
