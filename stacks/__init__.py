@@ -14,6 +14,8 @@ from .config import AppConfig, ConfigError, load_cdk_json
 from .identity_stack import IdentityStack
 from .production_access_stack import ProductionAccessStack
 from .root_activity_stack import RootActivityStack
+from .production_access_stackset import ProductionAccessStackSetStack
+from .workload_shards import WorkloadShardStack, place
 from .workload_stack import WorkloadStack
 
 __all__ = [
@@ -23,7 +25,9 @@ __all__ = [
     "IdentityStack",
     "ProductionAccessStack",
     "RootActivityStack",
+    "WorkloadShardStack",
     "WorkloadStack",
+    "ProductionAccessStackSetStack",
     "build_stacks",
     "load_cdk_json",
     "register_checks",
@@ -38,9 +42,12 @@ class AppStacks:
     production_access: ProductionAccessStack
     identity: IdentityStack
     root_activity: tuple[RootActivityStack, ...]
+    workload_shards: tuple[WorkloadShardStack, ...] = ()
+    production_access_stackset: ProductionAccessStackSetStack | None = None
 
     def all(self) -> list[Stack]:
-        return [self.workload, self.production_access, self.identity, *self.root_activity]
+        extra = [self.production_access_stackset] if self.production_access_stackset else []
+        return [self.workload, self.production_access, self.identity, *self.root_activity, *self.workload_shards, *extra]
 
 
 def build_stacks(scope: Construct, config: AppConfig) -> AppStacks:
@@ -48,6 +55,19 @@ def build_stacks(scope: Construct, config: AppConfig) -> AppStacks:
     production = Environment(account=config.production_account_id, region=config.region)
     identity = Environment(account=config.identity_account_id, region=config.region)
     prefix = config.stack_prefix
+    shards = tuple(
+        WorkloadShardStack(
+            scope, f"{prefix}-Workloads-{shard:02d}", config=config, workloads=items, env=production,
+            description=f"constructs-iam: workload roles, shard {shard:02d} of {config.workloads.shards}",
+        )
+        for shard, items in place(config.workloads.items, config.workloads.shards).items()
+    )
+    stackset = None
+    if config.stacksets.enabled:
+        stackset = ProductionAccessStackSetStack(
+            scope, f"{prefix}-ProductionAccessStackSet", config=config, env=identity,
+            description="constructs-iam: DeveloperReadOnlyRole to every account of the configured OUs",
+        )
     return AppStacks(
         workload=WorkloadStack(
             scope, f"{prefix}-Workload", config=config, env=production,
@@ -69,6 +89,8 @@ def build_stacks(scope: Construct, config: AppConfig) -> AppStacks:
             )
             for region in config.identity.root_alarm_regions
         ),
+        workload_shards=shards,
+        production_access_stackset=stackset,
     )
 
 

@@ -20,6 +20,7 @@ _ACCOUNT = re.compile(r"^\d{12}$")
 _REGION = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d$")
 _NAME = re.compile(r"^[\w+=,.@-]{1,64}$", re.ASCII)
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_WORKLOAD = re.compile(r"^[A-Za-z][A-Za-z0-9-]{0,39}$")
 _OU = re.compile(r"^(ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}|r-[0-9a-z]{4,32})$")
 
 
@@ -53,6 +54,35 @@ class IdentityConfig:
 
 
 @dataclass(frozen=True)
+class WorkloadConfig:
+    """One service with its own S3PrefixAccessRole on its own prefix of the shared bucket."""
+
+    name: str
+    prefix: str
+    access: str = "read-write"
+    service: str = "ecs-tasks.amazonaws.com"
+
+
+@dataclass(frozen=True)
+class WorkloadsConfig:
+    bucket_name: str = ""
+    shards: int = 16
+    items: tuple[WorkloadConfig, ...] = ()
+
+
+@dataclass(frozen=True)
+class StackSetConfig:
+    """Roll the production-access stack out to every account of some OUs (service-managed)."""
+
+    enabled: bool = False
+    organizational_unit_ids: tuple[str, ...] = ()
+    regions: tuple[str, ...] = ()
+    failure_tolerance_percentage: int = 0
+    max_concurrent_percentage: int = 25
+    delegated_admin: bool = False
+
+
+@dataclass(frozen=True)
 class AppConfig:
     """Everything app.py needs, validated."""
 
@@ -68,6 +98,8 @@ class AppConfig:
     scaling_instance_types: tuple[str, ...] = ()
     stack_prefix: str = "ConstructsIam"
     identity: IdentityConfig = field(default_factory=IdentityConfig)
+    workloads: WorkloadsConfig = field(default_factory=WorkloadsConfig)
+    stacksets: StackSetConfig = field(default_factory=StackSetConfig)
 
     @classmethod
     def from_context(cls, node: Any) -> AppConfig:
@@ -110,6 +142,27 @@ class AppConfig:
                 f"{CONTEXT_KEY}.identity.groups {list(groups)}"
             )
         pp = identity.sub("password_policy")
+        workloads = r.sub("workloads")
+        items = tuple(
+            WorkloadConfig(
+                name=w.string("name", _WORKLOAD, "must be 1-40 letters, digits or '-', starting with a letter"),
+                prefix=w.string("prefix", None, ""),
+                access=w.string("access", re.compile(r"^(read|write|read-write|read-write-delete)$"),
+                                "must be one of read, write, read-write, read-write-delete", default="read-write"),
+                service=w.string("service", re.compile(r"^[a-z0-9.-]+\.amazonaws\.com$"), "must be a service principal",
+                                 default="ecs-tasks.amazonaws.com"),
+            )
+            for w in workloads.items("items")
+        )
+        seen: set[str] = set()
+        for item in items:
+            if item.name.lower() in seen:
+                raise ConfigError(f"{CONTEXT_KEY}.workloads.items name {item.name!r} is listed more than once")
+            seen.add(item.name.lower())
+        if items and not workloads.raw.get("bucket_name"):
+            raise ConfigError(f"{CONTEXT_KEY}.workloads.bucket_name is missing: the bucket the workloads' prefixes are in")
+        stacksets = r.sub("stacksets")
+        stackset_enabled = stacksets.boolean("enabled", False)
         return cls(
             region=r.string("region", _REGION, "must be an AWS region such as 'eu-west-1'"),
             identity_account_id=r.string("identity_account_id", _ACCOUNT, "must be 12 digits"),
@@ -144,6 +197,22 @@ class AppConfig:
                 root_alarm_regions=tuple(identity.strings(
                     "root_alarm_regions", _REGION, "must be AWS regions (us-east-1 sees root sign-ins)",
                     default=["us-east-1"], non_empty=True)),
+            ),
+            workloads=WorkloadsConfig(
+                bucket_name=workloads.string("bucket_name", re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$"),
+                                             "must be an S3 bucket name", default="") if items else "",
+                shards=workloads.integer("shards", 16, 1, 200),
+                items=items,
+            ),
+            stacksets=StackSetConfig(
+                enabled=stackset_enabled,
+                organizational_unit_ids=tuple(stacksets.strings(
+                    "organizational_unit_ids", _OU, "must be OU ids (ou-xxxx-yyyyyyyy) or a root id (r-xxxx)",
+                    default=[], non_empty=stackset_enabled)),
+                regions=tuple(stacksets.strings("regions", _REGION, "must be AWS regions", default=[], non_empty=stackset_enabled)),
+                failure_tolerance_percentage=stacksets.integer("failure_tolerance_percentage", 0, 0, 100),
+                max_concurrent_percentage=stacksets.integer("max_concurrent_percentage", 25, 1, 100),
+                delegated_admin=stacksets.boolean("delegated_admin", False),
             ),
         )
 

@@ -62,6 +62,7 @@ def test_stacks_target_the_configured_accounts(sample):
         ("ConstructsIam-ProductionAccess", "222222222222", "eu-west-1"),
         ("ConstructsIam-Identity", "111111111111", "eu-west-1"),
         ("ConstructsIam-RootActivity-us-east-1", "111111111111", "us-east-1"),
+        *{(f"ConstructsIam-Workloads-{n}", "222222222222", "eu-west-1") for n in ("10", "12", "15")},
     }
 
 
@@ -187,4 +188,6 @@ def test_real_cdk_cli_synthesizes_the_app_with_no_finding(tmp_path):
     assert sorted(p.name for p in (tmp_path / "out").glob("*.template.json")) == [
         "ConstructsIam-Identity.template.json", "ConstructsIam-ProductionAccess.template.json",
         "ConstructsIam-RootActivity-us-east-1.template.json", "ConstructsIam-Workload.template.json",
+        "ConstructsIam-Workloads-10.template.json", "ConstructsIam-Workloads-12.template.json",
+        "ConstructsIam-Workloads-15.template.json",
     ]

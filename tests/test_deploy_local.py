@@ -41,6 +41,9 @@ STACKS = {
     "ConstructsIam-ProductionAccess": "eu-west-1",
     "ConstructsIam-Identity": "eu-west-1",
     "ConstructsIam-RootActivity-us-east-1": "us-east-1",
+    "ConstructsIam-Workloads-10": "eu-west-1",
+    "ConstructsIam-Workloads-12": "eu-west-1",
+    "ConstructsIam-Workloads-15": "eu-west-1",
 }
 PEOPLE = {user["name"] for user in CONTEXT["constructs-iam"]["identity"]["users"]}
 UPDATED_CONTEXT = {
@@ -90,7 +93,7 @@ def test_roles_hold_exactly_the_synthesized_trust_session_and_boundary(deployed)
             assert role.get("PermissionsBoundary", {}).get("PermissionsBoundaryArn") == properties.get("PermissionsBoundary"), logical_id
             assert role["Path"] == properties.get("Path", "/")
             iam_checked += 1
-    assert iam_checked == 5
+    assert iam_checked == 8  # 3 workload, 1 developer, 1 password policy handler, 3 sample workloads
 
 
 def test_managed_policies_hold_exactly_the_synthesized_documents_and_attachments(deployed):
@@ -107,7 +110,7 @@ def test_managed_policies_hold_exactly_the_synthesized_documents_and_attachments
             assert sorted(g["GroupName"] for g in entities["PolicyGroups"]) == sorted(properties.get("Groups", []))
             assert entities["PolicyUsers"] == [], f"{logical_id} is attached to a user"
             checked += 1
-    assert checked == 8  # 3 workload, 1 production access, 4 identity
+    assert checked == 11  # 3 workload, 1 production access, 4 identity, 3 sample workloads
 
 
 def test_aws_managed_view_only_access_is_attached_to_the_developer_role(deployed):

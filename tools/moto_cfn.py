@@ -268,8 +268,10 @@ _original_role_delete = Role.delete_from_cloudformation_json.__func__  # type: i
 def _role_delete(cls: type, resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str) -> None:
     backend = _backend(account_id, region_name)
     role = next((r for r in backend.roles.values() if r.name == resource_name), None)
-    for arn in getattr(role, "_cfn_managed_policy_arns", set()):  # resolved when the role was created
+    attached = getattr(role, "_cfn_managed_policy_arns", set())  # resolved when the role was created
+    for arn in list(attached):  # moto retries a failed deletion: detach each policy once
         backend.detach_role_policy(arn, resource_name)
+        attached.discard(arn)
     _original_role_delete(cls, resource_name, cloudformation_json, account_id, region_name)
 
 

@@ -1,0 +1,68 @@
+"""Many workloads, each with its own S3PrefixAccessRole, placed in stacks stably and within limits.
+
+Placement is a pure function of the workload's name: ``crc32(name) % shards`` picks its stack
+(``<prefix>-Workloads-NN``) and the name is its construct id, so adding, removing or reordering
+workloads never moves an existing role to another stack or changes its logical id. Only changing
+``workloads.shards`` moves roles (and replaces them): pick it once, with room to grow.
+"""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Sequence
+from typing import Any
+
+from aws_cdk import Stack
+from aws_cdk import aws_s3 as s3
+from constructs import Construct
+
+from constructs_iam import S3Access, S3Location, S3PrefixAccessRole, service_principal
+
+from .config import CONTEXT_KEY, AppConfig, ConfigError, WorkloadConfig
+
+# CloudFormation allows 500 resources per stack; keep room for CDK's own (metadata, rules).
+MAX_RESOURCES_PER_STACK = 480
+RESOURCES_PER_WORKLOAD = 2  # the role and its managed policy
+ACCESS = {
+    "read": S3Access.READ,
+    "write": S3Access.WRITE,
+    "read-write": S3Access.READ_WRITE,
+    "read-write-delete": S3Access.READ_WRITE_DELETE,
+}
+
+
+def shard_of(name: str, shards: int) -> int:
+    return zlib.crc32(name.lower().encode()) % shards
+
+
+def place(workloads: Sequence[WorkloadConfig], shards: int) -> dict[int, list[WorkloadConfig]]:
+    """Workloads per shard, checked against the per-stack resource limit."""
+    placement: dict[int, list[WorkloadConfig]] = {}
+    for workload in workloads:
+        placement.setdefault(shard_of(workload.name, shards), []).append(workload)
+    for shard, items in placement.items():
+        if len(items) * RESOURCES_PER_WORKLOAD > MAX_RESOURCES_PER_STACK:
+            raise ConfigError(
+                f"{CONTEXT_KEY}.workloads.shards {shards} puts {len(items)} workloads in shard {shard:02d} "
+                f"({len(items) * RESOURCES_PER_WORKLOAD} resources, limit {MAX_RESOURCES_PER_STACK}); "
+                "raise it (this moves existing roles once) or split the workloads across apps"
+            )
+    return dict(sorted(placement.items()))
+
+
+class WorkloadShardStack(Stack):
+    """One shard: an ``S3PrefixAccessRole`` per workload, on its prefix of the shared bucket."""
+
+    def __init__(self, scope: Construct, id: str, *, config: AppConfig, workloads: Sequence[WorkloadConfig], **kwargs: Any) -> None:
+        super().__init__(scope, id, **kwargs)
+        bucket = s3.Bucket.from_bucket_name(self, "SharedBucket", config.workloads.bucket_name)
+        self.roles: dict[str, S3PrefixAccessRole] = {}
+        for workload in workloads:
+            self.roles[workload.name] = S3PrefixAccessRole(
+                self,
+                workload.name,
+                assumed_by=service_principal(workload.service),
+                location=S3Location(bucket, workload.prefix),
+                access=ACCESS[workload.access],
+                description=f"Workload {workload.name}: {workload.access} on s3://{config.workloads.bucket_name}/{workload.prefix}",
+            )

@@ -1,0 +1,104 @@
+"""The production-access role rolled out to every account of some OUs through a StackSet."""
+
+from __future__ import annotations
+
+import copy
+import json
+import warnings
+from pathlib import Path
+
+import pytest
+from aws_cdk.assertions import Template
+
+from constructs_iam.access import AccessModel
+from stacks import AppConfig, ConfigError, build_stacks
+
+from .support import CONTEXT, cfn_lint, nag_findings, new_app
+
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore")
+    from parliament import analyze_policy_string
+
+SAMPLE = CONTEXT["constructs-iam"]
+
+
+def enabled(**changes) -> dict:
+    raw = copy.deepcopy(SAMPLE)
+    raw["stacksets"] = {**raw["stacksets"], "enabled": True, **changes}
+    return raw
+
+
+@pytest.fixture(scope="module")
+def built():
+    app = new_app()
+    stacks = build_stacks(app, AppConfig.from_dict(enabled(organizational_unit_ids=["ou-ab12-cdefgh34", "ou-ab12-ijklmn56"],
+                                                           regions=["eu-west-1", "us-east-1"], failure_tolerance_percentage=10)))
+    assembly = app.synth()
+    stackset = stacks.production_access_stackset
+    inner_file = next(Path(assembly.directory).glob("*.stackset.template.json"))
+    return stackset, Template.from_stack(stackset), json.loads(inner_file.read_text())
+
+
+def test_off_in_the_sample():
+    assert build_stacks(new_app(), AppConfig.from_dict(SAMPLE)).production_access_stackset is None
+
+
+def test_service_managed_with_automatic_deployment_to_new_accounts(built):
+    _, template, _ = built
+    template.has_resource_properties("AWS::CloudFormation::StackSet", {
+        "PermissionModel": "SERVICE_MANAGED",
+        "AutoDeployment": {"Enabled": True, "RetainStacksOnAccountRemoval": True},
+        "Capabilities": ["CAPABILITY_NAMED_IAM"],
+        "StackInstancesGroup": [{"DeploymentTargets": {"AccountFilterType": "NONE", "OrganizationalUnitIds": ["ou-ab12-cdefgh34", "ou-ab12-ijklmn56"]},
+                                 "Regions": ["eu-west-1", "us-east-1"]}],
+        "OperationPreferences": {"FailureTolerancePercentage": 10, "MaxConcurrentPercentage": 25, "RegionConcurrencyType": "PARALLEL"},
+    })
+
+
+def test_every_account_gets_the_mfa_only_read_only_role(built):
+    _, _, inner = built
+    roles = [r for r in inner["Resources"].values() if r["Type"] == "AWS::IAM::Role"]
+    assert len(roles) == 1
+    (statement,) = roles[0]["Properties"]["AssumeRolePolicyDocument"]["Statement"]
+    # the partition stays a reference: the same template serves every target account and region
+    assert statement["Principal"] == {"AWS": {"Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, ":iam::111111111111:root"]]}}
+    assert statement["Condition"]["Bool"] == {"aws:MultiFactorAuthPresent": "true"}
+    assert roles[0]["Properties"]["RoleName"] == "DeveloperReadOnly"
+
+
+def test_both_templates_pass_the_nag_packs(built):
+    stackset, _, _ = built
+    assert nag_findings(stackset) == []
+    assert nag_findings(stackset.template_stack) == []
+
+
+def test_both_templates_pass_cfn_lint(built, tmp_path):
+    _, template, inner = built
+    assert cfn_lint(template.to_json(), tmp_path, "stackset") == []
+    assert cfn_lint(inner, tmp_path, "stackset-instance") == []
+
+
+def test_the_instance_template_passes_parliament_and_the_access_model_reads_it(built):
+    _, _, inner = built
+    model = AccessModel.from_template(inner, account="444455556666", region="eu-west-1")
+    for kind, source, document in model.documents():
+        if kind == "identity":
+            assert analyze_policy_string(json.dumps(document)).findings == [], source
+    role = "arn:aws:iam::444455556666:role/DeveloperReadOnly"
+    mfa = {"aws:MultiFactorAuthPresent": "true", "aws:MultiFactorAuthAge": "60"}
+    assert model.can_assume(role=role, caller="arn:aws:iam::111111111111:user/dev", context=mfa).allowed is True
+    assert model.can_assume(role=role, caller="arn:aws:iam::111111111111:user/dev").allowed is False
+    assert model.evaluate(principal=role, action="s3:GetObject", resource="arn:aws:s3:::any/key").allowed is False
+
+
+@pytest.mark.parametrize(("changes", "message"), [
+    ({"organizational_unit_ids": []}, "constructs-iam.stacksets.organizational_unit_ids [] must be a non-empty list"),
+    ({"organizational_unit_ids": ["engineering"]}, "item 'engineering' must be OU ids"),
+    ({"regions": []}, "constructs-iam.stacksets.regions [] must be a non-empty list"),
+    ({"failure_tolerance_percentage": 101}, "failure_tolerance_percentage 101 must be a whole number from 0 to 100"),
+    ({"max_concurrent_percentage": 0}, "max_concurrent_percentage 0 must be a whole number from 1 to 100"),
+])
+def test_bad_stackset_configuration_names_the_key(changes, message):
+    with pytest.raises(ConfigError) as error:
+        AppConfig.from_dict(enabled(**changes))
+    assert message in str(error.value)
