@@ -1,0 +1,99 @@
+"""`make bench`: measure, side by side in one run, and print ratios (a benchmark, not a test).
+
+1. synth of the sample app with every check vs the same resources written with plain aws_cdk,
+   no checks (tools/bench_plain_app.py);
+2. synth with every check for 100 and for 1,000 workloads;
+3. the wall time of the test suite, split by test module.
+
+Each synth is a fresh process (`python app.py` with cdk.json's context, as the CDK CLI runs it);
+the median of --repeat runs is reported. Goals (issue 6): (1) ratio at most 1.5; (2) 1,000
+workloads under 30 s and a ratio of at most 10; (3) the test suite under three minutes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import xml.etree.ElementTree as ET
+from collections import defaultdict
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def context() -> dict:
+    return json.loads((ROOT / "cdk.json").read_text())["context"]
+
+
+def synth_seconds(script: str, ctx: dict, repeat: int) -> float:
+    times = []
+    env = {**os.environ, "PATH": os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])}
+    for _ in range(repeat):
+        with tempfile.TemporaryDirectory() as outdir:
+            run_env = {**env, "CDK_CONTEXT_JSON": json.dumps(ctx), "CDK_OUTDIR": outdir}
+            start = time.perf_counter()
+            result = subprocess.run([sys.executable, script], cwd=ROOT, env=run_env, capture_output=True, text=True)
+            elapsed = time.perf_counter() - start
+            if result.returncode != 0:
+                raise SystemExit(f"{script} failed:\n{result.stderr[-3000:]}")
+            times.append(elapsed)
+    return statistics.median(times)
+
+
+def with_workloads(ctx: dict, count: int) -> dict:
+    ctx = copy.deepcopy(ctx)
+    ctx["constructs-iam"]["workloads"]["items"] = [
+        {"name": f"svc-{i:04d}", "prefix": f"services/svc-{i:04d}/", "access": "read-write"} for i in range(count)
+    ]
+    return ctx
+
+
+def test_suite_seconds() -> tuple[float, dict[str, float]]:
+    with tempfile.TemporaryDirectory() as tmp:
+        report = Path(tmp) / "junit.xml"
+        start = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", f"--junitxml={report}"],
+                       cwd=ROOT, capture_output=True, text=True)
+        total = time.perf_counter() - start
+        modules: dict[str, float] = defaultdict(float)
+        for case in ET.parse(report).iter("testcase"):
+            modules[case.get("classname", "?").split(".")[1] if "." in case.get("classname", "") else "?"] += float(case.get("time", 0))
+    return total, dict(modules)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--skip-tests", action="store_true", help="skip measuring the test suite")
+    args = parser.parse_args()
+    ctx = context()
+    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, {platform.platform()}")
+
+    sample = synth_seconds("app.py", ctx, args.repeat)
+    plain = synth_seconds("tools/bench_plain_app.py", ctx, args.repeat)
+    print(f"\n1. sample app synth: with all checks {sample:.1f} s, plain CDK without checks {plain:.1f} s, "
+          f"ratio {sample / plain:.2f} (goal <= 1.5)")
+
+    hundred = synth_seconds("app.py", with_workloads(ctx, 100), args.repeat)
+    thousand = synth_seconds("app.py", with_workloads(ctx, 1000), max(1, args.repeat - 1))
+    print(f"2. workloads with all checks: 100 -> {hundred:.1f} s, 1,000 -> {thousand:.1f} s (goal < 30 s), "
+          f"ratio {thousand / hundred:.2f} (goal <= 10)")
+
+    if not args.skip_tests:
+        total, modules = test_suite_seconds()
+        print(f"3. test suite: {total:.0f} s wall (goal < 180 s); per module (setup + tests):")
+        for module, seconds in sorted(modules.items(), key=lambda item: -item[1]):
+            print(f"   {seconds:7.1f} s  {module}  ({seconds / total:.0%})")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,97 @@
+"""The sample app written with plain aws_cdk (aws_iam directly), no checks: the benchmark's baseline.
+
+Same stacks, same resource types and counts, similar statements; no validation, no guardrails, no
+cdk-nag. Run by tools/bench.py exactly like app.py (CDK_CONTEXT_JSON from cdk.json, CDK_OUTDIR).
+"""
+
+from __future__ import annotations
+
+import aws_cdk as cdk
+from aws_cdk import Duration, RemovalPolicy, SecretValue
+from aws_cdk import aws_events as events
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
+from aws_cdk import aws_s3 as s3
+from aws_cdk import aws_secretsmanager as sm
+from aws_cdk import aws_sns as sns
+
+app = cdk.App()
+c = app.node.try_get_context("constructs-iam")
+prod = cdk.Environment(account=c["production_account_id"], region=c["region"])
+ident = cdk.Environment(account=c["identity_account_id"], region=c["region"])
+
+
+def policy(scope, id, roles=(), groups=(), statements=()):
+    return iam.ManagedPolicy(scope, id, roles=list(roles), groups=list(groups), statements=list(statements))
+
+
+w = cdk.Stack(app, "Plain-Workload", env=prod)
+logs_bucket = s3.Bucket(w, "AccessLogBucket", encryption=s3.BucketEncryption.S3_MANAGED, enforce_ssl=True, versioned=True,
+                        block_public_access=s3.BlockPublicAccess.BLOCK_ALL, removal_policy=RemovalPolicy.RETAIN)
+key = kms.Key(w, "DataKey", enable_key_rotation=True)
+bucket = s3.Bucket(w, "DataBucket", encryption_key=key, enforce_ssl=True, versioned=True, server_access_logs_bucket=logs_bucket,
+                   block_public_access=s3.BlockPublicAccess.BLOCK_ALL, removal_policy=RemovalPolicy.RETAIN)
+ec2_role = iam.Role(w, "Ec2Role", assumed_by=iam.ServicePrincipal("ec2.amazonaws.com"))
+policy(w, "Ec2Policy", [ec2_role], statements=[
+    iam.PolicyStatement(actions=["s3:GetObject"], resources=[bucket.arn_for_objects(f"{p}*") for p in c["ec2_read_prefixes"]]),
+    iam.PolicyStatement(actions=["s3:ListBucket"], resources=[bucket.bucket_arn]),
+    iam.PolicyStatement(actions=["kms:Decrypt"], resources=[key.key_arn])])
+iam.InstanceProfile(w, "Profile", role=ec2_role)
+app_role = iam.Role(w, "AppRole", assumed_by=iam.ServicePrincipal(c["app_service"]))
+policy(w, "AppPolicy", [app_role], statements=[
+    iam.PolicyStatement(actions=["s3:GetObject", "s3:PutObject", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts"],
+                        resources=[bucket.arn_for_objects(f"{c['app_prefix']}*")]),
+    iam.PolicyStatement(actions=["s3:ListBucket"], resources=[bucket.bucket_arn])])
+scaler = iam.Role(w, "ScalingRole", assumed_by=iam.ServicePrincipal("autoscaling.amazonaws.com"))
+policy(w, "ScalingPolicy", [scaler], statements=[
+    iam.PolicyStatement(actions=["cloudwatch:GetMetricData", "ec2:DescribeInstances"], resources=["*"]),
+    iam.PolicyStatement(actions=["ec2:RunInstances", "ec2:TerminateInstances", "ec2:CreateTags"], resources=["*"]),
+    iam.PolicyStatement(actions=["iam:PassRole"], resources=[ec2_role.role_arn])])
+
+p = cdk.Stack(app, "Plain-ProductionAccess", env=prod)
+dev = iam.Role(p, "Developer", role_name=c["developer_role_name"],
+               assumed_by=iam.AccountPrincipal(c["identity_account_id"]).with_conditions({"Bool": {"aws:MultiFactorAuthPresent": "true"}}),
+               managed_policies=[iam.ManagedPolicy.from_aws_managed_policy_name("job-function/ViewOnlyAccess")])
+policy(p, "Deny", [dev], statements=[iam.PolicyStatement(effect=iam.Effect.DENY, actions=["s3:GetObject", "kms:Decrypt"], resources=["*"])])
+
+i = cdk.Stack(app, "Plain-Identity", env=ident)
+log_key = kms.Key(i, "LogKey", enable_key_rotation=True)
+log_group = logs.LogGroup(i, "Logs", encryption_key=log_key)
+handler_role = iam.Role(i, "HandlerRole", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"))
+policy(i, "HandlerPolicy", [handler_role], statements=[iam.PolicyStatement(actions=["iam:UpdateAccountPasswordPolicy"], resources=["*"])])
+fn = lambda_.Function(i, "Handler", runtime=lambda_.Runtime.PYTHON_3_14, handler="index.handler",
+                      code=lambda_.Code.from_inline("def handler(e, c): pass"), role=handler_role, log_group=log_group)
+cdk.CustomResource(i, "PasswordPolicy", service_token=fn.function_arn, properties={"MinimumPasswordLength": 14})
+groups = {g: iam.Group(i, f"Group-{g}", group_name=g) for g in c["identity"]["groups"]}
+for g, group in groups.items():
+    policy(i, f"Mfa-{g}", groups=[group], statements=[iam.PolicyStatement(effect=iam.Effect.DENY, not_actions=["iam:ChangePassword"], resources=["*"])])
+policy(i, "Assume", groups=[groups[c["identity"]["developer_group"]]], statements=[
+    iam.PolicyStatement(actions=["sts:AssumeRole"], resources=[f"arn:aws:iam::{c['production_account_id']}:role/{c['developer_role_name']}"])])
+secrets_key = kms.Key(i, "SecretsKey", enable_key_rotation=True)
+for u in c["identity"]["users"]:
+    secret = sm.Secret(i, f"Password-{u['name']}", encryption_key=secrets_key)
+    user = iam.User(i, f"User-{u['name']}", user_name=u["name"], groups=[groups[g] for g in u["groups"]],
+                    password=secret.secret_value, password_reset_required=True)
+    if u.get("access_key"):
+        access_key = iam.AccessKey(i, f"Key-{u['name']}", user=user)
+        sm.Secret(i, f"KeySecret-{u['name']}", encryption_key=secrets_key,
+                  secret_object_value={"AccessKeyId": SecretValue.unsafe_plain_text(access_key.access_key_id),
+                                       "SecretAccessKey": access_key.secret_access_key})
+
+r = cdk.Stack(app, "Plain-RootActivity", env=cdk.Environment(account=c["identity_account_id"], region="us-east-1"))
+topic_key = kms.Key(r, "TopicKey", enable_key_rotation=True)
+topic = sns.Topic(r, "Topic", master_key=topic_key, enforce_ssl=True)
+events.Rule(r, "Rule", event_pattern=events.EventPattern(detail_type=["AWS Console Sign In via CloudTrail"]))
+
+for n, workload in enumerate(c.get("workloads", {}).get("items", [])):
+    s = cdk.Stack(app, f"Plain-Workloads-{n:02d}", env=prod)
+    shared = s3.Bucket.from_bucket_name(s, "Shared", c["workloads"]["bucket_name"])
+    role = iam.Role(s, workload["name"], assumed_by=iam.ServicePrincipal(workload.get("service", "ecs-tasks.amazonaws.com")),
+                    max_session_duration=Duration.hours(1))
+    policy(s, f"{workload['name']}Policy", [role], statements=[
+        iam.PolicyStatement(actions=["s3:GetObject", "s3:PutObject"], resources=[shared.arn_for_objects(f"{workload['prefix']}*")]),
+        iam.PolicyStatement(actions=["s3:ListBucket"], resources=[shared.bucket_arn])])
+
+app.synth()
