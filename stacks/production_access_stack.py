@@ -12,17 +12,22 @@ from constructs_iam import DeveloperReadOnlyRole
 from .config import AppConfig
 
 
+def developer_role(scope: Construct, config: AppConfig) -> DeveloperReadOnlyRole:
+    """The developer role as the configuration describes it (one account or every account of the OUs)."""
+    return DeveloperReadOnlyRole(
+        scope,
+        "DeveloperReadOnly",
+        trusted_account_id=config.identity_account_id,
+        trusted_principal_arns=list(config.developer_trusted_principal_arns),
+        role_name=config.developer_role_name,
+        max_session_duration=Duration.hours(config.developer_session_hours),
+    )
+
+
 class ProductionAccessStack(Stack):
     """``DeveloperReadOnlyRole``, trusted by the identity account, MFA required."""
 
     def __init__(self, scope: Construct, id: str, *, config: AppConfig, **kwargs: Any) -> None:
         super().__init__(scope, id, **kwargs)
-        self.developer_role = DeveloperReadOnlyRole(
-            self,
-            "DeveloperReadOnly",
-            trusted_account_id=config.identity_account_id,
-            trusted_principal_arns=list(config.developer_trusted_principal_arns),
-            role_name=config.developer_role_name,
-            max_session_duration=Duration.hours(config.developer_session_hours),
-        )
+        self.developer_role = developer_role(self, config)
         CfnOutput(self, "DeveloperRoleArn", value=self.developer_role.role.role_arn)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_cdk import Duration, Stack
+from aws_cdk import Stack
 from cdk_stacksets import (
     Capability,
     DeploymentType,
@@ -17,9 +17,8 @@ from cdk_stacksets import (
 )
 from constructs import Construct
 
-from constructs_iam import DeveloperReadOnlyRole
-
 from .config import AppConfig
+from .production_access_stack import developer_role
 
 
 class ProductionAccessStackSetTemplate(StackSetStack):
@@ -27,14 +26,7 @@ class ProductionAccessStackSetTemplate(StackSetStack):
 
     def __init__(self, scope: Construct, id: str, *, config: AppConfig) -> None:
         super().__init__(scope, id)
-        self.developer_role = DeveloperReadOnlyRole(
-            self,
-            "DeveloperReadOnly",
-            trusted_account_id=config.identity_account_id,
-            trusted_principal_arns=list(config.developer_trusted_principal_arns),
-            role_name=config.developer_role_name,
-            max_session_duration=Duration.hours(config.developer_session_hours),
-        )
+        self.developer_role = developer_role(self, config)
 
 
 class ProductionAccessStackSetStack(Stack):

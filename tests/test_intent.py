@@ -114,15 +114,15 @@ def test_scaling_role_passes_only_the_instance_role_and_only_to_ec2(model, app_s
     check(model, SCALER, [
         ("iam:PassRole", ec2_role, {"iam:PassedToService": "ec2.amazonaws.com"}, True),
         ("cloudwatch:GetMetricData", "*", region, True),
-        ("ec2:RunInstances", instance, {f"aws:RequestTag/managed-by": tag, "ec2:InstanceType": "t3.micro"}, True),
-        ("ec2:TerminateInstances", instance, {f"aws:ResourceTag/managed-by": tag}, True),
+        ("ec2:RunInstances", instance, {"aws:RequestTag/managed-by": tag, "ec2:InstanceType": "t3.micro"}, True),
+        ("ec2:TerminateInstances", instance, {"aws:ResourceTag/managed-by": tag}, True),
         ("ec2:CreateTags", instance, {"ec2:CreateAction": "RunInstances"}, True),
         ("ec2:DescribeInstances", "*", region, True),
         ("iam:PassRole", ec2_role, {"iam:PassedToService": "lambda.amazonaws.com"}, False),
         ("iam:PassRole", app_role, {"iam:PassedToService": "ec2.amazonaws.com"}, False),
         ("iam:PassRole", DEV_ROLE, {"iam:PassedToService": "ec2.amazonaws.com"}, False),
-        ("ec2:TerminateInstances", instance, {f"aws:ResourceTag/managed-by": "someone-else"}, False),
-        ("ec2:RunInstances", instance, {f"aws:RequestTag/managed-by": tag, "ec2:InstanceType": "p5.48xlarge"}, False),
+        ("ec2:TerminateInstances", instance, {"aws:ResourceTag/managed-by": "someone-else"}, False),
+        ("ec2:RunInstances", instance, {"aws:RequestTag/managed-by": tag, "ec2:InstanceType": "p5.48xlarge"}, False),
         ("ec2:RunInstances", instance, {"ec2:InstanceType": "t3.micro"}, False),  # untagged launch
         ("ec2:CreateTags", instance, {"ec2:CreateAction": "CreateTags"}, False),  # retagging someone's instance
         ("cloudwatch:GetMetricData", "*", {"aws:RequestedRegion": "us-east-1"}, False),
