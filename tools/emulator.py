@@ -31,8 +31,9 @@ class EmulatorError(RuntimeError):
 class LocalAws:
     """A moto server process on 127.0.0.1 and the environment that points AWS clients at it."""
 
-    def __init__(self, *, log_path: Path | None = None) -> None:
+    def __init__(self, *, log_path: Path | None = None, server_module: str = "tools.moto_server") -> None:
         self.log_path = log_path or Path(tempfile.mkstemp(prefix="moto-", suffix=".log")[1])
+        self.server_module = server_module
         self.port: int | None = None
         self._process: subprocess.Popen[str] | None = None
         self._log: Any = None
@@ -42,7 +43,7 @@ class LocalAws:
     def start(self) -> LocalAws:
         self._log = open(self.log_path, "w")  # noqa: SIM115  (closed in stop)
         self._process = subprocess.Popen(
-            [sys.executable, "-m", "tools.moto_server", "--host", "127.0.0.1", "--port", "0"],
+            [sys.executable, "-m", self.server_module, "--host", "127.0.0.1", "--port", "0"],
             cwd=ROOT,
             stdout=subprocess.PIPE,
             stderr=self._log,
@@ -62,6 +63,7 @@ class LocalAws:
             line = self._process.stdout.readline()
             if not line:  # the process ended before it listened
                 code = self._process.wait()
+                self.stop()
                 raise EmulatorError(f"moto server exited with {code} before listening; log: {self._tail()}")
             if line.startswith("LISTENING "):
                 self.port = int(line.split()[1])

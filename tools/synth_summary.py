@@ -21,7 +21,7 @@ IAM_TYPES = {
     "AWS::IAM::User": "users",
     "AWS::IAM::Group": "groups",
 }
-CHECKS = "cdk-nag AwsSolutions + NIST 800-53 R5"
+CHECKS = "IamGuardrails + cdk-nag AwsSolutions + NIST 800-53 R5"
 
 
 def main(outdir: str) -> int:
