@@ -98,10 +98,17 @@ def service_principal(prop: str, value: str) -> str:
     return value
 
 
-def non_empty(prop: str, values: Sequence[Any] | None) -> list[Any]:
-    if values is None or isinstance(values, (str, bytes)) or len(list(values)) == 0:
-        raise fail(prop, values, "must list at least one item")
+def sequence(prop: str, values: Any, *, what: str = "items") -> list[Any]:
+    """A list or tuple (not one string, not one object, not None) of ``what``."""
+    if not isinstance(values, (list, tuple)):
+        raise fail(prop, values, f"must be a list of {what}")
     return list(values)
+
+
+def non_empty(prop: str, values: Sequence[Any] | None, *, what: str = "items") -> list[Any]:
+    if values is None or (isinstance(values, (list, tuple)) and len(values) == 0):
+        raise fail(prop, values, "must list at least one item")
+    return sequence(prop, values, what=what)
 
 
 def unique(prop: str, values: Iterable[str]) -> None:

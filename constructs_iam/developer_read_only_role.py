@@ -15,7 +15,7 @@ from constructs import Construct
 
 from . import _nag, _role
 from . import _validation as v
-from .trust import MAX_MFA_AGE_LIMIT, cross_account_principal
+from .trust import MAX_MFA_AGE_LIMIT, check_principal_arns, cross_account_principal
 
 VIEW_ONLY_POLICY = "job-function/ViewOnlyAccess"
 """AWS managed, maintained by AWS as services launch: List/Describe/Get of configuration and
@@ -119,7 +119,8 @@ class DeveloperReadOnlyRole(Construct):
         v.account_id("trusted_account_id", trusted_account_id)
         v.duration_between("max_session_duration", max_session_duration, Duration.hours(1), Duration.hours(12))
         v.duration_between("max_mfa_age", max_mfa_age, Duration.minutes(1), MAX_MFA_AGE_LIMIT)
-        extra = list(additional_denied_actions)
+        check_principal_arns("trusted_principal_arns", trusted_principal_arns, trusted_account_id)
+        extra = v.sequence("additional_denied_actions", additional_denied_actions, what="IAM actions")
         for action in extra:
             if not isinstance(action, str) or not _is_action(action):
                 raise v.fail("additional_denied_actions", action, "must be an IAM action such as 'logs:GetLogEvents'")

@@ -77,7 +77,7 @@ class HumanUser(Construct):
         v.iam_name("user_name", user_name, max_length=64)
         v.iam_path("path", path)
         _role.check_boundary("permissions_boundary", permissions_boundary)
-        iam_groups = [_as_group(g) for g in v.non_empty("groups", groups)]
+        iam_groups = [_as_group(g) for g in v.non_empty("groups", groups, what="PeopleGroup or aws_iam.IGroup objects")]
         if not isinstance(console_access, bool) or not isinstance(access_key, bool):
             raise v.fail("console_access/access_key", (console_access, access_key), "must be True or False")
         if not console_access and not access_key:
@@ -91,7 +91,8 @@ class HumanUser(Construct):
             raise v.fail("access_key_readers", list(access_key_readers), "needs access_key=True")
         if initial_password_readers and not console_access:
             raise v.fail("initial_password_readers", list(initial_password_readers), "needs console_access=True")
-        for reader in [*access_key_readers, *initial_password_readers]:
+        for reader in [*v.sequence("access_key_readers", access_key_readers, what="principals"),
+                       *v.sequence("initial_password_readers", initial_password_readers, what="principals")]:
             _role.check_assumed_by(self, "access_key_readers/initial_password_readers", reader)
         if not isinstance(removal_policy, RemovalPolicy):
             raise v.fail("removal_policy", removal_policy, "must be an aws_cdk.RemovalPolicy")

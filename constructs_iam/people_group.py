@@ -67,7 +67,7 @@ class PeopleGroup(Construct):
         super().__init__(scope, id)
         v.iam_name("group_name", group_name, max_length=128)
         v.iam_path("path", path)
-        for policy in managed_policies:
+        for policy in v.sequence("managed_policies", managed_policies, what="managed policies"):
             _role.check_boundary("managed_policies", policy)
         if not isinstance(removal_policy, RemovalPolicy):
             raise v.fail("removal_policy", removal_policy, "must be an aws_cdk.RemovalPolicy")

@@ -58,9 +58,7 @@ class RootActivityAlarm(Construct):
         encryption_key: kms.IKey | None = None,
     ) -> None:
         super().__init__(scope, id)
-        if isinstance(emails, str):
-            raise v.fail("emails", emails, "must be a list of e-mail addresses, not one string")
-        for email in emails:
+        for email in v.sequence("emails", emails, what="e-mail addresses"):
             if not isinstance(email, str) or (not v.is_token(email) and not _EMAIL.match(email)):
                 raise v.fail("emails", email, "must be an e-mail address")
         v.unique("emails", emails)

@@ -150,7 +150,7 @@ def _normalize_prefix(prefix: Any) -> str:
 
 def check_locations(prop: str, locations: Sequence[S3Location]) -> list[S3Location]:
     """Validate a list of locations: non-empty, S3Location items, no duplicates or overlaps."""
-    items = v.non_empty(prop, locations)
+    items = v.non_empty(prop, locations, what="S3Location objects")
     for item in items:
         if not isinstance(item, S3Location):
             raise v.fail(prop, item, "must contain only S3Location objects")

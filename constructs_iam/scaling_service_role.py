@@ -217,9 +217,7 @@ class ScalingServiceRole(Construct):
 
 
 def _as_list(prop: str, values: Sequence[str]) -> list[str]:
-    if isinstance(values, str):
-        raise v.fail(prop, values, "must be a list of strings, not one string")
-    return list(values)
+    return v.sequence(prop, values, what="strings")
 
 
 def _check_list(prop: str, values: Sequence[str], pattern: re.Pattern[str], what: str) -> None:

@@ -106,9 +106,7 @@ def cross_account_principal(
 
 def check_principal_arns(prop: str, arns: Sequence[str], account_id: str) -> list[str]:
     """Role/user ARNs in ``account_id``: no wildcards, no other account."""
-    if isinstance(arns, str):
-        raise v.fail(prop, arns, "must be a list of ARNs, not one string")
-    result = list(arns)
+    result = v.sequence(prop, arns, what="ARNs")
     for arn in result:
         if v.is_token(arn):
             continue

@@ -136,11 +136,16 @@ def test_grant_assume_across_stacks_needs_a_role_name():
         ({"max_session_duration": Duration.hours(13)}, "max_session_duration '13 hours' must be between 1 hour and 12 hours"),
         ({"max_session_duration": Duration.minutes(59)}, "max_session_duration '59 minutes' must be between"),
         ({"max_mfa_age": Duration.days(1)}, "max_mfa_age '1 day' must be between"),
-        ({"trusted_principal_arns": ["arn:aws:iam::333333333333:role/x"]}, "must be in the trusted account 111111111111"),
-        ({"trusted_principal_arns": [f"arn:aws:iam::{IDENTITY}:role/*"]}, "must not contain wildcards"),
+        ({"trusted_principal_arns": ["arn:aws:iam::333333333333:role/x"]},
+         "trusted_principal_arns 'arn:aws:iam::333333333333:role/x' must be in the trusted account 111111111111"),
+        ({"trusted_principal_arns": [f"arn:aws:iam::{IDENTITY}:role/*"]}, "trusted_principal_arns 'arn:aws:iam::111111111111:role/*' must not contain wildcards"),
         ({"trusted_principal_arns": "arn:aws:iam::111111111111:role/x"}, "must be a list of ARNs"),
         ({"role_name": "a" * 65}, "role_name"),
         ({"additional_denied_actions": ["not an action"]}, "additional_denied_actions 'not an action' must be an IAM action"),
+        ({"additional_denied_actions": "logs:GetLogEvents"}, "additional_denied_actions 'logs:GetLogEvents' must be a list of IAM actions"),
+        ({"trusted_principal_arns": None}, "trusted_principal_arns None must be a list of ARNs"),
+        ({"trusted_account_id": 111111111111}, "trusted_account_id 111111111111 must be a string of 12 digits"),
+        ({"max_session_duration": 3600}, "max_session_duration 3600 must be an aws_cdk.Duration"),
     ],
 )
 def test_bad_input_is_a_value_error_naming_prop_and_value(kwargs, message):

@@ -117,6 +117,7 @@ def test_without_a_kms_key_no_kms_statement_is_written():
         ({"locations": []}, "locations [] must list at least one item"),
         ({"locations": None}, "locations None must list at least one item"),
         ({"locations": ["bucket/prefix"]}, "locations 'bucket/prefix' must contain only S3Location objects"),
+        ({"locations": "bucket/prefix"}, "locations 'bucket/prefix' must be a list of S3Location objects"),
         ({"role_name": "x" * 65}, "must be at most 64 characters"),
         ({"role_name": "has space"}, "role_name 'has space' may contain only letters, digits"),
         ({"path": "no-slashes"}, "path 'no-slashes' must be '/' or begin and end with '/'"),

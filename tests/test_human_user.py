@@ -110,6 +110,8 @@ def test_passes_nag_packs(built):
     ("kwargs", "message"),
     [
         ({"groups": []}, "groups [] must list at least one item"),
+        ({"groups": None}, "groups None must list at least one item"),
+        ({"access_key": True, "access_key_readers": iam.AccountRootPrincipal()}, "access_key_readers"),
         ({"groups": ["developers"]}, "groups 'developers' must contain PeopleGroup or aws_iam.IGroup objects"),
         ({"user_name": "two people"}, "user_name 'two people' may contain only"),
         ({"user_name": "u" * 65}, "user_name"),

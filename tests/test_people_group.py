@@ -77,6 +77,8 @@ def test_passes_nag_packs(built):
         ({"group_name": "g" * 129}, "group_name"),
         ({"path": "x"}, "path 'x' must be '/'"),
         ({"managed_policies": ["ReadOnlyAccess"]}, "managed_policies 'ReadOnlyAccess' must be an aws_iam.IManagedPolicy"),
+        ({"managed_policies": "ReadOnlyAccess"}, "managed_policies 'ReadOnlyAccess' must be a list of managed policies"),
+        ({"removal_policy": "retain"}, "removal_policy 'retain' must be an aws_cdk.RemovalPolicy"),
     ],
 )
 def test_bad_input_is_a_value_error_naming_prop_and_value(kwargs, message):

@@ -66,6 +66,7 @@ def test_passes_nag_packs(built):
     [
         ({"emails": ["not-an-address"]}, "emails 'not-an-address' must be an e-mail address"),
         ({"emails": "a@example.com"}, "emails 'a@example.com' must be a list"),
+        ({"emails": None}, "emails None must be a list of e-mail addresses"),
         ({"emails": ["a@example.com", "a@example.com"]}, "is listed more than once"),
         ({"topic_name": "bad name"}, "topic_name 'bad name' must be"),
     ],

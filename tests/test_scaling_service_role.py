@@ -115,6 +115,7 @@ def test_launch_template_is_required_when_given():
         ({"instance_role": None}, "instance_role None must be an aws_iam.IRole"),
         ({"instance_types": ["huge"]}, "instance_types 'huge' must be an instance type"),
         ({"instance_types": "t3.micro"}, "instance_types 't3.micro' must be a list of strings"),
+        ({"instance_types": None}, "instance_types None must be a list of strings"),
         ({"subnet_ids": ["subnet-*"]}, "subnet_ids 'subnet-*' must be a subnet id"),
         ({"security_group_ids": ["default"]}, "security_group_ids 'default' must be a security group id"),
         ({"target_group_arns": ["arn:aws:elasticloadbalancing:eu-west-1:222222222222:targetgroup/*"]}, "must be a target group ARN"),
