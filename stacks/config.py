@@ -61,6 +61,7 @@ class WorkloadConfig:
     prefix: str
     access: str = "read-write"
     service: str = "ecs-tasks.amazonaws.com"
+    role: str = "s3-prefix"  # or "ec2-read": an Ec2S3ReadOnlyRole with its instance profile
 
 
 @dataclass(frozen=True)
@@ -151,6 +152,7 @@ class AppConfig:
                                 "must be one of read, write, read-write, read-write-delete", default="read-write"),
                 service=w.string("service", re.compile(r"^[a-z0-9.-]+\.amazonaws\.com$"), "must be a service principal",
                                  default="ecs-tasks.amazonaws.com"),
+                role=w.string("role", re.compile(r"^(s3-prefix|ec2-read)$"), "must be s3-prefix or ec2-read", default="s3-prefix"),
             )
             for w in workloads.items("items")
         )

@@ -16,13 +16,14 @@ from aws_cdk import Stack
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
-from constructs_iam import S3Access, S3Location, S3PrefixAccessRole, service_principal
+from constructs_iam import Ec2S3ReadOnlyRole, S3Access, S3Location, S3PrefixAccessRole, service_principal
 
 from .config import CONTEXT_KEY, AppConfig, ConfigError, WorkloadConfig
 
 # CloudFormation allows 500 resources per stack; keep room for CDK's own (metadata, rules).
 MAX_RESOURCES_PER_STACK = 480
-RESOURCES_PER_WORKLOAD = 2  # the role and its managed policy
+# the role and its managed policy; an EC2 role also has its instance profile
+RESOURCES_PER_WORKLOAD = {"s3-prefix": 2, "ec2-read": 3}
 ACCESS = {
     "read": S3Access.READ,
     "write": S3Access.WRITE,
@@ -41,23 +42,33 @@ def place(workloads: Sequence[WorkloadConfig], shards: int) -> dict[int, list[Wo
     for workload in workloads:
         placement.setdefault(shard_of(workload.name, shards), []).append(workload)
     for shard, items in placement.items():
-        if len(items) * RESOURCES_PER_WORKLOAD > MAX_RESOURCES_PER_STACK:
+        resources = sum(RESOURCES_PER_WORKLOAD[w.role] for w in items)
+        if resources > MAX_RESOURCES_PER_STACK:
             raise ConfigError(
                 f"{CONTEXT_KEY}.workloads.shards {shards} puts {len(items)} workloads in shard {shard:02d} "
-                f"({len(items) * RESOURCES_PER_WORKLOAD} resources, limit {MAX_RESOURCES_PER_STACK}); "
+                f"({resources} resources, limit {MAX_RESOURCES_PER_STACK}); "
                 "raise it (this moves existing roles once) or split the workloads across apps"
             )
     return dict(sorted(placement.items()))
 
 
 class WorkloadShardStack(Stack):
-    """One shard: an ``S3PrefixAccessRole`` per workload, on its prefix of the shared bucket."""
+    """One shard: a role per workload on its prefix of the shared bucket (``S3PrefixAccessRole``, or
+    ``Ec2S3ReadOnlyRole`` for ``role: ec2-read``)."""
 
     def __init__(self, scope: Construct, id: str, *, config: AppConfig, workloads: Sequence[WorkloadConfig], **kwargs: Any) -> None:
         super().__init__(scope, id, **kwargs)
         bucket = s3.Bucket.from_bucket_name(self, "SharedBucket", config.workloads.bucket_name)
-        self.roles: dict[str, S3PrefixAccessRole] = {}
+        self.roles: dict[str, S3PrefixAccessRole | Ec2S3ReadOnlyRole] = {}
         for workload in workloads:
+            if workload.role == "ec2-read":
+                self.roles[workload.name] = Ec2S3ReadOnlyRole(
+                    self,
+                    workload.name,
+                    locations=[S3Location(bucket, workload.prefix)],
+                    description=f"Workload {workload.name}: EC2 reads s3://{config.workloads.bucket_name}/{workload.prefix}",
+                )
+                continue
             self.roles[workload.name] = S3PrefixAccessRole(
                 self,
                 workload.name,

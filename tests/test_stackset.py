@@ -10,6 +10,10 @@ from pathlib import Path
 import pytest
 from aws_cdk.assertions import Template
 
+from cloudsplaining.output.policy_finding import PolicyFinding
+from cloudsplaining.scan.policy_document import PolicyDocument
+from cloudsplaining.shared.exclusions import DEFAULT_EXCLUSIONS
+
 from constructs_iam.access import AccessModel
 from stacks import AppConfig, ConfigError, build_stacks
 
@@ -78,13 +82,17 @@ def test_both_templates_pass_cfn_lint(built, tmp_path):
     assert cfn_lint(inner, tmp_path, "stackset-instance") == []
 
 
-def test_the_instance_template_passes_parliament_and_the_access_model_reads_it(built):
+def test_the_instance_template_passes_parliament_cloudsplaining_and_the_access_model(built):
     _, _, inner = built
     model = AccessModel.from_template(inner, account="444455556666", region="eu-west-1")
     for kind, source, document in model.documents():
         if kind == "identity":
             assert analyze_policy_string(json.dumps(document)).findings == [], source
     role = "arn:aws:iam::444455556666:role/DeveloperReadOnly"
+    document = PolicyDocument(model.effective_policy(role))
+    finding = PolicyFinding(document, exclusions=DEFAULT_EXCLUSIONS)
+    assert not (finding.privilege_escalation or document.credentials_exposure or finding.data_exfiltration
+                or finding.resource_exposure or document.permissions_management_without_constraints)
     mfa = {"aws:MultiFactorAuthPresent": "true", "aws:MultiFactorAuthAge": "60"}
     assert model.can_assume(role=role, caller="arn:aws:iam::111111111111:user/dev", context=mfa).allowed is True
     assert model.can_assume(role=role, caller="arn:aws:iam::111111111111:user/dev").allowed is False

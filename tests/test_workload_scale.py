@@ -20,7 +20,11 @@ COUNT = 1000
 
 def config_with(names: list[str]) -> AppConfig:
     raw = copy.deepcopy(SAMPLE)
-    raw["workloads"]["items"] = [{"name": n, "prefix": f"services/{n}/", "access": "read-write"} for n in names]
+    # every tenth workload is an EC2 fleet with an instance role, the rest are services
+    raw["workloads"]["items"] = [
+        {"name": n, "prefix": f"services/{n}/", "access": "read-write", "role": "ec2-read" if n.endswith("0") else "s3-prefix"}
+        for n in names
+    ]
     return AppConfig.from_dict(raw)
 
 
@@ -47,8 +51,9 @@ def thousand():
 def test_every_workload_gets_its_own_role(thousand):
     locations, templates = thousand
     assert len(locations) == COUNT
-    roles = [lid for t in templates.values() for lid, r in t["Resources"].items() if r["Type"] == "AWS::IAM::Role"]
-    assert len(roles) == COUNT
+    resources = [r for t in templates.values() for r in t["Resources"].values()]
+    assert sum(r["Type"] == "AWS::IAM::Role" for r in resources) == COUNT
+    assert sum(r["Type"] == "AWS::IAM::InstanceProfile" for r in resources) == COUNT // 10
 
 
 def test_no_stack_passes_cloudformation_limits(thousand):
@@ -102,6 +107,7 @@ def test_a_shard_over_the_resource_limit_is_a_clear_error():
     ({"bucket_name": "b-bucket", "items": [{"name": "has space", "prefix": "x/"}]}, "constructs-iam.workloads.items[0].name 'has space'"),
     ({"bucket_name": "b-bucket", "items": [{"name": "a", "prefix": "x/", "access": "all"}]}, "access 'all' must be one of"),
     ({"bucket_name": "b-bucket", "shards": 0, "items": []}, "constructs-iam.workloads.shards 0 must be a whole number from 1 to 200"),
+    ({"bucket_name": "b-bucket", "items": [{"name": "a", "prefix": "x/", "role": "admin"}]}, "role 'admin' must be s3-prefix or ec2-read"),
 ])
 def test_bad_workload_configuration_names_the_key(workloads, message):
     raw = {**copy.deepcopy(SAMPLE), "workloads": workloads}
