@@ -429,7 +429,8 @@ class AccessModel:
             kind = resources[logical_id]["Type"]
             key = {"AWS::IAM::Role": "RoleName", "AWS::IAM::User": "UserName", "AWS::IAM::Group": "GroupName",
                    "AWS::S3::Bucket": "BucketName", "AWS::IAM::ManagedPolicy": "ManagedPolicyName",
-                   "AWS::IAM::InstanceProfile": "InstanceProfileName", "AWS::SNS::Topic": "TopicName"}.get(kind)
+                   "AWS::IAM::InstanceProfile": "InstanceProfileName", "AWS::SNS::Topic": "TopicName",
+                   "AWS::SecretsManager::Secret": "Name"}.get(kind)
             value = props(logical_id).get(key) if key else None
             if isinstance(value, str):
                 return value
@@ -464,7 +465,7 @@ class AccessModel:
             if kind == "AWS::SNS::Topic":
                 return f"arn:{partition}:sns:{reg()}:{acct()}:{name}"
             if kind == "AWS::SecretsManager::Secret":
-                return f"arn:{partition}:secretsmanager:{reg()}:{acct()}:secret:{logical_id}"
+                return f"arn:{partition}:secretsmanager:{reg()}:{acct()}:secret:{name}"
             if kind == "AWS::Events::Rule":
                 return f"arn:{partition}:events:{reg()}:{acct()}:rule/{name}"
             if kind == "AWS::Logs::LogGroup":

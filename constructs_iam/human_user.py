@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, Union
+from typing import Union
 
 from aws_cdk import RemovalPolicy, SecretValue, Stack
 from aws_cdk import aws_iam as iam
@@ -16,6 +16,9 @@ from . import _validation as v
 from .people_group import PeopleGroup
 
 GroupLike = Union[PeopleGroup, iam.IGroup]
+SECRET_PREFIX = "people/"
+"""People's credential secrets are named ``people/<user name>/...``: PeopleGroup lets each person read
+their own (``people/${aws:username}/*``) with MFA, and nobody else's."""
 
 _NO_ROTATION = (
     "This secret holds a credential that Secrets Manager cannot rotate (an initial console password "
@@ -115,6 +118,7 @@ class HumanUser(Construct):
             self.initial_password = secretsmanager.Secret(
                 self,
                 "InitialPassword",
+                secret_name=f"{SECRET_PREFIX}{user_name}/initial-password",
                 description=f"Initial console password of {user_name} (reset required at first sign-in)",
                 encryption_key=self.key,
                 generate_secret_string=secretsmanager.SecretStringGenerator(
@@ -146,6 +150,7 @@ class HumanUser(Construct):
             self.access_key_secret = secretsmanager.Secret(
                 self,
                 "AccessKeySecret",
+                secret_name=f"{SECRET_PREFIX}{user_name}/access-key",
                 description=f"Access key of {user_name} (AccessKeyId, SecretAccessKey)",
                 encryption_key=self.key,
                 secret_object_value={
@@ -159,25 +164,24 @@ class HumanUser(Construct):
                 self._allow_read(self.access_key_secret, reader)
 
     def grant_read_access_key(self, reader: iam.IPrincipal) -> None:
-        """Let ``reader`` (e.g. this user itself, ``human.user``) read the access key secret."""
+        """Let ``reader`` (a role or user of this account, e.g. an automation role) read the access
+        key secret. The person themself reads it through PeopleGroup's self-service
+        (``people/${aws:username}/*``, with MFA); no grant is needed for them."""
         if self.access_key_secret is None:
             raise v.fail("access_key", False, "must be True to grant reading the access key")
         self._allow_read(self.access_key_secret, reader)
 
     def grant_read_initial_password(self, reader: iam.IPrincipal) -> None:
-        """Let ``reader`` read the initial console password."""
+        """Let ``reader`` (e.g. the administrators' role that hands the password over) read it."""
         if self.initial_password is None:
             raise v.fail("console_access", False, "must be True to grant reading the initial password")
         self._allow_read(self.initial_password, reader)
 
     def _allow_read(self, secret: secretsmanager.Secret, reader: iam.IPrincipal) -> None:
-        """Resource policies only: nothing is attached to the reader's identity from here.
-
-        The secret's policy names ``reader``. The key's policy cannot name this user as a principal
-        (the key must exist before the user, whose password it encrypts, and KMS refuses unknown
-        principals), so it allows decryption only through Secrets Manager, only to callers of this
-        account whose ARN is the reader's (``aws:PrincipalArn``, a literal ARN for this user).
-        """
+        """Resource policies naming ``reader``: the secret's, and the key's (decrypt through Secrets
+        Manager only). Nothing is attached to the reader's identity from here; no '*' principal."""
+        if reader is self.user:
+            return  # covered by PeopleGroup's self-service on people/${aws:username}/*
         secret.add_to_resource_policy(
             iam.PolicyStatement(
                 actions=["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"],
@@ -186,34 +190,14 @@ class HumanUser(Construct):
             )
         )
         if isinstance(self.key, kms.Key):
-            stack = Stack.of(self)
             self.key.add_to_resource_policy(
                 iam.PolicyStatement(
                     actions=["kms:Decrypt"],
-                    principals=[iam.AnyPrincipal()],
+                    principals=[reader],
                     resources=["*"],  # in a key policy, "*" means this key
-                    conditions={
-                        "StringEquals": {
-                            "kms:CallerAccount": stack.account,
-                            "kms:ViaService": f"secretsmanager.{stack.region}.amazonaws.com",
-                        },
-                        "ArnEquals": {"aws:PrincipalArn": self._arn_of(reader)},
-                    },
+                    conditions={"StringEquals": {"kms:ViaService": f"secretsmanager.{Stack.of(self).region}.amazonaws.com"}},
                 )
             )
-
-    def _arn_of(self, reader: iam.IPrincipal) -> Any:
-        if reader is self.user:
-            stack = Stack.of(self)
-            return stack.format_arn(
-                service="iam", region="", resource="user", resource_name=f"{self.path[1:]}{self.user_name}"
-            )
-        fragment = Stack.of(self).resolve(reader.policy_fragment.principal_json)
-        arns = fragment.get("AWS", [])
-        arns = arns if isinstance(arns, list) else [arns]
-        if len(arns) != 1:
-            raise v.fail("reader", str(reader), "must be one IAM role, user or account principal")
-        return arns[0]
 
 
 def _as_group(group: GroupLike) -> iam.IGroup:

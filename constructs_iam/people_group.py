@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from aws_cdk import RemovalPolicy, Stack
+from aws_cdk import ArnFormat, RemovalPolicy, Stack
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
@@ -41,7 +41,10 @@ class PeopleGroup(Construct):
       ``GetAccessKeyLastUsed`` on ``user/${aws:username}``;
     - ``AllowManageOwnVirtualMFADevice``: ``iam:CreateVirtualMFADevice`` on ``mfa/*`` (people name
       their devices; an unassigned device grants nothing);
-    - ``AllowManageOwnUserMFA``: deactivate/enable/list/resync MFA on ``user/${aws:username}``.
+    - ``AllowManageOwnUserMFA``: deactivate/enable/list/resync MFA on ``user/${aws:username}``;
+    - ``AllowReadOwnCredentialSecrets`` / ``AllowDecryptOwnCredentialSecrets``: read one's own
+      HumanUser secrets (``secret:people/${aws:username}/*``), decrypting only through Secrets Manager
+      and only those secrets (``kms:EncryptionContext:SecretARN``).
 
     :param group_name: the IAM group name (at most 128 characters). Default: generated.
     :param managed_policies: managed policies attached to the group. Default: none.
@@ -93,6 +96,19 @@ class PeopleGroup(Construct):
             )
             _nag.acknowledge_wildcard_resources(
                 self.mfa_policy,
+                [own_secrets_arn(Stack.of(self))],
+                "A person reads only their own credential secrets: people/${aws:username}/* (Secrets "
+                "Manager appends a random suffix to every secret ARN, so the '*' is required).",
+            )
+            _nag.acknowledge_wildcard_resources(
+                self.mfa_policy,
+                [any_key_arn(Stack.of(self))],
+                "Decrypt is limited to Secrets Manager (kms:ViaService) decrypting the person's own "
+                "secrets (kms:EncryptionContext:SecretARN people/${aws:username}/*); the key is chosen "
+                "per user, so the statement names keys of this account and region.",
+            )
+            _nag.acknowledge_wildcard_resources(
+                self.mfa_policy,
                 [mfa_device_arn(Stack.of(self))],
                 "People choose their virtual MFA device's name, so CreateVirtualMFADevice needs mfa/*; "
                 "a created device grants nothing until EnableMFADevice, which is scoped to "
@@ -106,6 +122,16 @@ class PeopleGroup(Construct):
     def add_managed_policy(self, policy: iam.IManagedPolicy) -> None:
         """Attach one more managed policy to the group."""
         self.group.add_managed_policy(policy)
+
+
+def own_secrets_arn(stack: Stack) -> str:
+    """HumanUser's secrets for the calling person: ``secret:people/${aws:username}/*``."""
+    return stack.format_arn(service="secretsmanager", resource="secret", resource_name="people/${aws:username}/*",
+                            arn_format=ArnFormat.COLON_RESOURCE_NAME)
+
+
+def any_key_arn(stack: Stack) -> str:
+    return stack.format_arn(service="kms", resource="key", resource_name="*")
 
 
 def mfa_device_arn(stack: Stack) -> str:
@@ -143,6 +169,20 @@ def mfa_and_self_service_statements(stack: Stack) -> list[iam.PolicyStatement]:
             sid="AllowManageOwnUserMFA",
             actions=["iam:DeactivateMFADevice", "iam:EnableMFADevice", "iam:ListMFADevices", "iam:ResyncMFADevice"],
             resources=[own_user],
+        ),
+        iam.PolicyStatement(
+            sid="AllowReadOwnCredentialSecrets",
+            actions=["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"],
+            resources=[own_secrets_arn(stack)],
+        ),
+        iam.PolicyStatement(
+            sid="AllowDecryptOwnCredentialSecrets",
+            actions=["kms:Decrypt"],
+            resources=[any_key_arn(stack)],
+            conditions={
+                "StringEquals": {"kms:ViaService": f"secretsmanager.{stack.region}.amazonaws.com"},
+                "StringLike": {"kms:EncryptionContext:SecretARN": own_secrets_arn(stack)},
+            },
         ),
         iam.PolicyStatement(
             sid="DenyAllExceptListedIfNoMFA",

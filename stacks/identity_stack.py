@@ -52,8 +52,7 @@ class IdentityStack(Stack):
                 access_key=user.access_key,
                 encryption_key=self.secrets_key,
             )
-            if user.access_key:
-                human.grant_read_access_key(human.user)  # the person fetches their own key, with MFA
+            # the person fetches their own key (people/<name>/access-key) through PeopleGroup, with MFA
             self.users[user.name] = human
         CfnOutput(self, "DeveloperRoleToAssume", value=self.developer_role_arn)
         for name, group in self.groups.items():

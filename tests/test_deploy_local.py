@@ -152,8 +152,7 @@ def test_access_key_secret_holds_the_deployed_key_and_is_encrypted_with_the_user
     value = json.loads(secrets.get_secret_value(SecretId=stack.ref(logical_id))["SecretString"])
     (key,) = stack.iam.list_access_keys(UserName="bob.example")["AccessKeyMetadata"]
     assert value["AccessKeyId"] == key["AccessKeyId"]  # compared, never printed
-    policy = json.loads(secrets.get_resource_policy(SecretId=stack.ref(logical_id))["ResourcePolicy"])
-    assert [s["Principal"] for s in policy["Statement"]] == [{"AWS": f"arn:aws:iam::{ACCOUNT}:user/bob.example"}]
+    assert described["Name"] == "people/bob.example/access-key"  # bob reads it through PeopleGroup, with MFA
 
 
 def test_password_policy_parameters_are_accepted_by_the_real_api_shape(deployed, aws):

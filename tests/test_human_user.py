@@ -20,7 +20,8 @@ def built():
     group = PeopleGroup(stack, "Developers", group_name="developers")
     alice = HumanUser(stack, "Alice", user_name="alice.example", groups=[group])
     bob = HumanUser(stack, "Bob", user_name="bob.example", groups=[group], access_key=True)
-    bob.grant_read_access_key(bob.user)
+    rotator = iam.Role(stack, "Rotator", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"))
+    bob.grant_read_access_key(rotator)  # an automation role; bob reads his own through PeopleGroup
     return stack, Template.from_stack(stack), group, alice, bob
 
 
@@ -69,22 +70,29 @@ def test_access_key_only_when_asked_for_and_at_most_one(built):
     ]
 
 
-def test_access_key_secret_is_readable_only_by_the_named_reader(built):
+def test_access_key_secret_is_readable_only_by_the_named_reader_and_no_star_principal(built):
     _, template, _, _, bob = built
     policies = template.find_resources("AWS::SecretsManager::ResourcePolicy")
     (policy,) = [p for p in policies.values() if p["Properties"]["SecretId"] == {"Ref": logical_id(bob.access_key_secret)}]
     (statement,) = policy["Properties"]["ResourcePolicy"]["Statement"]
-    assert statement["Principal"] == {"AWS": {"Fn::GetAtt": [logical_id(bob.user), "Arn"]}}
+    assert statement["Principal"] == {"AWS": {"Fn::GetAtt": [logical_id(built[0].node.find_child("Rotator")), "Arn"]}}
     assert set(statement["Action"]) == {"secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"}
-    key_statements = template.to_json()["Resources"][logical_id(bob.key)]["Properties"]["KeyPolicy"]["Statement"]
-    decrypt = [s for s in key_statements if s["Action"] == "kms:Decrypt"]
+    for key in template.find_resources("AWS::KMS::Key").values():
+        for key_statement in key["Properties"]["KeyPolicy"]["Statement"]:
+            assert key_statement["Principal"] not in ("*", {"AWS": "*"})
+    decrypt = [s for s in template.to_json()["Resources"][logical_id(bob.key)]["Properties"]["KeyPolicy"]["Statement"]
+               if s["Action"] == "kms:Decrypt"]
     assert decrypt == [{
-        "Action": "kms:Decrypt", "Effect": "Allow", "Principal": {"AWS": "*"}, "Resource": "*",
-        "Condition": {
-            "StringEquals": {"kms:CallerAccount": "222222222222", "kms:ViaService": "secretsmanager.eu-west-1.amazonaws.com"},
-            "ArnEquals": {"aws:PrincipalArn": "arn:aws:iam::222222222222:user/bob.example"},
-        },
+        "Action": "kms:Decrypt", "Effect": "Allow", "Resource": "*",
+        "Principal": {"AWS": {"Fn::GetAtt": [logical_id(built[0].node.find_child("Rotator")), "Arn"]}},
+        "Condition": {"StringEquals": {"kms:ViaService": "secretsmanager.eu-west-1.amazonaws.com"}},
     }]
+
+
+def test_secrets_are_named_for_the_person_so_they_can_read_only_their_own(built):
+    _, template, _, alice, bob = built
+    names = {r["Properties"].get("Name") for r in template.find_resources("AWS::SecretsManager::Secret").values()}
+    assert names == {"people/alice.example/initial-password", "people/bob.example/initial-password", "people/bob.example/access-key"}
 
 
 def test_user_survives_stack_deletion_by_default(built):

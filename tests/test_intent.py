@@ -188,10 +188,16 @@ def test_people_without_mfa_can_only_set_up_their_password_and_mfa(model):
 
 
 def test_an_access_key_secret_is_readable_only_by_its_owner_with_mfa(model):
-    # bob's access key secret has a resource policy naming bob; nobody's identity policy allows it
-    secret = "arn:aws:secretsmanager:eu-west-1:111111111111:secret:UserbobexampleAccessKeySecretBFDD2FD8"
-    assert model.evaluate(principal="alice.example", action="secretsmanager:GetSecretValue", resource=secret, context=FRESH_MFA).allowed is False
-    assert model.evaluate(principal="bob.example", action="secretsmanager:GetSecretValue", resource=secret, context={}).allowed is False
+    secret = "arn:aws:secretsmanager:eu-west-1:111111111111:secret:people/bob.example/access-key-AbCdEf"
+    key = "arn:aws:kms:eu-west-1:111111111111:key/UserSecretsKey2286F2D5"
+    via_sm = {"kms:ViaService": "secretsmanager.eu-west-1.amazonaws.com", "kms:EncryptionContext:SecretARN": secret}
+    read = dict(action="secretsmanager:GetSecretValue", resource=secret)
+    assert model.evaluate(principal="bob.example", context=FRESH_MFA, **read).allowed is True
+    assert model.evaluate(principal="bob.example", action="kms:Decrypt", resource=key, context={**FRESH_MFA, **via_sm}).allowed is True
+    assert model.evaluate(principal="bob.example", context={}, **read).allowed is False  # no MFA
+    assert model.evaluate(principal="alice.example", context=FRESH_MFA, **read).allowed is False  # not hers
+    assert model.evaluate(principal="alice.example", action="kms:Decrypt", resource=key, context={**FRESH_MFA, **via_sm}).allowed is False
+    assert model.evaluate(principal="bob.example", action="kms:Decrypt", resource=key, context=FRESH_MFA).allowed is False  # not via SM
 
 
 def test_password_policy_handler_can_only_set_the_password_policy(model, app_stacks):
