@@ -629,6 +629,10 @@ class AccessModel:
     def principals(self) -> list[str]:
         return sorted(self._principals)
 
+    def arn(self, principal: str) -> str:
+        """The ARN the model gives a role or user (by logical id, construct path, name or ARN)."""
+        return self._principal(principal).arn
+
     def _principal(self, key: str) -> _Principal:
         arn = self._aliases.get(key) or self._aliases.get(key.removesuffix("/Resource"))
         if arn is None:

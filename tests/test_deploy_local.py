@@ -148,7 +148,8 @@ def test_access_key_secret_holds_the_deployed_key_and_is_encrypted_with_the_user
     secrets = stack.aws.client("secretsmanager", "eu-west-1")
     (logical_id,) = [k for k in stack.resources("AWS::SecretsManager::Secret") if "AccessKeySecret" in k]
     described = secrets.describe_secret(SecretId=stack.ref(logical_id))
-    assert described["KmsKeyId"] == stack.get_att("UserSecretsKey2286F2D5", "Arn")
+    (key_id,) = [k for k in stack.resources("AWS::KMS::Key") if k.startswith("UserSecretsKey")]
+    assert described["KmsKeyId"] == stack.get_att(key_id, "Arn")
     value = json.loads(secrets.get_secret_value(SecretId=stack.ref(logical_id))["SecretString"])
     (key,) = stack.iam.list_access_keys(UserName="bob.example")["AccessKeyMetadata"]
     assert value["AccessKeyId"] == key["AccessKeyId"]  # compared, never printed
@@ -184,7 +185,8 @@ def probe(deployed, aws) -> Iterator[dict[str, Any]]:
     """
     stack = deployed["stacks"]["ConstructsIam-Workload"]
     iam, s3 = aws.client("iam"), aws.client("s3", "eu-west-1")
-    bucket = stack.ref("DataBucketE3889A50")
+    (bucket_id,) = [k for k in stack.resources("AWS::S3::Bucket") if k.startswith("DataBucket")]
+    bucket = stack.ref(bucket_id)
     for key in ("reports/daily/a.csv", "other/b.csv", "app/uploads/in.txt", "app/other/x.txt"):
         s3.put_object(Bucket=bucket, Key=key, Body=b"payload")
     clients = {}
@@ -251,15 +253,15 @@ def test_prefix_policy_is_refused_outside_its_prefix(enforced):
 
 
 CROSS_CHECK = [
-    ("ec2-reader", "Ec2ReadOnlyRoleBA96FE7C", "s3:GetObject", "reports/daily/a.csv"),
-    ("ec2-reader", "Ec2ReadOnlyRoleBA96FE7C", "s3:GetObject", "other/b.csv"),
-    ("ec2-reader", "Ec2ReadOnlyRoleBA96FE7C", "s3:PutObject", "reports/daily/model.csv"),
-    ("ec2-reader", "Ec2ReadOnlyRoleBA96FE7C", "s3:DeleteObject", "reports/daily/a.csv"),
-    ("app-writer", "AppPrefixAccessRole968538D3", "s3:PutObject", "app/uploads/model.txt"),
-    ("app-writer", "AppPrefixAccessRole968538D3", "s3:PutObject", "app/other/model.txt"),
-    ("app-writer", "AppPrefixAccessRole968538D3", "s3:GetObject", "app/uploads/in.txt"),
-    ("app-writer", "AppPrefixAccessRole968538D3", "s3:GetObject", "reports/daily/a.csv"),
-    ("app-writer", "AppPrefixAccessRole968538D3", "s3:DeleteObject", "app/uploads/in.txt"),
+    ("ec2-reader", "ConstructsIam-Workload/Ec2ReadOnly/Role", "s3:GetObject", "reports/daily/a.csv"),
+    ("ec2-reader", "ConstructsIam-Workload/Ec2ReadOnly/Role", "s3:GetObject", "other/b.csv"),
+    ("ec2-reader", "ConstructsIam-Workload/Ec2ReadOnly/Role", "s3:PutObject", "reports/daily/model.csv"),
+    ("ec2-reader", "ConstructsIam-Workload/Ec2ReadOnly/Role", "s3:DeleteObject", "reports/daily/a.csv"),
+    ("app-writer", "ConstructsIam-Workload/AppPrefixAccess/Role", "s3:PutObject", "app/uploads/model.txt"),
+    ("app-writer", "ConstructsIam-Workload/AppPrefixAccess/Role", "s3:PutObject", "app/other/model.txt"),
+    ("app-writer", "ConstructsIam-Workload/AppPrefixAccess/Role", "s3:GetObject", "app/uploads/in.txt"),
+    ("app-writer", "ConstructsIam-Workload/AppPrefixAccess/Role", "s3:GetObject", "reports/daily/a.csv"),
+    ("app-writer", "ConstructsIam-Workload/AppPrefixAccess/Role", "s3:DeleteObject", "app/uploads/in.txt"),
 ]
 
 
@@ -273,7 +275,8 @@ def test_access_model_agrees_with_the_emulator_on_s3_requests(enforced, deployed
 
     stack = deployed["stacks"]["ConstructsIam-Workload"]
     model = AccessModel.from_template(stack.template, account=ACCOUNT, region="eu-west-1", stack_name=stack.name)
-    model_bucket = "constructsiam-workload-databuckete3889a50"
+    (bucket_id,) = [k for k in stack.resources("AWS::S3::Bucket") if k.startswith("DataBucket")]
+    model_bucket = f"{stack.name}-{bucket_id}".lower()  # the model's name for an unnamed bucket
     calls = {
         "s3:GetObject": lambda c, k: c.get_object(Bucket=enforced["bucket"], Key=k),
         "s3:PutObject": lambda c, k: c.put_object(Bucket=enforced["bucket"], Key=k, Body=b"m"),

@@ -14,7 +14,6 @@ from stacks import AppConfig, build_stacks
 from .support import CONTEXT, new_app
 
 BUCKET = "arn:aws:s3:::constructsiam-workload-databuckete3889a50"
-DATA_KEY = "arn:aws:kms:eu-west-1:222222222222:key/DataKey17AFBB84"
 DEV_ROLE = "arn:aws:iam::222222222222:role/DeveloperReadOnly"
 TLS = {"aws:SecureTransport": "true"}
 FRESH_MFA = {"aws:MultiFactorAuthPresent": "true", "aws:MultiFactorAuthAge": "300"}
@@ -33,6 +32,16 @@ def model(app_stacks) -> AccessModel:
     return AccessModel.from_stack(app_stacks.workload, app_stacks.production_access, app_stacks.identity)
 
 
+def key_arn(stack, key) -> str:
+    """The model names a KMS key by its logical id (computed here, never written by hand)."""
+    return f"arn:aws:kms:{stack.region}:{stack.account}:key/{stack.get_logical_id(key.node.default_child)}"
+
+
+@pytest.fixture(scope="module")
+def data_key(app_stacks) -> str:
+    return key_arn(app_stacks.workload, app_stacks.workload.data_key)
+
+
 def check(model: AccessModel, principal: str, cases: list[tuple[str, str, dict, bool]]) -> None:
     failures = []
     for action, resource, context, expected in cases:
@@ -46,27 +55,27 @@ def check(model: AccessModel, principal: str, cases: list[tuple[str, str, dict, 
 # ---------------------------------------------------------------------------------- EC2 role
 
 
-def test_ec2_role_reads_daily_reports_and_nothing_else(model):
+def test_ec2_role_reads_daily_reports_and_nothing_else(model, data_key):
     check(model, EC2_ROLE, [
         ("s3:GetObject", f"{BUCKET}/reports/daily/2026-11-27.csv", TLS, True),
         ("s3:GetObject", f"{BUCKET}/reports/daily/sub/dir/file", TLS, True),
         ("s3:ListBucket", BUCKET, {**TLS, "s3:prefix": "reports/daily/"}, True),
         ("s3:ListBucket", BUCKET, {**TLS, "s3:prefix": "reports/daily/2026/"}, True),
-        ("kms:Decrypt", DATA_KEY, {"kms:ViaService": "s3.eu-west-1.amazonaws.com"}, True),
+        ("kms:Decrypt", data_key, {"kms:ViaService": "s3.eu-west-1.amazonaws.com"}, True),
         ("s3:GetObject", f"{BUCKET}/other/secret.csv", TLS, False),
         ("s3:GetObject", f"{BUCKET}/reports/daily-archive/x.csv", TLS, False),  # sibling with the same start
         ("s3:PutObject", f"{BUCKET}/reports/daily/x.csv", TLS, False),
         ("s3:DeleteObject", f"{BUCKET}/reports/daily/x.csv", TLS, False),
         ("s3:ListBucket", BUCKET, {**TLS, "s3:prefix": "other/"}, False),
         ("s3:ListBucket", BUCKET, TLS, False),  # listing the bucket root
-        ("kms:Decrypt", DATA_KEY, {}, False),  # not through S3
+        ("kms:Decrypt", data_key, {}, False),  # not through S3
         ("s3:GetObject", f"{BUCKET}/reports/daily/x.csv", {"aws:SecureTransport": "false"}, False),  # TLS only
         ("s3:GetObject", "arn:aws:s3:::another-bucket/reports/daily/x.csv", TLS, False),
     ])
 
 
 def test_ec2_role_can_be_assumed_only_by_ec2(model):
-    role = model.principals()[[p.endswith("Ec2ReadOnlyRoleBA96FE7C") for p in model.principals()].index(True)]
+    role = EC2_ROLE
     assert model.can_assume(role=role, caller="ec2.amazonaws.com").allowed is True
     assert model.can_assume(role=role, caller="lambda.amazonaws.com").allowed is False
     assert model.can_assume(role=role, caller="arn:aws:iam::222222222222:user/anyone").allowed is False
@@ -75,14 +84,14 @@ def test_ec2_role_can_be_assumed_only_by_ec2(model):
 # ------------------------------------------------------------------------------- prefix role
 
 
-def test_application_role_writes_only_inside_its_prefix(model):
+def test_application_role_writes_only_inside_its_prefix(model, data_key):
     check(model, APP_ROLE, [
         ("s3:PutObject", f"{BUCKET}/app/uploads/a.bin", TLS, True),
         ("s3:GetObject", f"{BUCKET}/app/uploads/a.bin", TLS, True),
         ("s3:AbortMultipartUpload", f"{BUCKET}/app/uploads/big.bin", TLS, True),
         ("s3:ListMultipartUploadParts", f"{BUCKET}/app/uploads/big.bin", TLS, True),
         ("s3:ListBucket", BUCKET, {**TLS, "s3:prefix": "app/uploads/"}, True),
-        ("kms:GenerateDataKey", DATA_KEY, {"kms:ViaService": "s3.eu-west-1.amazonaws.com"}, True),
+        ("kms:GenerateDataKey", data_key, {"kms:ViaService": "s3.eu-west-1.amazonaws.com"}, True),
         ("s3:PutObject", f"{BUCKET}/app/other/a.bin", TLS, False),
         ("s3:PutObject", f"{BUCKET}/reports/daily/x.csv", TLS, False),
         ("s3:GetObject", f"{BUCKET}/reports/daily/x.csv", TLS, False),
@@ -94,7 +103,7 @@ def test_application_role_writes_only_inside_its_prefix(model):
 
 
 def test_application_role_trusts_only_its_service_in_this_account(model):
-    role = next(p for p in model.principals() if p.endswith("AppPrefixAccessRole968538D3"))
+    role = APP_ROLE
     same = {"aws:SourceAccount": "222222222222"}
     assert model.can_assume(role=role, caller="ecs-tasks.amazonaws.com", context=same).allowed is True
     assert model.can_assume(role=role, caller="ecs-tasks.amazonaws.com", context={"aws:SourceAccount": "999999999999"}).allowed is False
@@ -106,8 +115,7 @@ def test_application_role_trusts_only_its_service_in_this_account(model):
 
 
 def test_scaling_role_passes_only_the_instance_role_and_only_to_ec2(model, app_stacks):
-    ec2_role = next(p for p in model.principals() if p.endswith("Ec2ReadOnlyRoleBA96FE7C"))
-    app_role = next(p for p in model.principals() if p.endswith("AppPrefixAccessRole968538D3"))
+    ec2_role, app_role = model.arn(EC2_ROLE), model.arn(APP_ROLE)
     region = {"aws:RequestedRegion": "eu-west-1"}
     tag = app_stacks.workload.scaler.launch_tag[1]
     instance = "arn:aws:ec2:eu-west-1:222222222222:instance/i-0123456789abcdef0"
@@ -148,7 +156,7 @@ def test_people_outside_the_developers_group_cannot_assume_the_production_role(m
     assert decision.allowed is False and decision.reason.startswith("caller side")
 
 
-def test_developer_role_sees_configuration_but_not_data(model):
+def test_developer_role_sees_configuration_but_not_data(model, data_key):
     check(model, DEV_ROLE, [
         ("ec2:DescribeInstances", "*", {}, True),
         ("iam:ListRoles", "*", {}, True),
@@ -158,7 +166,7 @@ def test_developer_role_sees_configuration_but_not_data(model):
         ("s3:GetObject", f"{BUCKET}/reports/daily/a.csv", TLS, False),
         ("secretsmanager:GetSecretValue", "arn:aws:secretsmanager:eu-west-1:222222222222:secret:db", {}, False),
         ("ssm:GetParameter", "arn:aws:ssm:eu-west-1:222222222222:parameter/db/password", {}, False),
-        ("kms:Decrypt", DATA_KEY, {}, False),
+        ("kms:Decrypt", data_key, {}, False),
         ("dynamodb:GetItem", "arn:aws:dynamodb:eu-west-1:222222222222:table/orders", {}, False),
         ("sqs:ReceiveMessage", "arn:aws:sqs:eu-west-1:222222222222:jobs", {}, False),
         ("iam:CreateAccessKey", "arn:aws:iam::222222222222:user/x", {}, False),
@@ -187,9 +195,9 @@ def test_people_without_mfa_can_only_set_up_their_password_and_mfa(model):
     ])
 
 
-def test_an_access_key_secret_is_readable_only_by_its_owner_with_mfa(model):
+def test_an_access_key_secret_is_readable_only_by_its_owner_with_mfa(model, app_stacks):
     secret = "arn:aws:secretsmanager:eu-west-1:111111111111:secret:people/bob.example/access-key-AbCdEf"
-    key = "arn:aws:kms:eu-west-1:111111111111:key/UserSecretsKey2286F2D5"
+    key = key_arn(app_stacks.identity, app_stacks.identity.secrets_key)
     via_sm = {"kms:ViaService": "secretsmanager.eu-west-1.amazonaws.com", "kms:EncryptionContext:SecretARN": secret}
     read = dict(action="secretsmanager:GetSecretValue", resource=secret)
     assert model.evaluate(principal="bob.example", context=FRESH_MFA, **read).allowed is True
