@@ -251,9 +251,10 @@ def _single(base: str, policy_value: str, request_value: Any) -> bool:
         return {"NumericEquals": a == b, "NumericNotEquals": a == b, "NumericLessThan": a < b,
                 "NumericLessThanEquals": a <= b, "NumericGreaterThan": a > b, "NumericGreaterThanEquals": a >= b}[base]
     if base.startswith("Date"):
-        a, b = _to_date(request_value), _to_date(policy_value)
-        return {"DateEquals": a == b, "DateNotEquals": a == b, "DateLessThan": a < b,
-                "DateLessThanEquals": a <= b, "DateGreaterThan": a > b, "DateGreaterThanEquals": a >= b}[base]
+        when, limit = _to_date(request_value), _to_date(policy_value)
+        return {"DateEquals": when == limit, "DateNotEquals": when == limit, "DateLessThan": when < limit,
+                "DateLessThanEquals": when <= limit, "DateGreaterThan": when > limit,
+                "DateGreaterThanEquals": when >= limit}[base]
     if base == "Bool":
         return str(request_value).lower() == str(policy_value).lower()
     if base == "BinaryEquals":
@@ -580,22 +581,22 @@ class AccessModel:
                 continue
             p = props(logical_id)
             source = paths.get(logical_id, logical_id)
-            statements = None
+            attached: list[Statement] | None = None
             for field_name, kind in (("Roles", "role"), ("Users", "user"), ("Groups", "group")):
                 for entity in _as_list(p.get(field_name)):
-                    statements = statements if statements is not None else _unresolved_statements(source, p["PolicyDocument"], resolver)
+                    attached = attached if attached is not None else _unresolved_statements(source, p["PolicyDocument"], resolver)
                     try:
                         entity_name = resolver(entity)
                     except Unresolvable:
                         continue
                     for principal in self._principals.values():
                         if kind == principal.kind and principal.name == entity_name:
-                            principal.statements += statements
+                            principal.statements += attached
                         if kind == "group":
                             user_groups = _as_list(props(principal.logical_id).get("Groups")) if principal.kind == "user" else []
                             try:
                                 if entity_name in [resolver(g) for g in user_groups]:
-                                    principal.statements += statements
+                                    principal.statements += attached
                             except Unresolvable:
                                 pass
         # resource policies: their explicit denies apply to every request on their resources

@@ -11,9 +11,9 @@ calls ``iam:UpdateAccountPasswordPolicy`` on create and update and
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
-from aws_cdk import Annotations, ArnFormat, CustomResource, Duration, RemovalPolicy, Stack
+from aws_cdk import Annotations, ArnFormat, CfnResource, CustomResource, Duration, RemovalPolicy, Stack
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
@@ -176,8 +176,8 @@ class AccountPasswordPolicy(Construct):
         )
         # The function waits for its permissions (the managed policy), not only for its role. Lambda
         # adds DependsOn the role, which the Role GetAtt already implies (cfn-lint W3005): replace it.
-        function_resource = self.function.node.default_child
-        function_resource.add_override("DependsOn", [stack.get_logical_id(policy.node.default_child)])
+        function_resource = cast(CfnResource, self.function.node.default_child)
+        function_resource.add_override("DependsOn", [stack.get_logical_id(cast(CfnResource, policy.node.default_child))])
         self.resource = CustomResource(
             self,
             "Resource",

@@ -20,7 +20,7 @@ from . import _validation as v
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
-ROOT_ACTIVITY_PATTERN = {
+ROOT_ACTIVITY_PATTERN: dict[str, Any] = {
     "detail-type": ["AWS Console Sign In via CloudTrail", "AWS API Call via CloudTrail"],
     "userIdentity": {"type": ["Root"], "invokedBy": [{"exists": False}]},
     "eventType": [{"anything-but": "AwsServiceEvent"}],
@@ -107,7 +107,7 @@ class RootActivityAlarm(Construct):
         )
         # Not events_targets.SnsTopic: it also grants events.amazonaws.com sns:Publish without the
         # aws:SourceArn condition, which would undo the statement above.
-        self.rule.add_target(_TopicTarget(self.topic))
+        self.rule.add_target(_TopicTarget(self.topic))  # type: ignore[arg-type]  # a jsii protocol implementation
         for email in emails:
             self.topic.add_subscription(subscriptions.EmailSubscription(email))
 

@@ -200,7 +200,7 @@ def s3_statements(
                     conditions=conditions,
                 )
             )
-    keys = []
+    keys: list[Any] = []
     for loc in locations:
         key = loc.bucket.encryption_key
         if key is not None and all(key is not k for k in keys):
