@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Union
+from typing import Any, Union
 
 from aws_cdk import RemovalPolicy, SecretValue, Stack
 from aws_cdk import aws_iam as iam
@@ -115,21 +115,16 @@ class HumanUser(Construct):
         self.initial_password: secretsmanager.Secret | None = None
         password: SecretValue | None = None
         if console_access:
-            self.initial_password = secretsmanager.Secret(
-                self,
+            self.initial_password = self._credential_secret(
                 "InitialPassword",
-                secret_name=f"{SECRET_PREFIX}{user_name}/initial-password",
-                description=f"Initial console password of {user_name} (reset required at first sign-in)",
-                encryption_key=self.key,
+                "initial-password",
+                f"Initial console password of {user_name} (reset required at first sign-in)",
+                initial_password_readers,
                 generate_secret_string=secretsmanager.SecretStringGenerator(
                     password_length=32, exclude_characters="\"'\\`", require_each_included_type=True
                 ),
             )
-            _nag.acknowledge(self.initial_password, "AwsSolutions-SMG4", _NO_ROTATION)
-            _nag.acknowledge(self.initial_password, "NIST.800.53.R5-SecretsManagerRotationEnabled", _NO_ROTATION)
             password = self.initial_password.secret_value
-            for reader in initial_password_readers:
-                self._allow_read(self.initial_password, reader)
 
         self.user: iam.User = iam.User(
             self,
@@ -147,21 +142,34 @@ class HumanUser(Construct):
         self.access_key: iam.AccessKey | None = None
         if access_key:
             self.access_key = iam.AccessKey(self, "AccessKey", user=self.user, status=iam.AccessKeyStatus.ACTIVE)
-            self.access_key_secret = secretsmanager.Secret(
-                self,
+            self.access_key_secret = self._credential_secret(
                 "AccessKeySecret",
-                secret_name=f"{SECRET_PREFIX}{user_name}/access-key",
-                description=f"Access key of {user_name} (AccessKeyId, SecretAccessKey)",
-                encryption_key=self.key,
+                "access-key",
+                f"Access key of {user_name} (AccessKeyId, SecretAccessKey)",
+                access_key_readers,
                 secret_object_value={
                     "AccessKeyId": SecretValue.unsafe_plain_text(self.access_key.access_key_id),
                     "SecretAccessKey": self.access_key.secret_access_key,
                 },
             )
-            _nag.acknowledge(self.access_key_secret, "AwsSolutions-SMG4", _NO_ROTATION)
-            _nag.acknowledge(self.access_key_secret, "NIST.800.53.R5-SecretsManagerRotationEnabled", _NO_ROTATION)
-            for reader in access_key_readers:
-                self._allow_read(self.access_key_secret, reader)
+
+    def _credential_secret(
+        self, id: str, name: str, description: str, readers: Sequence[iam.IPrincipal], **value: Any
+    ) -> secretsmanager.Secret:
+        """``people/<user_name>/<name>``, encrypted with the user's key, readable by ``readers``."""
+        secret = secretsmanager.Secret(
+            self,
+            id,
+            secret_name=f"{SECRET_PREFIX}{self.user_name}/{name}",
+            description=description,
+            encryption_key=self.key,
+            **value,
+        )
+        _nag.acknowledge(secret, "AwsSolutions-SMG4", _NO_ROTATION)
+        _nag.acknowledge(secret, "NIST.800.53.R5-SecretsManagerRotationEnabled", _NO_ROTATION)
+        for reader in readers:
+            self._allow_read(secret, reader)
+        return secret
 
     def grant_read_access_key(self, reader: iam.IPrincipal) -> None:
         """Let ``reader`` (a role or user of this account, e.g. an automation role) read the access
