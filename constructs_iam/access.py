@@ -87,19 +87,12 @@ class Statement:
         return str(self.raw.get("Effect", "Allow"))
 
 
+def _broken(source: str, problem: str) -> Statement:
+    """A statement the model could not read: it may match any action, so it makes them undecided."""
+    return Statement(source, 0, {"Effect": "Allow", "Action": "*", "Resource": "*"}, problem=problem)
+
+
 def _statements(source: str, document: Any, resolver: Any) -> list[Statement]:
-    try:
-        resolved = resolver(document)
-        if isinstance(resolved, str):
-            resolved = json.loads(resolved)
-    except Unresolvable as error:
-        return [Statement(source, 0, {"Effect": "Allow", "Action": "*", "Resource": "*"}, problem=str(error))]
-    raw = resolved.get("Statement", []) if isinstance(resolved, dict) else []
-    raw = [raw] if isinstance(raw, dict) else raw
-    return [Statement(source, i, s) for i, s in enumerate(raw)]
-
-
-def _unresolved_statements(source: str, document: Any, resolver: Any) -> list[Statement]:
     """Resolve statement by statement, so one unknown value spoils only its own statement."""
     raw = document.get("Statement", []) if isinstance(document, dict) else []
     raw = [raw] if isinstance(raw, dict) else raw
@@ -376,7 +369,7 @@ class AccessModel:
     def __init__(self) -> None:
         self._principals: dict[str, _Principal] = {}
         self._aliases: dict[str, str] = {}
-        self._resource_policies: list[tuple[list[str], list[Statement]]] = []
+        self._resource_policy_statements: list[Statement] = []
         self._documents: list[tuple[str, str, Any]] = []
 
     # ----------------------------------------------------------------------------- building
@@ -499,22 +492,21 @@ class AccessModel:
             try:
                 arn = resolver(policy_arn_value)
             except Unresolvable as error:
-                return [Statement(source, 0, {"Effect": "Allow", "Action": "*", "Resource": "*"}, problem=str(error))]
+                return [_broken(source, str(error))]
             for logical_id, resource in resources.items():
                 if resource["Type"] == "AWS::IAM::ManagedPolicy":
                     try:
                         if arn_of(logical_id) == arn:
-                            return _unresolved_statements(paths.get(logical_id, logical_id), props(logical_id)["PolicyDocument"], resolver)
+                            return _statements(paths.get(logical_id, logical_id), props(logical_id)["PolicyDocument"], resolver)
                     except Unresolvable:
                         continue
             try:
                 document = _aws_managed_document(arn)
             except Unresolvable as error:
-                return [Statement(arn, 0, {"Effect": "Allow", "Action": "*", "Resource": "*"}, problem=str(error))]
+                return [_broken(arn, str(error))]
             if document is None:
-                return [Statement(arn, 0, {"Effect": "Allow", "Action": "*", "Resource": "*"},
-                                  problem=f"managed policy {arn} is outside the model")]
-            return _statements(arn.rsplit("/", 1)[-1], document, lambda d: d)
+                return [_broken(arn, f"managed policy {arn} is outside the model")]
+            return _statements(arn.rsplit("/", 1)[-1], document, lambda d: d)  # AWS managed: no intrinsics
 
         # every policy document of the template, resolved, for linters
         for logical_id, resource in resources.items():
@@ -545,7 +537,7 @@ class AccessModel:
                 for arn in _as_list(props(logical_id).get("ManagedPolicyArns")):
                     statements += document_for(arn, logical_id)
                 for inline in _as_list(props(logical_id).get("Policies")):
-                    statements += _unresolved_statements(f"{paths.get(logical_id, logical_id)}/{inline.get('PolicyName')}", inline["PolicyDocument"], resolver)
+                    statements += _statements(f"{paths.get(logical_id, logical_id)}/{inline.get('PolicyName')}", inline["PolicyDocument"], resolver)
                 group_statements[name_of(logical_id)] = statements
         for logical_id, resource in resources.items():
             kind = {"AWS::IAM::Role": "role", "AWS::IAM::User": "user"}.get(resource["Type"])
@@ -560,17 +552,17 @@ class AccessModel:
             for managed in _as_list(p.get("ManagedPolicyArns")):
                 principal.statements += document_for(managed, paths.get(logical_id, logical_id))
             for inline in _as_list(p.get("Policies")):
-                principal.statements += _unresolved_statements(f"{paths.get(logical_id, logical_id)}/{inline.get('PolicyName')}", inline["PolicyDocument"], resolver)
+                principal.statements += _statements(f"{paths.get(logical_id, logical_id)}/{inline.get('PolicyName')}", inline["PolicyDocument"], resolver)
             if p.get("PermissionsBoundary") is not None:
                 principal.boundary = document_for(p["PermissionsBoundary"], "PermissionsBoundary")
             if kind == "role":
-                principal.trust = _unresolved_statements(f"{paths.get(logical_id, logical_id)}/trust", p.get("AssumeRolePolicyDocument", {}), resolver)
+                principal.trust = _statements(f"{paths.get(logical_id, logical_id)}/trust", p.get("AssumeRolePolicyDocument", {}), resolver)
             if kind == "user":
                 for group in _as_list(p.get("Groups")):
                     try:
                         principal.statements += group_statements.get(resolver(group), [])
                     except Unresolvable as error:
-                        principal.statements.append(Statement(str(group), 0, {"Effect": "Allow", "Action": "*", "Resource": "*"}, problem=str(error)))
+                        principal.statements.append(_broken(str(group), str(error)))
             self._principals[arn] = principal
             for alias in (logical_id, paths.get(logical_id), arn, principal.name):
                 if alias:
@@ -584,7 +576,7 @@ class AccessModel:
             attached: list[Statement] | None = None
             for field_name, kind in (("Roles", "role"), ("Users", "user"), ("Groups", "group")):
                 for entity in _as_list(p.get(field_name)):
-                    attached = attached if attached is not None else _unresolved_statements(source, p["PolicyDocument"], resolver)
+                    attached = attached if attached is not None else _statements(source, p["PolicyDocument"], resolver)
                     try:
                         entity_name = resolver(entity)
                     except Unresolvable:
@@ -604,12 +596,10 @@ class AccessModel:
             kind = resource["Type"]
             p = props(logical_id)
             source = paths.get(logical_id, logical_id)
-            if kind == "AWS::S3::BucketPolicy":
-                self._resource_policies.append(([], _unresolved_statements(source, p["PolicyDocument"], resolver)))
+            if kind in ("AWS::S3::BucketPolicy", "AWS::SNS::TopicPolicy"):
+                self._resource_policy_statements += _statements(source, p["PolicyDocument"], resolver)
             elif kind == "AWS::SecretsManager::ResourcePolicy":
-                self._resource_policies.append(([], _unresolved_statements(source, p["ResourcePolicy"], resolver)))
-            elif kind == "AWS::SNS::TopicPolicy":
-                self._resource_policies.append(([], _unresolved_statements(source, p["PolicyDocument"], resolver)))
+                self._resource_policy_statements += _statements(source, p["ResourcePolicy"], resolver)
 
     # ---------------------------------------------------------------------------- queries
 
@@ -687,12 +677,12 @@ class AccessModel:
         return ctx
 
     def _decide(self, who: _Principal, action: str, resource: str, ctx: Mapping[str, Any]) -> Decision:
-        relevant = [*who.statements, *(who.boundary or []), *[s for _, stmts in self._resource_policies for s in stmts]]
+        relevant = [*who.statements, *(who.boundary or []), *self._resource_policy_statements]
         undecided = self._undecidable(relevant, action)
         if undecided is not None:
             return undecided
         denies = [s for s in [*who.statements, *(who.boundary or [])] if s.effect == "Deny" and self._applies(s, action, resource, ctx)]
-        denies += [s for _, stmts in self._resource_policies for s in stmts
+        denies += [s for s in self._resource_policy_statements
                    if s.effect == "Deny" and self._applies(s, action, resource, ctx, resource_policy=True, principal=who.arn)]
         if denies:
             return Decision(False, "explicit-deny", "denied by " + ", ".join(s.name for s in denies), tuple(s.name for s in denies))
