@@ -8,6 +8,7 @@ check them at deploy time.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterable, Sequence
 from typing import Any
@@ -19,8 +20,6 @@ ACCOUNT_ID = re.compile(r"^\d{12}$")
 IAM_NAME = re.compile(r"^[\w+=,.@-]+$", re.ASCII)
 # IAM: a path is "/" or "/segment/.../" of printable ASCII without spaces (CreateRole "Path").
 IAM_PATH = re.compile(r"^/(?:[\x21-\x7E]+/)*$")
-# IAM: a managed policy ARN
-POLICY_ARN = re.compile(r"^arn:aws[a-z-]*:iam::(\d{12}|aws):policy/[\x21-\x7E]+$")
 SERVICE_PRINCIPAL = re.compile(r"^[a-z0-9][a-z0-9.-]*\.amazonaws\.com(\.cn)?$")
 REGION = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d$")
 
@@ -119,19 +118,6 @@ def unique(prop: str, values: Iterable[str]) -> None:
         seen.add(value)
 
 
-def tags(prop: str, value: dict[str, str] | None) -> dict[str, str]:
-    """AWS tag rules: keys 1-128 characters, values 0-256, no 'aws:' prefix on keys."""
-    value = dict(value or {})
-    for key, tag_value in value.items():
-        if not isinstance(key, str) or not 1 <= len(key) <= 128 or key.lower().startswith("aws:"):
-            raise fail(prop, key, "tag keys must be 1 to 128 characters and must not start with 'aws:'")
-        if not isinstance(tag_value, str) or len(tag_value) > 256:
-            raise fail(prop, tag_value, "tag values must be strings of at most 256 characters")
-    return value
-
-
 def json_compact(value: Any) -> str:
     """A short, stable rendering of a resolved CloudFormation value for messages."""
-    import json
-
     return json.dumps(value, separators=(",", ":"), sort_keys=True)

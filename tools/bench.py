@@ -26,11 +26,7 @@ import xml.etree.ElementTree as ET
 from collections import defaultdict
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-
-
-def context() -> dict:
-    return json.loads((ROOT / "cdk.json").read_text())["context"]
+from stacks.config import ROOT, load_cdk_json
 
 
 def synth_seconds(script: str, ctx: dict, repeat: int) -> float:
@@ -74,7 +70,7 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--skip-tests", action="store_true", help="skip measuring the test suite")
     args = parser.parse_args()
-    ctx = context()
+    ctx = load_cdk_json()
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, {platform.platform()}")
 
     sample = synth_seconds("app.py", ctx, args.repeat)

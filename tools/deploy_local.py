@@ -12,7 +12,6 @@ Fails (exit 1) if bootstrap or any stack fails, or a stack is not in a *_COMPLET
 from __future__ import annotations
 
 import argparse
-import json
 import signal
 import sys
 import threading
@@ -20,6 +19,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+from stacks.config import CONTEXT_KEY, AppConfig, load_cdk_json
 from tools.emulator import ACCOUNT, ROOT, EmulatorError, LocalAws
 
 LOCAL_CONTEXT = {
@@ -29,9 +29,9 @@ LOCAL_CONTEXT = {
 
 
 def app_regions() -> list[str]:
-    raw = json.loads((ROOT / "cdk.json").read_text())["context"]["constructs-iam"]
-    regions = [raw["region"], *raw.get("identity", {}).get("root_alarm_regions", ["us-east-1"])]
-    return sorted(set(regions))
+    """Every region the app deploys to (each needs `cdk bootstrap`), from the validated configuration."""
+    config = AppConfig.from_dict(load_cdk_json()[CONTEXT_KEY])
+    return sorted({config.region, *config.identity.root_alarm_regions})
 
 
 def deploy(aws: LocalAws, outdir: Path, context: dict[str, str] | None = None) -> dict[str, str]:
