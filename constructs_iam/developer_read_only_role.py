@@ -153,7 +153,7 @@ class DeveloperReadOnlyRole(Construct):
                     sid="DenyDataAndCredentials",
                     effect=iam.Effect.DENY,
                     actions=sorted(set(DENIED_DATA_ACTIONS) | set(extra)),
-                    resources=["*"],
+                    resources=["*"],  # a Deny: the data is refused wherever it is
                 )
             ],
             "Denies reading data (objects, secrets, parameters, items, messages) and issuing credentials",

@@ -148,7 +148,7 @@ class AccountPasswordPolicy(Construct):
                 iam.PolicyStatement(
                     sid="ManagePasswordPolicy",
                     actions=["iam:UpdateAccountPasswordPolicy", "iam:DeleteAccountPasswordPolicy"],
-                    resources=["*"],
+                    resources=["*"],  # these two actions have no resource type (the account's one policy)
                 ),
                 iam.PolicyStatement(
                     sid="WriteOwnLogs",

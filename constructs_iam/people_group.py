@@ -144,7 +144,7 @@ def mfa_and_self_service_statements(stack: Stack) -> list[iam.PolicyStatement]:
         iam.PolicyStatement(
             sid="AllowViewAccountInfo",
             actions=["iam:GetAccountPasswordPolicy", "iam:ListVirtualMFADevices"],
-            resources=["*"],
+            resources=["*"],  # neither action has a resource type
         ),
         iam.PolicyStatement(
             sid="AllowManageOwnPasswords", actions=["iam:ChangePassword", "iam:GetUser"], resources=[own_user]
@@ -188,7 +188,7 @@ def mfa_and_self_service_statements(stack: Stack) -> list[iam.PolicyStatement]:
             sid="DenyAllExceptListedIfNoMFA",
             effect=iam.Effect.DENY,
             not_actions=list(ALLOWED_WITHOUT_MFA),
-            resources=["*"],
+            resources=["*"],  # a Deny: everything else, everywhere, until MFA is present
             conditions={"BoolIfExists": {"aws:MultiFactorAuthPresent": "false"}},
         ),
     ]

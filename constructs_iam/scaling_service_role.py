@@ -145,6 +145,7 @@ class ScalingServiceRole(Construct):
 
         region_only = {"StringEquals": {"aws:RequestedRegion": stack.region}}
         statements = [
+            # READ_ACTIONS have no resource type: "*" is the only valid Resource, pinned to this region
             iam.PolicyStatement(sid="ReadMetricsAndInstances", actions=READ_ACTIONS, resources=["*"], conditions=region_only),
             iam.PolicyStatement(
                 sid="ReadAlarms",
