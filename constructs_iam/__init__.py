@@ -3,10 +3,17 @@
 Workload roles (``Ec2S3ReadOnlyRole``, ``S3PrefixAccessRole``, ``ScalingServiceRole``), human access
 (``DeveloperReadOnlyRole``), people in the identity account (``PeopleGroup``, ``HumanUser``,
 ``AccountPasswordPolicy``, ``RootActivityAlarm``), account-wide ``IamGuardrails``, and trust helpers (``service_principal``, ``cross_account_principal``).
-Every pattern grants exact actions on exact ARNs and fails at construction with a ``ValueError``
-naming the prop, the value and the rule when given wrong input.
+Every pattern grants exact actions on exact ARNs and fails at construction with a ``PropsError``
+(a ``ValueError``) naming the construct path and every bad prop, value and rule. A role pattern is
+``iam.IGrantable`` and holds only what it documents: a widening from elsewhere fails synth
+(``IamGuardrails-PatternWidened``); ``extend_policy(statements, reason=...)`` widens it on purpose.
+``acknowledge`` accepts one checker finding on one construct, with the reason.
 """
 
+from ._validation import ACCOUNT_ID as ACCOUNT_ID_PATTERN
+from ._validation import REGION as REGION_PATTERN
+from ._validation import PropsError
+from .acknowledgments import acknowledge, acknowledge_wildcard_resources, wildcard_resource_finding
 from .developer_read_only_role import DENIED_DATA_ACTIONS, DeveloperReadOnlyRole
 from .ec2_s3_read_only_role import Ec2S3ReadOnlyRole
 from .guardrails import IamGuardrails
@@ -20,6 +27,12 @@ from .scaling_service_role import ScalingServiceRole
 from .trust import cross_account_principal, service_principal
 
 __all__ = [
+    "ACCOUNT_ID_PATTERN",
+    "REGION_PATTERN",
+    "PropsError",
+    "acknowledge",
+    "acknowledge_wildcard_resources",
+    "wildcard_resource_finding",
     "ALLOWED_WITHOUT_MFA",
     "AccountPasswordPolicy",
     "DENIED_DATA_ACTIONS",

@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from aws_cdk import Acknowledgment, Stack, Validations
 from constructs import IConstruct
 
 
@@ -39,21 +38,15 @@ def flatten(value: Any) -> str:
 
 
 def acknowledge(scope: IConstruct, rule_id: str, reason: str) -> None:
-    Validations.of(scope).acknowledge(Acknowledgment(id=rule_id, reason=reason))
+    from .acknowledgments import acknowledge as public
+
+    public(scope, rule_id, reason)
 
 
 def acknowledge_wildcard_resources(scope: IConstruct, arns: list[str], reason: str) -> list[str]:
-    """Acknowledge AwsSolutions-IAM5 for each of ``arns`` that contains a ``*``; return the ids."""
-    stack = Stack.of(scope)
-    ids: list[str] = []
-    for arn in arns:
-        flat = flatten(stack.resolve(arn))
-        if "*" in flat:
-            rule_id = f"AwsSolutions-IAM5[Resource::{flat}]"
-            if rule_id not in ids:
-                ids.append(rule_id)
-                acknowledge(scope, rule_id, reason)
-    return ids
+    from .acknowledgments import acknowledge_wildcard_resources as public
+
+    return public(scope, arns, reason)
 
 
 OBJECT_ARN_REASON = (

@@ -60,6 +60,31 @@ def check_boundary(prop: str, boundary: Any) -> iam.IManagedPolicy | None:
     return boundary
 
 
+def check_role_props(
+    *,
+    role_name: str | None,
+    path: str,
+    description: str | None,
+    permissions_boundary: Any,
+) -> None:
+    """The props every role pattern shares; each problem is reported (see ``v.Checks``)."""
+    problems = []
+    for check in (
+        lambda: v.iam_name("role_name", role_name, max_length=64),
+        lambda: v.iam_path("path", path),
+        lambda: check_boundary("permissions_boundary", permissions_boundary),
+    ):
+        try:
+            check()
+        except ValueError as error:
+            problems.append(str(error))
+    if description is not None and (not isinstance(description, str) or (not v.is_token(description) and len(description) > 1000)):
+        shown = description[:40] + "..." if isinstance(description, str) else description
+        problems.append(str(v.fail("description", shown, "must be a string of at most 1000 characters")))
+    if problems:
+        raise v.PropsError("", "", problems)
+
+
 def build_role(
     scope: Construct,
     *,
@@ -70,12 +95,9 @@ def build_role(
     permissions_boundary: iam.IManagedPolicy | None,
     max_session_duration: Duration | None = None,
 ) -> iam.Role:
-    """An ``iam.Role`` under construct id ``Role`` (its logical id never changes with props)."""
-    v.iam_name("role_name", role_name, max_length=64)
-    v.iam_path("path", path)
-    if description is not None and not v.is_token(description) and len(description) > 1000:
-        raise v.fail("description", description[:40] + "...", "must be at most 1000 characters")
-    check_boundary("permissions_boundary", permissions_boundary)
+    """An ``iam.Role`` under construct id ``Role`` (its logical id never changes with props).
+
+    The props are checked by ``check_role_props`` first (inside the pattern's ``v.Checks``)."""
     return iam.Role(
         scope,
         "Role",

@@ -16,12 +16,14 @@ from typing import Any
 from aws_cdk import Duration, Token
 
 ACCOUNT_ID = re.compile(r"^\d{12}$")
+"""An AWS account id (public as ``constructs_iam.ACCOUNT_ID_PATTERN``)."""
 # IAM: role/user/group names use alphanumerics and +=,.@_- (CreateRole "RoleName" pattern).
 IAM_NAME = re.compile(r"^[\w+=,.@-]+$", re.ASCII)
 # IAM: a path is "/" or "/segment/.../" of printable ASCII without spaces (CreateRole "Path").
 IAM_PATH = re.compile(r"^/(?:[\x21-\x7E]+/)*$")
 SERVICE_PRINCIPAL = re.compile(r"^[a-z0-9][a-z0-9.-]*\.amazonaws\.com(\.cn)?$")
 REGION = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d$")
+"""An AWS region name (public as ``constructs_iam.REGION_PATTERN``)."""
 
 
 def is_token(value: Any) -> bool:
@@ -121,3 +123,78 @@ def unique(prop: str, values: Iterable[str]) -> None:
 def json_compact(value: Any) -> str:
     """A short, stable rendering of a resolved CloudFormation value for messages."""
     return json.dumps(value, separators=(",", ":"), sort_keys=True)
+
+
+class PropsError(ValueError):
+    """Wrong input to one construct: names the construct path and every bad prop at once.
+
+    A ``ValueError`` subclass, so ``except ValueError`` keeps working. ``problems`` lists each
+    message (``prop 'value' rule``) on its own.
+    """
+
+    def __init__(self, path: str, kind: str, problems: Sequence[str]) -> None:
+        self.path, self.kind, self.problems = path, kind, list(problems)
+        where = f"{path} ({kind})"
+        if len(self.problems) == 1:
+            message = f"{where}: {self.problems[0]}"
+        else:
+            message = f"{where}: {len(self.problems)} problems:\n" + "\n".join(f"  - {p}" for p in self.problems)
+        super().__init__(message)
+
+
+class Checks:
+    """Collects every problem of one construct's props, then raises one ``PropsError``.
+
+        with v.Checks(self) as check:
+            check(v.account_id, "trusted_account_id", trusted_account_id)
+            with check.each():             # any code that raises ValueError
+                ...
+
+    The construct path is read only when there is something to report.
+    """
+
+    def __init__(self, construct: Any) -> None:
+        self.construct = construct
+        self.problems: list[str] = []
+
+    def __call__(self, check: Any, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return check(*args, **kwargs)
+        except PropsError as error:
+            self.problems.extend(error.problems)
+        except ValueError as error:
+            self.problems.append(str(error))
+        return None
+
+    def each(self) -> "_Catch":
+        return _Catch(self)
+
+    def __enter__(self) -> "Checks":
+        return self
+
+    def __exit__(self, kind: Any, error: Any, trace: Any) -> None:
+        if kind is not None and issubclass(kind, PropsError):
+            self.problems.extend(error.problems)
+        elif kind is not None and issubclass(kind, ValueError):
+            self.problems.append(str(error))
+        elif kind is not None:
+            return
+        if self.problems:
+            raise PropsError(self.construct.node.path, type(self.construct).__name__, self.problems)
+
+
+class _Catch:
+    def __init__(self, checks: Checks) -> None:
+        self.checks = checks
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, kind: Any, error: Any, trace: Any) -> bool:
+        if kind is not None and issubclass(kind, PropsError):
+            self.checks.problems.extend(error.problems)
+            return True
+        if kind is not None and issubclass(kind, ValueError):
+            self.checks.problems.append(str(error))
+            return True
+        return False

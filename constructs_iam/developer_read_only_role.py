@@ -15,6 +15,7 @@ from constructs import Construct
 
 from . import _nag, _role
 from . import _validation as v
+from ._pattern import RolePattern
 from .trust import MAX_MFA_AGE_LIMIT, check_principal_arns, cross_account_principal
 
 VIEW_ONLY_POLICY = "job-function/ViewOnlyAccess"
@@ -75,7 +76,7 @@ DENIED_DATA_ACTIONS: tuple[str, ...] = (
 Grantee = Union[iam.IGroup, iam.IRole, iam.IUser]
 
 
-class DeveloperReadOnlyRole(Construct):
+class DeveloperReadOnlyRole(RolePattern):
     """A production role that developers from the identity account assume to look, not touch.
 
     Trust: ``arn:aws:iam::<trusted_account_id>:root`` (optionally only ``trusted_principal_arns``
@@ -98,7 +99,14 @@ class DeveloperReadOnlyRole(Construct):
     :param path: the IAM path. Default: ``/``.
     :param description: the role's description. Default: a sentence naming the pattern.
     :param permissions_boundary: a managed policy capping the role. Default: none.
+
+    ``.policy`` (also ``.deny_policy``) is the pattern's own managed policy. The role holds only
+    that and ``ViewOnlyAccess``: anything else reaching it fails synth with
+    ``IamGuardrails-PatternWidened``; ``extend_policy(statements, reason=...)`` widens it on purpose.
     """
+
+    WIDEN_FIX = ("developers only look: deny more with additional_denied_actions, or give write access "
+                 "through a separate, reviewed break-glass role")
 
     def __init__(
         self,
@@ -116,14 +124,19 @@ class DeveloperReadOnlyRole(Construct):
         permissions_boundary: iam.IManagedPolicy | None = None,
     ) -> None:
         super().__init__(scope, id)
-        v.account_id("trusted_account_id", trusted_account_id)
-        v.duration_between("max_session_duration", max_session_duration, Duration.hours(1), Duration.hours(12))
-        v.duration_between("max_mfa_age", max_mfa_age, Duration.minutes(1), MAX_MFA_AGE_LIMIT)
-        check_principal_arns("trusted_principal_arns", trusted_principal_arns, trusted_account_id)
-        extra = v.sequence("additional_denied_actions", additional_denied_actions, what="IAM actions")
-        for action in extra:
-            if not isinstance(action, str) or not _is_action(action):
-                raise v.fail("additional_denied_actions", action, "must be an IAM action such as 'logs:GetLogEvents'")
+        extra: list[str] = []
+        with v.Checks(self) as check:
+            check(v.account_id, "trusted_account_id", trusted_account_id)
+            check(v.duration_between, "max_session_duration", max_session_duration, Duration.hours(1), Duration.hours(12))
+            check(v.duration_between, "max_mfa_age", max_mfa_age, Duration.minutes(1), MAX_MFA_AGE_LIMIT)
+            check(check_principal_arns, "trusted_principal_arns", trusted_principal_arns, trusted_account_id)
+            with check.each():
+                extra = v.sequence("additional_denied_actions", additional_denied_actions, what="IAM actions")
+                for action in extra:
+                    if not isinstance(action, str) or not _is_action(action):
+                        raise v.fail("additional_denied_actions", action, "must be an IAM action such as 'logs:GetLogEvents'")
+            check(_role.check_role_props, role_name=role_name, path=path, description=description,
+                  permissions_boundary=permissions_boundary)
         self.trusted_account_id = trusted_account_id
         self.max_mfa_age = max_mfa_age
         self.role_name = role_name
@@ -166,6 +179,8 @@ class DeveloperReadOnlyRole(Construct):
             "metadata across services (no credential-exposure actions); data reads are explicitly "
             "denied by the DenyDataAccess policy attached to the same role.",
         )
+        self.policy: iam.ManagedPolicy = self.deny_policy
+        self._seal(policies=[self.deny_policy], allowed_managed_policy_arns=[view_only.managed_policy_arn])
 
     # ----------------------------------------------------------------------------------- grants
 

@@ -8,10 +8,12 @@ from aws_cdk import aws_iam as iam
 from constructs import Construct
 
 from . import _nag, _role
+from . import _validation as v
+from ._pattern import RolePattern
 from .s3_location import S3Access, S3Location, check_locations, s3_statements
 
 
-class Ec2S3ReadOnlyRole(Construct):
+class Ec2S3ReadOnlyRole(RolePattern):
     """An EC2 instance role (with its instance profile) that reads the given S3 locations only.
 
     Grants, in one customer managed policy:
@@ -29,7 +31,13 @@ class Ec2S3ReadOnlyRole(Construct):
     :param path: the IAM path of the role and instance profile. Default: ``/``.
     :param description: the role's description. Default: a sentence naming the pattern.
     :param permissions_boundary: a managed policy capping the role. Default: none.
+
+    The role holds only this policy: any other permission reaching it (``bucket.grant_*(reader)``,
+    ``reader.role.add_to_principal_policy``, an L1 policy naming the role) fails synth with
+    ``IamGuardrails-PatternWidened``; ``extend_policy(statements, reason=...)`` widens it on purpose.
     """
+
+    WIDEN_FIX = "add the location to `locations` (S3Location(bucket, prefix)); this role only reads"
 
     def __init__(
         self,
@@ -43,7 +51,10 @@ class Ec2S3ReadOnlyRole(Construct):
         permissions_boundary: iam.IManagedPolicy | None = None,
     ) -> None:
         super().__init__(scope, id)
-        self.locations = check_locations("locations", locations)
+        with v.Checks(self) as check:
+            self.locations = check(check_locations, "locations", locations)
+            check(_role.check_role_props, role_name=role_name, path=path, description=description,
+                  permissions_boundary=permissions_boundary)
         self.role: iam.Role = _role.build_role(
             self,
             assumed_by=iam.ServicePrincipal("ec2.amazonaws.com"),
@@ -62,7 +73,4 @@ class Ec2S3ReadOnlyRole(Construct):
         _nag.acknowledge_wildcard_resources(
             self.policy, [loc.objects_arn for loc in self.locations], _nag.OBJECT_ARN_REASON
         )
-
-    @property
-    def role_arn(self) -> str:
-        return self.role.role_arn
+        self._seal(policies=[self.policy])

@@ -8,10 +8,11 @@ from constructs import Construct
 
 from . import _nag, _role
 from . import _validation as v
+from ._pattern import RolePattern
 from .s3_location import S3Access, S3Location, check_locations, s3_statements
 
 
-class S3PrefixAccessRole(Construct):
+class S3PrefixAccessRole(RolePattern):
     """A role for an application that works on one S3 prefix.
 
     Grants, in one customer managed policy (``access`` decides which lines apply):
@@ -32,7 +33,13 @@ class S3PrefixAccessRole(Construct):
     :param description: the role's description. Default: a sentence naming the pattern.
     :param permissions_boundary: a managed policy capping the role. Default: none.
     :param max_session_duration: 1 to 12 hours. Default: one hour.
+
+    The role holds only this policy: any other permission reaching it fails synth with
+    ``IamGuardrails-PatternWidened``; ``extend_policy(statements, reason=...)`` widens it on purpose.
     """
+
+    WIDEN_FIX = ("choose the access it needs (access=S3Access.READ_WRITE, READ_WRITE_DELETE, ...) or give "
+                 "another location its own S3PrefixAccessRole")
 
     def __init__(
         self,
@@ -49,13 +56,15 @@ class S3PrefixAccessRole(Construct):
         max_session_duration: Duration = Duration.hours(1),
     ) -> None:
         super().__init__(scope, id)
-        _role.check_assumed_by(self, "assumed_by", assumed_by)
-        (self.location,) = check_locations("location", [location])
-        if not isinstance(access, S3Access):
-            raise v.fail("access", access, f"must be one of {[a.name for a in S3Access]} (S3Access)")
-        v.duration_between(
-            "max_session_duration", max_session_duration, Duration.hours(1), Duration.hours(12)
-        )
+        with v.Checks(self) as check:
+            check(_role.check_assumed_by, self, "assumed_by", assumed_by)
+            located = check(check_locations, "location", [location])
+            if not isinstance(access, S3Access):
+                check.problems.append(str(v.fail("access", access, f"must be one of {[a.name for a in S3Access]} (S3Access)")))
+            check(v.duration_between, "max_session_duration", max_session_duration, Duration.hours(1), Duration.hours(12))
+            check(_role.check_role_props, role_name=role_name, path=path, description=description,
+                  permissions_boundary=permissions_boundary)
+        (self.location,) = located
         self.access = access
         self.role: iam.Role = _role.build_role(
             self,
@@ -76,3 +85,4 @@ class S3PrefixAccessRole(Construct):
         _nag.acknowledge_wildcard_resources(
             self.policy, [self.location.objects_arn], _nag.OBJECT_ARN_REASON
         )
+        self._seal(policies=[self.policy])

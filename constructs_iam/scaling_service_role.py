@@ -15,6 +15,7 @@ from constructs import Construct
 
 from . import _nag, _role
 from . import _validation as v
+from ._pattern import RolePattern
 from .trust import service_principal
 
 _INSTANCE_TYPE = re.compile(r"^[a-z][a-z0-9-]*\.(\*|[a-z0-9]+)$")
@@ -33,7 +34,7 @@ READ_ACTIONS = [
 no resource type for them), so they take ``Resource: *`` pinned by ``aws:RequestedRegion``."""
 
 
-class ScalingServiceRole(Construct):
+class ScalingServiceRole(RolePattern):
     """The role of a scaler that watches CloudWatch and launches EC2 instances.
 
     Grants, in one customer managed policy (at most 12 actions):
@@ -67,7 +68,13 @@ class ScalingServiceRole(Construct):
     :param path: the IAM path. Default: ``/``.
     :param description: the role's description. Default: a sentence naming the pattern.
     :param permissions_boundary: a managed policy capping the role. Default: none.
+
+    The role holds only this policy: any other permission reaching it fails synth with
+    ``IamGuardrails-PatternWidened``; ``extend_policy(statements, reason=...)`` widens it on purpose.
     """
+
+    WIDEN_FIX = ("set instance_types, subnet_ids, security_group_ids, launch_template or target_group_arns; "
+                 "pass another instance role through its own ScalingServiceRole")
 
     def __init__(
         self,
@@ -89,25 +96,31 @@ class ScalingServiceRole(Construct):
         permissions_boundary: iam.IManagedPolicy | None = None,
     ) -> None:
         super().__init__(scope, id)
-        if instance_role is None or not hasattr(instance_role, "role_arn"):
-            raise v.fail("instance_role", instance_role, "must be an aws_iam.IRole")
         principal = assumed_by or service_principal("autoscaling.amazonaws.com")
-        _role.check_assumed_by(self, "assumed_by", principal)
-        _check_list("instance_types", instance_types, _INSTANCE_TYPE, "an instance type such as 't3.micro' or 'm7g.*'")
-        _check_list("subnet_ids", subnet_ids, _SUBNET, "a subnet id such as 'subnet-0123456789abcdef0'")
-        _check_list(
-            "security_group_ids", security_group_ids, _SECURITY_GROUP, "a security group id such as 'sg-0123456789abcdef0'"
-        )
-        for arn in _as_list("target_group_arns", target_group_arns):
-            if not v.is_token(arn) and not re.match(
-                r"^arn:aws[a-z-]*:elasticloadbalancing:[a-z0-9-]+:\d{12}:targetgroup/[\w-]+/[0-9a-f]+$", arn
-            ):
-                raise v.fail("target_group_arns", arn, "must be a target group ARN (no wildcards)")
-        if not isinstance(launch_tag_key, str) or not _TAG_KEY.match(launch_tag_key) or launch_tag_key.lower().startswith("aws:"):
-            raise v.fail("launch_tag_key", launch_tag_key, "must be a tag key of 1 to 128 characters, not starting with 'aws:'")
-        tag_value = launch_tag_value if launch_tag_value is not None else Names.unique_id(self)
-        if not v.is_token(tag_value) and not 1 <= len(tag_value) <= 256:
-            raise v.fail("launch_tag_value", tag_value, "must be 1 to 256 characters")
+        tag_value = launch_tag_value
+        with v.Checks(self) as check:
+            if instance_role is None or not hasattr(instance_role, "role_arn"):
+                check.problems.append(str(v.fail("instance_role", instance_role, "must be an aws_iam.IRole")))
+            check(_role.check_assumed_by, self, "assumed_by", principal)
+            check(_check_list, "instance_types", instance_types, _INSTANCE_TYPE, "an instance type such as 't3.micro' or 'm7g.*'")
+            check(_check_list, "subnet_ids", subnet_ids, _SUBNET, "a subnet id such as 'subnet-0123456789abcdef0'")
+            check(_check_list, "security_group_ids", security_group_ids, _SECURITY_GROUP,
+                  "a security group id such as 'sg-0123456789abcdef0'")
+            with check.each():
+                for arn in _as_list("target_group_arns", target_group_arns):
+                    if not v.is_token(arn) and not re.match(
+                        r"^arn:aws[a-z-]*:elasticloadbalancing:[a-z0-9-]+:\d{12}:targetgroup/[\w-]+/[0-9a-f]+$", arn
+                    ):
+                        raise v.fail("target_group_arns", arn, "must be a target group ARN (no wildcards)")
+            if not isinstance(launch_tag_key, str) or not _TAG_KEY.match(launch_tag_key) or launch_tag_key.lower().startswith("aws:"):
+                check.problems.append(str(v.fail(
+                    "launch_tag_key", launch_tag_key, "must be a tag key of 1 to 128 characters, not starting with 'aws:'")))
+            if tag_value is not None and (not isinstance(tag_value, str) or (not v.is_token(tag_value) and not 1 <= len(tag_value) <= 256)):
+                check.problems.append(str(v.fail("launch_tag_value", tag_value, "must be 1 to 256 characters")))
+            check(_role.check_role_props, role_name=role_name, path=path, description=description,
+                  permissions_boundary=permissions_boundary)
+        if tag_value is None:
+            tag_value = Names.unique_id(self)
 
         self.instance_role = instance_role
         self.launch_tag = (launch_tag_key, tag_value)
@@ -215,6 +228,7 @@ class ScalingServiceRole(Construct):
             "subnet and security group it uses; scoped to this account and region (set subnet_ids "
             "and security_group_ids to name them exactly).",
         )
+        self._seal(policies=[self.policy])
 
 
 def _as_list(prop: str, values: Sequence[str]) -> list[str]:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from constructs_iam import _validation as v
+from constructs_iam import ACCOUNT_ID_PATTERN, REGION_PATTERN
 
 CONTEXT_KEY = "constructs-iam"
 ROOT = Path(__file__).resolve().parent.parent
@@ -166,9 +166,9 @@ class AppConfig:
         stacksets = r.sub("stacksets")
         stackset_enabled = stacksets.boolean("enabled", False)
         return cls(
-            region=r.string("region", v.REGION, "must be an AWS region such as 'eu-west-1'"),
-            identity_account_id=r.string("identity_account_id", v.ACCOUNT_ID, "must be 12 digits"),
-            production_account_id=r.string("production_account_id", v.ACCOUNT_ID, "must be 12 digits"),
+            region=r.string("region", REGION_PATTERN, "must be an AWS region such as 'eu-west-1'"),
+            identity_account_id=r.string("identity_account_id", ACCOUNT_ID_PATTERN, "must be 12 digits"),
+            production_account_id=r.string("production_account_id", ACCOUNT_ID_PATTERN, "must be 12 digits"),
             ec2_read_prefixes=tuple(r.strings("ec2_read_prefixes", None, "", non_empty=True)),
             app_prefix=r.string("app_prefix", None, ""),
             app_service=r.string(
@@ -197,7 +197,7 @@ class AppConfig:
                 ),
                 developer_group=developer_group,
                 root_alarm_regions=tuple(identity.strings(
-                    "root_alarm_regions", v.REGION, "must be AWS regions (us-east-1 sees root sign-ins)",
+                    "root_alarm_regions", REGION_PATTERN, "must be AWS regions (us-east-1 sees root sign-ins)",
                     default=["us-east-1"], non_empty=True)),
             ),
             workloads=WorkloadsConfig(
@@ -211,7 +211,7 @@ class AppConfig:
                 organizational_unit_ids=tuple(stacksets.strings(
                     "organizational_unit_ids", _OU, "must be OU ids (ou-xxxx-yyyyyyyy) or a root id (r-xxxx)",
                     default=[], non_empty=stackset_enabled)),
-                regions=tuple(stacksets.strings("regions", v.REGION, "must be AWS regions", default=[], non_empty=stackset_enabled)),
+                regions=tuple(stacksets.strings("regions", REGION_PATTERN, "must be AWS regions", default=[], non_empty=stackset_enabled)),
                 failure_tolerance_percentage=stacksets.integer("failure_tolerance_percentage", 0, 0, 100),
                 max_concurrent_percentage=stacksets.integer("max_concurrent_percentage", 25, 1, 100),
                 delegated_admin=stacksets.boolean("delegated_admin", False),

@@ -15,9 +15,9 @@ from constructs_iam import (
     S3Location,
     S3PrefixAccessRole,
     ScalingServiceRole,
+    acknowledge,
     service_principal,
 )
-from constructs_iam._nag import acknowledge
 
 from .config import AppConfig
 

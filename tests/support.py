@@ -77,3 +77,21 @@ def cfn_lint(template: dict[str, Any], tmp_path: Path, name: str = "template") -
         text=True,
     )
     return [line for line in result.stdout.splitlines() if line.strip()]
+
+
+def guardrail_findings(app: cdk.App, plugin: str | None = "IamGuardrails") -> list[tuple[str, str, str]]:
+    """Synthesize ``app``; return (rule, construct path, description) of each unacknowledged finding
+    of ``plugin`` (every plugin with None). [] when synthesis succeeds."""
+    try:
+        app.synth()
+        return []
+    except RuntimeError as error:
+        if "found in:" not in str(error):
+            raise
+        report = json.loads(Path(str(error).split("found in:", 1)[1].strip()).read_text())
+    return [
+        (violation["ruleName"], construct["constructPath"], violation["description"])
+        for report_ in report["pluginReports"] if plugin is None or report_["pluginName"] == plugin
+        for violation in report_["violations"]
+        for construct in violation["violatingConstructs"]
+    ]

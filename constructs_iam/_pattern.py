@@ -1,0 +1,76 @@
+"""What every role pattern shares: ``IGrantable``, ``.role``/``.policy``/``.role_arn``, and the
+promise that its role holds only what the pattern grants (not public API; the attributes are)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import jsii
+from aws_cdk import Stack
+from aws_cdk import aws_iam as iam
+from constructs import Construct
+
+from . import _nag
+from . import _validation as v
+from .guardrails import PATTERN_METADATA, IamGuardrails
+
+
+@jsii.implements(iam.IGrantable)
+class RolePattern(Construct):
+    """Base of the role patterns. Subclasses set ``role`` and ``policy``, then call ``_seal``."""
+
+    WIDEN_FIX = "change the pattern's props"
+    """What a user should change instead of widening the role (named in the synth error)."""
+
+    role: iam.Role
+    policy: iam.ManagedPolicy
+
+    @property
+    def grant_principal(self) -> iam.IPrincipal:
+        """The role: ``bucket.grant_read(pattern)`` works, and is checked like any other widening."""
+        return self.role
+
+    @property
+    def role_arn(self) -> str:
+        return self.role.role_arn
+
+    def _seal(self, *, policies: Sequence[iam.ManagedPolicy], allowed_managed_policy_arns: Sequence[str] = ()) -> None:
+        """Record what the role may hold, and make sure the stage checks it at synth."""
+        self.extensions: list[dict[str, Any]] = []
+        stack = Stack.of(self)
+        self._record = {
+            "pattern": type(self).__name__,
+            "path": self.node.path,
+            # plain strings: a Ref in Metadata would make the role depend on its own policy
+            "policies": [stack.get_logical_id(policy.node.default_child) for policy in policies],  # type: ignore[arg-type]
+            "managed_policy_arns": [_nag.flatten(stack.resolve(arn)) for arn in allowed_managed_policy_arns],
+            "fix": self.WIDEN_FIX,
+            "extensions": self.extensions,
+        }
+        self._cfn_role = self.role.node.default_child
+        self._cfn_role.add_metadata(PATTERN_METADATA, self._record)  # type: ignore[union-attr]
+        IamGuardrails.for_stage(self)
+
+    def extend_policy(self, statements: Sequence[iam.PolicyStatement], *, reason: str) -> None:
+        """Widen this pattern's role on purpose: add ``statements`` to its own managed policy.
+
+        The only way to give a pattern's role more than the pattern grants without failing synth
+        (``IamGuardrails-PatternWidened``). ``reason`` is recorded in the role's template metadata
+        and printed by ``make synth``'s summary, so reviewers see every widening and why.
+        """
+        items: list[Any] = []
+        with v.Checks(self) as check:
+            items = check(v.non_empty, "statements", statements, what="aws_iam.PolicyStatement objects") or []
+            wrong = [item for item in items if not isinstance(item, iam.PolicyStatement)]
+            if wrong:
+                check.problems.append(str(v.fail("statements", wrong[0], "must contain only aws_iam.PolicyStatement objects")))
+            if not isinstance(reason, str) or len(reason.strip()) < 10:
+                check.problems.append(str(v.fail("reason", reason, "must say why the pattern is widened (10 characters or more)")))
+        self.policy.add_statements(*items)
+        self.extensions.append({
+            "reason": reason,
+            "actions": sorted({a for item in items for a in item.actions}),
+        })
+        # CloudFormation metadata is replaced whole: write the record again with this extension
+        self._cfn_role.add_metadata(PATTERN_METADATA, self._record)  # type: ignore[union-attr]

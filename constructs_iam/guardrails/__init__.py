@@ -1,0 +1,183 @@
+"""IamGuardrails: account-wide IAM rules over the synthesized templates, applied with one call.
+
+    IamGuardrails.of(app)                                   # checks only
+    IamGuardrails.of(app, permissions_boundary=boundary)    # and every role/user gets the boundary
+
+``IamGuardrails`` is a CDK policy-validation plugin (the mechanism cdk-nag 3 uses): after the
+templates are written it reads each stack's template once, so it sees every policy CloudFormation
+can hold, whoever wrote it (a pattern, an ``aws_iam`` L2, an escape hatch, a third-party
+construct). A finding fails ``cdk synth`` and ``app.synth()`` and can be acknowledged on one
+resource with a reason (``constructs_iam.acknowledge``), never rule-wide. The rules and their ids
+are in ``RULES`` (``constructs_iam.guardrails.rules``).
+
+Every role pattern of this library registers the plugin on its stage by itself, so the
+``IamGuardrails-PatternWidened`` rule holds even in an app that never calls ``IamGuardrails.of``;
+the other rules apply to the scopes given to ``of``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import jsii
+from aws_cdk import (
+    AspectPriority,
+    Aspects,
+    IAspect,
+    IPolicyValidationPlugin,
+    PolicyValidationPluginReport,
+    PolicyViolatingResource,
+    PolicyViolation,
+    Stack,
+    Stage,
+    Validations,
+)
+from aws_cdk import aws_iam as iam
+from constructs import IConstruct
+
+from .. import _role
+from .rules import PATTERN_METADATA, RULES, RULES_BY_ID, Context, Finding, Rule
+from .templates import Assembly
+
+__all__ = ["IamGuardrails", "PATTERN_METADATA", "RULES", "Rule", "PLUGIN_NAME"]
+
+PLUGIN_NAME = "IamGuardrails"
+"""The plugin's name: the namespace of its findings' acknowledgment ids (``IamGuardrails::<rule>``)."""
+
+_ALWAYS = frozenset({"IamGuardrails-PatternWidened"})
+
+
+@jsii.implements(IAspect)
+class _ApplyBoundary:
+    """Sets ``PermissionsBoundary`` on every role and user that has none (a mutating aspect)."""
+
+    def __init__(self, boundary: iam.IManagedPolicy) -> None:
+        self.boundary = boundary
+
+    def visit(self, node: IConstruct) -> None:
+        if isinstance(node, (iam.CfnRole, iam.CfnUser)) and node.permissions_boundary is None:
+            node.permissions_boundary = self.boundary.managed_policy_arn
+
+
+# one plugin per stage (an App, or a Stage inside it); value: (stage, plugin), the stage kept alive
+_PLUGINS: dict[int, tuple[Any, IamGuardrails]] = {}
+
+
+@jsii.implements(IPolicyValidationPlugin)
+class IamGuardrails:
+    """The guardrails of one stage. Use ``IamGuardrails.of(scope, ...)``, not the constructor."""
+
+    def __init__(self) -> None:
+        self._scopes: dict[str, Any] = {}  # construct path -> expected boundary (resolved) or None
+        self._boundary_scopes: set[tuple[str, int]] = set()
+
+    # -------------------------------------------------------------------------- registration
+
+    @classmethod
+    def of(
+        cls,
+        scope: IConstruct,
+        *,
+        permissions_boundary: iam.IManagedPolicy | None = None,
+        apply_boundary: bool = True,
+    ) -> IamGuardrails:
+        """Apply the guardrails to ``scope`` (an app, a stage or a stack) and everything in it.
+
+        Idempotent: a second call for the same scope adds nothing.
+
+        :param permissions_boundary: the boundary every role and user must carry. Default: none.
+        :param apply_boundary: also set that boundary on roles and users that have none.
+            Default: True. With False the guardrail only checks.
+        """
+        _role.check_boundary("permissions_boundary", permissions_boundary)
+        plugin = cls.for_stage(scope)
+        path = scope.node.path
+        expected = None
+        if permissions_boundary is not None:
+            expected = Stack.of(permissions_boundary).resolve(permissions_boundary.managed_policy_arn)
+            key = (path, id(permissions_boundary))
+            if apply_boundary and key not in plugin._boundary_scopes:
+                plugin._boundary_scopes.add(key)
+                Aspects.of(scope).add(_ApplyBoundary(permissions_boundary), priority=AspectPriority.MUTATING)
+        if path not in plugin._scopes or expected is not None:
+            plugin._scopes[path] = expected
+        return plugin
+
+    @classmethod
+    def for_stage(cls, scope: IConstruct) -> IamGuardrails:
+        """The stage's plugin, registered with ``Validations`` the first time (used by patterns)."""
+        stage = scope if Stage.is_stage(scope) else Stage.of(scope)
+        if stage is None:
+            raise ValueError(f"scope {scope.node.path!r} must be inside a cdk.App or cdk.Stage")
+        entry = _PLUGINS.get(id(stage))
+        if entry is None or entry[0] is not stage:
+            entry = (stage, cls())
+            _PLUGINS[id(stage)] = entry
+            Validations.of(stage).add_plugins(entry[1])
+        return entry[1]
+
+    # -------------------------------------------------------------------------- the plugin
+
+    @property
+    def name(self) -> str:
+        return PLUGIN_NAME
+
+    @property
+    def version(self) -> str:
+        from .. import __version__
+
+        return __version__
+
+    @property
+    def rule_ids(self) -> list[str]:
+        return [rule.id for rule in RULES]
+
+    def validate(self, context: Any) -> PolicyValidationPluginReport:
+        stacks = list(context.stack_templates)
+        assembly = Assembly.load([s.template_path for s in stacks], [s.stack_construct_path for s in stacks])
+        return self.report(assembly)
+
+    def report(self, assembly: Assembly) -> PolicyValidationPluginReport:
+        """Run the rules over ``assembly``; the report CDK prints and writes to cdk.out."""
+        guarded, boundaries = [], {}
+        for template in assembly.templates:
+            scope = self._scope_of(template.stack_path)
+            if scope is not None:
+                guarded.append(template)
+                if self._scopes[scope] is not None:
+                    boundaries[template.path] = self._scopes[scope]
+        context = Context(assembly=assembly, guarded=guarded, boundaries=boundaries)
+        by_rule: dict[str, list[Finding]] = {}
+        for rule in RULES:
+            if rule.id in _ALWAYS or guarded:
+                for finding in rule.check(context):
+                    by_rule.setdefault(rule.id, []).append(finding)
+        violations = []
+        for rule_id, findings in by_rule.items():
+            rule = RULES_BY_ID[rule_id]
+            # one violation per message, so each keeps its own words in the report
+            by_message: dict[str, list[Finding]] = {}
+            for finding in findings:
+                by_message.setdefault(finding.message, []).append(finding)
+            for message, group in by_message.items():
+                violations.append(PolicyViolation(
+                    rule_name=rule_id,
+                    description=f"{message}. {rule.explanation}",
+                    fix=rule.fix,
+                    severity="error",
+                    violating_resources=[
+                        PolicyViolatingResource(
+                            locations=[f.location], resource_logical_id=f.logical_id, template_path=f.template.path
+                        )
+                        for f in group
+                    ],
+                ))
+        return PolicyValidationPluginReport(success=not violations, violations=violations)
+
+    def _scope_of(self, stack_path: str) -> str | None:
+        best = None
+        for scope in self._scopes:
+            if scope == "" or stack_path == scope or stack_path.startswith(scope + "/"):
+                if best is None or len(scope) > len(best):
+                    best = scope
+        return best
