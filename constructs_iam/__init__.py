@@ -21,7 +21,7 @@ from .human_user import HumanUser
 from .password_policy import AccountPasswordPolicy
 from .people_group import ALLOWED_WITHOUT_MFA, PeopleGroup
 from .root_activity_alarm import RootActivityAlarm
-from .s3_location import S3Access, S3Location
+from .s3_location import S3Access, S3Location, normalize_s3_prefix
 from .s3_prefix_access_role import S3PrefixAccessRole
 from .scaling_service_role import ScalingServiceRole
 from .trust import cross_account_principal, service_principal
@@ -47,6 +47,7 @@ __all__ = [
     "S3PrefixAccessRole",
     "ScalingServiceRole",
     "cross_account_principal",
+    "normalize_s3_prefix",
     "service_principal",
 ]
 

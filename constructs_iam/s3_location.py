@@ -111,6 +111,14 @@ class S3Location:
         return f"{self.bucket.node.path}/{self.prefix}"
 
 
+def normalize_s3_prefix(prefix: str) -> str:
+    """A key prefix as the patterns write it: ``""`` (whole bucket) or ``"a/b/"``; a ``ValueError``
+    for wildcards, policy variables, a leading ``/``, empty/``.``/``..`` segments or unsafe characters.
+
+    Two locations overlap exactly when one normalised prefix starts with the other."""
+    return _normalize_prefix(prefix)
+
+
 def _normalize_prefix(prefix: Any) -> str:
     if not isinstance(prefix, str):
         raise v.fail("S3Location.prefix", prefix, "must be a string (use '' for the whole bucket)")

@@ -7,13 +7,15 @@ construct is built.
 
 from __future__ import annotations
 
+import difflib
 import json
 import re
-from dataclasses import dataclass, field
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from constructs_iam import ACCOUNT_ID_PATTERN, REGION_PATTERN
+from constructs_iam import ACCOUNT_ID_PATTERN, REGION_PATTERN, normalize_s3_prefix
 
 CONTEXT_KEY = "constructs-iam"
 ROOT = Path(__file__).resolve().parent.parent
@@ -22,6 +24,21 @@ _NAME = re.compile(r"^[\w+=,.@-]{1,64}$", re.ASCII)
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _WORKLOAD = re.compile(r"^[A-Za-z][A-Za-z0-9-]{0,39}$")
 _OU = re.compile(r"^(ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}|r-[0-9a-z]{4,32})$")
+
+
+_TOP_KEYS = (
+    "region", "identity_account_id", "production_account_id", "ec2_read_prefixes", "app_prefix", "app_service",
+    "developer_role_name", "developer_session_hours", "developer_trusted_principal_arns", "scaling_instance_types",
+    "stack_prefix", "identity", "workloads", "stacksets",
+)
+_IDENTITY_KEYS = ("groups", "users", "alarm_emails", "password_policy", "developer_group", "root_alarm_regions")
+_USER_KEYS = ("name", "groups", "console_access", "access_key")
+_PASSWORD_KEYS = ("minimum_length", "reuse_prevention", "max_age_days")
+_WORKLOADS_KEYS = ("bucket_name", "shards", "items", "kms_key_arn")
+_WORKLOAD_KEYS = ("name", "prefix", "access", "service", "role", "reads_from", "whole_bucket")
+_STACKSETS_KEYS = ("enabled", "organizational_unit_ids", "regions", "failure_tolerance_percentage",
+                   "max_concurrent_percentage", "delegated_admin")
+_KMS_KEY_ARN = re.compile(r"^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key/[0-9a-f-]{36}$|^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key/mrk-[0-9a-f]{32}$")
 
 
 class ConfigError(ValueError):
@@ -62,6 +79,8 @@ class WorkloadConfig:
     access: str = "read-write"
     service: str = "ecs-tasks.amazonaws.com"
     role: str = "s3-prefix"  # or "ec2-read": an Ec2S3ReadOnlyRole with its instance profile
+    reads_from: tuple[str, ...] = ()  # other workloads whose prefixes this one may read
+    whole_bucket: bool = False  # prefix "" on purpose: only when it is the bucket's one workload
 
 
 @dataclass(frozen=True)
@@ -69,6 +88,7 @@ class WorkloadsConfig:
     bucket_name: str = ""
     shards: int = 16
     items: tuple[WorkloadConfig, ...] = ()
+    kms_key_arn: str | None = None  # the bucket's customer managed key: roles get kms:Decrypt/GenerateDataKey via S3
 
 
 @dataclass(frozen=True)
@@ -117,8 +137,8 @@ class AppConfig:
 
     @classmethod
     def from_dict(cls, raw: Any) -> AppConfig:
-        r = _Reader(raw, CONTEXT_KEY)
-        identity = r.sub("identity")
+        r = _Reader(raw, CONTEXT_KEY, _TOP_KEYS)
+        identity = r.sub("identity", _IDENTITY_KEYS)
         users = tuple(
             UserConfig(
                 name=u.string("name", _NAME, "must be an IAM user name (1-64 of letters, digits, +=,.@_-)"),
@@ -126,9 +146,13 @@ class AppConfig:
                 console_access=u.boolean("console_access", True),
                 access_key=u.boolean("access_key", False),
             )
-            for u in identity.items("users")
+            for u in identity.items("users", _USER_KEYS)
         )
+        _refuse_duplicates(f"{CONTEXT_KEY}.identity.users", [u.name for u in users], "user name", ".name")
+        for index, user in enumerate(users):
+            _refuse_duplicates(f"{CONTEXT_KEY}.identity.users[{index}].groups", list(user.groups), "group")
         groups = tuple(identity.strings("groups", _NAME, "must be IAM group names", default=["developers"]))
+        _refuse_duplicates(f"{CONTEXT_KEY}.identity.groups", list(groups), "group")
         for user in users:
             for group in user.groups:
                 if group not in groups:
@@ -142,8 +166,8 @@ class AppConfig:
                 f"{CONTEXT_KEY}.identity.developer_group {developer_group!r} is not one of "
                 f"{CONTEXT_KEY}.identity.groups {list(groups)}"
             )
-        pp = identity.sub("password_policy")
-        workloads = r.sub("workloads")
+        pp = identity.sub("password_policy", _PASSWORD_KEYS)
+        workloads = r.sub("workloads", _WORKLOADS_KEYS)
         items = tuple(
             WorkloadConfig(
                 name=w.string("name", _WORKLOAD, "must be 1-40 letters, digits or '-', starting with a letter"),
@@ -153,17 +177,15 @@ class AppConfig:
                 service=w.string("service", re.compile(r"^[a-z0-9.-]+\.amazonaws\.com$"), "must be a service principal",
                                  default="ecs-tasks.amazonaws.com"),
                 role=w.string("role", re.compile(r"^(s3-prefix|ec2-read)$"), "must be s3-prefix or ec2-read", default="s3-prefix"),
+                reads_from=tuple(w.strings("reads_from", _WORKLOAD, "must name other workloads", default=[])),
+                whole_bucket=w.boolean("whole_bucket", False),
             )
-            for w in workloads.items("items")
+            for w in workloads.items("items", _WORKLOAD_KEYS)
         )
-        seen: set[str] = set()
-        for item in items:
-            if item.name.lower() in seen:
-                raise ConfigError(f"{CONTEXT_KEY}.workloads.items name {item.name!r} is listed more than once")
-            seen.add(item.name.lower())
+        items = _check_workloads(items)
         if items and not workloads.raw.get("bucket_name"):
             raise ConfigError(f"{CONTEXT_KEY}.workloads.bucket_name is missing: the bucket the workloads' prefixes are in")
-        stacksets = r.sub("stacksets")
+        stacksets = r.sub("stacksets", _STACKSETS_KEYS)
         stackset_enabled = stacksets.boolean("enabled", False)
         return cls(
             region=r.string("region", REGION_PATTERN, "must be an AWS region such as 'eu-west-1'"),
@@ -205,6 +227,9 @@ class AppConfig:
                                              "must be an S3 bucket name", default="") if items else "",
                 shards=workloads.integer("shards", 16, 1, 200),
                 items=items,
+                kms_key_arn=workloads.string("kms_key_arn", _KMS_KEY_ARN,
+                                             "must be a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>)")
+                if "kms_key_arn" in workloads.raw else None,
             ),
             stacksets=StackSetConfig(
                 enabled=stackset_enabled,
@@ -236,6 +261,62 @@ _OVERRIDABLE = (
 )
 
 
+def _refuse_duplicates(path: str, values: list[str], what: str, suffix: str = "") -> None:
+    """Refuse a value listed twice (case-insensitively, as IAM names are), naming both entries."""
+    first: dict[str, int] = {}
+    for index, value in enumerate(values):
+        key = value.lower()
+        if key in first:
+            raise ConfigError(f"{path}[{first[key]}]{suffix} and {path}[{index}]{suffix}: {what} {value!r} "
+                              "is listed more than once")
+        first[key] = index
+
+
+def _check_workloads(items: tuple[WorkloadConfig, ...]) -> tuple[WorkloadConfig, ...]:
+    """Names unique, prefixes normalised and pairwise disjoint, reads_from naming real workloads,
+    a whole-bucket workload only on purpose and only alone: one tenant never sees another by accident."""
+    path = f"{CONTEXT_KEY}.workloads.items"
+    _refuse_duplicates(path, [item.name for item in items], "name", ".name")
+    normalised = []
+    for index, item in enumerate(items):
+        try:
+            prefix = normalize_s3_prefix(item.prefix)
+        except ValueError as error:
+            raise ConfigError(f"{path}[{index}].prefix {item.prefix!r}: {error}") from None
+        if prefix == "" and not item.whole_bucket:
+            raise ConfigError(
+                f"{path}[{index}].prefix '' gives workload {item.name!r} the whole bucket ({item.access}, every "
+                "tenant's data); give it its own prefix, or set whole_bucket: true if it really is the only workload"
+            )
+        if prefix != "" and item.whole_bucket:
+            raise ConfigError(f"{path}[{index}].whole_bucket is true but prefix is {item.prefix!r}; use one or the other")
+        normalised.append(replace(item, prefix=prefix))
+    # sorted, a prefix of another sorts right before it or before something it also prefixes:
+    # comparing neighbours finds every overlap in O(n log n)
+    order = sorted(range(len(normalised)), key=lambda k: normalised[k].prefix)
+    for i, j in zip(order, order[1:]):
+        a, b = normalised[i], normalised[j]
+        if b.prefix.startswith(a.prefix):
+            how = "the same prefix" if a.prefix == b.prefix else "nested prefixes"
+            first, second = sorted((i, j))
+            raise ConfigError(
+                f"{path}[{first}] ({normalised[first].name}, prefix {normalised[first].prefix!r}) and {path}[{second}] "
+                f"({normalised[second].name}, prefix {normalised[second].prefix!r}) have {how}: one would read or "
+                "overwrite the other's data. Give each its own prefix; to let one read another's data, name it in reads_from"
+            )
+    names = {item.name.lower(): item.name for item in normalised}
+    for index, item in enumerate(normalised):
+        _refuse_duplicates(f"{path}[{index}].reads_from", list(item.reads_from), "workload")
+        for other in item.reads_from:
+            if other.lower() not in names:
+                close = difflib.get_close_matches(other, list(names.values()), n=1)
+                hint = f"; did you mean {close[0]!r}?" if close else ""
+                raise ConfigError(f"{path}[{index}].reads_from {other!r} is not a workload name{hint}")
+            if other.lower() == item.name.lower():
+                raise ConfigError(f"{path}[{index}].reads_from {other!r} names the workload itself")
+    return tuple(normalised)
+
+
 def _parse_override(key: str, value: Any) -> Any:
     if not isinstance(value, str):
         return value
@@ -253,14 +334,24 @@ def load_cdk_json(path: Path | str = ROOT / "cdk.json") -> dict[str, Any]:
 
 
 class _Reader:
-    """Typed access to one level of the context, with errors that name the full key."""
+    """Typed access to one level of the context, with errors that name the full key.
+
+    ``known`` lists the keys this level may have: any other key is refused with its path and the
+    closest valid name, so a misspelt key never silently falls back to a default."""
 
     _MISSING = object()
 
-    def __init__(self, raw: Any, path: str) -> None:
+    def __init__(self, raw: Any, path: str, known: Iterable[str] | None = None) -> None:
         if not isinstance(raw, dict):
             raise ConfigError(f"{path} must be an object, got {raw!r}")
         self.raw, self.path = raw, path
+        if known is not None:
+            names = sorted(known)
+            for key in raw:
+                if key not in names:
+                    close = difflib.get_close_matches(str(key), names, n=1, cutoff=0.6)
+                    hint = f"did you mean {close[0]!r}?" if close else f"valid keys: {', '.join(names)}"
+                    raise ConfigError(f"{path}.{key} is not a known key; {hint}")
 
     def _get(self, key: str, default: Any) -> Any:
         value = self.raw.get(key, default)
@@ -301,11 +392,11 @@ class _Reader:
             raise ConfigError(f"{self.path}.{key} {value!r} must be true or false")
         return value
 
-    def sub(self, key: str) -> _Reader:
-        return _Reader(self.raw.get(key, {}), f"{self.path}.{key}")
+    def sub(self, key: str, known: Iterable[str] | None = None) -> _Reader:
+        return _Reader(self.raw.get(key, {}), f"{self.path}.{key}", known)
 
-    def items(self, key: str) -> list[_Reader]:
+    def items(self, key: str, known: Iterable[str] | None = None) -> list[_Reader]:
         value = self.raw.get(key, [])
         if not isinstance(value, list):
             raise ConfigError(f"{self.path}.{key} {value!r} must be a list")
-        return [_Reader(item, f"{self.path}.{key}[{i}]") for i, item in enumerate(value)]
+        return [_Reader(item, f"{self.path}.{key}[{i}]", known) for i, item in enumerate(value)]

@@ -13,10 +13,19 @@ from collections.abc import Sequence
 from typing import Any
 
 from aws_cdk import Stack
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
-from constructs_iam import Ec2S3ReadOnlyRole, S3Access, S3Location, S3PrefixAccessRole, service_principal
+from constructs_iam import (
+    Ec2S3ReadOnlyRole,
+    S3Access,
+    S3Location,
+    S3PrefixAccessRole,
+    acknowledge_wildcard_resources,
+    service_principal,
+)
 
 from .config import CONTEXT_KEY, AppConfig, ConfigError, WorkloadConfig
 
@@ -30,6 +39,21 @@ ACCESS = {
     "read-write": S3Access.READ_WRITE,
     "read-write-delete": S3Access.READ_WRITE_DELETE,
 }
+
+
+def read_statements(bucket: s3.IBucket, prefixes: Sequence[str], region: str) -> list[iam.PolicyStatement]:
+    """Read (get + list) on other workloads' prefixes, as ``S3Access.READ`` writes it for one's own."""
+    statements = [
+        iam.PolicyStatement(sid="ReadsFromObjects", actions=["s3:GetObject"],
+                            resources=[bucket.arn_for_objects(f"{p}*") for p in prefixes]),
+        iam.PolicyStatement(sid="ReadsFromList", actions=["s3:ListBucket"], resources=[bucket.bucket_arn],
+                            conditions={"StringLike": {"s3:prefix": [f"{p}*" for p in prefixes]}}),
+    ]
+    if bucket.encryption_key is not None:
+        statements.append(iam.PolicyStatement(
+            sid="ReadsFromDecrypt", actions=["kms:Decrypt"], resources=[bucket.encryption_key.key_arn],
+            conditions={"StringEquals": {"kms:ViaService": f"s3.{region}.amazonaws.com"}}))
+    return statements
 
 
 def shard_of(name: str, shards: int) -> int:
@@ -58,22 +82,49 @@ class WorkloadShardStack(Stack):
 
     def __init__(self, scope: Construct, id: str, *, config: AppConfig, workloads: Sequence[WorkloadConfig], **kwargs: Any) -> None:
         super().__init__(scope, id, **kwargs)
-        bucket = s3.Bucket.from_bucket_name(self, "SharedBucket", config.workloads.bucket_name)
+        settings = config.workloads
+        if settings.kms_key_arn:
+            # an imported bucket cannot tell its key: name it, so roles get kms:Decrypt/GenerateDataKey via S3
+            key = kms.Key.from_key_arn(self, "SharedBucketKey", settings.kms_key_arn)
+            bucket = s3.Bucket.from_bucket_attributes(
+                self, "SharedBucket", bucket_name=settings.bucket_name, encryption_key=key)
+        else:
+            bucket = s3.Bucket.from_bucket_name(self, "SharedBucket", settings.bucket_name)
+        by_name = {w.name.lower(): w for w in settings.items}
         self.roles: dict[str, S3PrefixAccessRole | Ec2S3ReadOnlyRole] = {}
+        self.cross_workload_reads: dict[str, tuple[str, ...]] = {}
         for workload in workloads:
-            if workload.role == "ec2-read":
-                self.roles[workload.name] = Ec2S3ReadOnlyRole(
-                    self,
-                    workload.name,
-                    locations=[S3Location(bucket, workload.prefix)],
-                    description=f"Workload {workload.name}: EC2 reads s3://{config.workloads.bucket_name}/{workload.prefix}",
+            self._add(workload, bucket, config)
+            if workload.reads_from:
+                others = [by_name[name.lower()] for name in workload.reads_from]
+                self.cross_workload_reads[workload.name] = tuple(o.name for o in others)
+                role = self.roles[workload.name]
+                role.extend_policy(
+                    read_statements(bucket, [o.prefix for o in others], self.region),
+                    reason=f"reads_from in cdk.json: {workload.name} reads the data of "
+                           + ", ".join(f"{o.name} ({o.prefix})" for o in others),
                 )
-                continue
-            self.roles[workload.name] = S3PrefixAccessRole(
+                acknowledge_wildcard_resources(
+                    role.policy, [bucket.arn_for_objects(f"{o.prefix}*") for o in others],
+                    "IAM names the objects under an S3 prefix only with a trailing '*'; reads_from grants "
+                    "s3:GetObject on exactly the named workloads' prefixes.",
+                )
+
+    def _add(self, workload: WorkloadConfig, bucket: s3.IBucket, config: AppConfig) -> None:
+        where = f"s3://{config.workloads.bucket_name}/{workload.prefix}"
+        if workload.role == "ec2-read":
+            self.roles[workload.name] = Ec2S3ReadOnlyRole(
                 self,
                 workload.name,
-                assumed_by=service_principal(workload.service),
-                location=S3Location(bucket, workload.prefix),
-                access=ACCESS[workload.access],
-                description=f"Workload {workload.name}: {workload.access} on s3://{config.workloads.bucket_name}/{workload.prefix}",
+                locations=[S3Location(bucket, workload.prefix)],
+                description=f"Workload {workload.name}: EC2 reads {where}",
             )
+            return
+        self.roles[workload.name] = S3PrefixAccessRole(
+            self,
+            workload.name,
+            assumed_by=service_principal(workload.service),
+            location=S3Location(bucket, workload.prefix),
+            access=ACCESS[workload.access],
+            description=f"Workload {workload.name}: {workload.access} on {where}",
+        )
