@@ -17,15 +17,24 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 VENV_STAMP := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
+# checkov's pinned dependencies clash with the test tools: it gets a virtualenv of its own.
+CHECKOV_VENV := .venv-checkov
+CHECKOV_STAMP := $(CHECKOV_VENV)/.installed
+export CHECKOV := $(CURDIR)/$(CHECKOV_VENV)/bin/checkov
 
 .PHONY: synth test deploy-local bench setup clean
 
-setup: $(VENV_STAMP) $(NODE_STAMP)
+setup: $(VENV_STAMP) $(NODE_STAMP) $(CHECKOV_STAMP)
 
 $(VENV_STAMP): requirements.txt requirements-dev.txt constraints.txt pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet -r requirements-dev.txt -c constraints.txt
 	$(PY) -m pip install --quiet --no-deps -e .
+	touch $@
+
+$(CHECKOV_STAMP): requirements-checkov.txt
+	test -x $(CHECKOV_VENV)/bin/python || $(PYTHON) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/python -m pip install --quiet --no-deps -r requirements-checkov.txt
 	touch $@
 
 $(NODE_STAMP): package.json package-lock.json $(VENV_STAMP)

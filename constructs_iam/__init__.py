@@ -13,11 +13,18 @@ Every pattern grants exact actions on exact ARNs and fails at construction with 
 from ._validation import ACCOUNT_ID as ACCOUNT_ID_PATTERN
 from ._validation import REGION as REGION_PATTERN
 from ._validation import PropsError
-from .acknowledgments import acknowledge, acknowledge_wildcard_resources, wildcard_resource_finding
+from .acknowledgments import (
+    CHECKOV_EQUIVALENTS,
+    acknowledge,
+    acknowledge_wildcard_resources,
+    checkov_equivalents,
+    wildcard_resource_finding,
+)
 from .developer_read_only_role import DENIED_DATA_ACTIONS, DeveloperReadOnlyRole
 from .ec2_s3_read_only_role import Ec2S3ReadOnlyRole
 from .guardrails import IamGuardrails
 from .human_user import HumanUser
+from .key_policy import kms_key_policy
 from .password_policy import AccountPasswordPolicy
 from .people_group import ALLOWED_WITHOUT_MFA, PeopleGroup
 from .root_activity_alarm import RootActivityAlarm
@@ -29,7 +36,9 @@ from .trust import cross_account_principal, service_principal
 __all__ = [
     "ACCOUNT_ID_PATTERN",
     "REGION_PATTERN",
+    "CHECKOV_EQUIVALENTS",
     "PropsError",
+    "checkov_equivalents",
     "acknowledge",
     "acknowledge_wildcard_resources",
     "wildcard_resource_finding",
@@ -47,6 +56,7 @@ __all__ = [
     "S3PrefixAccessRole",
     "ScalingServiceRole",
     "cross_account_principal",
+    "kms_key_policy",
     "normalize_s3_prefix",
     "service_principal",
 ]

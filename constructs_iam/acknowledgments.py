@@ -7,6 +7,11 @@
                 "IAM names the objects under a prefix only with a trailing '*'.")
     acknowledge(topic_policy, "IamGuardrails-OpenResourcePolicy", "...")
 
+One acknowledgment travels to every scanner that has the same check: besides the CDK
+acknowledgment that cdk-nag 3 and ``IamGuardrails`` read, it writes checkov's per-resource skip
+(``Metadata.checkov.skip: [{"id", "comment"}]``) for each equivalent checkov check listed in
+``CHECKOV_EQUIVALENTS``, with the same reason as the comment.
+
 An acknowledgment names exactly one finding (cdk-nag ids carry the offending value in brackets,
 e.g. ``AwsSolutions-IAM5[Resource::<Bucket.Arn>/reports/*]``) and applies to the construct it is
 made on and its children. cdk-nag 3 and ``IamGuardrails`` both read these acknowledgments
@@ -17,14 +22,39 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from aws_cdk import Acknowledgment, Stack, Stage, Validations
+from aws_cdk import Acknowledgment, CfnResource, Stack, Stage, Validations
 from constructs import IConstruct
 
 from . import _validation as v
 from ._nag import flatten
 from .guardrails import PLUGIN_NAME
 
-__all__ = ["acknowledge", "wildcard_resource_finding", "acknowledge_wildcard_resources", "flatten"]
+__all__ = [
+    "CHECKOV_EQUIVALENTS",
+    "acknowledge",
+    "acknowledge_wildcard_resources",
+    "checkov_equivalents",
+    "flatten",
+    "wildcard_resource_finding",
+]
+
+CHECKOV_EQUIVALENTS: dict[str, tuple[str, ...]] = {
+    # S3
+    "AwsSolutions-S1": ("CKV_AWS_18",),                             # server access logging
+    "NIST.800.53.R5-S3BucketLoggingEnabled": ("CKV_AWS_18",),
+    "NIST.800.53.R5-S3BucketVersioningEnabled": ("CKV_AWS_21",),   # versioning
+    # Lambda
+    "NIST.800.53.R5-LambdaConcurrency": ("CKV_AWS_115",),           # reserved concurrency
+    "NIST.800.53.R5-LambdaDLQ": ("CKV_AWS_116",),                   # dead-letter queue
+    "NIST.800.53.R5-LambdaInsideVPC": ("CKV_AWS_117",),             # VPC placement
+    # KMS
+    "AwsSolutions-KMS5": ("CKV_AWS_7",),                            # key rotation
+    "NIST.800.53.R5-KMSBackingKeyRotationEnabled": ("CKV_AWS_7",),
+    # CloudWatch Logs
+    "NIST.800.53.R5-CloudWatchLogGroupRetentionPeriod": ("CKV_AWS_66",),
+}
+"""cdk-nag rule (the id before any ``[...]``) -> the checkov checks that test the same property.
+Kept small and explicit; a test checks that every checkov id exists in the pinned checkov."""
 
 _MIN_REASON = 10
 
@@ -49,6 +79,29 @@ def acknowledge(scope: IConstruct, finding_id: str, reason: str) -> None:
     if finding_id.startswith(f"{PLUGIN_NAME}-"):
         finding_id = f"{PLUGIN_NAME}::{finding_id}"
     Validations.of(scope).acknowledge(Acknowledgment(id=finding_id, reason=reason))
+    checkov = checkov_equivalents(finding_id)
+    if checkov:
+        _skip_in_checkov(scope, checkov, reason)
+
+
+def checkov_equivalents(finding_id: str) -> tuple[str, ...]:
+    """The checkov checks equivalent to a cdk-nag finding id (``()`` when none is mapped)."""
+    rule = finding_id.split("::", 1)[-1].split("[", 1)[0]
+    return CHECKOV_EQUIVALENTS.get(rule, ())
+
+
+def _skip_in_checkov(scope: IConstruct, checks: tuple[str, ...], reason: str) -> None:
+    resource = scope if CfnResource.is_cfn_resource(scope) else scope.node.default_child
+    if resource is None or not CfnResource.is_cfn_resource(resource):
+        raise v.fail("scope", scope.node.path, "must be a CloudFormation resource, or an L2 construct with one "
+                     "default resource, to carry the checkov skip of this acknowledgment")
+    cfn: CfnResource = resource  # type: ignore[assignment]
+    current = cfn.get_metadata("checkov") or {}
+    skips = list(current.get("skip", []))
+    for check in checks:
+        if not any(entry.get("id") == check for entry in skips):
+            skips.append({"id": check, "comment": reason})
+    cfn.add_metadata("checkov", {**current, "skip": skips})
 
 
 def wildcard_resource_finding(scope: IConstruct, arn: str, rule: str = "AwsSolutions-IAM5") -> str:

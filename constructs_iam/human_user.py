@@ -13,6 +13,7 @@ from constructs import Construct
 
 from . import _nag, _role
 from . import _validation as v
+from .key_policy import kms_key_policy
 from .people_group import PeopleGroup
 
 GroupLike = Union[PeopleGroup, iam.IGroup]
@@ -109,6 +110,7 @@ class HumanUser(Construct):
                 "SecretsKey",
                 enable_key_rotation=True,
                 description=f"Encrypts the credential secrets of IAM user {user_name}",
+                policy=kms_key_policy(self, used_through=["secretsmanager"]),
                 removal_policy=RemovalPolicy.DESTROY if removal_policy is RemovalPolicy.DESTROY else RemovalPolicy.RETAIN,
             )
 

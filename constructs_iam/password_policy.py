@@ -11,9 +11,11 @@ calls ``iam:UpdateAccountPasswordPolicy`` on create and update and
 from __future__ import annotations
 
 from pathlib import Path
+from collections.abc import Sequence
 from typing import Any, cast
 
 from aws_cdk import Annotations, ArnFormat, CfnResource, CustomResource, Duration, RemovalPolicy, Stack
+from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
@@ -22,6 +24,7 @@ from constructs import Construct
 
 from . import _nag, _role
 from . import _validation as v
+from .key_policy import kms_key_policy
 
 CIS_MINIMUM_LENGTH = 14
 CIS_REUSE_PREVENTION = 24
@@ -47,6 +50,13 @@ class AccountPasswordPolicy(Construct):
     :param hard_expiry: an expired password cannot be changed by its user (an administrator must
         reset it). Default: False.
     :param permissions_boundary: boundary for the custom resource's Lambda role. Default: none.
+    :param vpc: run the handler inside this VPC (for organisations whose controls, e.g. AWS Control
+        Tower's proactive Lambda controls, require it). Its subnets need a route to the IAM API (a
+        NAT gateway). Default: no VPC (the handler only calls the IAM API).
+    :param vpc_subnets: which subnets of ``vpc``. Default: the VPC's private subnets.
+    :param security_groups: security groups of the handler. Default: one created, egress only.
+    :param reserved_concurrent_executions: reserve this much concurrency for the handler (1 is
+        plenty: CloudFormation calls it once per stack operation). Default: none reserved.
     """
 
     def __init__(
@@ -64,8 +74,23 @@ class AccountPasswordPolicy(Construct):
         max_age: Duration | None = None,
         hard_expiry: bool = False,
         permissions_boundary: iam.IManagedPolicy | None = None,
+        vpc: ec2.IVpc | None = None,
+        vpc_subnets: ec2.SubnetSelection | None = None,
+        security_groups: Sequence[ec2.ISecurityGroup] = (),
+        reserved_concurrent_executions: int | None = None,
     ) -> None:
         super().__init__(scope, id)
+        with v.Checks(self) as check:
+            if vpc is not None and not hasattr(vpc, "vpc_id"):
+                check.problems.append(str(v.fail("vpc", vpc, "must be an aws_ec2.IVpc")))
+            if vpc is None and (vpc_subnets is not None or security_groups):
+                check.problems.append(str(v.fail("vpc_subnets/security_groups", vpc_subnets or list(security_groups),
+                                                 "need vpc: they place the handler inside a VPC")))
+            for group in check(v.sequence, "security_groups", security_groups, what="aws_ec2.ISecurityGroup objects") or []:
+                if not hasattr(group, "security_group_id"):
+                    check.problems.append(str(v.fail("security_groups", group, "must contain aws_ec2.ISecurityGroup objects")))
+            if reserved_concurrent_executions is not None:
+                check(v.int_between, "reserved_concurrent_executions", reserved_concurrent_executions, 1, 1000)
         v.int_between("minimum_length", minimum_length, 6, 128)
         v.int_between("reuse_prevention", reuse_prevention, 1, 24)
         for name, value in [
@@ -111,6 +136,7 @@ class AccountPasswordPolicy(Construct):
             enable_key_rotation=True,
             description="Encrypts the password policy custom resource's logs",
             removal_policy=RemovalPolicy.DESTROY,
+            policy=kms_key_policy(self),  # administration only; CloudWatch Logs gets its statement below
         )
         key.add_to_resource_policy(
             iam.PolicyStatement(
@@ -155,6 +181,7 @@ class AccountPasswordPolicy(Construct):
                     actions=["logs:CreateLogStream", "logs:PutLogEvents"],
                     resources=[self.log_group.log_group_arn],
                 ),
+                *(_vpc_statements(stack) if vpc is not None else []),
             ],
         )
         _nag.acknowledge_wildcard_resources(
@@ -173,6 +200,10 @@ class AccountPasswordPolicy(Construct):
             log_group=self.log_group,
             timeout=Duration.minutes(1),
             description="Sets the IAM account password policy (CloudFormation custom resource)",
+            vpc=vpc,
+            vpc_subnets=vpc_subnets if vpc is not None else None,
+            security_groups=list(security_groups) or None,
+            reserved_concurrent_executions=reserved_concurrent_executions,
         )
         # The function waits for its permissions (the managed policy), not only for its role. Lambda
         # adds DependsOn the role, which the Role GetAtt already implies (cfn-lint W3005): replace it.
@@ -185,8 +216,41 @@ class AccountPasswordPolicy(Construct):
             resource_type="Custom::AccountPasswordPolicy",
             properties=self.parameters,
         )
+        if vpc is not None:
+            _nag.acknowledge_wildcard_resources(
+                policy, [r for st in _vpc_statements(stack) for r in st.resources],
+                "Lambda creates, describes and deletes the handler's network interfaces in the VPC; their ids "
+                "do not exist beforehand, the Describe actions have no resource type, and everything is "
+                "scoped to this account and region.",
+            )
         for rule, reason in _HANDLER_ACKNOWLEDGMENTS.items():
+            if (rule == "NIST.800.53.R5-LambdaInsideVPC" and vpc is not None) or (
+                rule == "NIST.800.53.R5-LambdaConcurrency" and reserved_concurrent_executions is not None
+            ):
+                continue  # satisfied, nothing to acknowledge
             _nag.acknowledge(self.function, rule, reason)
+
+
+def _vpc_statements(stack: Stack) -> list[iam.PolicyStatement]:
+    """What Lambda needs from the execution role to attach a function to a VPC (the actions of
+    AWS's AWSLambdaVPCAccessExecutionRole), scoped to this account and region."""
+    def arn(resource: str) -> str:
+        return stack.format_arn(service="ec2", resource=resource, resource_name="*")
+
+    return [
+        iam.PolicyStatement(
+            sid="ManageOwnNetworkInterfaces",
+            actions=["ec2:CreateNetworkInterface", "ec2:DeleteNetworkInterface",
+                     "ec2:AssignPrivateIpAddresses", "ec2:UnassignPrivateIpAddresses"],
+            resources=[arn("network-interface"), arn("subnet"), arn("security-group")],
+        ),
+        iam.PolicyStatement(
+            sid="DescribeNetworkInterfaces",
+            actions=["ec2:DescribeNetworkInterfaces", "ec2:DescribeSubnets", "ec2:DescribeSecurityGroups"],
+            resources=["*"],  # Describe* have no resource type
+            conditions={"StringEquals": {"aws:RequestedRegion": stack.region}},
+        ),
+    ]
 
 
 HANDLER_SOURCE = (Path(__file__).parent / "_password_policy_handler.py").read_text()

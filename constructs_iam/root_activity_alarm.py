@@ -17,6 +17,7 @@ from aws_cdk import aws_sns_subscriptions as subscriptions
 from constructs import Construct
 
 from . import _validation as v
+from .key_policy import kms_key_policy
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
@@ -71,6 +72,7 @@ class RootActivityAlarm(Construct):
             enable_key_rotation=True,
             description="Encrypts the root activity alarm topic",
             removal_policy=RemovalPolicy.RETAIN,
+            policy=kms_key_policy(self),  # administration only; EventBridge gets its statement below
         )
         self.topic = sns.Topic(self, "Topic", topic_name=topic_name, master_key=self.key, enforce_ssl=True)
         self.rule = events.Rule(

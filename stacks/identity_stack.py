@@ -8,7 +8,7 @@ from aws_cdk import CfnOutput, Duration, RemovalPolicy, Stack
 from aws_cdk import aws_kms as kms
 from constructs import Construct
 
-from constructs_iam import AccountPasswordPolicy, DeveloperReadOnlyRole, HumanUser, PeopleGroup
+from constructs_iam import AccountPasswordPolicy, DeveloperReadOnlyRole, HumanUser, PeopleGroup, kms_key_policy
 
 from .config import AppConfig
 
@@ -40,6 +40,7 @@ class IdentityStack(Stack):
         self.secrets_key = kms.Key(
             self, "UserSecretsKey", enable_key_rotation=True, removal_policy=RemovalPolicy.RETAIN,
             description="Encrypts people's initial passwords and access keys",
+            policy=kms_key_policy(self, used_through=["secretsmanager"]),
         )
         self.users: dict[str, HumanUser] = {}
         for user in identity.users:

@@ -16,6 +16,7 @@ from constructs_iam import (
     S3PrefixAccessRole,
     ScalingServiceRole,
     acknowledge,
+    kms_key_policy,
     service_principal,
 )
 
@@ -54,6 +55,7 @@ class WorkloadStack(Stack):
         self.data_key = kms.Key(
             self, "DataKey", enable_key_rotation=True, description="Encrypts the workload data bucket",
             removal_policy=RemovalPolicy.RETAIN,
+            policy=kms_key_policy(self, used_through=["s3"]),  # the roles use it only through S3
         )
         self.data_bucket = s3.Bucket(
             self,

@@ -10,7 +10,7 @@ from aws_cdk.assertions import Annotations, Match, Template
 from constructs_iam import AccountPasswordPolicy
 from constructs_iam._password_policy_handler import parameters
 
-from .support import logical_id, nag_findings, new_stack, policy_statements, trust_statements
+from .support import logical_id, nag_findings, new_app, new_stack, policy_statements, trust_statements
 
 
 @pytest.fixture(scope="module")
@@ -116,3 +116,33 @@ def test_handler_converts_cloudformation_strings_to_api_types():
         "MinimumPasswordLength": 14, "PasswordReusePrevention": 24, "MaxPasswordAge": 90,
         "RequireSymbols": True, "HardExpiry": False,
     }
+
+
+def test_handler_can_run_in_a_vpc_with_reserved_concurrency_for_control_tower():
+    from aws_cdk import aws_ec2 as ec2
+
+    app = new_app()
+    stack = new_stack(app)
+    vpc = ec2.Vpc(stack, "Vpc", max_azs=2, nat_gateways=1)
+    AccountPasswordPolicy(stack, "PasswordPolicy", vpc=vpc, reserved_concurrent_executions=1)
+    template = Template.from_stack(stack)
+    template.has_resource_properties("AWS::Lambda::Function", {
+        "Description": Match.string_like_regexp("password policy"),
+        "ReservedConcurrentExecutions": 1,
+        "VpcConfig": {"SubnetIds": Match.any_value(), "SecurityGroupIds": Match.any_value()},
+    })
+    # the two acknowledgments that no longer apply are gone: a VPC and concurrency satisfy the rules
+    handler = next(r for r in template.to_json()["Resources"].values()
+                   if r["Type"] == "AWS::Lambda::Function" and "password policy" in r["Properties"].get("Description", ""))
+    skipped = {entry["id"] for entry in handler.get("Metadata", {}).get("checkov", {}).get("skip", [])}
+    assert skipped == {"CKV_AWS_116"}
+    findings = [f for f in nag_findings(stack) if "Vpc" not in f]  # the sample VPC itself is not ours
+    assert findings == []
+
+
+def test_vpc_props_without_a_vpc_are_refused():
+    from aws_cdk import aws_ec2 as ec2
+
+    stack = new_stack()
+    with pytest.raises(ValueError, match="vpc_subnets/security_groups .* need vpc"):
+        AccountPasswordPolicy(stack, "P", vpc_subnets=ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_WITH_EGRESS))

@@ -8,6 +8,7 @@ It also runs cfn-lint on every template and fails on any error or warning.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from collections import Counter
@@ -22,6 +23,27 @@ IAM_TYPES = {
     "AWS::IAM::Group": "groups",
 }
 CHECKS = "IamGuardrails + cdk-nag AwsSolutions + NIST 800-53 R5"
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run_checkov(outdir: Path) -> dict[str, list[dict]]:
+    """checkov 3 (its own virtualenv) over the templates: {"passed"|"failed"|"skipped": [check, ...]}."""
+    binary = os.environ.get("CHECKOV") or str(ROOT / ".venv-checkov" / "bin" / "checkov")
+    result = subprocess.run(
+        [binary, "-d", str(outdir), "--framework", "cloudformation", "--skip-download", "-o", "json"],
+        capture_output=True, text=True,
+    )
+    if result.returncode not in (0, 1) or not result.stdout.strip():
+        raise SystemExit(f"checkov failed to run ({result.returncode}): {result.stderr[-2000:]}")
+    reports = json.loads(result.stdout)
+    reports = reports if isinstance(reports, list) else [reports]
+    out: dict[str, list[dict]] = {"passed": [], "failed": [], "skipped": []}
+    for report in reports:
+        if "results" not in report:  # "no resources scanned" summary
+            continue
+        for kind in out:
+            out[kind] += report["results"].get(f"{kind}_checks", [])
+    return out
 
 
 def main(outdir: str) -> int:
@@ -65,6 +87,14 @@ def main(outdir: str) -> int:
     lint_findings = [line for line in lint.stdout.splitlines() if line.strip()]
     print(f"\nChecks: {CHECKS}: {len(violations)} unacknowledged findings, {total_acks} acknowledged (each names one finding and why)")
     print(f"        cfn-lint: {len(lint_findings)} errors/warnings")
+    checkov = run_checkov(out)
+    print(f"        checkov: {len(checkov['failed'])} failed, {len(checkov['passed'])} passed, "
+          f"{len(checkov['skipped'])} skipped (each skip carries the acknowledgment's reason)")
+    for check in checkov["failed"]:
+        print(f"          FAILED {check['check_id']} {check['resource']} ({check['file_path']}): {check['check_name']}")
+    for check in checkov["skipped"]:
+        comment = (check.get("check_result") or {}).get("suppress_comment", "")
+        print(f"          skipped {check['check_id']} {check['resource']}: {comment}")
     print(f"        patterns widened on purpose (extend_policy): {len(extensions)}")
     for line in extensions:
         print(f"          {line}")
@@ -72,7 +102,7 @@ def main(outdir: str) -> int:
         print(f"          {line}")
     if lint.returncode not in (0,) and not lint_findings:
         print(lint.stderr)
-    return 1 if violations or lint_findings or lint.returncode else 0
+    return 1 if violations or lint_findings or lint.returncode or checkov["failed"] else 0
 
 
 if __name__ == "__main__":
