@@ -46,8 +46,11 @@ synth: setup
 	cdk synth --quiet --no-notices
 	$(PY) -m tools.synth_summary cdk.out
 
+# two workers (the machine has 2 cores), one module per worker so module fixtures synthesize once
+PYTEST_ARGS ?= -n 2 --dist loadfile
+
 test: setup
-	$(PY) -m pytest
+	$(PY) -m pytest $(PYTEST_ARGS)
 
 deploy-local: setup
 	$(PY) -m tools.deploy_local $(ARGS)

@@ -43,6 +43,15 @@ def acknowledge(scope: IConstruct, rule_id: str, reason: str) -> None:
     public(scope, rule_id, reason)
 
 
+def acknowledge_findings(scope: IConstruct, findings: list[str], reason: str) -> None:
+    """Acknowledge several exact findings on ``scope`` in one call to Node (the patterns' own,
+    computed in Python; no checkov equivalent)."""
+    from aws_cdk import Acknowledgment, Validations
+
+    if findings:
+        Validations.of(scope).acknowledge(*[Acknowledgment(id=f, reason=reason) for f in dict.fromkeys(findings)])
+
+
 def acknowledge_wildcard_resources(scope: IConstruct, arns: list[str], reason: str) -> list[str]:
     from .acknowledgments import acknowledge_wildcard_resources as public
 

@@ -7,11 +7,10 @@ from collections.abc import Sequence
 from typing import Any
 
 import jsii
-from aws_cdk import Stack
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
-from . import _nag
+from . import _facts, _nag
 from . import _validation as v
 from .guardrails import PATTERN_METADATA, IamGuardrails
 
@@ -19,6 +18,10 @@ from .guardrails import PATTERN_METADATA, IamGuardrails
 @jsii.implements(iam.IGrantable)
 class RolePattern(Construct):
     """Base of the role patterns. Subclasses set ``role`` and ``policy``, then call ``_seal``."""
+
+    def __init__(self, scope: Construct, id: str) -> None:
+        super().__init__(scope, id)
+        self._id = id
 
     WIDEN_FIX = "change the pattern's props"
     """What a user should change instead of widening the role (named in the synth error)."""
@@ -35,22 +38,29 @@ class RolePattern(Construct):
     def role_arn(self) -> str:
         return self.role.role_arn
 
-    def _seal(self, *, policies: Sequence[iam.ManagedPolicy], allowed_managed_policy_arns: Sequence[str] = ()) -> None:
-        """Record what the role may hold, and make sure the stage checks it at synth."""
+    def _seal(self, scope: Construct, *, policies: Sequence[iam.ManagedPolicy],
+              allowed_managed_policy_arns: Sequence[str] = (), policy_ids: Sequence[str] = ("Policy",)) -> None:
+        """Record what the role may hold, and make sure the stage checks it at synth.
+
+        ``scope`` is the scope the pattern was created in; ``policy_ids`` are the construct ids of
+        ``policies`` under this pattern: their logical ids are computed in Python
+        (``_facts.logical_id``) rather than asked of Node."""
+        facts = _facts.scope(scope)
+        here = (*facts.below_stack, self._id)
         self.extensions: list[dict[str, Any]] = []
-        stack = Stack.of(self)
+        self._own_policies = list(policies)
         self._record = {
             "pattern": type(self).__name__,
-            "path": self.node.path,
+            "path": "/".join((facts.path, here[-1])) if facts.path else here[-1],
             # plain strings: a Ref in Metadata would make the role depend on its own policy
-            "policies": [stack.get_logical_id(policy.node.default_child) for policy in policies],  # type: ignore[arg-type]
-            "managed_policy_arns": [_nag.flatten(stack.resolve(arn)) for arn in allowed_managed_policy_arns],
+            "policies": [_facts.logical_id((*here, policy_id, "Resource")) for policy_id in policy_ids],
+            "managed_policy_arns": [_nag.flatten(facts.stack.stack.resolve(arn)) for arn in allowed_managed_policy_arns],
             "fix": self.WIDEN_FIX,
             "extensions": self.extensions,
         }
         self._cfn_role = self.role.node.default_child
         self._cfn_role.add_metadata(PATTERN_METADATA, self._record)  # type: ignore[union-attr]
-        IamGuardrails.for_stage(self)
+        IamGuardrails.for_stack(facts.stack.stack)
 
     def extend_policy(self, statements: Sequence[iam.PolicyStatement], *, reason: str) -> None:
         """Widen this pattern's role on purpose: add ``statements`` to its own managed policy.

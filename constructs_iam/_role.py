@@ -25,8 +25,18 @@ _IDENTITY_SCOPING_KEYS = {
 }
 
 
+_KNOWN_CLOSED: dict[int, iam.IPrincipal] = {}
+
+
+def known_closed(principal: iam.IPrincipal) -> None:
+    """Record a principal this library built and knows not to be '*' (no need to resolve it)."""
+    _KNOWN_CLOSED[id(principal)] = principal
+
+
 def open_principal_problem(scope: Construct, principal: iam.IPrincipal) -> str | None:
     """Why ``principal`` trusts anyone, or None. Reads the principal's rendered policy fragment."""
+    if _KNOWN_CLOSED.get(id(principal)) is principal:
+        return None
     stack = Stack.of(scope)
     fragment = principal.policy_fragment
     principals = stack.resolve(fragment.principal_json) or {}
@@ -46,7 +56,7 @@ def open_principal_problem(scope: Construct, principal: iam.IPrincipal) -> str |
 
 
 def check_assumed_by(scope: Construct, prop: str, principal: Any) -> iam.IPrincipal:
-    if principal is None or not hasattr(principal, "policy_fragment"):
+    if principal is None or not v.has(principal, "policy_fragment"):
         raise v.fail(prop, principal, "must be an aws_iam.IPrincipal")
     problem = open_principal_problem(scope, principal)
     if problem:
@@ -55,7 +65,7 @@ def check_assumed_by(scope: Construct, prop: str, principal: Any) -> iam.IPrinci
 
 
 def check_boundary(prop: str, boundary: Any) -> iam.IManagedPolicy | None:
-    if boundary is not None and not hasattr(boundary, "managed_policy_arn"):
+    if boundary is not None and not v.has(boundary, "managed_policy_arn"):
         raise v.fail(prop, boundary, "must be an aws_iam.IManagedPolicy")
     return boundary
 
@@ -113,11 +123,17 @@ def build_role(
 def attach_policy(
     scope: Construct,
     role: iam.IRole,
-    statements: Sequence[iam.PolicyStatement],
+    statements: Sequence[iam.PolicyStatement | dict[str, Any]],
     description: str,
     id: str = "Policy",
 ) -> iam.ManagedPolicy:
-    """A customer managed policy (not inline: NIST 800-53 IAMNoInlinePolicy) attached to ``role``."""
+    """A customer managed policy (not inline: NIST 800-53 IAMNoInlinePolicy) attached to ``role``.
+
+    Statements given as policy JSON (dicts) become one ``PolicyDocument.from_json``: one object for
+    CDK instead of one per statement."""
+    if statements and all(isinstance(s, dict) for s in statements):
+        document = iam.PolicyDocument.from_json({"Version": "2012-10-17", "Statement": list(statements)})
+        return iam.ManagedPolicy(scope, id, roles=[role], document=document, description=description)
     return iam.ManagedPolicy(
-        scope, id, roles=[role], statements=list(statements), description=description
+        scope, id, roles=[role], statements=list(statements), description=description  # type: ignore[arg-type]
     )

@@ -26,9 +26,24 @@ REGION = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d$")
 """An AWS region name (public as ``constructs_iam.REGION_PATTERN``)."""
 
 
+_TOKEN_MARKERS = ("${Token[", "#{Token[", "${TOKEN[")
+
+
 def is_token(value: Any) -> bool:
-    """True when ``value`` is (or contains) a CDK token that only resolves at deploy time."""
-    return isinstance(value, str) and Token.is_unresolved(value)
+    """True when ``value`` is (or contains) a CDK token that only resolves at deploy time.
+
+    A plain string carries no token marker: decided in Python, without a round trip to Node."""
+    if not isinstance(value, str):
+        return False
+    if not any(marker in value for marker in _TOKEN_MARKERS):
+        return False
+    return Token.is_unresolved(value)
+
+
+def has(value: Any, attribute: str) -> bool:
+    """``hasattr`` that looks at the class first: for a CDK object, reading the property itself
+    would be a round trip to Node (and may compute something)."""
+    return hasattr(type(value), attribute) or hasattr(value, attribute)
 
 
 def fail(prop: str, value: Any, rule: str) -> ValueError:
@@ -69,13 +84,32 @@ def iam_path(prop: str, value: str) -> str:
     return value
 
 
+_SECONDS: dict[int, tuple[Duration, float | None]] = {}
+
+ONE_MINUTE = Duration.minutes(1)
+ONE_HOUR = Duration.hours(1)
+TWELVE_HOURS = Duration.hours(12)
+"""Bounds and defaults shared by the patterns (one jsii object each, not one per call)."""
+
+
+def seconds_of(value: Duration) -> float | None:
+    """``value.to_seconds()`` (None for an unresolved duration), asked of Node once per object:
+    a Duration is immutable, and defaults like ``Duration.hours(1)`` are shared objects."""
+    cached = _SECONDS.get(id(value))
+    if cached is not None and cached[0] is value:
+        return cached[1]
+    seconds = None if value.is_unresolved() else value.to_seconds()
+    _SECONDS[id(value)] = (value, seconds)
+    return seconds
+
+
 def duration_between(prop: str, value: Duration, minimum: Duration, maximum: Duration) -> Duration:
     if not isinstance(value, Duration):
         raise fail(prop, value, "must be an aws_cdk.Duration")
-    if value.is_unresolved():
+    seconds = seconds_of(value)
+    if seconds is None:
         return value
-    seconds = value.to_seconds()
-    if not minimum.to_seconds() <= seconds <= maximum.to_seconds():
+    if not seconds_of(minimum) <= seconds <= seconds_of(maximum):  # type: ignore[operator]
         raise ValueError(
             f"{prop} {value.to_human_string()!r} must be between {minimum.to_human_string()} and "
             f"{maximum.to_human_string()} ({minimum.to_seconds()} to {maximum.to_seconds()} seconds)"

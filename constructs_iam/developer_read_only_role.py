@@ -114,9 +114,9 @@ class DeveloperReadOnlyRole(RolePattern):
         id: str,
         *,
         trusted_account_id: str,
-        max_session_duration: Duration = Duration.hours(1),
+        max_session_duration: Duration = v.ONE_HOUR,
         trusted_principal_arns: Sequence[str] = (),
-        max_mfa_age: Duration = Duration.hours(1),
+        max_mfa_age: Duration = v.ONE_HOUR,
         additional_denied_actions: Sequence[str] = (),
         role_name: str | None = None,
         path: str = "/",
@@ -127,8 +127,8 @@ class DeveloperReadOnlyRole(RolePattern):
         extra: list[str] = []
         with v.Checks(self) as check:
             check(v.account_id, "trusted_account_id", trusted_account_id)
-            check(v.duration_between, "max_session_duration", max_session_duration, Duration.hours(1), Duration.hours(12))
-            check(v.duration_between, "max_mfa_age", max_mfa_age, Duration.minutes(1), MAX_MFA_AGE_LIMIT)
+            check(v.duration_between, "max_session_duration", max_session_duration, v.ONE_HOUR, v.TWELVE_HOURS)
+            check(v.duration_between, "max_mfa_age", max_mfa_age, v.ONE_MINUTE, MAX_MFA_AGE_LIMIT)
             check(check_principal_arns, "trusted_principal_arns", trusted_principal_arns, trusted_account_id)
             with check.each():
                 extra = v.sequence("additional_denied_actions", additional_denied_actions, what="IAM actions")
@@ -180,7 +180,8 @@ class DeveloperReadOnlyRole(RolePattern):
             "denied by the DenyDataAccess policy attached to the same role.",
         )
         self.policy: iam.ManagedPolicy = self.deny_policy
-        self._seal(policies=[self.deny_policy], allowed_managed_policy_arns=[view_only.managed_policy_arn])
+        self._seal(scope, policies=[self.deny_policy], allowed_managed_policy_arns=[view_only.managed_policy_arn],
+                   policy_ids=["DenyDataAccess"])
 
     # ----------------------------------------------------------------------------------- grants
 
@@ -199,7 +200,7 @@ class DeveloperReadOnlyRole(RolePattern):
         *,
         role_arn: str,
         grantee: Grantee,
-        max_mfa_age: Duration = Duration.hours(1),
+        max_mfa_age: Duration = v.ONE_HOUR,
     ) -> iam.ManagedPolicy:
         """Let ``grantee`` (a group, role or user) call ``sts:AssumeRole`` on ``role_arn``, with MFA.
 
@@ -210,7 +211,7 @@ class DeveloperReadOnlyRole(RolePattern):
             not isinstance(role_arn, str) or not role_arn.startswith("arn:") or ":role/" not in role_arn or "*" in role_arn
         ):
             raise v.fail("role_arn", role_arn, "must be one IAM role ARN without wildcards")
-        v.duration_between("max_mfa_age", max_mfa_age, Duration.minutes(1), MAX_MFA_AGE_LIMIT)
+        v.duration_between("max_mfa_age", max_mfa_age, v.ONE_MINUTE, MAX_MFA_AGE_LIMIT)
         statement = iam.PolicyStatement(
             sid="AssumeDeveloperReadOnlyWithMfa",
             actions=["sts:AssumeRole"],
@@ -223,11 +224,11 @@ class DeveloperReadOnlyRole(RolePattern):
         policy = iam.ManagedPolicy(
             scope, id, statements=[statement], description="Assume the production read-only developer role with MFA"
         )
-        if hasattr(grantee, "group_arn"):
+        if v.has(grantee, "group_arn"):
             policy.attach_to_group(grantee)  # type: ignore[arg-type]
-        elif hasattr(grantee, "role_arn"):
+        elif v.has(grantee, "role_arn"):
             policy.attach_to_role(grantee)  # type: ignore[arg-type]
-        elif hasattr(grantee, "user_arn"):
+        elif v.has(grantee, "user_arn"):
             policy.attach_to_user(grantee)  # type: ignore[arg-type]
         else:
             raise v.fail("grantee", grantee, "must be an aws_iam.IGroup, IRole or IUser")

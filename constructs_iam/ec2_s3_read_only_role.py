@@ -7,10 +7,10 @@ from collections.abc import Sequence
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
-from . import _nag, _role
+from . import _facts, _nag, _role
 from . import _validation as v
 from ._pattern import RolePattern
-from .s3_location import S3Access, S3Location, check_locations, s3_statements
+from .s3_location import S3Access, S3Location, check_locations, object_findings, s3_statements
 
 
 class Ec2S3ReadOnlyRole(RolePattern):
@@ -63,14 +63,13 @@ class Ec2S3ReadOnlyRole(RolePattern):
             description=description or "EC2 instance role: reads the named S3 locations only",
             permissions_boundary=permissions_boundary,
         )
-        statements = s3_statements(self, self.locations, S3Access.READ)
+        stack = _facts.scope(scope).stack.stack
+        statements = s3_statements(stack, self.locations, S3Access.READ)
         self.policy: iam.ManagedPolicy = _role.attach_policy(
             self, self.role, statements, "Read-only access to the named S3 prefixes"
         )
         self.instance_profile: iam.InstanceProfile = iam.InstanceProfile(
             self, "InstanceProfile", role=self.role, instance_profile_name=role_name, path=path
         )
-        _nag.acknowledge_wildcard_resources(
-            self.policy, [loc.objects_arn for loc in self.locations], _nag.OBJECT_ARN_REASON
-        )
-        self._seal(policies=[self.policy])
+        _nag.acknowledge_findings(self.policy, object_findings(stack, self.locations), _nag.OBJECT_ARN_REASON)
+        self._seal(scope, policies=[self.policy])

@@ -213,6 +213,6 @@ class HumanUser(Construct):
 def _as_group(group: GroupLike) -> iam.IGroup:
     if isinstance(group, PeopleGroup):
         return group.group
-    if hasattr(group, "group_arn"):
+    if v.has(group, "group_arn"):
         return group  # type: ignore[return-value]
     raise v.fail("groups", group, "must contain PeopleGroup or aws_iam.IGroup objects")

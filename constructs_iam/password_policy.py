@@ -81,13 +81,13 @@ class AccountPasswordPolicy(Construct):
     ) -> None:
         super().__init__(scope, id)
         with v.Checks(self) as check:
-            if vpc is not None and not hasattr(vpc, "vpc_id"):
+            if vpc is not None and not v.has(vpc, "vpc_id"):
                 check.problems.append(str(v.fail("vpc", vpc, "must be an aws_ec2.IVpc")))
             if vpc is None and (vpc_subnets is not None or security_groups):
                 check.problems.append(str(v.fail("vpc_subnets/security_groups", vpc_subnets or list(security_groups),
                                                  "need vpc: they place the handler inside a VPC")))
             for group in check(v.sequence, "security_groups", security_groups, what="aws_ec2.ISecurityGroup objects") or []:
-                if not hasattr(group, "security_group_id"):
+                if not v.has(group, "security_group_id"):
                     check.problems.append(str(v.fail("security_groups", group, "must contain aws_ec2.ISecurityGroup objects")))
             if reserved_concurrent_executions is not None:
                 check(v.int_between, "reserved_concurrent_executions", reserved_concurrent_executions, 1, 1000)

@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from aws_cdk import Stack
-from aws_cdk import aws_iam as iam
 from aws_cdk import aws_s3 as s3
 
+from . import _facts
 from . import _validation as v
 
 # Characters S3 documents as safe in object keys, plus '=' (Hive-style partitions such as
@@ -89,7 +89,7 @@ class S3Location:
     prefix: str = ""
 
     def __post_init__(self) -> None:
-        if not (hasattr(self.bucket, "bucket_arn") and hasattr(self.bucket, "arn_for_objects")):
+        if not (v.has(self.bucket, "bucket_arn") and v.has(self.bucket, "arn_for_objects")):
             raise v.fail("S3Location.bucket", self.bucket, "must be an aws_s3.IBucket")
         object.__setattr__(self, "prefix", _normalize_prefix(self.prefix))
 
@@ -99,8 +99,11 @@ class S3Location:
 
     @property
     def objects_arn(self) -> str:
-        """``arn:aws:s3:::bucket/prefix/*``: every object under the prefix, and nothing else."""
-        return self.bucket.arn_for_objects(f"{self.prefix}*")
+        """``arn:aws:s3:::bucket/prefix/*``: every object under the prefix, and nothing else.
+
+        Written as ``Bucket.arn_for_objects`` writes it (``<bucket ARN>/<key pattern>``), from the
+        bucket ARN read once per bucket."""
+        return f"{bucket_facts(self.bucket).arn}/{self.prefix}*"
 
     @property
     def list_prefixes(self) -> list[str]:
@@ -117,6 +120,31 @@ def normalize_s3_prefix(prefix: str) -> str:
 
     Two locations overlap exactly when one normalised prefix starts with the other."""
     return _normalize_prefix(prefix)
+
+
+def bucket_facts(bucket: s3.IBucket) -> _facts.BucketFacts:
+    return _facts.bucket(bucket)
+
+
+_FLAT: dict[tuple[int, int], tuple[Any, Any, str]] = {}
+
+
+def flat_bucket_arn(stack: Stack, bucket: s3.IBucket) -> str:
+    """The bucket ARN as cdk-nag writes it in finding ids, resolved in ``stack`` once."""
+    key = (id(stack), id(bucket))
+    cached = _FLAT.get(key)
+    if cached is None or cached[0] is not stack or cached[1] is not bucket:
+        from ._nag import flatten
+
+        cached = (stack, bucket, flatten(stack.resolve(bucket_facts(bucket).arn)))
+        _FLAT[key] = cached
+    return cached[2]
+
+
+def object_findings(stack: Stack, locations: Sequence[S3Location]) -> list[str]:
+    """The AwsSolutions-IAM5 finding id of each location's object ARN (``<bucket ARN>/<prefix>*``),
+    as cdk-nag writes it, computed in Python from the bucket ARN resolved once per stack."""
+    return [f"AwsSolutions-IAM5[Resource::{flat_bucket_arn(stack, loc.bucket)}/{loc.prefix}*]" for loc in locations]
 
 
 def _normalize_prefix(prefix: Any) -> str:
@@ -175,51 +203,49 @@ def check_locations(prop: str, locations: Sequence[S3Location]) -> list[S3Locati
 
 
 def s3_statements(
-    scope: Any, locations: Sequence[S3Location], access: S3Access
-) -> list[iam.PolicyStatement]:
-    """The exact statements for ``access`` on ``locations``.
+    stack: Stack, locations: Sequence[S3Location], access: S3Access
+) -> list[dict[str, Any]]:
+    """The exact statements for ``access`` on ``locations``, as plain policy JSON.
 
-    - object actions on ``bucket/prefix*`` for every location (one statement, sorted ARNs);
+    - object actions on ``bucket/prefix*`` for every location (one statement);
     - ``s3:ListBucket`` on each bucket, conditioned on ``s3:prefix`` unless the location is the
       whole bucket;
     - for buckets with a customer managed KMS key: the key actions on that key, only via S3.
+
+    Computed in Python from the props (ARNs stay tokens), so a pattern hands CDK one document.
     """
-    statements: list[iam.PolicyStatement] = [
-        iam.PolicyStatement(
-            sid="ObjectAccess",
-            actions=access.object_actions,
-            resources=[loc.objects_arn for loc in locations],
-        )
+    statements: list[dict[str, Any]] = [
+        {"Sid": "ObjectAccess", "Effect": "Allow", "Action": _one(access.object_actions),
+         "Resource": _one([loc.objects_arn for loc in locations])}
     ]
     if access.bucket_actions:
         by_bucket: dict[int, list[S3Location]] = {}
         for loc in locations:
             by_bucket.setdefault(id(loc.bucket), []).append(loc)
         for index, locs in enumerate(by_bucket.values()):
-            conditions = None
+            statement: dict[str, Any] = {
+                "Sid": f"ListPrefix{index}" if index else "ListPrefix", "Effect": "Allow",
+                "Action": _one(access.bucket_actions), "Resource": bucket_facts(locs[0].bucket).arn,
+            }
             if not any(loc.is_whole_bucket for loc in locs):
-                prefixes = [p for loc in locs for p in loc.list_prefixes]
-                conditions = {"StringLike": {"s3:prefix": prefixes}}
-            statements.append(
-                iam.PolicyStatement(
-                    sid=f"ListPrefix{index}" if index else "ListPrefix",
-                    actions=access.bucket_actions,
-                    resources=[locs[0].bucket.bucket_arn],
-                    conditions=conditions,
-                )
-            )
+                statement["Condition"] = {"StringLike": {"s3:prefix": [p for loc in locs for p in loc.list_prefixes]}}
+            statements.append(statement)
     keys: list[Any] = []
+    key_locations: list[S3Location] = []
     for loc in locations:
-        key = loc.bucket.encryption_key
+        key = bucket_facts(loc.bucket).key
         if key is not None and all(key is not k for k in keys):
             keys.append(key)
+            key_locations.append(loc)
     if keys:
-        statements.append(
-            iam.PolicyStatement(
-                sid="KmsViaS3",
-                actions=access.kms_actions,
-                resources=[key.key_arn for key in keys],
-                conditions={"StringEquals": {"kms:ViaService": f"s3.{Stack.of(scope).region}.amazonaws.com"}},
-            )
-        )
+        statements.append({
+            "Sid": "KmsViaS3", "Effect": "Allow", "Action": _one(access.kms_actions),
+            "Resource": _one([bucket_facts(loc.bucket).key_arn for loc in key_locations]),
+            "Condition": {"StringEquals": {"kms:ViaService": f"s3.{_facts.stack(stack).region}.amazonaws.com"}},
+        })
     return statements
+
+
+def _one(values: list[Any]) -> Any:
+    """A one-item list as IAM (and CDK's rendering) writes it: the item itself."""
+    return values[0] if len(values) == 1 else values

@@ -6,10 +6,10 @@ from aws_cdk import Duration
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
-from . import _nag, _role
+from . import _facts, _nag, _role
 from . import _validation as v
 from ._pattern import RolePattern
-from .s3_location import S3Access, S3Location, check_locations, s3_statements
+from .s3_location import S3Access, S3Location, check_locations, object_findings, s3_statements
 
 
 class S3PrefixAccessRole(RolePattern):
@@ -53,7 +53,7 @@ class S3PrefixAccessRole(RolePattern):
         path: str = "/",
         description: str | None = None,
         permissions_boundary: iam.IManagedPolicy | None = None,
-        max_session_duration: Duration = Duration.hours(1),
+        max_session_duration: Duration = v.ONE_HOUR,
     ) -> None:
         super().__init__(scope, id)
         with v.Checks(self) as check:
@@ -61,7 +61,7 @@ class S3PrefixAccessRole(RolePattern):
             located = check(check_locations, "location", [location])
             if not isinstance(access, S3Access):
                 check.problems.append(str(v.fail("access", access, f"must be one of {[a.name for a in S3Access]} (S3Access)")))
-            check(v.duration_between, "max_session_duration", max_session_duration, Duration.hours(1), Duration.hours(12))
+            check(v.duration_between, "max_session_duration", max_session_duration, v.ONE_HOUR, v.TWELVE_HOURS)
             check(_role.check_role_props, role_name=role_name, path=path, description=description,
                   permissions_boundary=permissions_boundary)
         (self.location,) = located
@@ -76,13 +76,12 @@ class S3PrefixAccessRole(RolePattern):
             permissions_boundary=permissions_boundary,
             max_session_duration=max_session_duration,
         )
+        stack = _facts.scope(scope).stack.stack
         self.policy: iam.ManagedPolicy = _role.attach_policy(
             self,
             self.role,
-            s3_statements(self, [self.location], access),
+            s3_statements(stack, [self.location], access),
             f"{access.value} access to one S3 prefix",
         )
-        _nag.acknowledge_wildcard_resources(
-            self.policy, [self.location.objects_arn], _nag.OBJECT_ARN_REASON
-        )
-        self._seal(policies=[self.policy])
+        _nag.acknowledge_findings(self.policy, object_findings(stack, [self.location]), _nag.OBJECT_ARN_REASON)
+        self._seal(scope, policies=[self.policy])

@@ -99,7 +99,7 @@ class ScalingServiceRole(RolePattern):
         principal = assumed_by or service_principal("autoscaling.amazonaws.com")
         tag_value = launch_tag_value
         with v.Checks(self) as check:
-            if instance_role is None or not hasattr(instance_role, "role_arn"):
+            if instance_role is None or not v.has(instance_role, "role_arn"):
                 check.problems.append(str(v.fail("instance_role", instance_role, "must be an aws_iam.IRole")))
             check(_role.check_assumed_by, self, "assumed_by", principal)
             check(_check_list, "instance_types", instance_types, _INSTANCE_TYPE, "an instance type such as 't3.micro' or 'm7g.*'")
@@ -228,7 +228,7 @@ class ScalingServiceRole(RolePattern):
             "subnet and security group it uses; scoped to this account and region (set subnet_ids "
             "and security_group_ids to name them exactly).",
         )
-        self._seal(policies=[self.policy])
+        self._seal(scope, policies=[self.policy])
 
 
 def _as_list(prop: str, values: Sequence[str]) -> list[str]:

@@ -17,11 +17,12 @@ from collections.abc import Sequence
 from aws_cdk import Aws, Duration
 from aws_cdk import aws_iam as iam
 
+from . import _role
 from . import _validation as v
 
 _EXTERNAL_ID = re.compile(r"^[\w+=,.@:/-]{2,1224}$", re.ASCII)
 _PRINCIPAL_ARN = re.compile(r"^arn:aws[a-z-]*:(iam|sts)::(\d{12}):([\x21-\x7E]+)$")
-MAX_MFA_AGE_LIMIT = Duration.hours(12)
+MAX_MFA_AGE_LIMIT = v.TWELVE_HOURS
 
 
 def service_principal(
@@ -43,14 +44,27 @@ def service_principal(
     ``ec2.amazonaws.com``.
     """
     v.service_principal("service", service)
-    account = source_account if source_account is not None else Aws.ACCOUNT_ID
-    v.account_id("source_account", account)
+    account = source_account if source_account is not None else _this_account()
+    if source_account is not None:
+        v.account_id("source_account", account)
     conditions: dict[str, dict[str, str]] = {"StringEquals": {"aws:SourceAccount": account}}
     if source_arn is not None:
         if not v.is_token(source_arn) and not source_arn.startswith("arn:"):
             raise v.fail("source_arn", source_arn, "must be an ARN")
         conditions["ArnLike"] = {"aws:SourceArn": source_arn}
-    return iam.PrincipalWithConditions(iam.ServicePrincipal(service), conditions)
+    principal = iam.ServicePrincipal(service, conditions=conditions)
+    _role.known_closed(principal)  # a service, not '*': the patterns need not resolve it to check
+    return principal
+
+
+_ACCOUNT: list[str] = []
+
+
+def _this_account() -> str:
+    """``Aws.ACCOUNT_ID`` (a token string), read from Node once."""
+    if not _ACCOUNT:
+        _ACCOUNT.append(Aws.ACCOUNT_ID)
+    return _ACCOUNT[0]
 
 
 def cross_account_principal(
@@ -58,7 +72,7 @@ def cross_account_principal(
     *,
     principal_arns: Sequence[str] = (),
     require_mfa: bool = True,
-    max_mfa_age: Duration = Duration.hours(1),
+    max_mfa_age: Duration = v.ONE_HOUR,
     external_id: str | None = None,
 ) -> iam.IPrincipal:
     """Trust principals of another account, under conditions.
@@ -78,7 +92,7 @@ def cross_account_principal(
     either lets any credential that leaks from the other account in.
     """
     v.account_id("account_id", account_id)
-    v.duration_between("max_mfa_age", max_mfa_age, Duration.minutes(1), MAX_MFA_AGE_LIMIT)
+    v.duration_between("max_mfa_age", max_mfa_age, v.ONE_MINUTE, MAX_MFA_AGE_LIMIT)
     if external_id is not None and not v.is_token(external_id):
         if not isinstance(external_id, str) or not _EXTERNAL_ID.match(external_id):
             raise v.fail(

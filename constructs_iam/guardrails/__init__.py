@@ -61,6 +61,7 @@ class _ApplyBoundary:
 
 # one plugin per stage (an App, or a Stage inside it); value: (stage, plugin), the stage kept alive
 _PLUGINS: dict[int, tuple[Any, IamGuardrails]] = {}
+_BY_STACK: dict[int, tuple[Any, IamGuardrails]] = {}
 
 
 @jsii.implements(IPolicyValidationPlugin)
@@ -102,6 +103,15 @@ class IamGuardrails:
         if path not in plugin._scopes or expected is not None:
             plugin._scopes[path] = expected
         return plugin
+
+    @classmethod
+    def for_stack(cls, stack: Stack) -> IamGuardrails:
+        """``for_stage`` of a stack's stage, remembered per stack (patterns call it for each role)."""
+        entry = _BY_STACK.get(id(stack))
+        if entry is None or entry[0] is not stack:
+            entry = (stack, cls.for_stage(stack))
+            _BY_STACK[id(stack)] = entry
+        return entry[1]
 
     @classmethod
     def for_stage(cls, scope: IConstruct) -> IamGuardrails:
