@@ -73,7 +73,7 @@ def acknowledge(scope: IConstruct, finding_id: str, reason: str) -> None:
         raise v.fail("finding_id", finding_id, "must name one finding, e.g. 'AwsSolutions-S1'")
     if not isinstance(reason, str) or len(reason.strip()) < _MIN_REASON:
         raise v.fail("reason", reason, f"must say why the finding is acceptable ({_MIN_REASON} characters or more)")
-    if Stage.is_stage(scope) or Stack.is_stack(scope):
+    if isinstance(scope, (Stage, Stack)):
         raise v.fail("scope", scope.node.path,
                      "must be the resource (or a construct holding it), not a whole stack, stage or app")
     if finding_id.startswith(f"{PLUGIN_NAME}-"):
@@ -91,8 +91,8 @@ def checkov_equivalents(finding_id: str) -> tuple[str, ...]:
 
 
 def _skip_in_checkov(scope: IConstruct, checks: tuple[str, ...], reason: str) -> None:
-    resource = scope if CfnResource.is_cfn_resource(scope) else scope.node.default_child
-    if resource is None or not CfnResource.is_cfn_resource(resource):
+    resource = scope if isinstance(scope, CfnResource) else scope.node.default_child
+    if resource is None or not isinstance(resource, CfnResource):
         raise v.fail("scope", scope.node.path, "must be a CloudFormation resource, or an L2 construct with one "
                      "default resource, to carry the checkov skip of this acknowledgment")
     cfn: CfnResource = resource  # type: ignore[assignment]
@@ -109,12 +109,12 @@ def wildcard_resource_finding(scope: IConstruct, arn: str, rule: str = "AwsSolut
     return f"{rule}[Resource::{flatten(Stack.of(scope).resolve(arn))}]"
 
 
-def acknowledge_wildcard_resources(scope: IConstruct, arns: Sequence[str], reason: str) -> list[str]:
+def acknowledge_wildcard_resources(scope: IConstruct, arns: Sequence[str], reason: str, rule: str = "AwsSolutions-IAM5") -> list[str]:
     """Acknowledge ``AwsSolutions-IAM5`` for each of ``arns`` that contains a ``*``; return the ids."""
-    ids: list[str] = []
-    for arn in arns:
-        finding = wildcard_resource_finding(scope, arn)
-        if "*" in finding.split("[", 1)[1] and finding not in ids:
-            ids.append(finding)
-            acknowledge(scope, finding, reason)
+    if not isinstance(reason, str) or len(reason.strip()) < _MIN_REASON:
+        raise v.fail("reason", reason, f"must say why the finding is acceptable ({_MIN_REASON} characters or more)")
+    resolved = Stack.of(scope).resolve(list(arns))  # one round trip for every ARN
+    ids = list(dict.fromkeys(f"{rule}[Resource::{flatten(arn)}]" for arn in resolved if "*" in flatten(arn)))
+    if ids:
+        Validations.of(scope).acknowledge(*[Acknowledgment(id=finding, reason=reason) for finding in ids])
     return ids

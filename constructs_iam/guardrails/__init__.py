@@ -116,7 +116,7 @@ class IamGuardrails:
     @classmethod
     def for_stage(cls, scope: IConstruct) -> IamGuardrails:
         """The stage's plugin, registered with ``Validations`` the first time (used by patterns)."""
-        stage = scope if Stage.is_stage(scope) else Stage.of(scope)
+        stage = scope if isinstance(scope, Stage) else Stage.of(scope)
         if stage is None:
             raise ValueError(f"scope {scope.node.path!r} must be inside a cdk.App or cdk.Stage")
         entry = _PLUGINS.get(id(stage))
@@ -143,9 +143,12 @@ class IamGuardrails:
         return [rule.id for rule in RULES]
 
     def validate(self, context: Any) -> PolicyValidationPluginReport:
-        stacks = list(context.stack_templates)
-        assembly = Assembly.load([s.template_path for s in stacks], [s.stack_construct_path for s in stacks])
-        return self.report(assembly)
+        paths = list(context.template_paths)
+        stack_paths = _stack_paths(paths)
+        if stack_paths is None:  # no manifest to read them from: ask CDK (one round trip per field)
+            stacks = list(context.stack_templates)
+            paths, stack_paths = [s.template_path for s in stacks], [s.stack_construct_path for s in stacks]
+        return self.report(Assembly.load(paths, stack_paths))
 
     def report(self, assembly: Assembly) -> PolicyValidationPluginReport:
         """Run the rules over ``assembly``; the report CDK prints and writes to cdk.out."""
@@ -184,10 +187,35 @@ class IamGuardrails:
                 ))
         return PolicyValidationPluginReport(success=not violations, violations=violations)
 
-    def _scope_of(self, stack_path: str) -> str | None:
+    def _scope_of(self, stack_path: str) -> str | None:  # noqa: D401
         best = None
         for scope in self._scopes:
             if scope == "" or stack_path == scope or stack_path.startswith(scope + "/"):
                 if best is None or len(scope) > len(best):
                     best = scope
         return best
+
+
+def _stack_paths(template_paths: list[str]) -> list[str] | None:
+    """Each template's stack construct path, from the cloud assembly's manifest (``displayName``)."""
+    import json
+    from pathlib import Path
+
+    manifests: dict[Path, dict[str, str]] = {}
+    result = []
+    for template_path in template_paths:
+        directory = Path(template_path).parent
+        if directory not in manifests:
+            manifest = directory / "manifest.json"
+            if not manifest.exists():
+                return None
+            artifacts = json.loads(manifest.read_text()).get("artifacts", {})
+            manifests[directory] = {
+                (a.get("properties") or {}).get("templateFile", ""): a.get("displayName", name)
+                for name, a in artifacts.items() if a.get("type") == "aws:cloudformation:stack"
+            }
+        path = manifests[directory].get(Path(template_path).name)
+        if path is None:
+            return None
+        result.append(path)
+    return result
