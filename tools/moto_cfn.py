@@ -523,10 +523,27 @@ def _parse_ssm_parameter(self: Any, value: str, value_type: str) -> Any:
     return actual.split(",") if value_type.find("List") > 0 else actual
 
 
+MOTO_VERSION = "5.2.5"
+"""The moto these fills were written for; tests/test_moto_gaps.py shows each gap exists in it."""
+
+
+def check_moto_version(installed: str) -> None:
+    """Refuse to patch a moto these fills were not checked against (its internals differ)."""
+    if installed != MOTO_VERSION:
+        raise RuntimeError(
+            f"tools/moto_cfn.py fills the CloudFormation gaps of moto {MOTO_VERSION}; installed moto is {installed}. "
+            "Run tests/test_moto_gaps.py against it, delete the fills whose gap is gone, re-check the rest, "
+            "then update MOTO_VERSION (and the pin in requirements-dev.txt)."
+        )
+
+
 def install() -> None:
     """Register the fills (idempotent)."""
     if getattr(iam_models, "_constructs_iam_cfn_installed", False):
         return
+    import moto
+
+    check_moto_version(moto.__version__)
     Group.physical_resource_id = property(_group_physical_id)  # type: ignore[attr-defined]
     Group.is_created = lambda self: True  # type: ignore[attr-defined]
     Group.get_cfn_attribute = _group_cfn_attribute  # type: ignore[method-assign]
