@@ -20,7 +20,8 @@ from .acknowledgments import (
     checkov_equivalents,
     wildcard_resource_finding,
 )
-from .developer_read_only_role import DENIED_DATA_ACTIONS, DeveloperReadOnlyRole
+from .developer_access import DENIED_DATA_ACTIONS, DeveloperAccess, DeveloperExtra, developer_policies
+from .developer_read_only_role import DeveloperReadOnlyRole
 from .ec2_s3_read_only_role import Ec2S3ReadOnlyRole
 from .guardrails import IamGuardrails
 from .human_user import HumanUser
@@ -45,7 +46,10 @@ __all__ = [
     "ALLOWED_WITHOUT_MFA",
     "AccountPasswordPolicy",
     "DENIED_DATA_ACTIONS",
+    "DeveloperAccess",
+    "DeveloperExtra",
     "DeveloperReadOnlyRole",
+    "developer_policies",
     "Ec2S3ReadOnlyRole",
     "HumanUser",
     "IamGuardrails",

@@ -6,72 +6,23 @@ short session.
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Sequence
 from typing import Union
 
-from aws_cdk import Duration, Stack, Token
+from aws_cdk import Aws, Duration, Stack, Token
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
 from . import _nag, _role
 from . import _validation as v
 from ._pattern import RolePattern
-from .trust import MAX_MFA_AGE_LIMIT, check_principal_arns, cross_account_principal
+from .developer_access import DENIED_DATA_ACTIONS, DeveloperAccess, DeveloperExtra, developer_policies
+from .trust import MAX_MFA_AGE_LIMIT, check_expiry, check_principal_arns, cross_account_principal
 
 VIEW_ONLY_POLICY = "job-function/ViewOnlyAccess"
 """AWS managed, maintained by AWS as services launch: List/Describe/Get of configuration and
 metadata (about 1,700 actions), and no credential-exposure action (measured with cloudsplaining)."""
-
-DENIED_DATA_ACTIONS: tuple[str, ...] = (
-    # S3 object contents
-    "s3:GetObject",
-    "s3:GetObjectVersion",
-    "s3:GetObjectTorrent",
-    "s3:GetObjectVersionTorrent",
-    # secret and parameter values, decryption
-    "secretsmanager:GetSecretValue",
-    "secretsmanager:BatchGetSecretValue",
-    "ssm:GetParameter",
-    "ssm:GetParameters",
-    "ssm:GetParametersByPath",
-    "ssm:GetParameterHistory",
-    "kms:Decrypt",
-    "kms:ReEncryptFrom",
-    # database items and query results
-    "dynamodb:GetItem",
-    "dynamodb:BatchGetItem",
-    "dynamodb:Query",
-    "dynamodb:Scan",
-    "dynamodb:PartiQLSelect",
-    "dynamodb:GetRecords",
-    "dynamodb:ExportTableToPointInTime",
-    "rds-data:ExecuteStatement",
-    "rds-data:BatchExecuteStatement",
-    "athena:GetQueryResults",
-    # queue messages and stream records
-    "sqs:ReceiveMessage",
-    "kinesis:GetRecords",
-    "kinesis:SubscribeToShard",
-    # calls that issue credentials or open sessions
-    "sts:AssumeRole",
-    "sts:GetFederationToken",
-    "sts:GetSessionToken",
-    "iam:CreateAccessKey",
-    "iam:CreateLoginProfile",
-    "iam:CreateServiceSpecificCredential",
-    "ecr:GetAuthorizationToken",
-    "codeartifact:GetAuthorizationToken",
-    "redshift:GetClusterCredentials",
-    "redshift:GetClusterCredentialsWithIAM",
-    "redshift-serverless:GetCredentials",
-    "rds-db:connect",
-    "ec2:GetPasswordData",
-    "ec2-instance-connect:SendSSHPublicKey",
-    "ssm:StartSession",
-    # function code (a download URL) can embed secrets
-    "lambda:GetFunction",
-)
-"""Explicitly denied, whatever ViewOnlyAccess grants today or tomorrow: the data itself."""
 
 Grantee = Union[iam.IGroup, iam.IRole, iam.IUser]
 
@@ -81,18 +32,29 @@ class DeveloperReadOnlyRole(RolePattern):
 
     Trust: ``arn:aws:iam::<trusted_account_id>:root`` (optionally only ``trusted_principal_arns``
     via ``aws:PrincipalArn``), only with ``aws:MultiFactorAuthPresent`` true and
-    ``aws:MultiFactorAuthAge`` below ``max_mfa_age``.
+    ``aws:MultiFactorAuthAge`` below ``max_mfa_age``, only with a source identity set
+    (``sts:SetSourceIdentity``; ``grant_assume`` pins it to the IAM user's own name, so CloudTrail
+    names the person behind every action), and, with ``expires``, only before that moment.
 
-    Permissions: AWS managed ``ViewOnlyAccess`` plus a customer managed policy that denies
-    ``DENIED_DATA_ACTIONS`` (and ``additional_denied_actions``) on ``*``.
+    Permissions (``access``): ``DeveloperAccess.CONFIGURATION`` (default): AWS ``ReadOnlyAccess``
+    with every data and credential read denied (``constructs_iam.developer_access``); or
+    ``DeveloperAccess.VIEW_ONLY``: AWS ``ViewOnlyAccess`` minus ``DENIED_DATA_ACTIONS``. The denies
+    are customer managed policies (``DenyDataAccess``, split by IAM's size limit).
 
     :param trusted_account_id: the identity account developers come from (12 digits).
+    :param access: the level. Default: ``DeveloperAccess.CONFIGURATION``.
+    :param extras: data opened by name at the configuration level, e.g. ``[DeveloperExtra.LOGS]``.
+        Default: none (logs and traces denied).
+    :param expires: a time-zone-aware ``datetime`` after which nobody can assume the role (an
+        incident, an audit). Default: no end.
+    :param require_source_identity: refuse callers that set no ``sts:SourceIdentity``.
+        Default: True.
     :param max_session_duration: 1 to 12 hours. Default: one hour.
     :param trusted_principal_arns: only these roles/users of the trusted account. Default: any
         principal that the identity account allows (through its groups) to assume the role.
     :param max_mfa_age: how recent the caller's MFA sign-in must be, 1 minute to 12 hours.
         Default: one hour.
-    :param additional_denied_actions: more actions to deny, e.g. ``["logs:GetLogEvents"]``.
+    :param additional_denied_actions: more actions to deny, e.g. ``["lambda:ListFunctions"]``.
         Default: none.
     :param role_name: the IAM role name; set it so the identity account can name the role's ARN.
         Default: generated.
@@ -100,13 +62,13 @@ class DeveloperReadOnlyRole(RolePattern):
     :param description: the role's description. Default: a sentence naming the pattern.
     :param permissions_boundary: a managed policy capping the role. Default: none.
 
-    ``.policy`` (also ``.deny_policy``) is the pattern's own managed policy. The role holds only
-    that and ``ViewOnlyAccess``: anything else reaching it fails synth with
-    ``IamGuardrails-PatternWidened``; ``extend_policy(statements, reason=...)`` widens it on purpose.
+    ``.policy`` (also ``.deny_policy``) is the first deny policy, ``.deny_policies`` all of them.
+    The role holds only those and the level's AWS managed policy: anything else reaching it fails
+    synth with ``IamGuardrails-PatternWidened``; ``extend_policy(statements, reason=...)`` widens it.
     """
 
-    WIDEN_FIX = ("developers only look: deny more with additional_denied_actions, or give write access "
-                 "through a separate, reviewed break-glass role")
+    WIDEN_FIX = ("developers only look: deny more with additional_denied_actions, open logs or traces with "
+                 "extras, or give write access through a separate, reviewed break-glass role")
 
     def __init__(
         self,
@@ -114,6 +76,10 @@ class DeveloperReadOnlyRole(RolePattern):
         id: str,
         *,
         trusted_account_id: str,
+        access: DeveloperAccess = DeveloperAccess.CONFIGURATION,
+        extras: Sequence[DeveloperExtra] = (),
+        expires: datetime.datetime | None = None,
+        require_source_identity: bool = True,
         max_session_duration: Duration = v.ONE_HOUR,
         trusted_principal_arns: Sequence[str] = (),
         max_mfa_age: Duration = v.ONE_HOUR,
@@ -125,8 +91,21 @@ class DeveloperReadOnlyRole(RolePattern):
     ) -> None:
         super().__init__(scope, id)
         extra: list[str] = []
+        opened: list[DeveloperExtra] = []
         with v.Checks(self) as check:
             check(v.account_id, "trusted_account_id", trusted_account_id)
+            if not isinstance(access, DeveloperAccess):
+                check.problems.append(str(v.fail("access", access, f"must be one of {[a.name for a in DeveloperAccess]} (DeveloperAccess)")))
+            with check.each():
+                opened = v.sequence("extras", extras, what="DeveloperExtra values")
+                for item in opened:
+                    if not isinstance(item, DeveloperExtra):
+                        raise v.fail("extras", item, f"must contain DeveloperExtra values {[e.name for e in DeveloperExtra]}")
+                if opened and access is not DeveloperAccess.CONFIGURATION:
+                    raise v.fail("extras", [e.name for e in opened], "open data of the CONFIGURATION level; VIEW_ONLY grants none")
+            check(check_expiry, "expires", expires)
+            if not isinstance(require_source_identity, bool):
+                check.problems.append(str(v.fail("require_source_identity", require_source_identity, "must be True or False")))
             check(v.duration_between, "max_session_duration", max_session_duration, v.ONE_HOUR, v.TWELVE_HOURS)
             check(v.duration_between, "max_mfa_age", max_mfa_age, v.ONE_MINUTE, MAX_MFA_AGE_LIMIT)
             check(check_principal_arns, "trusted_principal_arns", trusted_principal_arns, trusted_account_id)
@@ -137,10 +116,16 @@ class DeveloperReadOnlyRole(RolePattern):
                         raise v.fail("additional_denied_actions", action, "must be an IAM action such as 'logs:GetLogEvents'")
             check(_role.check_role_props, role_name=role_name, path=path, description=description,
                   permissions_boundary=permissions_boundary)
+            if not check.problems:  # the level and extras are valid: size the deny policies
+                policies = check(developer_policies, access, opened, extra, partition=Aws.PARTITION)
         self.trusted_account_id = trusted_account_id
         self.max_mfa_age = max_mfa_age
         self.role_name = role_name
         self.path = path
+        self.access = access
+        self.extras = tuple(opened)
+        self.expires = expires
+        self.require_source_identity = require_source_identity
         self.role: iam.Role = _role.build_role(
             self,
             assumed_by=cross_account_principal(
@@ -148,6 +133,8 @@ class DeveloperReadOnlyRole(RolePattern):
                 principal_arns=trusted_principal_arns,
                 require_mfa=True,
                 max_mfa_age=max_mfa_age,
+                require_source_identity=require_source_identity,
+                expires=expires,
             ),
             role_name=role_name,
             path=path,
@@ -156,32 +143,33 @@ class DeveloperReadOnlyRole(RolePattern):
             permissions_boundary=permissions_boundary,
             max_session_duration=max_session_duration,
         )
-        view_only = iam.ManagedPolicy.from_aws_managed_policy_name(VIEW_ONLY_POLICY)
-        self.role.add_managed_policy(view_only)
-        self.deny_policy: iam.ManagedPolicy = _role.attach_policy(
-            self,
-            self.role,
-            [
-                iam.PolicyStatement(
-                    sid="DenyDataAndCredentials",
-                    effect=iam.Effect.DENY,
-                    actions=sorted(set(DENIED_DATA_ACTIONS) | set(extra)),
-                    resources=["*"],  # a Deny: the data is refused wherever it is
-                )
-            ],
-            "Denies reading data (objects, secrets, parameters, items, messages) and issuing credentials",
-            id="DenyDataAccess",
-        )
+        if require_source_identity:
+            # the caller sets its source identity in the same AssumeRole call
+            self.role.node.default_child.add_property_override(  # type: ignore[union-attr]
+                "AssumeRolePolicyDocument.Statement.0.Action", ["sts:AssumeRole", "sts:SetSourceIdentity"])
+        managed = iam.ManagedPolicy.from_aws_managed_policy_name(policies.managed_policy)
+        self.role.add_managed_policy(managed)
+        ids = ["DenyDataAccess"] + [f"DenyDataAccess{i + 1}" for i in range(1, len(policies.deny_documents))]
+        self.deny_policies: list[iam.ManagedPolicy] = [
+            iam.ManagedPolicy(
+                self, policy_id, roles=[self.role], document=iam.PolicyDocument.from_json(document),
+                description="Denies reading data (objects, items, secrets, parameters, messages, logs, traces) "
+                            "and issuing credentials" + (f" (part {i + 1})" if i else ""),
+            )
+            for i, (policy_id, document) in enumerate(zip(ids, policies.deny_documents))
+        ]
+        self.deny_policy: iam.ManagedPolicy = self.deny_policies[0]
+        self.denied_actions = policies.denied_actions
         _nag.acknowledge(
             self.role,
-            f"AwsSolutions-IAM4[Policy::{_nag.flatten(Stack.of(self).resolve(view_only.managed_policy_arn))}]",
-            "ViewOnlyAccess is the AWS-maintained job-function policy for viewing configuration and "
-            "metadata across services (no credential-exposure actions); data reads are explicitly "
-            "denied by the DenyDataAccess policy attached to the same role.",
+            f"AwsSolutions-IAM4[Policy::{_nag.flatten(Stack.of(self).resolve(managed.managed_policy_arn))}]",
+            f"{policies.managed_policy} is the AWS-maintained policy for reading configuration across services, "
+            "kept current by AWS as services launch; every data and credential read it includes is denied by the "
+            "DenyDataAccess policies attached to the same role (classified in constructs_iam/data).",
         )
         self.policy: iam.ManagedPolicy = self.deny_policy
-        self._seal(scope, policies=[self.deny_policy], allowed_managed_policy_arns=[view_only.managed_policy_arn],
-                   policy_ids=["DenyDataAccess"])
+        self._seal(scope, policies=self.deny_policies, allowed_managed_policy_arns=[managed.managed_policy_arn],
+                   policy_ids=ids)
 
     # ----------------------------------------------------------------------------------- grants
 
@@ -201,25 +189,32 @@ class DeveloperReadOnlyRole(RolePattern):
         role_arn: str,
         grantee: Grantee,
         max_mfa_age: Duration = v.ONE_HOUR,
+        source_identity: bool = True,
     ) -> iam.ManagedPolicy:
         """Let ``grantee`` (a group, role or user) call ``sts:AssumeRole`` on ``role_arn``, with MFA.
 
         Creates a customer managed policy in ``scope`` attached to ``grantee``; the condition
         matches the role's trust policy, so a caller without fresh MFA is refused on both sides.
+        With ``source_identity`` (default) it also allows ``sts:SetSourceIdentity``, and both only
+        with ``sts:SourceIdentity`` equal to the caller's own IAM user name (``${aws:username}``):
+        ``aws sts assume-role --source-identity <your user name> ...``; without it the call is refused.
         """
         if not v.is_token(role_arn) and (
             not isinstance(role_arn, str) or not role_arn.startswith("arn:") or ":role/" not in role_arn or "*" in role_arn
         ):
             raise v.fail("role_arn", role_arn, "must be one IAM role ARN without wildcards")
         v.duration_between("max_mfa_age", max_mfa_age, v.ONE_MINUTE, MAX_MFA_AGE_LIMIT)
+        conditions: dict[str, dict[str, str]] = {
+            "Bool": {"aws:MultiFactorAuthPresent": "true"},
+            "NumericLessThan": {"aws:MultiFactorAuthAge": str(int(v.seconds_of(max_mfa_age) or 0))},
+        }
+        if source_identity:
+            conditions["StringEquals"] = {"sts:SourceIdentity": "${aws:username}"}
         statement = iam.PolicyStatement(
             sid="AssumeDeveloperReadOnlyWithMfa",
-            actions=["sts:AssumeRole"],
+            actions=["sts:AssumeRole", "sts:SetSourceIdentity"] if source_identity else ["sts:AssumeRole"],
             resources=[role_arn],
-            conditions={
-                "Bool": {"aws:MultiFactorAuthPresent": "true"},
-                "NumericLessThan": {"aws:MultiFactorAuthAge": str(int(max_mfa_age.to_seconds()))},
-            },
+            conditions=conditions,
         )
         policy = iam.ManagedPolicy(
             scope, id, statements=[statement], description="Assume the production read-only developer role with MFA"
@@ -261,6 +256,7 @@ class DeveloperReadOnlyRole(RolePattern):
             role_arn=arn,
             grantee=grantee,
             max_mfa_age=self.max_mfa_age,
+            source_identity=self.require_source_identity,
         )
 
 

@@ -11,6 +11,7 @@ organization, account or principal ARN.
 
 from __future__ import annotations
 
+import datetime
 import re
 from collections.abc import Sequence
 
@@ -74,6 +75,8 @@ def cross_account_principal(
     require_mfa: bool = True,
     max_mfa_age: Duration = v.ONE_HOUR,
     external_id: str | None = None,
+    require_source_identity: bool = False,
+    expires: datetime.datetime | None = None,
 ) -> iam.IPrincipal:
     """Trust principals of another account, under conditions.
 
@@ -87,6 +90,11 @@ def cross_account_principal(
         hours. Default: one hour.
     :param external_id: require this ``sts:ExternalId`` (for third parties acting for you).
         Default: none.
+    :param require_source_identity: refuse callers that set no ``sts:SourceIdentity``
+        (``Null sts:SourceIdentity false``); the role's trust must also allow
+        ``sts:SetSourceIdentity``. Default: False.
+    :param expires: refuse every assumption from this moment on (``DateLessThan aws:CurrentTime``);
+        a time-zone-aware ``datetime`` in the future. Default: no end.
 
     At least one of ``require_mfa`` and ``external_id`` must be set: a cross-account trust without
     either lets any credential that leaks from the other account in.
@@ -115,7 +123,28 @@ def cross_account_principal(
         conditions["StringEquals"] = {"sts:ExternalId": external_id}
     if arns:
         conditions["ArnEquals"] = {"aws:PrincipalArn": arns if len(arns) > 1 else arns[0]}
+    if require_source_identity:
+        conditions["Null"] = {"sts:SourceIdentity": "false"}
+    if check_expiry("expires", expires) is not None:
+        conditions["DateLessThan"] = {"aws:CurrentTime": iso_utc(expires)}  # type: ignore[arg-type]
     return iam.PrincipalWithConditions(iam.AccountPrincipal(account_id), conditions)
+
+
+def check_expiry(prop: str, expires: datetime.datetime | None) -> datetime.datetime | None:
+    """A time-zone-aware moment in the future, or None."""
+    if expires is None:
+        return None
+    if not isinstance(expires, datetime.datetime):
+        raise v.fail(prop, expires, "must be a datetime.datetime with a time zone")
+    if expires.tzinfo is None or expires.tzinfo.utcoffset(expires) is None:
+        raise v.fail(prop, expires.isoformat(), "must have a time zone (e.g. datetime(..., tzinfo=timezone.utc))")
+    if expires <= datetime.datetime.now(datetime.timezone.utc):
+        raise v.fail(prop, iso_utc(expires), "is in the past: the role could never be assumed")
+    return expires
+
+
+def iso_utc(moment: datetime.datetime) -> str:
+    return moment.astimezone(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def check_principal_arns(prop: str, arns: Sequence[str], account_id: str) -> list[str]:

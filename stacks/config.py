@@ -28,7 +28,8 @@ _OU = re.compile(r"^(ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}|r-[0-9a-z]{4,32})$")
 
 _TOP_KEYS = (
     "region", "identity_account_id", "production_account_id", "ec2_read_prefixes", "app_prefix", "app_service",
-    "developer_role_name", "developer_session_hours", "developer_trusted_principal_arns", "scaling_instance_types",
+    "developer_role_name", "developer_session_hours", "developer_trusted_principal_arns", "developer_access",
+    "developer_extras", "scaling_instance_types",
     "stack_prefix", "identity", "workloads", "stacksets",
 )
 _IDENTITY_KEYS = ("groups", "users", "alarm_emails", "password_policy", "developer_group", "root_alarm_regions")
@@ -116,6 +117,8 @@ class AppConfig:
     developer_role_name: str
     developer_session_hours: int = 1
     developer_trusted_principal_arns: tuple[str, ...] = ()
+    developer_access: str = "configuration"  # or "view-only"
+    developer_extras: tuple[str, ...] = ()  # "logs", "traces"
     scaling_instance_types: tuple[str, ...] = ()
     stack_prefix: str = "ConstructsIam"
     identity: IdentityConfig = field(default_factory=IdentityConfig)
@@ -202,6 +205,10 @@ class AppConfig:
                 r.strings("developer_trusted_principal_arns", re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:(role|user)/.+$"),
                           "must be IAM role or user ARNs", default=[])
             ),
+            developer_access=r.string("developer_access", re.compile(r"^(configuration|view-only)$"),
+                                      "must be configuration or view-only", default="configuration"),
+            developer_extras=tuple(r.strings("developer_extras", re.compile(r"^(logs|traces)$"),
+                                             "must be logs or traces", default=[])),
             scaling_instance_types=tuple(
                 r.strings("scaling_instance_types", re.compile(r"^[a-z][a-z0-9-]*\.(\*|[a-z0-9]+)$"),
                           "must be instance types such as 't3.micro'", default=[])
@@ -256,6 +263,8 @@ _OVERRIDABLE = (
     "developer_role_name",
     "developer_session_hours",
     "developer_trusted_principal_arns",
+    "developer_access",
+    "developer_extras",
     "scaling_instance_types",
     "stack_prefix",
 )

@@ -7,7 +7,7 @@ from typing import Any
 from aws_cdk import CfnOutput, Duration, Stack
 from constructs import Construct
 
-from constructs_iam import DeveloperReadOnlyRole
+from constructs_iam import DeveloperAccess, DeveloperExtra, DeveloperReadOnlyRole
 
 from .config import AppConfig
 
@@ -21,6 +21,8 @@ def developer_role(scope: Construct, config: AppConfig) -> DeveloperReadOnlyRole
         trusted_principal_arns=list(config.developer_trusted_principal_arns),
         role_name=config.developer_role_name,
         max_session_duration=Duration.hours(config.developer_session_hours),
+        access=DeveloperAccess(config.developer_access),
+        extras=[DeveloperExtra(extra) for extra in config.developer_extras],
     )
 
 

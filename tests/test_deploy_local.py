@@ -112,10 +112,10 @@ def test_managed_policies_hold_exactly_the_synthesized_documents_and_attachments
     assert checked == 11  # 3 workload, 1 production access, 4 identity, 3 sample workloads
 
 
-def test_aws_managed_view_only_access_is_attached_to_the_developer_role(deployed):
+def test_aws_managed_read_only_access_is_attached_to_the_developer_role(deployed):
     iam = deployed["stacks"]["ConstructsIam-ProductionAccess"].iam
     attached = iam.list_attached_role_policies(RoleName="DeveloperReadOnly")["AttachedPolicies"]
-    assert "arn:aws:iam::aws:policy/job-function/ViewOnlyAccess" in [p["PolicyArn"] for p in attached]
+    assert "arn:aws:iam::aws:policy/ReadOnlyAccess" in [p["PolicyArn"] for p in attached]
 
 
 def test_instance_profile_carries_the_ec2_role(deployed):

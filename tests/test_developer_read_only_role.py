@@ -7,7 +7,7 @@ from aws_cdk import App, Duration, Stack
 from aws_cdk import aws_iam as iam
 from aws_cdk.assertions import Match, Template
 
-from constructs_iam import DENIED_DATA_ACTIONS, DeveloperReadOnlyRole
+from constructs_iam import DENIED_DATA_ACTIONS, DeveloperAccess, DeveloperReadOnlyRole
 
 from .support import ENV, nag_findings, new_app, new_stack, policy_statements, trust_statements
 
@@ -21,16 +21,17 @@ def built():
     return stack, Template.from_stack(stack), dev
 
 
-def test_cannot_be_assumed_without_fresh_mfa_from_the_identity_account(built):
+def test_cannot_be_assumed_without_fresh_mfa_or_a_source_identity_from_the_identity_account(built):
     _, template, dev = built
     assert trust_statements(template, dev.role) == [
         {
-            "Action": "sts:AssumeRole",
+            "Action": ["sts:AssumeRole", "sts:SetSourceIdentity"],
             "Effect": "Allow",
             "Principal": {"AWS": f"arn:aws:iam::{IDENTITY}:root"},
             "Condition": {
                 "Bool": {"aws:MultiFactorAuthPresent": "true"},
                 "NumericLessThan": {"aws:MultiFactorAuthAge": "3600"},
+                "Null": {"sts:SourceIdentity": "false"},
             },
         }
     ]
@@ -41,16 +42,32 @@ def test_session_is_one_hour_by_default(built):
     template.has_resource_properties("AWS::IAM::Role", {"MaxSessionDuration": 3600, "RoleName": "DeveloperReadOnly"})
 
 
-def test_sees_configuration_through_view_only_access(built):
+def test_sees_configuration_through_read_only_access_by_default(built):
     _, template, _ = built
     template.has_resource_properties(
         "AWS::IAM::Role",
-        {"ManagedPolicyArns": Match.array_with([{"Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, ":iam::aws:policy/job-function/ViewOnlyAccess"]]}])},
+        {"ManagedPolicyArns": [{"Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, ":iam::aws:policy/ReadOnlyAccess"]]}]},
     )
 
 
-def test_cannot_read_data_or_get_credentials(built):
-    _, template, dev = built
+@pytest.fixture(scope="module")
+def view_only():
+    stack = new_stack()
+    dev = DeveloperReadOnlyRole(stack, "Dev", trusted_account_id=IDENTITY, role_name="DeveloperReadOnly",
+                                access=DeveloperAccess.VIEW_ONLY)
+    return stack, Template.from_stack(stack), dev
+
+
+def test_view_only_level_sees_configuration_through_view_only_access(view_only):
+    _, template, _ = view_only
+    template.has_resource_properties(
+        "AWS::IAM::Role",
+        {"ManagedPolicyArns": [{"Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, ":iam::aws:policy/job-function/ViewOnlyAccess"]]}]},
+    )
+
+
+def test_view_only_level_cannot_read_data_or_get_credentials(view_only):
+    _, template, dev = view_only
     (deny,) = policy_statements(template, dev.deny_policy)
     assert deny["Effect"] == "Deny" and deny["Resource"] == "*"
     denied = set(deny["Action"])
@@ -63,9 +80,33 @@ def test_cannot_read_data_or_get_credentials(built):
     assert denied == set(DENIED_DATA_ACTIONS)
 
 
-def test_no_allow_statement_besides_view_only(built):
+def test_configuration_level_denies_every_classified_data_read_and_the_credential_calls(built):
     _, template, dev = built
-    assert all(s["Effect"] == "Deny" for s in policy_statements(template, dev.deny_policy))
+    denied = set()
+    for policy in dev.deny_policies:
+        for statement in policy_statements(template, policy):
+            assert statement["Effect"] == "Deny"
+            if statement["Sid"].startswith("DenyDataAndCredentials"):
+                assert statement["Resource"] == "*"
+                denied |= set(statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]])
+    assert set(DENIED_DATA_ACTIONS) <= denied
+    assert {"logs:GetLogEvents", "logs:FilterLogEvents", "xray:BatchGetTraces", "s3:GetObject",
+            "dynamodb:Query", "ssm:GetParameter", "ec2:GetConsoleOutput", "ecr:BatchGetImage"} <= denied
+
+
+def test_every_deny_policy_fits_iam_size_limits(built):
+    import json as _json
+
+    _, template, dev = built
+    assert 1 <= len(dev.deny_policies) <= 8
+    for policy in dev.deny_policies:
+        document = {"Version": "2012-10-17", "Statement": policy_statements(template, policy)}
+        assert len(_json.dumps(document, separators=(",", ":"))) <= 6144
+
+
+def test_no_allow_statement_besides_the_aws_managed_policy(built):
+    _, template, dev = built
+    assert all(s["Effect"] == "Deny" for p in dev.deny_policies for s in policy_statements(template, p))
 
 
 def test_passes_nag_packs_with_one_named_acknowledgment(built):
@@ -103,11 +144,12 @@ def test_grant_assume_from_the_identity_stack_uses_a_literal_arn_and_mfa():
                     {
                         "Sid": "AssumeDeveloperReadOnlyWithMfa",
                         "Effect": "Allow",
-                        "Action": "sts:AssumeRole",
+                        "Action": ["sts:AssumeRole", "sts:SetSourceIdentity"],
                         "Resource": "arn:aws:iam::222222222222:role/DeveloperReadOnly",
                         "Condition": {
                             "Bool": {"aws:MultiFactorAuthPresent": "true"},
                             "NumericLessThan": {"aws:MultiFactorAuthAge": "3600"},
+                            "StringEquals": {"sts:SourceIdentity": "${aws:username}"},
                         },
                     }
                 ],

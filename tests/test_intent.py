@@ -141,18 +141,34 @@ def test_scaling_role_passes_only_the_instance_role_and_only_to_ec2(model, app_s
 # --------------------------------------------------------------------------- developer role
 
 
+def as_person(name: str) -> dict[str, str]:
+    """Fresh MFA and the person's own name as source identity, as `aws sts assume-role --source-identity` sets it."""
+    return {**FRESH_MFA, "sts:SourceIdentity": name}
+
+
 def test_developer_role_cannot_be_assumed_without_fresh_mfa_or_from_elsewhere(model):
     alice = "arn:aws:iam::111111111111:user/alice.example"
-    assert model.can_assume(role=DEV_ROLE, caller=alice, context=FRESH_MFA).allowed is True
-    assert model.can_assume(role=DEV_ROLE, caller="arn:aws:iam::111111111111:user/bob.example", context=FRESH_MFA).allowed is True
-    assert model.can_assume(role=DEV_ROLE, caller=alice).allowed is False  # no MFA
-    assert model.can_assume(role=DEV_ROLE, caller=alice, context={"aws:MultiFactorAuthPresent": "true", "aws:MultiFactorAuthAge": "7200"}).allowed is False
-    assert model.can_assume(role=DEV_ROLE, caller="arn:aws:iam::333333333333:user/alice.example", context=FRESH_MFA).allowed is False
+    assert model.can_assume(role=DEV_ROLE, caller=alice, context=as_person("alice.example")).allowed is True
+    assert model.can_assume(role=DEV_ROLE, caller="arn:aws:iam::111111111111:user/bob.example",
+                            context=as_person("bob.example")).allowed is True
+    assert model.can_assume(role=DEV_ROLE, caller=alice, context={"sts:SourceIdentity": "alice.example"}).allowed is False  # no MFA
+    assert model.can_assume(role=DEV_ROLE, caller=alice, context={"aws:MultiFactorAuthPresent": "true", "aws:MultiFactorAuthAge": "7200",
+                                                                   "sts:SourceIdentity": "alice.example"}).allowed is False
+    assert model.can_assume(role=DEV_ROLE, caller="arn:aws:iam::333333333333:user/alice.example", context=as_person("alice.example")).allowed is False
     assert model.can_assume(role=DEV_ROLE, caller="ec2.amazonaws.com").allowed is False
 
 
+def test_developer_role_knows_who_did_what_the_caller_must_name_themself(model):
+    alice = "arn:aws:iam::111111111111:user/alice.example"
+    without = model.can_assume(role=DEV_ROLE, caller=alice, context=FRESH_MFA)
+    assert without.allowed is False  # no source identity: refused (both sides ask for it)
+    pretending = model.can_assume(role=DEV_ROLE, caller=alice, context=as_person("bob.example"))
+    assert pretending.allowed is False and pretending.reason.startswith("caller side")  # only one's own name
+
+
 def test_people_outside_the_developers_group_cannot_assume_the_production_role(model):
-    decision = model.can_assume(role=DEV_ROLE, caller="arn:aws:iam::111111111111:user/carol.example", context=FRESH_MFA)
+    decision = model.can_assume(role=DEV_ROLE, caller="arn:aws:iam::111111111111:user/carol.example",
+                                context=as_person("carol.example"))
     assert decision.allowed is False and decision.reason.startswith("caller side")
 
 
