@@ -24,6 +24,8 @@ from .developer_access import DENIED_DATA_ACTIONS, DeveloperAccess, DeveloperExt
 from .developer_read_only_role import DeveloperReadOnlyRole
 from .ec2_s3_read_only_role import Ec2S3ReadOnlyRole
 from .guardrails import IamGuardrails
+from .access_analyzer import AccessAnalyzer
+from .github_actions import GitHubActionsRole, GitHubOidcProvider
 from .human_user import HumanUser
 from .key_policy import kms_key_policy
 from .password_policy import AccountPasswordPolicy
@@ -31,10 +33,17 @@ from .people_group import ALLOWED_WITHOUT_MFA, PeopleGroup
 from .root_activity_alarm import RootActivityAlarm
 from .s3_location import S3Access, S3Location, normalize_s3_prefix
 from .s3_prefix_access_role import S3PrefixAccessRole
+from .permission_set import DeveloperReadOnlyPermissionSet
 from .scaling_service_role import ScalingServiceRole
+from .support_role import SupportRole
 from .trust import cross_account_principal, service_principal
 
 __all__ = [
+    "AccessAnalyzer",
+    "DeveloperReadOnlyPermissionSet",
+    "GitHubActionsRole",
+    "GitHubOidcProvider",
+    "SupportRole",
     "ACCOUNT_ID_PATTERN",
     "REGION_PATTERN",
     "CHECKOV_EQUIVALENTS",

@@ -466,13 +466,18 @@ class AccessModel:
                 return f"arn:{partition}:logs:{reg()}:{acct()}:log-group:{name}:*"
             if kind == "AWS::Lambda::Function":
                 return f"arn:{partition}:lambda:{reg()}:{acct()}:function:{name}"
+            if kind == "AWS::IAM::OIDCProvider":
+                url = props(logical_id).get("Url")
+                if not isinstance(url, str):
+                    raise Unresolvable(f"the Url of {kind} {logical_id} is not a literal")
+                return f"arn:{partition}:iam::{acct()}:oidc-provider/{url.removeprefix('https://')}"
             raise Unresolvable(f"the ARN of {kind} {logical_id} is not modelled")
 
         def ref(logical_id: str) -> str:
             if logical_id not in resources:
                 raise Unresolvable(f"Ref {logical_id}: not a resource of this template (a parameter?)")
             kind = resources[logical_id]["Type"]
-            if kind in ("AWS::IAM::ManagedPolicy", "AWS::SNS::Topic", "AWS::SecretsManager::Secret"):
+            if kind in ("AWS::IAM::ManagedPolicy", "AWS::SNS::Topic", "AWS::SecretsManager::Secret", "AWS::IAM::OIDCProvider"):
                 return arn_of(logical_id)
             if kind == "AWS::KMS::Key":
                 return logical_id
@@ -639,13 +644,16 @@ class AccessModel:
 
     def can_assume(self, *, role: str, caller: str, context: Mapping[str, ContextValue] | None = None,
                    action: str = "sts:AssumeRole") -> Decision:
-        """May ``caller`` (an IAM ARN or a service principal such as ``ec2.amazonaws.com``) assume ``role``?"""
+        """May ``caller`` (an IAM ARN, a service principal such as ``ec2.amazonaws.com``, or an identity
+        provider ARN such as ``arn:aws:iam::111111111111:oidc-provider/token.actions.githubusercontent.com``
+        with ``action="sts:AssumeRoleWithWebIdentity"`` and the token's claims as context) assume ``role``?"""
         target = self._principal(role)
         if target.kind != "role":
             raise KeyError(f"{role!r} is a user, not a role")
         caller_principal = self._principals.get(self._aliases.get(caller, caller))
         ctx = dict(context or {})
-        is_service = caller.endswith(".amazonaws.com")
+        # a service or a federated identity provider: no IAM policy of the caller's to consult
+        is_service = caller.endswith(".amazonaws.com") or _is_identity_provider(caller)
         if not is_service:
             ctx.setdefault("aws:PrincipalArn", caller_principal.arn if caller_principal else caller)
             account = _account_of(caller)
@@ -739,6 +747,10 @@ def _account_of(arn: str) -> str | None:
     return parts[4] if len(parts) > 5 and parts[0] == "arn" and parts[4].isdigit() else None
 
 
+def _is_identity_provider(caller: str) -> bool:
+    return bool(re.match(r"^arn:aws[a-z-]*:iam::\d{12}:(oidc|saml)-provider/", caller))
+
+
 def _principal_matches(statement: Mapping[str, Any], caller: str, *, service: bool) -> bool:
     principal = statement.get("Principal")
     if "NotPrincipal" in statement:
@@ -749,6 +761,8 @@ def _principal_matches(statement: Mapping[str, Any], caller: str, *, service: bo
         return True
     if not isinstance(principal, Mapping):
         return False
+    if _is_identity_provider(caller):
+        return caller in _as_list(principal.get("Federated"))
     if service:
         return caller in _as_list(principal.get("Service"))
     caller_account = _account_of(caller)

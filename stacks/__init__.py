@@ -11,6 +11,8 @@ from constructs import Construct
 from constructs_iam import IamGuardrails
 
 from .config import AppConfig, ConfigError, load_cdk_json
+from .ci_stack import CiStack
+from .identity_center_stack import IdentityCenterStack
 from .identity_stack import IdentityStack
 from .production_access_stack import ProductionAccessStack
 from .root_activity_stack import RootActivityStack
@@ -21,7 +23,9 @@ from .workload_stack import WorkloadStack
 __all__ = [
     "AppConfig",
     "AppStacks",
+    "CiStack",
     "ConfigError",
+    "IdentityCenterStack",
     "IdentityStack",
     "ProductionAccessStack",
     "RootActivityStack",
@@ -44,9 +48,11 @@ class AppStacks:
     root_activity: tuple[RootActivityStack, ...]
     workload_shards: tuple[WorkloadShardStack, ...] = ()
     production_access_stackset: ProductionAccessStackSetStack | None = None
+    ci: CiStack | None = None
+    identity_center: IdentityCenterStack | None = None
 
     def all(self) -> list[Stack]:
-        extra = [self.production_access_stackset] if self.production_access_stackset else []
+        extra = [s for s in (self.production_access_stackset, self.ci, self.identity_center) if s is not None]
         return [self.workload, self.production_access, self.identity, *self.root_activity, *self.workload_shards, *extra]
 
 
@@ -68,6 +74,15 @@ def build_stacks(scope: Construct, config: AppConfig) -> AppStacks:
             scope, f"{prefix}-ProductionAccessStackSet", config=config, env=identity,
             description="constructs-iam: DeveloperReadOnlyRole to every account of the configured OUs",
         )
+    ci = None
+    if config.ci is not None:
+        ci = CiStack(scope, f"{prefix}-CiDeploy", config=config, env=production,
+                     description="constructs-iam: GitHub Actions deploys over OIDC (no stored keys)")
+    identity_center = None
+    if config.identity_center is not None:
+        identity_center = IdentityCenterStack(
+            scope, f"{prefix}-IdentityCenter", config=config, env=identity,
+            description="constructs-iam: developer permission set in IAM Identity Center")
     return AppStacks(
         workload=WorkloadStack(
             scope, f"{prefix}-Workload", config=config, env=production,
@@ -75,7 +90,7 @@ def build_stacks(scope: Construct, config: AppConfig) -> AppStacks:
         ),
         production_access=ProductionAccessStack(
             scope, f"{prefix}-ProductionAccess", config=config, env=production,
-            description="constructs-iam: MFA-only read-only developer role for production",
+            description="constructs-iam: MFA-only read-only developer role, support role and Access Analyzer for production",
         ),
         identity=IdentityStack(
             scope, f"{prefix}-Identity", config=config, env=identity,
@@ -85,12 +100,14 @@ def build_stacks(scope: Construct, config: AppConfig) -> AppStacks:
             RootActivityStack(
                 scope, f"{prefix}-RootActivity-{region}", config=config,
                 env=Environment(account=config.identity_account_id, region=region),
-                description=f"constructs-iam: alarm on root user activity in {region}",
+                description=f"constructs-iam: alarm on root user activity and IAM Access Analyzer in {region}",
             )
             for region in config.identity.root_alarm_regions
         ),
         workload_shards=shards,
         production_access_stackset=stackset,
+        ci=ci,
+        identity_center=identity_center,
     )
 
 

@@ -30,8 +30,10 @@ _TOP_KEYS = (
     "region", "identity_account_id", "production_account_id", "ec2_read_prefixes", "app_prefix", "app_service",
     "developer_role_name", "developer_session_hours", "developer_trusted_principal_arns", "developer_access",
     "developer_extras", "scaling_instance_types",
-    "stack_prefix", "identity", "workloads", "stacksets",
+    "stack_prefix", "identity", "workloads", "stacksets", "ci", "identity_center", "support_role_name",
 )
+_CI_KEYS = ("repository", "branches", "environments", "tags", "deploy_accounts", "cdk_qualifier", "role_name")
+_IDENTITY_CENTER_KEYS = ("instance_arn", "group_id", "account_ids", "access", "extras", "session_hours", "name")
 _IDENTITY_KEYS = ("groups", "users", "alarm_emails", "password_policy", "developer_group", "root_alarm_regions")
 _USER_KEYS = ("name", "groups", "console_access", "access_key")
 _PASSWORD_KEYS = ("minimum_length", "reuse_prevention", "max_age_days")
@@ -105,6 +107,32 @@ class StackSetConfig:
 
 
 @dataclass(frozen=True)
+class CiConfig:
+    """GitHub Actions deploys with the CDK through an OIDC role (no stored keys)."""
+
+    repository: str
+    branches: tuple[str, ...] = ()
+    environments: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
+    deploy_accounts: tuple[str, ...] = ()
+    cdk_qualifier: str = "hnb659fds"
+    role_name: str = "GitHubActionsDeploy"
+
+
+@dataclass(frozen=True)
+class IdentityCenterConfig:
+    """The developer permission set in IAM Identity Center (deployed in the identity account)."""
+
+    instance_arn: str
+    group_id: str | None = None
+    account_ids: tuple[str, ...] = ()
+    access: str = "configuration"
+    extras: tuple[str, ...] = ()
+    session_hours: int = 1
+    name: str = "DeveloperReadOnly"
+
+
+@dataclass(frozen=True)
 class AppConfig:
     """Everything app.py needs, validated."""
 
@@ -124,6 +152,9 @@ class AppConfig:
     identity: IdentityConfig = field(default_factory=IdentityConfig)
     workloads: WorkloadsConfig = field(default_factory=WorkloadsConfig)
     stacksets: StackSetConfig = field(default_factory=StackSetConfig)
+    ci: CiConfig | None = None
+    identity_center: IdentityCenterConfig | None = None
+    support_role_name: str = "Support"
 
     @classmethod
     def from_context(cls, node: Any) -> AppConfig:
@@ -189,6 +220,37 @@ class AppConfig:
         if items and not workloads.raw.get("bucket_name"):
             raise ConfigError(f"{CONTEXT_KEY}.workloads.bucket_name is missing: the bucket the workloads' prefixes are in")
         stacksets = r.sub("stacksets", _STACKSETS_KEYS)
+        ci = None
+        if "ci" in r.raw:
+            c = r.sub("ci", _CI_KEYS)
+            ci = CiConfig(
+                repository=c.string("repository", re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]{0,38}/[A-Za-z0-9._-]{1,100}$"),
+                                    "must be 'owner/name' of a GitHub repository (no wildcards)"),
+                branches=tuple(c.strings("branches", re.compile(r"^[^\s*?~^:\[\\]+$"), "must be exact branch names", default=[])),
+                environments=tuple(c.strings("environments", re.compile(r"^[^\s*?'\"]+$"), "must be exact environment names", default=[])),
+                tags=tuple(c.strings("tags", re.compile(r"^[^\s*?~^:\[\\]+$"), "must be exact tag names", default=[])),
+                deploy_accounts=tuple(c.strings("deploy_accounts", ACCOUNT_ID_PATTERN, "must be 12-digit account ids", default=[])),
+                cdk_qualifier=c.string("cdk_qualifier", re.compile(r"^[a-z0-9]{1,10}$"), "must be a bootstrap qualifier",
+                                       default="hnb659fds"),
+                role_name=c.string("role_name", _NAME, "must be an IAM role name", default="GitHubActionsDeploy"),
+            )
+            if not (ci.branches or ci.environments or ci.tags):
+                raise ConfigError(f"{CONTEXT_KEY}.ci needs branches, environments or tags: a trust on the repository "
+                                  "alone lets every branch and pull request deploy")
+        identity_center = None
+        if "identity_center" in r.raw:
+            ic = r.sub("identity_center", _IDENTITY_CENTER_KEYS)
+            identity_center = IdentityCenterConfig(
+                instance_arn=ic.string("instance_arn", re.compile(r"^arn:aws[a-z-]*:sso:::instance/(sso)?ins-[a-zA-Z0-9-.]{16}$"),
+                                       "must be an IAM Identity Center instance ARN"),
+                group_id=ic.string("group_id", None, "must be an identity store group id") if "group_id" in ic.raw else None,
+                account_ids=tuple(ic.strings("account_ids", ACCOUNT_ID_PATTERN, "must be 12-digit account ids", default=[])),
+                access=ic.string("access", re.compile(r"^(configuration|view-only)$"), "must be configuration or view-only",
+                                 default="configuration"),
+                extras=tuple(ic.strings("extras", re.compile(r"^(logs|traces)$"), "must be logs or traces", default=[])),
+                session_hours=ic.integer("session_hours", 1, 1, 12),
+                name=ic.string("name", re.compile(r"^[\w+=,.@-]{1,32}$"), "must be a permission set name", default="DeveloperReadOnly"),
+            )
         stackset_enabled = stacksets.boolean("enabled", False)
         return cls(
             region=r.string("region", REGION_PATTERN, "must be an AWS region such as 'eu-west-1'"),
@@ -213,6 +275,9 @@ class AppConfig:
                 r.strings("scaling_instance_types", re.compile(r"^[a-z][a-z0-9-]*\.(\*|[a-z0-9]+)$"),
                           "must be instance types such as 't3.micro'", default=[])
             ),
+            ci=ci,
+            identity_center=identity_center,
+            support_role_name=r.string("support_role_name", _NAME, "must be an IAM role name", default="Support"),
             stack_prefix=r.string("stack_prefix", re.compile(r"^[A-Za-z][A-Za-z0-9-]{0,63}$"),
                                   "must start with a letter and contain letters, digits, '-'", default="ConstructsIam"),
             identity=IdentityConfig(

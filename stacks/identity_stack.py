@@ -8,7 +8,14 @@ from aws_cdk import CfnOutput, Duration, RemovalPolicy, Stack
 from aws_cdk import aws_kms as kms
 from constructs import Construct
 
-from constructs_iam import AccountPasswordPolicy, DeveloperReadOnlyRole, HumanUser, PeopleGroup, kms_key_policy
+from constructs_iam import (
+    AccountPasswordPolicy,
+    DeveloperReadOnlyRole,
+    HumanUser,
+    PeopleGroup,
+    SupportRole,
+    kms_key_policy,
+)
 
 from .config import AppConfig
 
@@ -37,6 +44,8 @@ class IdentityStack(Stack):
             role_arn=self.developer_role_arn,
             grantee=self.groups[identity.developer_group].group,
         )
+        # CIS 1.16: a support role here too; the account's people need a grant to assume it (MFA)
+        self.support_role = SupportRole(self, "Support", trusted_account_id=config.identity_account_id)
         self.secrets_key = kms.Key(
             self, "UserSecretsKey", enable_key_rotation=True, removal_policy=RemovalPolicy.RETAIN,
             description="Encrypts people's initial passwords and access keys",

@@ -7,7 +7,7 @@ from typing import Any
 from aws_cdk import CfnOutput, Duration, Stack
 from constructs import Construct
 
-from constructs_iam import DeveloperAccess, DeveloperExtra, DeveloperReadOnlyRole
+from constructs_iam import AccessAnalyzer, DeveloperAccess, DeveloperExtra, DeveloperReadOnlyRole, SupportRole
 
 from .config import AppConfig
 
@@ -26,10 +26,19 @@ def developer_role(scope: Construct, config: AppConfig) -> DeveloperReadOnlyRole
     )
 
 
+def account_baseline(scope: Construct, config: AppConfig) -> tuple[SupportRole, AccessAnalyzer]:
+    """CIS 1.16 and 1.19 in a production account: the support role (MFA from the identity
+    account) and IAM Access Analyzer in this region."""
+    support = SupportRole(scope, "Support", trusted_account_id=config.identity_account_id,
+                          role_name=config.support_role_name)
+    return support, AccessAnalyzer(scope, "AccessAnalyzer")
+
+
 class ProductionAccessStack(Stack):
     """``DeveloperReadOnlyRole``, trusted by the identity account, MFA required."""
 
     def __init__(self, scope: Construct, id: str, *, config: AppConfig, **kwargs: Any) -> None:
         super().__init__(scope, id, **kwargs)
         self.developer_role = developer_role(self, config)
+        self.support_role, self.analyzer = account_baseline(self, config)
         CfnOutput(self, "DeveloperRoleArn", value=self.developer_role.role.role_arn)

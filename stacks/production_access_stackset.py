@@ -18,7 +18,7 @@ from cdk_stacksets import (
 from constructs import Construct
 
 from .config import AppConfig
-from .production_access_stack import developer_role
+from .production_access_stack import account_baseline, developer_role
 
 
 class ProductionAccessStackSetTemplate(StackSetStack):
@@ -27,6 +27,7 @@ class ProductionAccessStackSetTemplate(StackSetStack):
     def __init__(self, scope: Construct, id: str, *, config: AppConfig) -> None:
         super().__init__(scope, id)
         self.developer_role = developer_role(self, config)
+        self.support_role, self.analyzer = account_baseline(self, config)
 
 
 class ProductionAccessStackSetStack(Stack):

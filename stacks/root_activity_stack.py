@@ -7,7 +7,7 @@ from typing import Any
 from aws_cdk import CfnOutput, Stack
 from constructs import Construct
 
-from constructs_iam import RootActivityAlarm
+from constructs_iam import AccessAnalyzer, RootActivityAlarm
 
 from .config import AppConfig
 
@@ -18,4 +18,5 @@ class RootActivityStack(Stack):
     def __init__(self, scope: Construct, id: str, *, config: AppConfig, **kwargs: Any) -> None:
         super().__init__(scope, id, **kwargs)
         self.alarm = RootActivityAlarm(self, "RootActivity", emails=list(config.identity.alarm_emails))
+        self.analyzer = AccessAnalyzer(self, "AccessAnalyzer")  # CIS 1.19: one per region
         CfnOutput(self, "AlarmTopicArn", value=self.alarm.topic.topic_arn)

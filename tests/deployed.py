@@ -52,6 +52,8 @@ class DeployedStack:
             return f"arn:aws:events:{self.region}:{ACCOUNT}:rule/{name}"
         if kind == "AWS::Lambda::Function":
             return f"arn:aws:lambda:{self.region}:{ACCOUNT}:function:{name}"
+        if kind == "AWS::IAM::OIDCProvider":  # its physical id is its ARN; ask IAM that it exists
+            return self.iam.get_open_id_connect_provider(OpenIDConnectProviderArn=name) and name
         raise Unresolvable(f"GetAtt {kind}.Arn is not known to the test resolver")
 
     def resolve(self, value: Any) -> Any:

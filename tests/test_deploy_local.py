@@ -42,6 +42,7 @@ STACKS = {
     "ConstructsIam-RootActivity-us-east-1": "us-east-1",
     "ConstructsIam-Workloads-10": "eu-west-1",
     "ConstructsIam-Workloads-12": "eu-west-1",
+    "ConstructsIam-CiDeploy": "eu-west-1",
     "ConstructsIam-Workloads-15": "eu-west-1",
 }
 PEOPLE = {user["name"] for user in CONTEXT["constructs-iam"]["identity"]["users"]}
@@ -92,7 +93,8 @@ def test_roles_hold_exactly_the_synthesized_trust_session_and_boundary(deployed)
             assert role.get("PermissionsBoundary", {}).get("PermissionsBoundaryArn") == properties.get("PermissionsBoundary"), logical_id
             assert role["Path"] == properties.get("Path", "/")
             iam_checked += 1
-    assert iam_checked == 8  # 3 workload, 1 developer, 1 password policy handler, 3 sample workloads
+    # 3 workload, developer, 2 support (production, identity), password policy handler, 3 sample workloads, CI
+    assert iam_checked == 11
 
 
 def test_managed_policies_hold_exactly_the_synthesized_documents_and_attachments(deployed):
@@ -109,7 +111,7 @@ def test_managed_policies_hold_exactly_the_synthesized_documents_and_attachments
             assert sorted(g["GroupName"] for g in entities["PolicyGroups"]) == sorted(properties.get("Groups", []))
             assert entities["PolicyUsers"] == [], f"{logical_id} is attached to a user"
             checked += 1
-    assert checked == 11  # 3 workload, 1 production access, 4 identity, 3 sample workloads
+    assert checked == 12  # 3 workload, 1 production access, 4 identity, 3 sample workloads, 1 CI
 
 
 def test_aws_managed_read_only_access_is_attached_to_the_developer_role(deployed):

@@ -92,6 +92,7 @@ def test_plain_moto_does_not_update_a_managed_policy_in_place():
     ("AWS::SNS::Subscription", {"TopicArn": "arn:aws:sns:us-east-1:123456789012:t", "Protocol": "email",
                                 "Endpoint": "a@example.com"}),
     ("AWS::SecretsManager::ResourcePolicy", {"SecretId": "s", "ResourcePolicy": DOC}),
+    ("AWS::IAM::OIDCProvider", {"Url": "https://token.actions.githubusercontent.com", "ClientIdList": ["sts.amazonaws.com"]}),
 ])
 def test_plain_moto_has_no_cloudformation_model_for(kind, properties):
     from moto.cloudformation import parsing

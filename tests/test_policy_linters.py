@@ -65,6 +65,13 @@ PINNED += [
     for issue in ("UNKNOWN_PREFIX", "UNKNOWN_ACTION")
 ]
 
+PINNED.append({
+    "issue": "UNKNOWN_FEDERATION_SOURCE", "kind": "trust", "source_endswith": "GitHubActions/Role/trust",
+    "reason": "parliament 1.6.4 knows only its own list of federation sources; an IAM OIDC provider for GitHub "
+              "Actions (token.actions.githubusercontent.com) is what AWS documents for keyless CI.",
+    "link": "https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_providers_create_oidc.html",
+})
+
 ALLOWED_ACTION_COUNTS: dict[str, int] = {}
 
 

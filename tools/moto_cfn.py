@@ -17,6 +17,7 @@ the IAM API is what a real deployment would produce:
   are now applied in place, as IAM does); deletion failed while attached (CloudFormation detaches
   the policy from the roles, groups and users it names, then deletes it). Roles are likewise
   detached from their ``ManagedPolicyArns`` before deletion.
+- ``AWS::IAM::OIDCProvider``: not supported at all (the GitHub Actions stack's provider).
 - ``AWS::SecretsManager::Secret`` (``SecretString`` or ``GenerateSecretString``, ``KmsKeyId``),
   ``AWS::SecretsManager::ResourcePolicy``, ``AWS::SNS::TopicPolicy`` and ``AWS::SNS::Subscription``:
   not supported at all (moto logs "No Moto CloudFormation support").
@@ -141,6 +142,37 @@ def _group_cfn_attribute(self: Group, attribute_name: str) -> str:
     from moto.cloudformation.exceptions import UnformattedGetAttTemplateException
 
     raise UnformattedGetAttTemplateException()
+
+
+# ------------------------------------------------------------------------- AWS::IAM::OIDCProvider
+
+class CfnOIDCProvider(CloudFormationModel):
+    """``AWS::IAM::OIDCProvider`` (GitHub Actions' provider): create, delete, ``Ref`` and ``Arn``,
+    through moto's IAM ``CreateOpenIDConnectProvider`` (the thumbprint list is optional, as in IAM)."""
+
+    @staticmethod
+    def cloudformation_name_type() -> str:
+        return ""
+
+    @staticmethod
+    def cloudformation_type() -> str:
+        return "AWS::IAM::OIDCProvider"
+
+    @classmethod
+    def create_from_cloudformation_json(  # type: ignore[override]
+        cls, resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str, **kwargs: Any
+    ) -> Any:
+        properties = cloudformation_json.get("Properties", {})
+        provider = _backend(account_id, region_name).create_open_id_connect_provider(
+            properties["Url"], properties.get("ThumbprintList", []), properties.get("ClientIdList", []),
+            properties.get("Tags", []))
+        return _ArnHandle(provider.arn)
+
+    @classmethod
+    def delete_from_cloudformation_json(  # type: ignore[override]
+        cls, resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str
+    ) -> None:
+        _backend(account_id, region_name).delete_open_id_connect_provider(resource_name)
 
 
 # ------------------------------------------------------------------------------- AWS::IAM::User
@@ -410,6 +442,27 @@ class CfnSecretResourcePolicy(CloudFormationModel):
 
 
 # ------------------------------------------------------- resource policies and SNS subscriptions
+
+
+class _ArnHandle:
+    """A created resource whose physical id (``Ref``) is its ARN, also its ``Arn`` attribute."""
+
+    def __init__(self, arn: str) -> None:
+        self.physical_resource_id = arn
+
+    def is_created(self) -> bool:
+        return True
+
+    @classmethod
+    def has_cfn_attr(cls, attr: str) -> bool:
+        return attr == "Arn"
+
+    def get_cfn_attribute(self, attribute_name: str) -> str:
+        if attribute_name == "Arn":
+            return self.physical_resource_id
+        from moto.cloudformation.exceptions import UnformattedGetAttTemplateException
+
+        raise UnformattedGetAttTemplateException()
 
 
 class _Handle:
