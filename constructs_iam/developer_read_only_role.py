@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Sequence
-from typing import Union
+from typing import Any, Union
+
+import jsii
 
 from aws_cdk import Aws, Duration, Stack, Token
 from aws_cdk import aws_iam as iam
@@ -204,40 +206,28 @@ class DeveloperReadOnlyRole(RolePattern):
         ):
             raise v.fail("role_arn", role_arn, "must be one IAM role ARN without wildcards")
         v.duration_between("max_mfa_age", max_mfa_age, v.ONE_MINUTE, MAX_MFA_AGE_LIMIT)
-        conditions: dict[str, dict[str, str]] = {
-            "Bool": {"aws:MultiFactorAuthPresent": "true"},
-            "NumericLessThan": {"aws:MultiFactorAuthAge": str(int(v.seconds_of(max_mfa_age) or 0))},
-        }
-        if source_identity:
-            conditions["StringEquals"] = {"sts:SourceIdentity": "${aws:username}"}
-        statement = iam.PolicyStatement(
-            sid="AssumeDeveloperReadOnlyWithMfa",
-            actions=["sts:AssumeRole", "sts:SetSourceIdentity"] if source_identity else ["sts:AssumeRole"],
-            resources=[role_arn],
-            conditions=conditions,
-        )
         policy = iam.ManagedPolicy(
-            scope, id, statements=[statement], description="Assume the production read-only developer role with MFA"
+            scope, id, document=iam.PolicyDocument.from_json({
+                "Version": "2012-10-17", "Statement": [_assume_statement(role_arn, max_mfa_age, source_identity)]}),
+            description="Assume the production read-only developer role with MFA",
         )
-        if v.has(grantee, "group_arn"):
-            policy.attach_to_group(grantee)  # type: ignore[arg-type]
-        elif v.has(grantee, "role_arn"):
-            policy.attach_to_role(grantee)  # type: ignore[arg-type]
-        elif v.has(grantee, "user_arn"):
-            policy.attach_to_user(grantee)  # type: ignore[arg-type]
-        else:
-            raise v.fail("grantee", grantee, "must be an aws_iam.IGroup, IRole or IUser")
+        _attach(policy, grantee)
         return policy
 
-    def grant_assume(self, grantee: Grantee, *, scope: Construct | None = None, id: str | None = None) -> iam.ManagedPolicy:
-        """Let ``grantee`` assume this role with MFA (see ``grant_assume_by_arn``).
+    def grant_assume(self, grantee: iam.IGrantable, *, scope: Construct | None = None, id: str | None = None) -> iam.Grant:
+        """Let ``grantee`` (a group, role or user, or anything ``IGrantable`` whose principal is one)
+        assume this role with MFA and its own source identity; returns the ``iam.Grant``.
 
-        The policy is created in ``scope`` (default: the grantee's stack). When that stack is not
-        this role's stack (the usual case: the identity account), the role is named by a literal
-        ARN built from ``role_name``, so no cross-account reference is needed; ``role_name`` is
-        then required.
+        The statement is the one ``grant_assume_by_arn`` writes, in a customer managed policy
+        created in ``scope`` (default: the grantee's stack) and attached to the principal, never an
+        inline ``DefaultPolicy``. When that stack is not this role's stack (the usual case: the
+        identity account), the role is named by a literal ARN built from ``role_name``, so no
+        cross-account reference is needed; ``role_name`` is then required.
         """
-        target_scope = scope or Stack.of(grantee)
+        principal = grantee.grant_principal if v.has(grantee, "grant_principal") else None
+        if principal is None or not any(v.has(principal, a) for a in ("group_arn", "role_arn", "user_arn")):
+            raise v.fail("grantee", grantee, "must be an aws_iam.IGrantable whose principal is a group, role or user")
+        target_scope = scope or Stack.of(principal)  # type: ignore[arg-type]  # a group, role or user
         if Stack.of(target_scope) is Stack.of(self):
             arn = self.role.role_arn
         else:
@@ -250,14 +240,81 @@ class DeveloperReadOnlyRole(RolePattern):
                     "assume from another stack (its ARN is written literally there)",
                 )
             arn = self.arn_for(account_id=account, role_name=self.role_name, path=self.path, partition=Stack.of(self).partition)
-        return self.grant_assume_by_arn(
-            target_scope,
-            id or f"Assume{self.node.id}",
-            role_arn=arn,
-            grantee=grantee,
-            max_mfa_age=self.max_mfa_age,
-            source_identity=self.require_source_identity,
+        statement = _assume_statement(arn, self.max_mfa_age, self.require_source_identity)
+        policy = iam.ManagedPolicy(target_scope, id or f"Assume{self._id}",
+                                   description="Assume the production read-only developer role with MFA")
+        _attach(policy, principal)
+        return iam.Grant.add_to_principal(
+            grantee=_Grantee(_IntoManagedPolicy(principal, policy, statement["Sid"])),
+            actions=statement["Action"], resource_arns=[arn], conditions=statement["Condition"],
         )
+
+
+def _assume_statement(role_arn: str, max_mfa_age: Duration, source_identity: bool) -> dict[str, Any]:
+    conditions: dict[str, dict[str, str]] = {
+        "Bool": {"aws:MultiFactorAuthPresent": "true"},
+        "NumericLessThan": {"aws:MultiFactorAuthAge": str(int(v.seconds_of(max_mfa_age) or 0))},
+    }
+    if source_identity:
+        conditions["StringEquals"] = {"sts:SourceIdentity": "${aws:username}"}
+    return {
+        "Sid": "AssumeDeveloperReadOnlyWithMfa", "Effect": "Allow",
+        "Action": ["sts:AssumeRole", "sts:SetSourceIdentity"] if source_identity else ["sts:AssumeRole"],
+        "Resource": role_arn, "Condition": conditions,
+    }
+
+
+def _attach(policy: iam.ManagedPolicy, principal: Any) -> None:
+    if v.has(principal, "group_arn"):
+        policy.attach_to_group(principal)
+    elif v.has(principal, "role_arn"):
+        policy.attach_to_role(principal)
+    elif v.has(principal, "user_arn"):
+        policy.attach_to_user(principal)
+    else:
+        raise v.fail("grantee", principal, "must be an aws_iam.IGroup, IRole or IUser")
+
+
+@jsii.implements(iam.IPrincipal)
+class _IntoManagedPolicy:
+    """The grantee's principal, except that what ``iam.Grant`` adds lands in one customer managed
+    policy (NIST IAMNoInlinePolicy) with the given Sid, not in an inline ``DefaultPolicy``."""
+
+    def __init__(self, target: Any, policy: iam.ManagedPolicy, sid: str) -> None:
+        self._target, self._policy, self._sid = target, policy, sid
+
+    @property
+    def grant_principal(self) -> iam.IPrincipal:
+        return self  # type: ignore[return-value]
+
+    @property
+    def assume_role_action(self) -> str:
+        return self._target.assume_role_action  # type: ignore[no-any-return]
+
+    @property
+    def policy_fragment(self) -> iam.PrincipalPolicyFragment:
+        return self._target.policy_fragment  # type: ignore[no-any-return]
+
+    @property
+    def principal_account(self) -> str | None:
+        return self._target.principal_account  # type: ignore[no-any-return]
+
+    def add_to_policy(self, statement: iam.PolicyStatement) -> bool:
+        return self.add_to_principal_policy(statement).statement_added
+
+    def add_to_principal_policy(self, statement: iam.PolicyStatement) -> iam.AddToPrincipalPolicyResult:
+        self._policy.add_statements(iam.PolicyStatement.from_json({**statement.to_statement_json(), "Sid": self._sid}))
+        return iam.AddToPrincipalPolicyResult(statement_added=True, policy_dependable=self._policy)
+
+
+@jsii.implements(iam.IGrantable)
+class _Grantee:
+    def __init__(self, principal: Any) -> None:
+        self._principal = principal
+
+    @property
+    def grant_principal(self) -> iam.IPrincipal:
+        return self._principal  # type: ignore[no-any-return]
 
 
 def _is_action(action: str) -> bool:

@@ -195,3 +195,21 @@ def test_bad_input_is_a_value_error_naming_prop_and_value(kwargs, message):
     with pytest.raises(ValueError) as error:
         DeveloperReadOnlyRole(new_stack(), "Dev", **props)
     assert message in str(error.value)
+
+
+def test_grant_assume_returns_a_grant_and_writes_no_inline_policy():
+    app = new_app()
+    production = Stack(app, "Prod", env=ENV)
+    identity = Stack(app, "Identity", env={"account": IDENTITY, "region": "eu-west-1"})
+    dev = DeveloperReadOnlyRole(production, "Dev", trusted_account_id=IDENTITY, role_name="DeveloperReadOnly")
+    grant = dev.grant_assume(iam.Group(identity, "Developers"))
+    assert isinstance(grant, iam.Grant) and grant.success
+    template = Template.from_stack(identity)
+    assert template.find_resources("AWS::IAM::Policy") == {}
+    assert len(template.find_resources("AWS::IAM::ManagedPolicy")) == 1
+
+
+def test_grant_assume_refuses_a_grantee_that_is_not_a_group_role_or_user():
+    dev = DeveloperReadOnlyRole(new_stack(), "Dev", trusted_account_id=IDENTITY, role_name="DeveloperReadOnly")
+    with pytest.raises(ValueError, match="grantee .* must be an aws_iam.IGrantable"):
+        dev.grant_assume(iam.ServicePrincipal("ec2.amazonaws.com"))
