@@ -36,6 +36,7 @@ from .s3_prefix_access_role import S3PrefixAccessRole
 from .permission_set import DeveloperReadOnlyPermissionSet
 from .scaling_service_role import ScalingServiceRole
 from .support_role import SupportRole
+from .tenant_bucket import TenantIsolatedBucket
 from .trust import cross_account_principal, service_principal
 
 __all__ = [
@@ -44,6 +45,7 @@ __all__ = [
     "GitHubActionsRole",
     "GitHubOidcProvider",
     "SupportRole",
+    "TenantIsolatedBucket",
     "ACCOUNT_ID_PATTERN",
     "REGION_PATTERN",
     "CHECKOV_EQUIVALENTS",

@@ -25,9 +25,11 @@ def resolve(
     ref: RefLookup,
     get_att: AttLookup,
     pseudo: Mapping[str, str],
+    stack_output: Callable[[str, str], Any] | None = None,
 ) -> Any:
     """Return ``value`` with ``Ref``, ``Fn::GetAtt``, ``Fn::Join``, ``Fn::Sub``, ``Fn::Select``,
-    ``Fn::Split`` and pseudo parameters replaced by strings."""
+    ``Fn::Split``, pseudo parameters and, given ``stack_output(stack name, output name)``,
+    ``Fn::GetStackOutput`` (CDK's weak cross-stack reference) replaced by strings."""
 
     def visit(node: Any) -> Any:
         if isinstance(node, list):
@@ -58,6 +60,11 @@ def resolve(
         if function == "Fn::Select":
             index, items = argument
             return visit(items)[int(visit(index))]
+        if function == "Fn::GetStackOutput":
+            spec = visit(argument)
+            if stack_output is None or not isinstance(spec, dict):
+                raise Unresolvable("Fn::GetStackOutput: the producing stack's outputs are not known here")
+            return stack_output(str(spec.get("StackName")), str(spec.get("OutputName")))
         if function == "Fn::Split":
             delimiter, text = argument
             return visit(text).split(delimiter)

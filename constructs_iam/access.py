@@ -341,6 +341,7 @@ class _Principal:
     statements: list[Statement] = field(default_factory=list)
     boundary: list[Statement] | None = None
     trust: list[Statement] = field(default_factory=list)
+    tags: dict[str, str] = field(default_factory=dict)  # the principal's IAM tags: aws:PrincipalTag/<key>
 
 
 def _aws_managed_document(arn: str) -> Any:
@@ -371,6 +372,15 @@ class AccessModel:
         self._aliases: dict[str, str] = {}
         self._resource_policy_statements: list[Statement] = []
         self._documents: list[tuple[str, str, Any]] = []
+        # (stack name, output name) -> a function resolving that output in its own template
+        self._outputs: dict[tuple[str, str], Any] = {}
+
+    def _stack_output(self, stack_name: str, output_name: str) -> Any:
+        """``Fn::GetStackOutput`` of a template added before (CDK adds producers before consumers)."""
+        produce = self._outputs.get((stack_name, output_name))
+        if produce is None:
+            raise Unresolvable(f"Fn::GetStackOutput {stack_name}.{output_name}: add the producing stack first")
+        return produce()
 
     # ----------------------------------------------------------------------------- building
 
@@ -491,7 +501,12 @@ class AccessModel:
             raise Unresolvable(f"Fn::GetAtt {logical_id}.{attribute} is not modelled")
 
         def resolver(value: Any) -> Any:
-            return resolve(value, ref=ref, get_att=get_att, pseudo={k: v for k, v in pseudo.items() if v is not None})
+            return resolve(value, ref=ref, get_att=get_att, pseudo={k: v for k, v in pseudo.items() if v is not None},
+                           stack_output=self._stack_output)
+
+        for output_name, output in (template.get("Outputs") or {}).items():
+            if isinstance(output, dict):
+                self._outputs[(stack_name, output_name)] = lambda value=output.get("Value"): resolver(value)
 
         def document_for(policy_arn_value: Any, source: str) -> list[Statement]:
             try:
@@ -554,6 +569,9 @@ class AccessModel:
             except Unresolvable:
                 arn = f"{kind}:{logical_id}"
             principal = _Principal(logical_id, kind, arn, name_of(logical_id), p.get("Path", "/"))
+            for tag in _as_list(p.get("Tags")):
+                if isinstance(tag, dict) and isinstance(tag.get("Key"), str) and isinstance(tag.get("Value"), str):
+                    principal.tags[tag["Key"]] = tag["Value"]
             for managed in _as_list(p.get("ManagedPolicyArns")):
                 principal.statements += document_for(managed, paths.get(logical_id, logical_id))
             for inline in _as_list(p.get("Policies")):
@@ -682,6 +700,8 @@ class AccessModel:
             ctx.setdefault("aws:PrincipalAccount", account)
         if who.kind == "user":
             ctx.setdefault("aws:username", who.name)
+        for key, value in who.tags.items():  # what IAM puts in every request of the principal
+            ctx.setdefault(f"aws:PrincipalTag/{key}", value)
         return ctx
 
     def _decide(self, who: _Principal, action: str, resource: str, ctx: Mapping[str, Any]) -> Decision:

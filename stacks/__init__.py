@@ -61,13 +61,6 @@ def build_stacks(scope: Construct, config: AppConfig) -> AppStacks:
     production = Environment(account=config.production_account_id, region=config.region)
     identity = Environment(account=config.identity_account_id, region=config.region)
     prefix = config.stack_prefix
-    shards = tuple(
-        WorkloadShardStack(
-            scope, f"{prefix}-Workloads-{shard:02d}", config=config, workloads=items, env=production,
-            description=f"constructs-iam: workload roles, shard {shard:02d} of {config.workloads.shards}",
-        )
-        for shard, items in place(config.workloads.items, config.workloads.shards).items()
-    )
     stackset = None
     if config.stacksets.enabled:
         stackset = ProductionAccessStackSetStack(
@@ -83,11 +76,20 @@ def build_stacks(scope: Construct, config: AppConfig) -> AppStacks:
         identity_center = IdentityCenterStack(
             scope, f"{prefix}-IdentityCenter", config=config, env=identity,
             description="constructs-iam: developer permission set in IAM Identity Center")
+    workload = WorkloadStack(
+        scope, f"{prefix}-Workload", config=config, env=production,
+        description="constructs-iam: data bucket and least-privilege workload roles",
+    )
+    shared_key = workload.shared_bucket.key if workload.shared_bucket else None
+    shards = tuple(
+        WorkloadShardStack(
+            scope, f"{prefix}-Workloads-{shard:02d}", config=config, workloads=items, env=production, shared_bucket_key=shared_key,
+            description=f"constructs-iam: workload roles, shard {shard:02d} of {config.workloads.shards}",
+        )
+        for shard, items in place(config.workloads.items, config.workloads.shards).items()
+    )
     return AppStacks(
-        workload=WorkloadStack(
-            scope, f"{prefix}-Workload", config=config, env=production,
-            description="constructs-iam: data bucket and least-privilege workload roles",
-        ),
+        workload=workload,
         production_access=ProductionAccessStack(
             scope, f"{prefix}-ProductionAccess", config=config, env=production,
             description="constructs-iam: MFA-only read-only developer role, support role and Access Analyzer for production",

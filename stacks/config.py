@@ -37,7 +37,7 @@ _IDENTITY_CENTER_KEYS = ("instance_arn", "group_id", "account_ids", "access", "e
 _IDENTITY_KEYS = ("groups", "users", "alarm_emails", "password_policy", "developer_group", "root_alarm_regions")
 _USER_KEYS = ("name", "groups", "console_access", "access_key")
 _PASSWORD_KEYS = ("minimum_length", "reuse_prevention", "max_age_days")
-_WORKLOADS_KEYS = ("bucket_name", "shards", "items", "kms_key_arn")
+_WORKLOADS_KEYS = ("bucket_name", "shards", "items", "kms_key_arn", "create_bucket")
 _WORKLOAD_KEYS = ("name", "prefix", "access", "service", "role", "reads_from", "whole_bucket")
 _STACKSETS_KEYS = ("enabled", "organizational_unit_ids", "regions", "failure_tolerance_percentage",
                    "max_concurrent_percentage", "delegated_admin")
@@ -92,6 +92,7 @@ class WorkloadsConfig:
     shards: int = 16
     items: tuple[WorkloadConfig, ...] = ()
     kms_key_arn: str | None = None  # the bucket's customer managed key: roles get kms:Decrypt/GenerateDataKey via S3
+    create_bucket: bool = False  # the app creates the bucket as a TenantIsolatedBucket (ABAC deny per tenant)
 
 
 @dataclass(frozen=True)
@@ -219,6 +220,8 @@ class AppConfig:
         items = _check_workloads(items)
         if items and not workloads.raw.get("bucket_name"):
             raise ConfigError(f"{CONTEXT_KEY}.workloads.bucket_name is missing: the bucket the workloads' prefixes are in")
+        if workloads.raw.get("create_bucket") is True:
+            _check_isolated(items, workloads.raw)
         stacksets = r.sub("stacksets", _STACKSETS_KEYS)
         ci = None
         if "ci" in r.raw:
@@ -302,6 +305,7 @@ class AppConfig:
                 kms_key_arn=workloads.string("kms_key_arn", _KMS_KEY_ARN,
                                              "must be a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>)")
                 if "kms_key_arn" in workloads.raw else None,
+                create_bucket=workloads.boolean("create_bucket", False),
             ),
             stacksets=StackSetConfig(
                 enabled=stackset_enabled,
@@ -389,6 +393,23 @@ def _check_workloads(items: tuple[WorkloadConfig, ...]) -> tuple[WorkloadConfig,
             if other.lower() == item.name.lower():
                 raise ConfigError(f"{path}[{index}].reads_from {other!r} names the workload itself")
     return tuple(normalised)
+
+
+def _check_isolated(items: tuple[WorkloadConfig, ...], raw: dict[str, Any]) -> None:
+    """With create_bucket the bucket denies each tenant outside its own prefix: refuse what that
+    would break, naming the key, rather than a role that is refused at run time."""
+    path = f"{CONTEXT_KEY}.workloads"
+    if "kms_key_arn" in raw:
+        raise ConfigError(f"{path}.kms_key_arn: with create_bucket the app creates the bucket and its key; remove one of them")
+    for index, item in enumerate(items):
+        if item.reads_from:
+            raise ConfigError(f"{path}.items[{index}].reads_from: with create_bucket the bucket denies each workload every "
+                              "prefix but its own (tenant isolation); share data through a bucket without it")
+        if item.whole_bucket:
+            raise ConfigError(f"{path}.items[{index}].whole_bucket: a tenant of an isolated bucket owns one prefix")
+        if not re.match(r"^[\w.:/=+@ -]{1,256}$", item.prefix):
+            raise ConfigError(f"{path}.items[{index}].prefix {item.prefix!r} must be a valid tag value (letters, digits "
+                              "and _ . : / = + - @) to isolate it with aws:PrincipalTag")
 
 
 def _parse_override(key: str, value: Any) -> Any:

@@ -23,6 +23,7 @@ from constructs_iam import (
     S3Access,
     S3Location,
     S3PrefixAccessRole,
+    TenantIsolatedBucket,
     acknowledge_wildcard_resources,
     service_principal,
 )
@@ -80,10 +81,14 @@ class WorkloadShardStack(Stack):
     """One shard: a role per workload on its prefix of the shared bucket (``S3PrefixAccessRole``, or
     ``Ec2S3ReadOnlyRole`` for ``role: ec2-read``)."""
 
-    def __init__(self, scope: Construct, id: str, *, config: AppConfig, workloads: Sequence[WorkloadConfig], **kwargs: Any) -> None:
+    def __init__(self, scope: Construct, id: str, *, config: AppConfig, workloads: Sequence[WorkloadConfig],
+                 shared_bucket_key: kms.IKey | None = None, **kwargs: Any) -> None:
         super().__init__(scope, id, **kwargs)
         settings = config.workloads
-        if settings.kms_key_arn:
+        if shared_bucket_key is not None:  # the app's TenantIsolatedBucket (its key, from the workload stack)
+            bucket = s3.Bucket.from_bucket_attributes(
+                self, "SharedBucket", bucket_name=settings.bucket_name, encryption_key=shared_bucket_key)
+        elif settings.kms_key_arn:
             # an imported bucket cannot tell its key: name it, so roles get kms:Decrypt/GenerateDataKey via S3
             key = kms.Key.from_key_arn(self, "SharedBucketKey", settings.kms_key_arn)
             bucket = s3.Bucket.from_bucket_attributes(
@@ -95,6 +100,8 @@ class WorkloadShardStack(Stack):
         self.cross_workload_reads: dict[str, tuple[str, ...]] = {}
         for workload in workloads:
             self._add(workload, bucket, config)
+            if settings.create_bucket:
+                TenantIsolatedBucket.admit(self.roles[workload.name], workload.prefix)
             if workload.reads_from:
                 others = [by_name[name.lower()] for name in workload.reads_from]
                 self.cross_workload_reads[workload.name] = tuple(o.name for o in others)

@@ -16,6 +16,7 @@ from constructs_iam import (
     S3PrefixAccessRole,
     ScalingServiceRole,
     acknowledge,
+    TenantIsolatedBucket,
     kms_key_policy,
     service_principal,
 )
@@ -91,6 +92,14 @@ class WorkloadStack(Stack):
             instance_role=self.ec2_reader.role,
             instance_types=list(config.scaling_instance_types),
         )
+        self.shared_bucket: TenantIsolatedBucket | None = None
+        if config.workloads.create_bucket:
+            # the many workloads' bucket, each tenant confined to its prefix by the bucket too
+            self.shared_bucket = TenantIsolatedBucket(
+                self, "SharedBucket", bucket_name=config.workloads.bucket_name,
+                server_access_logs_bucket=self.log_bucket, server_access_logs_prefix="shared-bucket/",
+            )
+            acknowledge(self.shared_bucket.bucket, "NIST.800.53.R5-S3BucketReplicationEnabled", REPLICATION_REASON)
         CfnOutput(self, "DataBucketName", value=self.data_bucket.bucket_name)
         CfnOutput(self, "Ec2ReadOnlyRoleArn", value=self.ec2_reader.role.role_arn)
         CfnOutput(self, "Ec2InstanceProfileArn", value=self.ec2_reader.instance_profile.instance_profile_arn)

@@ -14,7 +14,7 @@ class DeployedStack:
     """One deployed stack: its synthesized template and the physical ids CloudFormation gave it."""
 
     def __init__(self, aws: LocalAws, outdir: Path, name: str, region: str) -> None:
-        self.aws, self.name, self.region = aws, name, region
+        self.aws, self.name, self.region, self.outdir = aws, name, region, outdir
         self.template = json.loads((outdir / f"{name}.template.json").read_text())
         resources = aws.client("cloudformation", region).describe_stack_resources(StackName=name)["StackResources"]
         self.physical = {r["LogicalResourceId"]: r["PhysicalResourceId"] for r in resources if r.get("LogicalResourceId")}
@@ -63,7 +63,14 @@ class DeployedStack:
             get_att=self.get_att,
             pseudo={"AWS::AccountId": ACCOUNT, "AWS::Region": self.region, "AWS::Partition": "aws",
                     "AWS::URLSuffix": "amazonaws.com", "AWS::StackName": self.name},
+            stack_output=self.stack_output,
         )
+
+    def stack_output(self, stack_name: str, output_name: str) -> str:
+        """Fn::GetStackOutput: the producer's output, resolved with the producer's deployed physical
+        ids (as CloudFormation does; moto 5.2.5 reports no outputs for a stack created from a change set)."""
+        producer = DeployedStack(self.aws, self.outdir, stack_name, self.region)
+        return producer.resolve(producer.template["Outputs"][output_name]["Value"])
 
 
 def canonical(document: Any) -> str:

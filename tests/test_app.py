@@ -84,7 +84,7 @@ def test_data_bucket_is_encrypted_tls_only_private_versioned_and_logged(sample):
         for st in p["Properties"]["PolicyDocument"]["Statement"]
         if st["Effect"] == "Deny" and st.get("Condition") == {"Bool": {"aws:SecureTransport": "false"}}
     ]
-    assert len(denies_plain_http) == 2  # data bucket and log bucket
+    assert len(denies_plain_http) == 3  # data bucket, log bucket and the shared (tenant-isolated) bucket
 
 
 def test_data_and_roles_survive_stack_deletion(sample):

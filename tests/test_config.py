@@ -21,8 +21,10 @@ SAMPLE = CONTEXT["constructs-iam"]
 KEY_ARN = "arn:aws:kms:eu-west-1:222222222222:key/12345678-1234-1234-1234-123456789012"
 
 
-def changed(mutate: Callable[[dict[str, Any]], None]) -> dict[str, Any]:
+def changed(mutate: Callable[[dict[str, Any]], None], create_bucket: bool = False) -> dict[str, Any]:
+    """The sample, with the shared bucket imported by name (create_bucket off) unless asked."""
     raw = copy.deepcopy(SAMPLE)
+    raw["workloads"]["create_bucket"] = create_bucket
     mutate(raw)
     return raw
 
@@ -68,6 +70,20 @@ def add_workload(**item: Any) -> Callable[[dict[str, Any]], None]:
 def test_configuration_mistakes_are_refused_naming_the_keys(mutate, message):
     with pytest.raises(ConfigError) as error:
         AppConfig.from_dict(changed(mutate))
+    assert message in str(error.value)
+
+
+@pytest.mark.parametrize(("mutate", "message"), [
+    (lambda raw: raw["workloads"]["items"][0].update(reads_from=["reporting"]),
+     "constructs-iam.workloads.items[0].reads_from: with create_bucket the bucket denies each workload"),
+    (lambda raw: raw["workloads"].update(kms_key_arn=KEY_ARN),
+     "constructs-iam.workloads.kms_key_arn: with create_bucket the app creates the bucket and its key"),
+    (lambda raw: raw["workloads"]["items"][0].update(prefix="services/bill(ing)/"),
+     "constructs-iam.workloads.items[0].prefix 'services/bill(ing)/' must be a valid tag value"),
+])
+def test_an_isolated_shared_bucket_refuses_what_isolation_would_break(mutate, message):
+    with pytest.raises(ConfigError) as error:
+        AppConfig.from_dict(changed(mutate, create_bucket=True))
     assert message in str(error.value)
 
 

@@ -158,3 +158,18 @@ def test_plain_moto_cannot_delete_a_managed_policy_that_names_its_role():
     policies = [p["Arn"] for p in iam.list_policies(Scope="Local")["Policies"]]
     statuses = [s["StackStatus"] for s in cfn.list_stacks()["StackSummaries"] if s["StackName"] == "del"]
     assert arn in policies or "DELETE_FAILED" in statuses, (policies, statuses)
+
+
+def test_plain_moto_does_not_resolve_a_weak_cross_stack_reference():
+    cfn, iam = boto3.client("cloudformation", region_name=REGION), boto3.client("iam")
+    producer = {"Resources": {"R": {"Type": "AWS::IAM::Role", "Properties": {"RoleName": "producer", "AssumeRolePolicyDocument": TRUST}}},
+                "Outputs": {"RoleName": {"Value": {"Ref": "R"}}}}
+    cfn.create_stack(StackName="producer", TemplateBody=json.dumps(producer), Capabilities=["CAPABILITY_NAMED_IAM"])
+    consumer = {"P": {"Type": "AWS::IAM::ManagedPolicy", "Properties": {
+        "ManagedPolicyName": "consumer", "PolicyDocument": DOC,
+        "Roles": [{"Fn::GetStackOutput": {"StackName": "producer", "OutputName": "RoleName"}}]}}}
+    try:
+        deploy("consumer", consumer)
+    except Exception:
+        return  # refused: the gap
+    assert iam.list_attached_role_policies(RoleName="producer")["AttachedPolicies"] == []

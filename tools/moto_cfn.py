@@ -22,6 +22,10 @@ the IAM API is what a real deployment would produce:
   ``AWS::SecretsManager::ResourcePolicy``, ``AWS::SNS::TopicPolicy`` and ``AWS::SNS::Subscription``:
   not supported at all (moto logs "No Moto CloudFormation support").
 
+``Fn::GetStackOutput`` (the weak cross-stack reference CDK writes with
+``@aws-cdk/core:defaultCrossStackReferences: weak``) is not resolved by moto's template engine; it
+is now, from the producing stack's outputs.
+
 And two API fixes the CDK CLI needs before every update: ``DeleteChangeSet`` of a change set that
 does not exist succeeds in CloudFormation (moto 5.2.5 fails with an internal error, which the CLI
 retries), and ``DescribeChangeSet`` of a missing one answers ``ChangeSetNotFoundException`` (moto
@@ -568,6 +572,32 @@ def _describe_change_set(self: Any, change_set_name: str) -> Any:
     return matches[-1]
 
 
+_original_clean_json = parsing.clean_json
+
+
+def _clean_json(resource_json: Any, resources_map: Any) -> Any:
+    """``Fn::GetStackOutput`` (CDK's weak cross-stack reference, ``{"StackName", "OutputName"[, "Region"]}``):
+    the named output of the named stack, as CloudFormation resolves it."""
+    if isinstance(resource_json, dict) and "Fn::GetStackOutput" in resource_json:
+        spec = _clean_json(resource_json["Fn::GetStackOutput"], resources_map)
+        from moto.cloudformation.models import cloudformation_backends
+
+        region = spec.get("Region") or resources_map._region_name
+        backend = cloudformation_backends[resources_map._account_id][region]
+        for stack in backend.stacks.values():
+            if stack.name == spec["StackName"] and stack.status != "DELETE_COMPLETE":
+                # the template the stack holds now (a stack created from a change set keeps the output
+                # map of its empty review template)
+                template = stack.parse_template(stack.template) if stack.template else {}
+                outputs = (template or {}).get("Outputs") or {}
+                if spec["OutputName"] in outputs:
+                    return _clean_json(outputs[spec["OutputName"]].get("Value"), stack.resource_map)
+        from moto.cloudformation.exceptions import ValidationError
+
+        raise ValidationError(spec["StackName"], f"Output {spec['OutputName']} of stack {spec['StackName']} not found")
+    return _original_clean_json(resource_json, resources_map)
+
+
 def _parse_ssm_parameter(self: Any, value: str, value_type: str) -> Any:
     from moto.ssm.models import ssm_backends
 
@@ -612,6 +642,7 @@ def install() -> None:
     CloudFormationBackend.delete_change_set = _delete_change_set  # type: ignore[method-assign]
     CloudFormationBackend.describe_change_set = _describe_change_set  # type: ignore[method-assign]
     parsing.ResourceMap.parse_ssm_parameter = _parse_ssm_parameter  # type: ignore[method-assign]
+    parsing.clean_json = _clean_json  # type: ignore[assignment]
     parsing.get_model_map.cache_clear()
     parsing.get_name_type_map.cache_clear()
     iam_models._constructs_iam_cfn_installed = True  # type: ignore[attr-defined]

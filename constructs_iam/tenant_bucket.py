@@ -1,0 +1,122 @@
+"""TenantIsolatedBucket: one bucket, many workloads, each confined to its own prefix by the bucket too.
+
+The workload roles already grant only their own prefix. The bucket adds a second, independent
+gate with attribute-based access control: each workload role carries the tag
+``TenantPrefix=<its prefix>`` (``TenantIsolatedBucket.admit``), and two Deny statements of the
+bucket policy, the same for one or a thousand workloads, refuse any tagged principal
+
+- every object action outside ``<bucket>/${aws:PrincipalTag/TenantPrefix}*`` (``NotResource``), and
+- listing the bucket with a prefix outside its own (``StringNotLike s3:prefix``).
+
+A role widened by mistake (a ``grant_*`` that slipped past review, an acknowledged finding) still
+cannot read, write or list another tenant's data in this bucket. Untagged principals (the account's
+administrators, replication) are not affected by these two statements.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from aws_cdk import RemovalPolicy, Tags
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_s3 as s3
+from constructs import Construct
+
+from . import _validation as v
+from .key_policy import kms_key_policy
+from .s3_location import normalize_s3_prefix
+
+TENANT_TAG = "TenantPrefix"
+"""The role tag the bucket policy reads (``aws:PrincipalTag/TenantPrefix``)."""
+
+OBJECT_ACTIONS = ["s3:*Object*", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts"]
+"""Every action on objects (get, put, delete, versions, tags, ACLs, attributes, restore) and on uploads."""
+
+# IAM tag values: letters, digits, spaces and _ . : / = + - @ (and at most 256 characters)
+_TAG_VALUE = re.compile(r"^[\w.:/=+@ -]{1,256}$")
+
+
+class TenantIsolatedBucket(Construct):
+    """A bucket for many workloads' prefixes, with the tenant-isolation Deny statements above.
+
+    Secure defaults as every bucket here: SSE-KMS with a rotating key used only through S3
+    (``kms_key_policy``), bucket keys, TLS only, public access blocked, objects owned by the bucket
+    owner, versioned, retained on delete, access-logged when ``server_access_logs_bucket`` is given.
+
+    :param bucket_name: the bucket's name. Default: generated.
+    :param encryption_key: the bucket's key. Default: a new key (rotation on, used only via S3).
+    :param server_access_logs_bucket: where to write access logs. Default: none.
+    :param server_access_logs_prefix: their prefix. Default: ``shared-bucket/``.
+    :param removal_policy: Default: ``RemovalPolicy.RETAIN``.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        bucket_name: str | None = None,
+        encryption_key: kms.IKey | None = None,
+        server_access_logs_bucket: s3.IBucket | None = None,
+        server_access_logs_prefix: str = "shared-bucket/",
+        removal_policy: RemovalPolicy = RemovalPolicy.RETAIN,
+    ) -> None:
+        super().__init__(scope, id)
+        with v.Checks(self) as check:
+            if bucket_name is not None and not v.is_token(bucket_name) and (
+                    not isinstance(bucket_name, str) or not re.match(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", bucket_name)):
+                check.problems.append(str(v.fail("bucket_name", bucket_name, "must be an S3 bucket name")))
+            if encryption_key is not None and not v.has(encryption_key, "key_arn"):
+                check.problems.append(str(v.fail("encryption_key", encryption_key, "must be an aws_kms.IKey")))
+            if not isinstance(removal_policy, RemovalPolicy):
+                check.problems.append(str(v.fail("removal_policy", removal_policy, "must be an aws_cdk.RemovalPolicy")))
+        self.key: kms.IKey = encryption_key or kms.Key(
+            self, "Key", enable_key_rotation=True, removal_policy=removal_policy,
+            description="Encrypts the shared workload bucket", policy=kms_key_policy(self, used_through=["s3"]),
+        )
+        self.bucket = s3.Bucket(
+            self, "Bucket", bucket_name=bucket_name,
+            encryption=s3.BucketEncryption.KMS, encryption_key=self.key, bucket_key_enabled=True,
+            enforce_ssl=True, block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
+            object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED, versioned=True,
+            server_access_logs_bucket=server_access_logs_bucket,
+            server_access_logs_prefix=server_access_logs_prefix if server_access_logs_bucket else None,
+            removal_policy=removal_policy,
+        )
+        for statement in isolation_statements(self.bucket.bucket_arn):
+            self.bucket.add_to_resource_policy(iam.PolicyStatement.from_json(statement))
+
+    @staticmethod
+    def admit(pattern: Any, prefix: str) -> str:
+        """Tag ``pattern``'s role (or a role) with its tenant prefix; return the normalised prefix.
+
+        The prefix must be one a tag can hold (letters, digits, ``_ . : / = + - @`` and spaces) and
+        not empty: a whole-bucket workload has no place in a shared bucket."""
+        role = getattr(pattern, "role", pattern)
+        normalised = normalize_s3_prefix(prefix)
+        if not normalised:
+            raise v.fail("prefix", prefix, "must not be empty: a tenant of a shared bucket owns one prefix, not the bucket")
+        if not _TAG_VALUE.match(normalised):
+            raise v.fail("prefix", normalised, "must be a valid tag value (letters, digits and _ . : / = + - @) to "
+                         "isolate it with aws:PrincipalTag")
+        Tags.of(role).add(TENANT_TAG, normalised)
+        return normalised
+
+
+def isolation_statements(bucket_arn: str) -> list[dict[str, Any]]:
+    """The two Deny statements, as policy JSON: constant, whatever the number of tenants."""
+    tag = f"aws:PrincipalTag/{TENANT_TAG}"
+    tagged = {"Null": {tag: "false"}}
+    return [
+        {
+            "Sid": "TenantsOnlyInTheirOwnPrefix", "Effect": "Deny", "Principal": {"AWS": "*"},
+            "Action": OBJECT_ACTIONS, "NotResource": f"{bucket_arn}/${{{tag}}}*", "Condition": tagged,
+        },
+        {
+            "Sid": "TenantsListOnlyTheirOwnPrefix", "Effect": "Deny", "Principal": {"AWS": "*"},
+            "Action": "s3:ListBucket", "Resource": bucket_arn,
+            "Condition": {**tagged, "StringNotLike": {"s3:prefix": f"${{{tag}}}*"}},
+        },
+    ]
