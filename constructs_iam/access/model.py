@@ -1,332 +1,19 @@
-"""AccessModel: who can do what to which resource, decided from the synthesized policies.
-
-    model = AccessModel.from_stack(stack)
-    model.evaluate(principal="ReaderRole", action="s3:GetObject",
-                   resource="arn:aws:s3:::acme-data/daily/a.csv").allowed
-    model.can_assume(role="DevRole", caller="arn:aws:iam::111111111111:user/dev",
-                     context={"aws:MultiFactorAuthPresent": "true", "aws:MultiFactorAuthAge": "300"}).allowed
-
-It follows AWS's documented policy evaluation logic for requests within an account
-(https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html):
-
-1. an explicit ``Deny`` in any applicable policy (identity, permissions boundary, resource policy)
-   decides: denied;
-2. otherwise an ``Allow`` must come from an identity policy (inline, customer managed, or AWS
-   managed; AWS managed documents come from moto's maintained copy of the AWS catalog, when moto is
-   installed);
-3. a permissions boundary intersects: it must allow too;
-4. for ``sts:AssumeRole`` the role's trust policy decides the role's side; a trusted account root
-   (``arn:aws:iam::111111111111:root``) means "any principal of that account that its own policies
-   allow": when the caller is in the model its identity policies are evaluated too, otherwise the
-   decision says that the caller's side is outside the model.
-
-Not modelled (the reason says so where it matters): resource policies granting access on their
-own, KMS key policies as a second gate, SCPs and RCPs, session policies.
-
-A value the model cannot resolve (an intrinsic function it does not know, a reference to a
-resource outside the template) makes any decision that depends on it ``undecided`` with the
-reason: never a silent allow or deny.
-"""
+"""AccessModel: the principals, trust and resource policies of some templates, and the decisions."""
 
 from __future__ import annotations
 
-import datetime as _dt
-import ipaddress
 import json
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import Any
 
-from ._cfn import Unresolvable, resolve
-
-ContextValue = str | int | float | bool | Sequence[str]
-
-
-# ---------------------------------------------------------------------------------- decisions
-
-
-@dataclass(frozen=True)
-class Decision:
-    """The outcome of one request.
-
-    ``allowed`` is True, False, or None when the model cannot decide; ``outcome`` is one of
-    ``allow``, ``explicit-deny``, ``implicit-deny``, ``undecided``; ``reason`` names the statements
-    (``<policy>#<Sid or index>``) that decided it.
-    """
-
-    allowed: bool | None
-    outcome: str
-    reason: str
-    statements: tuple[str, ...] = ()
-
-    def __bool__(self) -> bool:  # a decision is never silently truthy
-        raise TypeError("use Decision.allowed (True, False or None for undecided)")
-
-
-# ------------------------------------------------------------------------------- statements
-
-
-@dataclass
-class Statement:
-    """One policy statement with its source, resolved (or marked unresolvable)."""
-
-    source: str
-    index: int
-    raw: dict[str, Any]
-    problem: str | None = None
-
-    @property
-    def name(self) -> str:
-        sid = self.raw.get("Sid")
-        return f"{self.source}#{sid if sid else self.index}"
-
-    @property
-    def effect(self) -> str:
-        return str(self.raw.get("Effect", "Allow"))
-
-
-def _broken(source: str, problem: str) -> Statement:
-    """A statement the model could not read: it may match any action, so it makes them undecided."""
-    return Statement(source, 0, {"Effect": "Allow", "Action": "*", "Resource": "*"}, problem=problem)
-
-
-def _statements(source: str, document: Any, resolver: Any) -> list[Statement]:
-    """Resolve statement by statement, so one unknown value spoils only its own statement."""
-    raw = document.get("Statement", []) if isinstance(document, dict) else []
-    raw = [raw] if isinstance(raw, dict) else raw
-    result = []
-    for i, statement in enumerate(raw):
-        try:
-            result.append(Statement(source, i, resolver(statement)))
-        except Unresolvable as error:
-            problem = str(error)
-            result.append(Statement(source, i, {k: v for k, v in statement.items() if k in ("Sid", "Effect", "Action", "NotAction")}, problem=problem))
-    return result
-
-
-# --------------------------------------------------------------------------------- matching
-
-
-def _as_list(value: Any) -> list[Any]:
-    if value is None:
-        return []
-    return list(value) if isinstance(value, (list, tuple)) else [value]
-
-
-@lru_cache(maxsize=4096)
-def _wildcard(pattern: str, case_sensitive: bool) -> re.Pattern[str]:
-    regex = "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern)
-    return re.compile(f"^{regex}$", 0 if case_sensitive else re.IGNORECASE | re.DOTALL)
-
-
-def wildcard_match(pattern: str, value: str, *, case_sensitive: bool = True) -> bool:
-    """IAM's ``*`` (any run of characters) and ``?`` (one character)."""
-    return bool(_wildcard(pattern, case_sensitive).match(value))
-
-
-_VARIABLE = re.compile(r"\$\{([^}]+)\}")
-
-
-def substitute_variables(text: str, context: Mapping[str, Any]) -> str | None:
-    """Replace policy variables (``${aws:username}``, ``${*}``, ``${?}``, ``${$}``).
-
-    Returns None when a variable is missing from the context (the element then matches nothing,
-    as IAM documents), unless it has a default (``${aws:username, 'x'}``).
-    """
-    missing = False
-
-    def replace(match: re.Match[str]) -> str:
-        nonlocal missing
-        name = match.group(1).strip()
-        if name in ("*", "?", "$"):
-            return {"*": "\x00STAR\x00", "?": "\x00QM\x00", "$": "$"}[name]
-        default = None
-        if "," in name:
-            name, default_text = name.split(",", 1)
-            name, default = name.strip(), default_text.strip().strip("'")
-        value = _lookup(context, name)
-        if value is None:
-            if default is not None:
-                return default
-            missing = True
-            return ""
-        return str(value[0] if isinstance(value, list) else value)
-
-    result = _VARIABLE.sub(replace, text)
-    return None if missing else result
-
-
-def _match_with_variables(pattern: str, value: str, context: Mapping[str, Any], *, case_sensitive: bool) -> bool:
-    substituted = substitute_variables(pattern, context) if "${" in pattern else pattern
-    if substituted is None:
-        return False
-    if "\x00" in substituted:  # ${*} and ${?} stand for the literal characters
-        parts = re.split(r"(\x00STAR\x00|\x00QM\x00)", substituted)
-        regex = "".join(
-            re.escape("*") if p == "\x00STAR\x00" else re.escape("?") if p == "\x00QM\x00"
-            else "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in p)
-            for p in parts
-        )
-        return bool(re.match(f"^{regex}$", value, 0 if case_sensitive else re.IGNORECASE))
-    return wildcard_match(substituted, value, case_sensitive=case_sensitive)
-
-
-def _lookup(context: Mapping[str, Any], key: str) -> Any:
-    """Condition keys are case-insensitive; tag keys after '/' keep their case."""
-    if key in context:
-        return context[key]
-    prefix, slash, rest = key.partition("/")
-    for candidate, value in context.items():
-        c_prefix, c_slash, c_rest = candidate.partition("/")
-        if c_prefix.lower() == prefix.lower() and c_slash == slash and c_rest == rest:
-            return value
-    return None
-
-
-def action_matches(statement: Statement, action: str) -> bool:
-    if "NotAction" in statement.raw:
-        return not any(wildcard_match(p, action, case_sensitive=False) for p in _as_list(statement.raw["NotAction"]))
-    return any(wildcard_match(p, action, case_sensitive=False) for p in _as_list(statement.raw.get("Action")))
-
-
-def resource_matches(statement: Statement, resource: str, context: Mapping[str, Any]) -> bool:
-    if "NotResource" in statement.raw:
-        return not any(_match_with_variables(p, resource, context, case_sensitive=True) for p in _as_list(statement.raw["NotResource"]))
-    if "Resource" not in statement.raw:  # trust policies have none
-        return True
-    return any(_match_with_variables(p, resource, context, case_sensitive=True) for p in _as_list(statement.raw["Resource"]))
-
-
-# -------------------------------------------------------------------------------- conditions
-
-_NEGATED = {
-    "StringNotEquals", "StringNotEqualsIgnoreCase", "StringNotLike", "NumericNotEquals",
-    "DateNotEquals", "NotIpAddress", "ArnNotEquals", "ArnNotLike",
-}
-
-
-class UnknownOperator(ValueError):
-    pass
-
-
-def _to_number(value: Any) -> float:
-    return float(value)
-
-
-def _to_date(value: Any) -> _dt.datetime:
-    if isinstance(value, (int, float)) or (isinstance(value, str) and re.fullmatch(r"\d+(\.\d+)?", value)):
-        return _dt.datetime.fromtimestamp(float(value), tz=_dt.timezone.utc)
-    text = str(value).replace("Z", "+00:00")
-    parsed = _dt.datetime.fromisoformat(text)
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=_dt.timezone.utc)
-
-
-def _arn_like(pattern: str, value: str) -> bool:
-    """Arn* operators: each of the six colon-delimited parts is matched separately."""
-    p_parts, v_parts = pattern.split(":", 5), value.split(":", 5)
-    if len(p_parts) != 6 or len(v_parts) != 6:
-        return wildcard_match(pattern, value)
-    return all(wildcard_match(p, v) for p, v in zip(p_parts, v_parts))
-
-
-def _single(base: str, policy_value: str, request_value: Any) -> bool:
-    """One policy value against one request value, for a non-negated base operator."""
-    if base in ("StringEquals", "StringNotEquals"):
-        return str(request_value) == policy_value
-    if base in ("StringEqualsIgnoreCase", "StringNotEqualsIgnoreCase"):
-        return str(request_value).lower() == policy_value.lower()
-    if base in ("StringLike", "StringNotLike"):
-        return wildcard_match(policy_value, str(request_value))
-    if base.startswith("Numeric"):
-        a, b = _to_number(request_value), _to_number(policy_value)
-        return {"NumericEquals": a == b, "NumericNotEquals": a == b, "NumericLessThan": a < b,
-                "NumericLessThanEquals": a <= b, "NumericGreaterThan": a > b, "NumericGreaterThanEquals": a >= b}[base]
-    if base.startswith("Date"):
-        when, limit = _to_date(request_value), _to_date(policy_value)
-        return {"DateEquals": when == limit, "DateNotEquals": when == limit, "DateLessThan": when < limit,
-                "DateLessThanEquals": when <= limit, "DateGreaterThan": when > limit,
-                "DateGreaterThanEquals": when >= limit}[base]
-    if base == "Bool":
-        return str(request_value).lower() == str(policy_value).lower()
-    if base == "BinaryEquals":
-        return str(request_value) == policy_value
-    if base in ("IpAddress", "NotIpAddress"):
-        return ipaddress.ip_address(str(request_value)) in ipaddress.ip_network(policy_value, strict=False)
-    if base in ("ArnEquals", "ArnLike", "ArnNotEquals", "ArnNotLike"):
-        return _arn_like(policy_value, str(request_value))
-    raise UnknownOperator(base)
-
-
-_BASES = {
-    "StringEquals", "StringNotEquals", "StringEqualsIgnoreCase", "StringNotEqualsIgnoreCase", "StringLike",
-    "StringNotLike", "NumericEquals", "NumericNotEquals", "NumericLessThan", "NumericLessThanEquals",
-    "NumericGreaterThan", "NumericGreaterThanEquals", "DateEquals", "DateNotEquals", "DateLessThan",
-    "DateLessThanEquals", "DateGreaterThan", "DateGreaterThanEquals", "Bool", "BinaryEquals", "IpAddress",
-    "NotIpAddress", "ArnEquals", "ArnLike", "ArnNotEquals", "ArnNotLike", "Null",
-}
-
-
-def evaluate_condition_block(conditions: Mapping[str, Mapping[str, Any]], context: Mapping[str, Any]) -> bool:
-    """All operators AND, all keys within an operator AND, the values of one key OR (NOR when negated)."""
-    for operator, keys in conditions.items():
-        for key, policy_values in keys.items():
-            if not evaluate_condition(operator, key, _as_list(policy_values), context):
-                return False
-    return True
-
-
-def evaluate_condition(operator: str, key: str, policy_values: list[Any], context: Mapping[str, Any]) -> bool:
-    set_operator = None
-    if ":" in operator:
-        set_operator, operator = operator.split(":", 1)
-        if set_operator not in ("ForAnyValue", "ForAllValues"):
-            raise UnknownOperator(f"{set_operator}:{operator}")
-    if_exists = operator.endswith("IfExists")
-    base = operator[: -len("IfExists")] if if_exists else operator
-    if base not in _BASES or (base == "Null" and (if_exists or set_operator)):
-        raise UnknownOperator(operator)
-    request = _lookup(context, key)
-    present = request is not None and not (isinstance(request, (list, tuple)) and len(request) == 0 and set_operator is None)
-    values = [substitute_variables(str(v), context) if isinstance(v, str) and "${" in v and not base.startswith(("String", "Arn")) else v for v in policy_values]
-    string_values = [v if not isinstance(v, bool) else str(v).lower() for v in values]
-
-    if base == "Null":  # "true": the key is absent; "false": it is present
-        return any((str(v).lower() == "true") == (not present) for v in string_values)
-    negated = base in _NEGATED
-
-    def one(request_value: Any) -> bool:
-        matched = any(_single_with_variables(base, str(v), request_value, context) for v in string_values)
-        return not matched if negated else matched
-
-    if set_operator == "ForAllValues":
-        if request is None:
-            return True  # documented: ForAllValues is true when the key is missing or empty
-        return all(one(r) for r in _as_list(request))
-    if set_operator == "ForAnyValue":
-        if request is None:
-            return False
-        return any(one(r) for r in _as_list(request))
-    if not present:
-        return True if if_exists else negated  # missing key: false, except negated operators
-    request_values = _as_list(request)
-    if negated:
-        return all(one(r) for r in request_values)
-    return any(one(r) for r in request_values)
-
-
-def _single_with_variables(base: str, policy_value: str, request_value: Any, context: Mapping[str, Any]) -> bool:
-    if "${" in policy_value and base.startswith(("String", "Arn")):
-        substituted = substitute_variables(policy_value, context)
-        if substituted is None:
-            return False
-        policy_value = substituted.replace("\x00STAR\x00", "*").replace("\x00QM\x00", "?")
-    try:
-        return _single(base, policy_value, request_value)
-    except (ValueError, TypeError):
-        return False  # a value of the wrong type does not match
-
+from .._cfn import Unresolvable, resolve
+
+from .catalog import ManagedPolicyCatalog, MotoCatalog
+from .conditions import UnknownOperator, evaluate_condition_block
+from .decisions import ContextValue, Decision, Statement, _broken, _statements
+from .matching import _as_list, action_matches, resource_matches
 
 # ------------------------------------------------------------------------------------ model
 
@@ -344,30 +31,14 @@ class _Principal:
     tags: dict[str, str] = field(default_factory=dict)  # the principal's IAM tags: aws:PrincipalTag/<key>
 
 
-def _aws_managed_document(arn: str) -> Any:
-    match = re.match(r"^arn:aws[a-z-]*:iam::aws:policy(/.*/|/)([^/]+)$", arn)
-    if not match:
-        return None
-    try:
-        from moto.iam.aws_managed_policies import aws_managed_policies_data
-    except ImportError as error:  # pragma: no cover - moto is a test dependency here
-        raise Unresolvable(f"AWS managed policy {arn}: install moto for the packaged AWS catalog") from error
-    catalog = _catalog(aws_managed_policies_data)
-    entry = catalog.get(match.group(2))
-    if entry is None or entry["Path"] != match.group(1):
-        raise Unresolvable(f"AWS managed policy {arn} is not in the packaged catalog")
-    return entry["Document"]
-
-
-@lru_cache(maxsize=1)
-def _catalog(data: str) -> dict[str, Any]:
-    return json.loads(data)
 
 
 class AccessModel:
     """An evaluator of the IAM policies in one or more synthesized templates."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, catalog: ManagedPolicyCatalog | None = None) -> None:
+        """:param catalog: where AWS managed policy documents come from. Default: ``MotoCatalog()``."""
+        self.catalog: ManagedPolicyCatalog = catalog or MotoCatalog()
         self._principals: dict[str, _Principal] = {}
         self._aliases: dict[str, str] = {}
         self._resource_policy_statements: list[Statement] = []
@@ -521,7 +192,7 @@ class AccessModel:
                     except Unresolvable:
                         continue
             try:
-                document = _aws_managed_document(arn)
+                document = self.catalog.document(arn)
             except Unresolvable as error:
                 return [_broken(arn, str(error))]
             if document is None:
@@ -797,3 +468,4 @@ def _principal_matches(statement: Mapping[str, Any], caller: str, *, service: bo
         if session and str(entry).startswith(f"arn:{session.group(1)}:iam::{session.group(2)}:role/") and str(entry).endswith("/" + session.group(3)):
             return True
     return False
+
