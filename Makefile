@@ -22,7 +22,7 @@ CHECKOV_VENV := .venv-checkov
 CHECKOV_STAMP := $(CHECKOV_VENV)/.installed
 export CHECKOV := $(CURDIR)/$(CHECKOV_VENV)/bin/checkov
 
-.PHONY: synth test deploy-local bench setup clean
+.PHONY: synth test deploy-local bench report setup clean
 
 setup: $(VENV_STAMP) $(NODE_STAMP) $(CHECKOV_STAMP)
 
@@ -48,6 +48,12 @@ synth: setup
 
 # two workers (the machine has 2 cores), one module per worker so module fixtures synthesize once
 PYTEST_ARGS ?= -n 2 --dist loadfile
+
+# the access report of the last synth: Markdown on standard output, the HTML page next to cdk.out
+report: setup
+	test -f cdk.out/manifest.json || $(MAKE) synth
+	$(PY) -m constructs_iam.report cdk.out --format html --output cdk.out/access-report.html
+	$(PY) -m constructs_iam.report cdk.out
 
 test: setup
 	$(PY) -m pytest $(PYTEST_ARGS)

@@ -314,6 +314,15 @@ class AccessModel:
     def principals(self) -> list[str]:
         return sorted(self._principals)
 
+    def principal(self, principal: str) -> _Principal:
+        """The modelled role or user (logical id, construct path, name or ARN): its statements,
+        permissions boundary, trust statements and tags, for reports."""
+        return self._principal(principal)
+
+    def resource_policy_statements(self) -> list[Statement]:
+        """Every resource-policy statement of the templates (buckets, topics, keys, secrets)."""
+        return list(self._resource_policy_statements)
+
     def arn(self, principal: str) -> str:
         """The ARN the model gives a role or user (by logical id, construct path, name or ARN)."""
         return self._principal(principal).arn

