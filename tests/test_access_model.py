@@ -343,3 +343,66 @@ def test_aws_managed_policies_come_from_the_packaged_catalog():
     unknown = role_template()
     unknown["Resources"]["Role"]["Properties"]["ManagedPolicyArns"] = ["arn:aws:iam::aws:policy/NoSuchPolicy"]
     assert allowed(AccessModel.from_template(unknown, account=ACCOUNT, region="us-east-1"), "s3:GetObject") is None
+
+
+# ------------------------------------------------- resource policies on their own, key policies as a gate
+
+def _template(role_statements: list, resources: dict) -> dict:
+    return {"Resources": {
+        "Role": {"Type": "AWS::IAM::Role", "Properties": {
+            "RoleName": "app", "AssumeRolePolicyDocument": {"Version": "2012-10-17", "Statement": []},
+            "Policies": [{"PolicyName": "p", "PolicyDocument": {"Version": "2012-10-17", "Statement": role_statements}}]
+            if role_statements else []}},
+        **resources,
+    }}
+
+
+ROLE_ARN = "arn:aws:iam::222222222222:role/app"
+
+
+def _key(statements: list) -> dict:
+    return {"Key": {"Type": "AWS::KMS::Key", "Properties": {"KeyPolicy": {"Version": "2012-10-17", "Statement": statements}}}}
+
+
+def test_a_key_policy_is_a_second_gate_for_kms_actions():
+    """IAM User Guide / KMS Developer Guide: a principal uses a key only if the key policy allows it,
+    directly or by allowing the account (so IAM policies can)."""
+    identity = [{"Effect": "Allow", "Action": "kms:Decrypt", "Resource": "*"}]
+    key = "arn:aws:kms:eu-west-1:222222222222:key/Key"
+    closed = AccessModel.from_template(_template(identity, _key([
+        {"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::222222222222:role/admin"}, "Action": "kms:*", "Resource": "*"}])),
+        account="222222222222", region="eu-west-1")
+    decision = closed.evaluate(principal=ROLE_ARN, action="kms:Decrypt", resource=key)
+    assert decision.allowed is False and "key policy" in decision.reason
+    via_s3 = AccessModel.from_template(_template(identity, _key([
+        {"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::222222222222:root"}, "Action": "kms:Decrypt", "Resource": "*",
+         "Condition": {"StringEquals": {"kms:ViaService": "s3.eu-west-1.amazonaws.com", "kms:CallerAccount": "222222222222"}}}])),
+        account="222222222222", region="eu-west-1")
+    assert via_s3.evaluate(principal=ROLE_ARN, action="kms:Decrypt", resource=key,
+                           context={"kms:ViaService": "s3.eu-west-1.amazonaws.com"}).allowed is True
+    assert via_s3.evaluate(principal=ROLE_ARN, action="kms:Decrypt", resource=key).allowed is False
+
+
+def test_a_key_policy_naming_the_role_grants_on_its_own():
+    key = "arn:aws:kms:eu-west-1:222222222222:key/Key"
+    model = AccessModel.from_template(_template([], _key([
+        {"Effect": "Allow", "Principal": {"AWS": ROLE_ARN}, "Action": "kms:Encrypt", "Resource": "*"}])),
+        account="222222222222", region="eu-west-1")
+    assert model.evaluate(principal=ROLE_ARN, action="kms:Encrypt", resource=key).allowed is True
+    assert model.evaluate(principal=ROLE_ARN, action="kms:Decrypt", resource=key).allowed is False
+
+
+def test_a_bucket_policy_naming_the_role_grants_on_its_own_but_naming_the_account_does_not():
+    """Same account: a resource-based policy that names the role's ARN is enough; one that names the
+    account delegates to IAM (an identity policy must allow too)."""
+    def bucket(principal: str) -> dict:
+        return {"Bucket": {"Type": "AWS::S3::Bucket", "Properties": {"BucketName": "data"}},
+                "Policy": {"Type": "AWS::S3::BucketPolicy", "Properties": {"Bucket": {"Ref": "Bucket"}, "PolicyDocument": {
+                    "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"AWS": principal},
+                                                            "Action": "s3:GetObject", "Resource": "arn:aws:s3:::data/*"}]}}}}
+    named = AccessModel.from_template(_template([], bucket(ROLE_ARN)), account="222222222222", region="eu-west-1")
+    assert named.evaluate(principal=ROLE_ARN, action="s3:GetObject", resource="arn:aws:s3:::data/a").allowed is True
+    assert named.evaluate(principal=ROLE_ARN, action="s3:PutObject", resource="arn:aws:s3:::data/a").allowed is False
+    account = AccessModel.from_template(_template([], bucket("arn:aws:iam::222222222222:root")), account="222222222222",
+                                        region="eu-west-1")
+    assert account.evaluate(principal=ROLE_ARN, action="s3:GetObject", resource="arn:aws:s3:::data/a").allowed is False

@@ -20,8 +20,11 @@ It follows AWS's documented policy evaluation logic for requests within an accou
    allow": when the caller is in the model its identity policies are evaluated too, otherwise the
    decision says that the caller's side is outside the model.
 
-Not modelled (the reason says so where it matters): resource policies granting access on their
-own, KMS key policies as a second gate, SCPs and RCPs, session policies.
+Resource policies (bucket, topic, secret) deny for every request on their resource and grant on
+their own when they name the principal's ARN; a KMS key policy is a second gate for ``kms:*`` on
+its key (it must allow the principal, or its account for IAM to delegate), and grants on its own
+when it names the principal. Not modelled (the reason says so where it matters): SCPs and RCPs,
+session policies, cross-account requests (both accounts' policies).
 
 A value the model cannot resolve (an intrinsic function it does not know, a reference to a
 resource outside the template) makes any decision that depends on it ``undecided`` with the

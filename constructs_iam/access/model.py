@@ -42,6 +42,7 @@ class AccessModel:
         self._principals: dict[str, _Principal] = {}
         self._aliases: dict[str, str] = {}
         self._resource_policy_statements: list[Statement] = []
+        self._key_policies: dict[str, list[Statement]] = {}  # key ARN -> its key policy (a second gate)
         self._documents: list[tuple[str, str, Any]] = []
         # (stack name, output name) -> a function resolving that output in its own template
         self._outputs: dict[tuple[str, str], Any] = {}
@@ -294,6 +295,11 @@ class AccessModel:
                 self._resource_policy_statements += _statements(source, p["PolicyDocument"], resolver)
             elif kind == "AWS::SecretsManager::ResourcePolicy":
                 self._resource_policy_statements += _statements(source, p["ResourcePolicy"], resolver)
+            elif kind == "AWS::KMS::Key" and isinstance(p.get("KeyPolicy"), dict):
+                try:
+                    self._key_policies[arn_of(logical_id)] = _statements(f"{source}/KeyPolicy", p["KeyPolicy"], resolver)
+                except Unresolvable:
+                    pass
 
     # ---------------------------------------------------------------------------- queries
 
@@ -382,20 +388,42 @@ class AccessModel:
             ctx.setdefault("aws:username", who.name)
         for key, value in who.tags.items():  # what IAM puts in every request of the principal
             ctx.setdefault(f"aws:PrincipalTag/{key}", value)
+        if account:
+            ctx.setdefault("kms:CallerAccount", account)
         return ctx
 
     def _decide(self, who: _Principal, action: str, resource: str, ctx: Mapping[str, Any]) -> Decision:
-        relevant = [*who.statements, *(who.boundary or []), *self._resource_policy_statements]
+        key_policy = self._key_policies.get(resource) if action.lower().startswith("kms:") else None
+        resource_statements = [*self._resource_policy_statements, *(key_policy or [])]
+        relevant = [*who.statements, *(who.boundary or []), *resource_statements]
         undecided = self._undecidable(relevant, action)
         if undecided is not None:
             return undecided
         denies = [s for s in [*who.statements, *(who.boundary or [])] if s.effect == "Deny" and self._applies(s, action, resource, ctx)]
-        denies += [s for s in self._resource_policy_statements
-                   if s.effect == "Deny" and self._applies(s, action, resource, ctx, resource_policy=True, principal=who.arn)]
+        denies += [s for s in resource_statements
+                   if s.effect == "Deny" and self._applies(s, action, resource, ctx, resource_policy=True, principal=who.arn,
+                                                           this_resource=s in (key_policy or []))]
         if denies:
             return Decision(False, "explicit-deny", "denied by " + ", ".join(s.name for s in denies), tuple(s.name for s in denies))
+        if key_policy is not None:
+            # KMS: the key policy must allow too, naming the principal or its account (IAM delegation)
+            by_key = [s for s in key_policy if s.effect == "Allow" and self._applies(
+                s, action, resource, ctx, resource_policy=True, principal=who.arn, this_resource=True)]
+            if not by_key:
+                return Decision(False, "implicit-deny", f"the key policy of {resource} does not allow {action} for "
+                                f"{who.logical_id} (nor for its account) under these conditions")
+            direct = [s for s in by_key if _names_exactly(s.raw, who.arn)]
+            if direct:
+                return Decision(True, "allow", "allowed by the key policy: " + ", ".join(s.name for s in direct),
+                                tuple(s.name for s in direct))
         allows = [s for s in who.statements if s.effect == "Allow" and self._applies(s, action, resource, ctx)]
         if not allows:
+            # a resource policy that names this very principal grants on its own (same account)
+            granted = [s for s in self._resource_policy_statements if s.effect == "Allow" and _names_exactly(s.raw, who.arn)
+                       and self._applies(s, action, resource, ctx, resource_policy=True, principal=who.arn)]
+            if granted:
+                return Decision(True, "allow", "allowed by the resource policy: " + ", ".join(s.name for s in granted),
+                                tuple(s.name for s in granted))
             return Decision(False, "implicit-deny", f"no identity policy of {who.logical_id} allows {action} on {resource}")
         if who.boundary is not None:
             bounded = [s for s in who.boundary if s.effect == "Allow" and self._applies(s, action, resource, ctx)]
@@ -412,8 +440,9 @@ class AccessModel:
         return None
 
     def _applies(self, statement: Statement, action: str, resource: str, ctx: Mapping[str, Any], *,
-                 resource_policy: bool = False, principal: str | None = None) -> bool:
-        if not action_matches(statement, action) or not resource_matches(statement, resource, ctx):
+                 resource_policy: bool = False, principal: str | None = None, this_resource: bool = False) -> bool:
+        # in a key policy "Resource": "*" means the key itself (this_resource)
+        if not action_matches(statement, action) or not (this_resource or resource_matches(statement, resource, ctx)):
             return False
         if resource_policy and not _principal_matches(statement.raw, principal or "", service=False):
             return False
@@ -445,6 +474,12 @@ class AccessModel:
 def _account_of(arn: str) -> str | None:
     parts = arn.split(":")
     return parts[4] if len(parts) > 5 and parts[0] == "arn" and parts[4].isdigit() else None
+
+
+def _names_exactly(statement: Mapping[str, Any], arn: str) -> bool:
+    """The statement's Principal names this role or user by its ARN (not its account)."""
+    principal = statement.get("Principal")
+    return isinstance(principal, Mapping) and arn in [str(v) for v in _as_list(principal.get("AWS"))]
 
 
 def _is_identity_provider(caller: str) -> bool:
