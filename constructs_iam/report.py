@@ -513,7 +513,7 @@ def to_svg(data: dict[str, Any]) -> str:
     for name in external:
         nodes[name] = (name, "external")
     accounts = sorted({a for _, a in nodes.values()}, key=lambda a: (a == "external", a))
-    width_col, row_h, box_w = 360, 34, 330
+    width_col, row_h, box_w = 400, 34, 330
     columns = {a: i for i, a in enumerate(accounts)}
     rows: dict[str, int] = defaultdict(int)
     position: dict[str, tuple[int, int]] = {}
@@ -529,7 +529,7 @@ def to_svg(data: dict[str, Any]) -> str:
            f'<rect width="{width}" height="{height}" fill="#ffffff"/>']
     for account, column in columns.items():
         x = 10 + column * width_col
-        out.append(f'<rect x="{x}" y="10" width="{width_col - 10}" height="{height - 20}" fill="#f3f6fa" stroke="#9ab"/>')
+        out.append(f'<rect x="{x}" y="10" width="{width_col - 20}" height="{height - 20}" fill="#f3f6fa" stroke="#9ab"/>')
         label = "external principals" if account == "external" else f"account {account}"
         out.append(f'<text x="{x + 10}" y="32" font-weight="bold">{html.escape(label)}</text>')
     drawn = set()
@@ -542,8 +542,16 @@ def to_svg(data: dict[str, Any]) -> str:
         drawn.add((source, target))
         (x1, y1), (x2, y2) = position[source], position[target]
         dash = ' stroke-dasharray="5,3"' if edge["kind"] == "pass_role" else ""
-        out.append(f'<line x1="{x1 + box_w}" y1="{y1 + 12}" x2="{x2}" y2="{y2 + 12}" stroke="#555"{dash} '
-                   'marker-end="url(#arrow)"/>')
+        colour = "#c60" if edge["kind"] == "pass_role" else "#555"
+        if x1 == x2:  # same account: a loop on the right-hand side of the column
+            bulge = x1 + box_w + 14 + 10 * (len(drawn) % 3)
+            out.append(f'<path d="M {x1 + box_w} {y1 + 12} C {bulge} {y1 + 12}, {bulge} {y2 + 12}, {x2 + box_w} {y2 + 12}" '
+                       f'fill="none" stroke="{colour}"{dash} marker-end="url(#arrow)"/>')
+        else:
+            start = x1 + box_w if x1 < x2 else x1
+            end = x2 if x1 < x2 else x2 + box_w
+            out.append(f'<line x1="{start}" y1="{y1 + 12}" x2="{end}" y2="{y2 + 12}" stroke="{colour}"{dash} '
+                       'marker-end="url(#arrow)"/>')
     for node, (label, _) in nodes.items():
         x, y = position[node]
         short = label if len(label) <= 52 else "..." + label[-49:]
