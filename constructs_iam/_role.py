@@ -11,20 +11,6 @@ from constructs import Construct
 
 from . import _validation as v
 
-# Condition keys that pin a '*' principal to known callers; any other condition still lets
-# anyone in the world try (e.g. aws:MultiFactorAuthPresent alone).
-_IDENTITY_SCOPING_KEYS = {
-    "aws:principalorgid",
-    "aws:principalorgpaths",
-    "aws:principalaccount",
-    "aws:principalarn",
-    "aws:sourceaccount",
-    "aws:sourceorgid",
-    "aws:sourceorgpaths",
-    "aws:sourcearn",
-}
-
-
 _KNOWN_CLOSED: dict[int, iam.IPrincipal] = {}
 
 
@@ -46,8 +32,9 @@ def open_principal_problem(scope: Construct, principal: iam.IPrincipal) -> str |
     )
     if not wildcard:
         return None
-    keys = {key.lower() for operator in conditions.values() for key in operator}
-    if keys & _IDENTITY_SCOPING_KEYS:
+    from .guardrails.rules import pins_caller  # the guardrails' own test of a pinning condition
+
+    if pins_caller(conditions):
         return None
     return (
         "trusts any principal ('*'); name a service, account, role or user, or add a condition on "
