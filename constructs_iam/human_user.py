@@ -76,30 +76,36 @@ class HumanUser(Construct):
         permissions_boundary: iam.IManagedPolicy | None = None,
     ) -> None:
         super().__init__(scope, id)
-        if user_name is None:
-            raise v.fail("user_name", user_name, "is required: one IAM user is one named person")
-        v.iam_name("user_name", user_name, max_length=64)
-        v.iam_path("path", path)
-        _role.check_boundary("permissions_boundary", permissions_boundary)
-        iam_groups = [_as_group(g) for g in v.non_empty("groups", groups, what="PeopleGroup or aws_iam.IGroup objects")]
-        if not isinstance(console_access, bool) or not isinstance(access_key, bool):
-            raise v.fail("console_access/access_key", (console_access, access_key), "must be True or False")
-        if not console_access and not access_key:
-            raise v.fail(
-                "console_access",
-                console_access,
-                "and access_key False leave the person no way to sign in; a user without credentials "
-                "is not a person (use a role for workloads)",
-            )
-        if access_key_readers and not access_key:
-            raise v.fail("access_key_readers", list(access_key_readers), "needs access_key=True")
-        if initial_password_readers and not console_access:
-            raise v.fail("initial_password_readers", list(initial_password_readers), "needs console_access=True")
-        for reader in [*v.sequence("access_key_readers", access_key_readers, what="principals"),
-                       *v.sequence("initial_password_readers", initial_password_readers, what="principals")]:
-            _role.check_assumed_by(self, "access_key_readers/initial_password_readers", reader)
-        if not isinstance(removal_policy, RemovalPolicy):
-            raise v.fail("removal_policy", removal_policy, "must be an aws_cdk.RemovalPolicy")
+        iam_groups: list[iam.IGroup] = []
+        with v.Checks(self) as check:
+            if user_name is None:
+                check.problems.append(str(v.fail("user_name", user_name, "is required: one IAM user is one named person")))
+            else:
+                check(v.iam_name, "user_name", user_name, max_length=64)
+            check(v.iam_path, "path", path)
+            check(_role.check_boundary, "permissions_boundary", permissions_boundary)
+            with check.each():
+                iam_groups = [_as_group(g) for g in v.non_empty("groups", groups, what="PeopleGroup or aws_iam.IGroup objects")]
+            if not isinstance(console_access, bool) or not isinstance(access_key, bool):
+                check.problems.append(str(v.fail("console_access/access_key", (console_access, access_key), "must be True or False")))
+            elif not console_access and not access_key:
+                check.problems.append(str(v.fail(
+                    "console_access",
+                    console_access,
+                    "and access_key False leave the person no way to sign in; a user without credentials "
+                    "is not a person (use a role for workloads)",
+                )))
+            if access_key_readers and not access_key:
+                check.problems.append(str(v.fail("access_key_readers", list(access_key_readers), "needs access_key=True")))
+            if initial_password_readers and not console_access:
+                check.problems.append(str(v.fail("initial_password_readers", list(initial_password_readers),
+                                                 "needs console_access=True")))
+            with check.each():
+                for reader in [*v.sequence("access_key_readers", access_key_readers, what="principals"),
+                               *v.sequence("initial_password_readers", initial_password_readers, what="principals")]:
+                    _role.check_assumed_by(self, "access_key_readers/initial_password_readers", reader)
+            if not isinstance(removal_policy, RemovalPolicy):
+                check.problems.append(str(v.fail("removal_policy", removal_policy, "must be an aws_cdk.RemovalPolicy")))
 
         self.user_name = user_name
         self.path = path

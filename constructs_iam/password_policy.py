@@ -91,25 +91,24 @@ class AccountPasswordPolicy(Construct):
                     check.problems.append(str(v.fail("security_groups", group, "must contain aws_ec2.ISecurityGroup objects")))
             if reserved_concurrent_executions is not None:
                 check(v.int_between, "reserved_concurrent_executions", reserved_concurrent_executions, 1, 1000)
-        v.int_between("minimum_length", minimum_length, 6, 128)
-        v.int_between("reuse_prevention", reuse_prevention, 1, 24)
-        for name, value in [
-            ("require_uppercase", require_uppercase),
-            ("require_lowercase", require_lowercase),
-            ("require_numbers", require_numbers),
-            ("require_symbols", require_symbols),
-            ("allow_users_to_change_password", allow_users_to_change_password),
-            ("hard_expiry", hard_expiry),
-        ]:
-            if not isinstance(value, bool):
-                raise v.fail(name, value, "must be True or False")
-        max_age_days = None
-        if max_age is not None:
-            v.duration_between("max_age", max_age, Duration.days(1), Duration.days(1095))
-            max_age_days = int(max_age.to_days())
-        if hard_expiry and max_age is None:
-            raise v.fail("hard_expiry", hard_expiry, "needs max_age: without an age passwords never expire")
-        _role.check_boundary("permissions_boundary", permissions_boundary)
+            check(v.int_between, "minimum_length", minimum_length, 6, 128)
+            check(v.int_between, "reuse_prevention", reuse_prevention, 1, 24)
+            for name, value in [
+                ("require_uppercase", require_uppercase),
+                ("require_lowercase", require_lowercase),
+                ("require_numbers", require_numbers),
+                ("require_symbols", require_symbols),
+                ("allow_users_to_change_password", allow_users_to_change_password),
+                ("hard_expiry", hard_expiry),
+            ]:
+                if not isinstance(value, bool):
+                    check.problems.append(str(v.fail(name, value, "must be True or False")))
+            max_age_days = None
+            if max_age is not None and check(v.duration_between, "max_age", max_age, Duration.days(1), Duration.days(1095)):
+                max_age_days = int(max_age.to_days())
+            if hard_expiry is True and max_age is None:
+                check.problems.append(str(v.fail("hard_expiry", hard_expiry, "needs max_age: without an age passwords never expire")))
+            check(_role.check_boundary, "permissions_boundary", permissions_boundary)
         if minimum_length < CIS_MINIMUM_LENGTH:
             Annotations.of(self).add_warning_v2(
                 "constructs-iam:password-length",

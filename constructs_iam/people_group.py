@@ -68,12 +68,13 @@ class PeopleGroup(Construct):
         removal_policy: RemovalPolicy = RemovalPolicy.RETAIN,
     ) -> None:
         super().__init__(scope, id)
-        v.iam_name("group_name", group_name, max_length=128)
-        v.iam_path("path", path)
-        for policy in v.sequence("managed_policies", managed_policies, what="managed policies"):
-            _role.check_boundary("managed_policies", policy)
-        if not isinstance(removal_policy, RemovalPolicy):
-            raise v.fail("removal_policy", removal_policy, "must be an aws_cdk.RemovalPolicy")
+        with v.Checks(self) as check:
+            check(v.iam_name, "group_name", group_name, max_length=128)
+            check(v.iam_path, "path", path)
+            for policy in check(v.sequence, "managed_policies", managed_policies, what="managed policies") or []:
+                check(_role.check_boundary, "managed_policies", policy)
+            if not isinstance(removal_policy, RemovalPolicy):
+                check.problems.append(str(v.fail("removal_policy", removal_policy, "must be an aws_cdk.RemovalPolicy")))
         self.group: iam.Group = iam.Group(
             self, "Group", group_name=group_name, path=path, managed_policies=list(managed_policies)
         )

@@ -59,12 +59,15 @@ class RootActivityAlarm(Construct):
         encryption_key: kms.IKey | None = None,
     ) -> None:
         super().__init__(scope, id)
-        for email in v.sequence("emails", emails, what="e-mail addresses"):
-            if not isinstance(email, str) or (not v.is_token(email) and not _EMAIL.match(email)):
-                raise v.fail("emails", email, "must be an e-mail address")
-        v.unique("emails", emails)
-        if topic_name is not None and not v.is_token(topic_name) and not re.match(r"^[A-Za-z0-9_-]{1,256}$", topic_name):
-            raise v.fail("topic_name", topic_name, "must be 1 to 256 letters, digits, '-' or '_'")
+        with v.Checks(self) as check:
+            addresses = check(v.sequence, "emails", emails, what="e-mail addresses") or []
+            for email in addresses:
+                if not isinstance(email, str) or (not v.is_token(email) and not _EMAIL.match(email)):
+                    check.problems.append(str(v.fail("emails", email, "must be an e-mail address")))
+            check(v.unique, "emails", [e for e in addresses if isinstance(e, str)])
+            if topic_name is not None and not v.is_token(topic_name) and (
+                    not isinstance(topic_name, str) or not re.match(r"^[A-Za-z0-9_-]{1,256}$", topic_name)):
+                check.problems.append(str(v.fail("topic_name", topic_name, "must be 1 to 256 letters, digits, '-' or '_'")))
         stack = Stack.of(self)
         self.key = encryption_key or kms.Key(
             self,

@@ -136,3 +136,14 @@ def test_bad_input_is_a_value_error_naming_prop_and_value(kwargs, message):
     with pytest.raises(ValueError) as error:
         HumanUser(stack, "U", **props)
     assert message in str(error.value)
+
+
+def test_every_problem_is_reported_at_once_with_the_construct_path():
+    from constructs_iam import PropsError
+
+    with pytest.raises(PropsError) as error:
+        HumanUser(new_stack(), "Eve", user_name="has space", groups=[], path="no-slashes")
+    message = str(error.value)
+    assert message.startswith("Test/Eve (HumanUser): 3 problems:")
+    for part in ("user_name 'has space'", "path 'no-slashes'", "groups [] must list at least one item"):
+        assert part in message
