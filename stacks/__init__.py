@@ -116,9 +116,9 @@ def build_stacks(scope: Construct, config: AppConfig) -> AppStacks:
 def register_checks(app: App) -> None:
     """The checks that gate synthesis of the whole app.
 
-    - ``IamGuardrails`` (users only in groups, no ``*`` on ``*``, no open trust): construct
-      validation errors;
-    - cdk-nag 3 packs as policy-validation plugins: a finding fails ``cdk synth``.
+    - ``IamGuardrails`` (users only in groups, no admin statements, no open trust or resource
+      policy, patterns not widened) and the cdk-nag 3 packs, all policy-validation plugins over the
+      templates: a finding fails ``cdk synth`` and ``app.synth()``.
     """
     IamGuardrails.of(app)
     Validations.of(app).add_plugins(AwsSolutionsChecks(app), NIST80053R5Checks(app))
