@@ -1,4 +1,5 @@
-"""Acknowledge cdk-nag findings that a pattern cannot avoid, one finding at a time (not public API).
+"""How cdk-nag writes a finding's id, and the reasons the patterns share (not public API; the
+acknowledging itself is ``constructs_iam.acknowledgments``).
 
 cdk-nag 3 matches an acknowledgment by its exact id, e.g.
 ``AwsSolutions-IAM5[Resource::<DataBucketE3889A50.Arn>/reports/*]``. The id embeds the resource
@@ -12,7 +13,6 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from constructs import IConstruct
 
 
 def flatten(value: Any) -> str:
@@ -35,27 +35,6 @@ def flatten(value: Any) -> str:
         if "Ref" in value:
             return f"<{flatten(value['Ref'])}>"
     return json.dumps(value, separators=(",", ":"))
-
-
-def acknowledge(scope: IConstruct, rule_id: str, reason: str) -> None:
-    from .acknowledgments import acknowledge as public
-
-    public(scope, rule_id, reason)
-
-
-def acknowledge_findings(scope: IConstruct, findings: list[str], reason: str) -> None:
-    """Acknowledge several exact findings on ``scope`` in one call to Node (the patterns' own,
-    computed in Python; no checkov equivalent)."""
-    from aws_cdk import Acknowledgment, Validations
-
-    if findings:
-        Validations.of(scope).acknowledge(*[Acknowledgment(id=f, reason=reason) for f in dict.fromkeys(findings)])
-
-
-def acknowledge_wildcard_resources(scope: IConstruct, arns: list[str], reason: str) -> list[str]:
-    from .acknowledgments import acknowledge_wildcard_resources as public
-
-    return public(scope, arns, reason)
 
 
 OBJECT_ARN_REASON = (

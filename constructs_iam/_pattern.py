@@ -74,9 +74,8 @@ class RolePattern(Construct):
             items = check(v.non_empty, "statements", statements, what="aws_iam.PolicyStatement objects") or []
             wrong = [item for item in items if not isinstance(item, iam.PolicyStatement)]
             if wrong:
-                check.problems.append(str(v.fail("statements", wrong[0], "must contain only aws_iam.PolicyStatement objects")))
-            if not isinstance(reason, str) or len(reason.strip()) < 10:
-                check.problems.append(str(v.fail("reason", reason, "must say why the pattern is widened (10 characters or more)")))
+                check.fail("statements", wrong[0], "must contain only aws_iam.PolicyStatement objects")
+            check(v.reason, "reason", reason, "the pattern is widened")
         self.policy.add_statements(*items)
         self.extensions.append({
             "reason": reason,

@@ -58,28 +58,20 @@ def check_boundary(prop: str, boundary: Any) -> iam.IManagedPolicy | None:
 
 
 def check_role_props(
+    check: v.Checks,
     *,
     role_name: str | None,
     path: str,
     description: str | None,
     permissions_boundary: Any,
 ) -> None:
-    """The props every role pattern shares; each problem is reported (see ``v.Checks``)."""
-    problems = []
-    for check in (
-        lambda: v.iam_name("role_name", role_name, max_length=64),
-        lambda: v.iam_path("path", path),
-        lambda: check_boundary("permissions_boundary", permissions_boundary),
-    ):
-        try:
-            check()
-        except ValueError as error:
-            problems.append(str(error))
+    """The props every role pattern shares, each problem recorded in ``check``."""
+    check(v.iam_name, "role_name", role_name, max_length=64)
+    check(v.iam_path, "path", path)
+    check(check_boundary, "permissions_boundary", permissions_boundary)
     if description is not None and (not isinstance(description, str) or (not v.is_token(description) and len(description) > 1000)):
         shown = description[:40] + "..." if isinstance(description, str) else description
-        problems.append(str(v.fail("description", shown, "must be a string of at most 1000 characters")))
-    if problems:
-        raise v.PropsError("", "", problems)
+        check.fail("description", shown, "must be a string of at most 1000 characters")
 
 
 def build_role(

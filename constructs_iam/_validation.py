@@ -46,6 +46,16 @@ def has(value: Any, attribute: str) -> bool:
     return hasattr(type(value), attribute) or hasattr(value, attribute)
 
 
+MIN_REASON = 10
+"""The shortest reason an acknowledgment or a widening may give."""
+
+
+def reason(prop: str, value: Any, what: str) -> None:
+    """A reason a reviewer can read: a string of ``MIN_REASON`` characters or more."""
+    if not isinstance(value, str) or len(value.strip()) < MIN_REASON:
+        raise fail(prop, value, f"must say why {what} ({MIN_REASON} characters or more)")
+
+
 def fail(prop: str, value: Any, rule: str) -> ValueError:
     """Build the one error format every pattern uses: ``prop 'value' rule``."""
     return ValueError(f"{prop} {value!r} {rule}")
@@ -199,6 +209,10 @@ class Checks:
         except ValueError as error:
             self.problems.append(str(error))
         return None
+
+    def fail(self, prop: str, value: Any, rule: str) -> None:
+        """Record one problem (``prop 'value' rule``) and go on checking."""
+        self.problems.append(str(fail(prop, value, rule)))
 
     def each(self) -> "_Catch":
         return _Catch(self)

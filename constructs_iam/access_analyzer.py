@@ -28,10 +28,10 @@ class AccessAnalyzer(Construct):
         super().__init__(scope, id)
         with v.Checks(self) as check:
             if not isinstance(organization, bool):
-                check.problems.append(str(v.fail("organization", organization, "must be True or False")))
+                check.fail("organization", organization, "must be True or False")
             if analyzer_name is not None and not v.is_token(analyzer_name) and (
                     not isinstance(analyzer_name, str) or not _NAME.match(analyzer_name)):
-                check.problems.append(str(v.fail("analyzer_name", analyzer_name,
-                                                 "must start with a letter: letters, digits, '_', '.', '-'")))
+                check.fail("analyzer_name", analyzer_name,
+                                                 "must start with a letter: letters, digits, '_', '.', '-'")
         self.type = "ORGANIZATION" if organization else "ACCOUNT"
         self.analyzer = accessanalyzer.CfnAnalyzer(self, "Resource", type=self.type, analyzer_name=analyzer_name)

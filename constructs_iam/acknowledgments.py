@@ -56,23 +56,19 @@ CHECKOV_EQUIVALENTS: dict[str, tuple[str, ...]] = {
 """cdk-nag rule (the id before any ``[...]``) -> the checkov checks that test the same property.
 Kept small and explicit; a test checks that every checkov id exists in the pinned checkov."""
 
-_MIN_REASON = 10
-
-
 def acknowledge(scope: IConstruct, finding_id: str, reason: str) -> None:
     """Acknowledge the finding ``finding_id`` on ``scope`` (a resource or the construct holding it).
 
     :param finding_id: a cdk-nag finding id as the CLI prints it (``AwsSolutions-IAM5[...]``,
         ``NIST.800.53.R5-S3BucketLoggingEnabled``) or an ``IamGuardrails-<Rule>`` id.
-    :param reason: why this finding is acceptable here; at least 10 characters.
+    :param reason: why this finding is acceptable here; at least ``MIN_REASON`` (10) characters.
 
     Refused with a ``ValueError``: an empty or short reason, and a stack, stage or app as scope
     (that would silence the finding for everything inside it).
     """
     if not isinstance(finding_id, str) or not finding_id.strip():
         raise v.fail("finding_id", finding_id, "must name one finding, e.g. 'AwsSolutions-S1'")
-    if not isinstance(reason, str) or len(reason.strip()) < _MIN_REASON:
-        raise v.fail("reason", reason, f"must say why the finding is acceptable ({_MIN_REASON} characters or more)")
+    v.reason("reason", reason, "the finding is acceptable")
     if isinstance(scope, (Stage, Stack)):
         raise v.fail("scope", scope.node.path,
                      "must be the resource (or a construct holding it), not a whole stack, stage or app")
@@ -111,10 +107,15 @@ def wildcard_resource_finding(scope: IConstruct, arn: str, rule: str = "AwsSolut
 
 def acknowledge_wildcard_resources(scope: IConstruct, arns: Sequence[str], reason: str, rule: str = "AwsSolutions-IAM5") -> list[str]:
     """Acknowledge ``AwsSolutions-IAM5`` for each of ``arns`` that contains a ``*``; return the ids."""
-    if not isinstance(reason, str) or len(reason.strip()) < _MIN_REASON:
-        raise v.fail("reason", reason, f"must say why the finding is acceptable ({_MIN_REASON} characters or more)")
+    v.reason("reason", reason, "the finding is acceptable")
     resolved = Stack.of(scope).resolve(list(arns))  # one round trip for every ARN
     ids = list(dict.fromkeys(f"{rule}[Resource::{flatten(arn)}]" for arn in resolved if "*" in flatten(arn)))
-    if ids:
-        Validations.of(scope).acknowledge(*[Acknowledgment(id=finding, reason=reason) for finding in ids])
+    acknowledge_findings(scope, ids, reason)
     return ids
+
+
+def acknowledge_findings(scope: IConstruct, findings: list[str], reason: str) -> None:
+    """Acknowledge exact cdk-nag finding ids on ``scope`` in one call to Node (the patterns' own
+    findings, computed in Python; none of them has a checkov equivalent)."""
+    if findings:
+        Validations.of(scope).acknowledge(*[Acknowledgment(id=f, reason=reason) for f in dict.fromkeys(findings)])

@@ -105,6 +105,37 @@ class DeveloperExtra(enum.Enum):
     """X-Ray traces (``xray:BatchGetTraces``, ``GetTraceSummaries``, ``GetTraceGraph``, ...)."""
 
 
+def check_level(check: Any, access: Any, extras: Any, additional: Any) -> tuple[list[DeveloperExtra], list[str]]:
+    """``access``, ``extras`` and ``additional_denied_actions`` as every developer-access construct
+    takes them, each problem recorded in ``check`` (a ``v.Checks``); returns the valid extras and
+    additional actions."""
+    from . import _validation as v
+
+    opened: list[DeveloperExtra] = []
+    extra: list[str] = []
+    if not isinstance(access, DeveloperAccess):
+        check.fail("access", access, f"must be one of {[a.name for a in DeveloperAccess]} (DeveloperAccess)")
+    with check.each():
+        opened = v.sequence("extras", extras, what="DeveloperExtra values")
+        for item in opened:
+            if not isinstance(item, DeveloperExtra):
+                raise v.fail("extras", item, f"must contain DeveloperExtra values {[e.name for e in DeveloperExtra]}")
+        if opened and access is not DeveloperAccess.CONFIGURATION:
+            raise v.fail("extras", [e.name for e in opened], "open data of the CONFIGURATION level; VIEW_ONLY grants none")
+    with check.each():
+        extra = v.sequence("additional_denied_actions", additional, what="IAM actions")
+        for action in extra:
+            if not isinstance(action, str) or not is_action(action):
+                raise v.fail("additional_denied_actions", action, "must be an IAM action such as 'logs:GetLogEvents'")
+    return opened, extra
+
+
+def is_action(action: str) -> bool:
+    """``service:Action``, the action part possibly with ``*`` wildcards."""
+    service, _, name = action.partition(":")
+    return bool(service) and bool(name) and service.replace("-", "").isalnum() and name.replace("*", "").isalnum()
+
+
 @lru_cache(maxsize=1)
 def classification() -> dict[str, Any]:
     return json.loads(CLASSIFICATION.read_text())

@@ -18,8 +18,9 @@ from constructs import Construct
 
 from . import _nag, _role
 from . import _validation as v
+from .acknowledgments import acknowledge
 from ._pattern import RolePattern
-from .developer_access import DENIED_DATA_ACTIONS, DeveloperAccess, DeveloperExtra, developer_policies
+from .developer_access import DeveloperAccess, DeveloperExtra, check_level, developer_policies
 from .trust import MAX_MFA_AGE_LIMIT, check_expiry, check_principal_arns, cross_account_principal
 
 VIEW_ONLY_POLICY = "job-function/ViewOnlyAccess"
@@ -92,31 +93,16 @@ class DeveloperReadOnlyRole(RolePattern):
         permissions_boundary: iam.IManagedPolicy | None = None,
     ) -> None:
         super().__init__(scope, id)
-        extra: list[str] = []
-        opened: list[DeveloperExtra] = []
         with v.Checks(self) as check:
             check(v.account_id, "trusted_account_id", trusted_account_id)
-            if not isinstance(access, DeveloperAccess):
-                check.problems.append(str(v.fail("access", access, f"must be one of {[a.name for a in DeveloperAccess]} (DeveloperAccess)")))
-            with check.each():
-                opened = v.sequence("extras", extras, what="DeveloperExtra values")
-                for item in opened:
-                    if not isinstance(item, DeveloperExtra):
-                        raise v.fail("extras", item, f"must contain DeveloperExtra values {[e.name for e in DeveloperExtra]}")
-                if opened and access is not DeveloperAccess.CONFIGURATION:
-                    raise v.fail("extras", [e.name for e in opened], "open data of the CONFIGURATION level; VIEW_ONLY grants none")
+            opened, extra = check_level(check, access, extras, additional_denied_actions)
             check(check_expiry, "expires", expires)
             if not isinstance(require_source_identity, bool):
-                check.problems.append(str(v.fail("require_source_identity", require_source_identity, "must be True or False")))
+                check.fail("require_source_identity", require_source_identity, "must be True or False")
             check(v.duration_between, "max_session_duration", max_session_duration, v.ONE_HOUR, v.TWELVE_HOURS)
             check(v.duration_between, "max_mfa_age", max_mfa_age, v.ONE_MINUTE, MAX_MFA_AGE_LIMIT)
             check(check_principal_arns, "trusted_principal_arns", trusted_principal_arns, trusted_account_id)
-            with check.each():
-                extra = v.sequence("additional_denied_actions", additional_denied_actions, what="IAM actions")
-                for action in extra:
-                    if not isinstance(action, str) or not _is_action(action):
-                        raise v.fail("additional_denied_actions", action, "must be an IAM action such as 'logs:GetLogEvents'")
-            check(_role.check_role_props, role_name=role_name, path=path, description=description,
+            _role.check_role_props(check, role_name=role_name, path=path, description=description,
                   permissions_boundary=permissions_boundary)
             if not check.problems:  # the level and extras are valid: size the deny policies
                 policies = check(developer_policies, access, opened, extra, partition=Aws.PARTITION)
@@ -162,7 +148,7 @@ class DeveloperReadOnlyRole(RolePattern):
         ]
         self.deny_policy: iam.ManagedPolicy = self.deny_policies[0]
         self.denied_actions = policies.denied_actions
-        _nag.acknowledge(
+        acknowledge(
             self.role,
             f"AwsSolutions-IAM4[Policy::{_nag.flatten(Stack.of(self).resolve(managed.managed_policy_arn))}]",
             f"{policies.managed_policy} is the AWS-maintained policy for reading configuration across services, "
@@ -315,8 +301,3 @@ class _Grantee:
     @property
     def grant_principal(self) -> iam.IPrincipal:
         return self._principal  # type: ignore[no-any-return]
-
-
-def _is_action(action: str) -> bool:
-    service, _, name = action.partition(":")
-    return bool(service) and bool(name) and service.replace("-", "").isalnum() and name.replace("*", "").isalnum()

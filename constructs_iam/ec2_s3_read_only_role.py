@@ -9,6 +9,7 @@ from constructs import Construct
 
 from . import _facts, _nag, _role
 from . import _validation as v
+from .acknowledgments import acknowledge_findings
 from ._pattern import RolePattern
 from .s3_location import S3Access, S3Location, check_locations, object_findings, s3_statements
 
@@ -53,7 +54,7 @@ class Ec2S3ReadOnlyRole(RolePattern):
         super().__init__(scope, id)
         with v.Checks(self) as check:
             self.locations = check(check_locations, "locations", locations)
-            check(_role.check_role_props, role_name=role_name, path=path, description=description,
+            _role.check_role_props(check, role_name=role_name, path=path, description=description,
                   permissions_boundary=permissions_boundary)
         self.role: iam.Role = _role.build_role(
             self,
@@ -71,5 +72,5 @@ class Ec2S3ReadOnlyRole(RolePattern):
         self.instance_profile: iam.InstanceProfile = iam.InstanceProfile(
             self, "InstanceProfile", role=self.role, instance_profile_name=role_name, path=path
         )
-        _nag.acknowledge_findings(self.policy, object_findings(stack, self.locations), _nag.OBJECT_ARN_REASON)
+        acknowledge_findings(self.policy, object_findings(stack, self.locations), _nag.OBJECT_ARN_REASON)
         self._seal(scope, policies=[self.policy])

@@ -16,8 +16,9 @@ from aws_cdk import Duration, Stack
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
-from . import _facts, _nag, _role
+from . import _facts, _role
 from . import _validation as v
+from .acknowledgments import acknowledge_wildcard_resources
 from ._pattern import RolePattern
 
 GITHUB_ISSUER = "token.actions.githubusercontent.com"
@@ -50,7 +51,7 @@ class GitHubOidcProvider(Construct):
             ids = check(v.non_empty, "client_ids", client_ids, what="audiences") or []
             for item in ids:
                 if not isinstance(item, str) or not item or "*" in item:
-                    check.problems.append(str(v.fail("client_ids", item, "must be audiences such as 'sts.amazonaws.com'")))
+                    check.fail("client_ids", item, "must be audiences such as 'sts.amazonaws.com'")
         self.resource = iam.CfnOIDCProvider(self, "Resource", url=f"https://{GITHUB_ISSUER}", client_id_list=list(ids))
         self.provider: iam.IOpenIdConnectProvider = iam.OpenIdConnectProvider.from_open_id_connect_provider_arn(
             self, "Provider", self.resource.attr_arn)
@@ -127,31 +128,31 @@ class GitHubActionsRole(RolePattern):
                 items = check(v.sequence, prop, values, what="names") or []
                 for item in items:
                     if not isinstance(item, str) or not pattern.match(item) or item in ("*", "**"):
-                        check.problems.append(str(v.fail(prop, item, "must be exact names: no wildcards, spaces or '..'")))
+                        check.fail(prop, item, "must be exact names: no wildcards, spaces or '..'")
                     elif isinstance(repository, str):
                         subjects.append(f"repo:{repository}:{kind}{item}")
                 check(v.unique, prop, [i for i in items if isinstance(i, str)])
             for item in check(v.sequence, "subject_patterns", subject_patterns, what="subjects") or []:
                 if not isinstance(item, str) or not isinstance(repository, str) or not item.startswith(f"repo:{repository}:") \
                         or item.endswith(":*") or item == f"repo:{repository}:*":
-                    check.problems.append(str(v.fail(
+                    check.fail(
                         "subject_patterns", item, f"must start with 'repo:{repository}:' and name a kind of ref "
-                        "(e.g. 'repo:owner/name:ref:refs/heads/release/*'), not every subject of the repository")))
+                        "(e.g. 'repo:owner/name:ref:refs/heads/release/*'), not every subject of the repository")
                 else:
                     patterns.append(item)
             if not subjects and not patterns and not check.problems:
-                check.problems.append(str(v.fail(
+                check.fail(
                     "branches/environments/tags", [], "must name at least one branch, environment or tag: a trust on "
-                    "the repository alone lets every branch and pull request deploy")))
+                    "the repository alone lets every branch and pull request deploy")
             if provider is not None and not v.has(provider, "open_id_connect_provider_arn"):
-                check.problems.append(str(v.fail("provider", provider, "must be an aws_iam.IOpenIdConnectProvider")))
+                check.fail("provider", provider, "must be an aws_iam.IOpenIdConnectProvider")
             for account in check(v.sequence, "deploy_accounts", deploy_accounts, what="account ids") or []:
                 if check(v.account_id, "deploy_accounts", account) is not None:
                     accounts.append(account)
             if not isinstance(cdk_qualifier, str) or not _QUALIFIER.match(cdk_qualifier):
-                check.problems.append(str(v.fail("cdk_qualifier", cdk_qualifier, "must be 1 to 10 lower-case letters or digits")))
+                check.fail("cdk_qualifier", cdk_qualifier, "must be 1 to 10 lower-case letters or digits")
             check(v.duration_between, "max_session_duration", max_session_duration, v.ONE_HOUR, v.TWELVE_HOURS)
-            check(_role.check_role_props, role_name=role_name, path=path, description=description,
+            _role.check_role_props(check, role_name=role_name, path=path, description=description,
                   permissions_boundary=permissions_boundary)
         facts = _facts.scope(scope)
         stack = facts.stack.stack
@@ -185,7 +186,7 @@ class GitHubActionsRole(RolePattern):
               "Resource": arns}],
             "Assume the CDK bootstrap roles of the deploy accounts; nothing else",
         )
-        _nag.acknowledge_wildcard_resources(
+        acknowledge_wildcard_resources(
             self.policy, arns,
             "CDK bootstrap role names end with the region (cdk-<qualifier>-<kind>-role-<account>-<region>); the '*' "
             "stands for the region of one named role per kind and account, and the CI role can do nothing else.",

@@ -11,8 +11,9 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
 
-from . import _nag, _role
+from . import _role
 from . import _validation as v
+from .acknowledgments import acknowledge
 from .key_policy import kms_key_policy
 from .people_group import PeopleGroup
 
@@ -79,7 +80,7 @@ class HumanUser(Construct):
         iam_groups: list[iam.IGroup] = []
         with v.Checks(self) as check:
             if user_name is None:
-                check.problems.append(str(v.fail("user_name", user_name, "is required: one IAM user is one named person")))
+                check.fail("user_name", user_name, "is required: one IAM user is one named person")
             else:
                 check(v.iam_name, "user_name", user_name, max_length=64)
             check(v.iam_path, "path", path)
@@ -87,25 +88,25 @@ class HumanUser(Construct):
             with check.each():
                 iam_groups = [_as_group(g) for g in v.non_empty("groups", groups, what="PeopleGroup or aws_iam.IGroup objects")]
             if not isinstance(console_access, bool) or not isinstance(access_key, bool):
-                check.problems.append(str(v.fail("console_access/access_key", (console_access, access_key), "must be True or False")))
+                check.fail("console_access/access_key", (console_access, access_key), "must be True or False")
             elif not console_access and not access_key:
-                check.problems.append(str(v.fail(
+                check.fail(
                     "console_access",
                     console_access,
                     "and access_key False leave the person no way to sign in; a user without credentials "
                     "is not a person (use a role for workloads)",
-                )))
+                )
             if access_key_readers and not access_key:
-                check.problems.append(str(v.fail("access_key_readers", list(access_key_readers), "needs access_key=True")))
+                check.fail("access_key_readers", list(access_key_readers), "needs access_key=True")
             if initial_password_readers and not console_access:
-                check.problems.append(str(v.fail("initial_password_readers", list(initial_password_readers),
-                                                 "needs console_access=True")))
+                check.fail("initial_password_readers", list(initial_password_readers),
+                                                 "needs console_access=True")
             with check.each():
                 for reader in [*v.sequence("access_key_readers", access_key_readers, what="principals"),
                                *v.sequence("initial_password_readers", initial_password_readers, what="principals")]:
                     _role.check_assumed_by(self, "access_key_readers/initial_password_readers", reader)
             if not isinstance(removal_policy, RemovalPolicy):
-                check.problems.append(str(v.fail("removal_policy", removal_policy, "must be an aws_cdk.RemovalPolicy")))
+                check.fail("removal_policy", removal_policy, "must be an aws_cdk.RemovalPolicy")
 
         self.user_name = user_name
         self.path = path
@@ -173,8 +174,8 @@ class HumanUser(Construct):
             encryption_key=self.key,
             **value,
         )
-        _nag.acknowledge(secret, "AwsSolutions-SMG4", _NO_ROTATION)
-        _nag.acknowledge(secret, "NIST.800.53.R5-SecretsManagerRotationEnabled", _NO_ROTATION)
+        acknowledge(secret, "AwsSolutions-SMG4", _NO_ROTATION)
+        acknowledge(secret, "NIST.800.53.R5-SecretsManagerRotationEnabled", _NO_ROTATION)
         for reader in readers:
             self._allow_read(secret, reader)
         return secret

@@ -22,8 +22,9 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
 
-from . import _nag, _role
+from . import _role
 from . import _validation as v
+from .acknowledgments import acknowledge, acknowledge_wildcard_resources
 from .key_policy import kms_key_policy
 
 CIS_MINIMUM_LENGTH = 14
@@ -82,13 +83,13 @@ class AccountPasswordPolicy(Construct):
         super().__init__(scope, id)
         with v.Checks(self) as check:
             if vpc is not None and not v.has(vpc, "vpc_id"):
-                check.problems.append(str(v.fail("vpc", vpc, "must be an aws_ec2.IVpc")))
+                check.fail("vpc", vpc, "must be an aws_ec2.IVpc")
             if vpc is None and (vpc_subnets is not None or security_groups):
-                check.problems.append(str(v.fail("vpc_subnets/security_groups", vpc_subnets or list(security_groups),
-                                                 "need vpc: they place the handler inside a VPC")))
+                check.fail("vpc_subnets/security_groups", vpc_subnets or list(security_groups),
+                                                 "need vpc: they place the handler inside a VPC")
             for group in check(v.sequence, "security_groups", security_groups, what="aws_ec2.ISecurityGroup objects") or []:
                 if not v.has(group, "security_group_id"):
-                    check.problems.append(str(v.fail("security_groups", group, "must contain aws_ec2.ISecurityGroup objects")))
+                    check.fail("security_groups", group, "must contain aws_ec2.ISecurityGroup objects")
             if reserved_concurrent_executions is not None:
                 check(v.int_between, "reserved_concurrent_executions", reserved_concurrent_executions, 1, 1000)
             check(v.int_between, "minimum_length", minimum_length, 6, 128)
@@ -102,12 +103,12 @@ class AccountPasswordPolicy(Construct):
                 ("hard_expiry", hard_expiry),
             ]:
                 if not isinstance(value, bool):
-                    check.problems.append(str(v.fail(name, value, "must be True or False")))
+                    check.fail(name, value, "must be True or False")
             max_age_days = None
             if max_age is not None and check(v.duration_between, "max_age", max_age, Duration.days(1), Duration.days(1095)):
                 max_age_days = int(max_age.to_days())
             if hard_expiry is True and max_age is None:
-                check.problems.append(str(v.fail("hard_expiry", hard_expiry, "needs max_age: without an age passwords never expire")))
+                check.fail("hard_expiry", hard_expiry, "needs max_age: without an age passwords never expire")
             check(_role.check_boundary, "permissions_boundary", permissions_boundary)
         if minimum_length < CIS_MINIMUM_LENGTH:
             Annotations.of(self).add_warning_v2(
@@ -183,7 +184,7 @@ class AccountPasswordPolicy(Construct):
                 *(_vpc_statements(stack) if vpc is not None else []),
             ],
         )
-        _nag.acknowledge_wildcard_resources(
+        acknowledge_wildcard_resources(
             policy,
             ["*"],
             "iam:UpdateAccountPasswordPolicy and iam:DeleteAccountPasswordPolicy act on the account's "
@@ -216,7 +217,7 @@ class AccountPasswordPolicy(Construct):
             properties=self.parameters,
         )
         if vpc is not None:
-            _nag.acknowledge_wildcard_resources(
+            acknowledge_wildcard_resources(
                 policy, [r for st in _vpc_statements(stack) for r in st.resources],
                 "Lambda creates, describes and deletes the handler's network interfaces in the VPC; their ids "
                 "do not exist beforehand, the Describe actions have no resource type, and everything is "
@@ -227,7 +228,7 @@ class AccountPasswordPolicy(Construct):
                 rule == "NIST.800.53.R5-LambdaConcurrency" and reserved_concurrent_executions is not None
             ):
                 continue  # satisfied, nothing to acknowledge
-            _nag.acknowledge(self.function, rule, reason)
+            acknowledge(self.function, rule, reason)
 
 
 def _vpc_statements(stack: Stack) -> list[iam.PolicyStatement]:

@@ -8,8 +8,9 @@ from aws_cdk import ArnFormat, RemovalPolicy, Stack
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
-from . import _nag, _role
+from . import _role
 from . import _validation as v
+from .acknowledgments import acknowledge_wildcard_resources
 
 # Without MFA a person may only do what it takes to sign in the first time and set MFA up.
 ALLOWED_WITHOUT_MFA: tuple[str, ...] = (
@@ -74,7 +75,7 @@ class PeopleGroup(Construct):
             for policy in check(v.sequence, "managed_policies", managed_policies, what="managed policies") or []:
                 check(_role.check_boundary, "managed_policies", policy)
             if not isinstance(removal_policy, RemovalPolicy):
-                check.problems.append(str(v.fail("removal_policy", removal_policy, "must be an aws_cdk.RemovalPolicy")))
+                check.fail("removal_policy", removal_policy, "must be an aws_cdk.RemovalPolicy")
         self.group: iam.Group = iam.Group(
             self, "Group", group_name=group_name, path=path, managed_policies=list(managed_policies)
         )
@@ -89,26 +90,26 @@ class PeopleGroup(Construct):
                 description="Deny everything without MFA except setting up MFA; manage own credentials",
             )
             self.mfa_policy.apply_removal_policy(removal_policy)
-            _nag.acknowledge_wildcard_resources(
+            acknowledge_wildcard_resources(
                 self.mfa_policy,
                 ["*"],
                 "iam:GetAccountPasswordPolicy and iam:ListVirtualMFADevices have no resource-level "
                 "permissions; both are read-only and let a person see the password rules and set up MFA.",
             )
-            _nag.acknowledge_wildcard_resources(
+            acknowledge_wildcard_resources(
                 self.mfa_policy,
                 [own_secrets_arn(Stack.of(self))],
                 "A person reads only their own credential secrets: people/${aws:username}/* (Secrets "
                 "Manager appends a random suffix to every secret ARN, so the '*' is required).",
             )
-            _nag.acknowledge_wildcard_resources(
+            acknowledge_wildcard_resources(
                 self.mfa_policy,
                 [any_key_arn(Stack.of(self))],
                 "Decrypt is limited to Secrets Manager (kms:ViaService) decrypting the person's own "
                 "secrets (kms:EncryptionContext:SecretARN people/${aws:username}/*); the key is chosen "
                 "per user, so the statement names keys of this account and region.",
             )
-            _nag.acknowledge_wildcard_resources(
+            acknowledge_wildcard_resources(
                 self.mfa_policy,
                 [mfa_device_arn(Stack.of(self))],
                 "People choose their virtual MFA device's name, so CreateVirtualMFADevice needs mfa/*; "

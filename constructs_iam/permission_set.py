@@ -12,7 +12,7 @@ from aws_cdk import aws_sso as sso
 from constructs import Construct
 
 from . import _validation as v
-from .developer_access import DeveloperAccess, DeveloperExtra, developer_policies
+from .developer_access import DeveloperAccess, DeveloperExtra, check_level, developer_policies
 
 _INSTANCE_ARN = re.compile(r"^arn:aws[a-z-]*:sso:::instance/(sso)?ins-[a-zA-Z0-9-.]{16}$")
 _GROUP_ID = re.compile(r"^([0-9a-f]{10}-|)[A-Fa-f0-9]{8}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{12}$")
@@ -57,31 +57,26 @@ class DeveloperReadOnlyPermissionSet(Construct):
         accounts: list[str] = []
         with v.Checks(self) as check:
             if not v.is_token(instance_arn) and (not isinstance(instance_arn, str) or not _INSTANCE_ARN.match(instance_arn)):
-                check.problems.append(str(v.fail("instance_arn", instance_arn,
-                                                 "must be an IAM Identity Center instance ARN (arn:aws:sso:::instance/ssoins-...)")))
-            if not isinstance(access, DeveloperAccess):
-                check.problems.append(str(v.fail("access", access, "must be a DeveloperAccess")))
-            opened = check(v.sequence, "extras", extras, what="DeveloperExtra values") or []
-            if any(not isinstance(e, DeveloperExtra) for e in opened):
-                check.problems.append(str(v.fail("extras", opened, "must contain DeveloperExtra values")))
-            extra = check(v.sequence, "additional_denied_actions", additional_denied_actions, what="IAM actions") or []
-            seconds = check(v.duration_between, "session_duration", session_duration, v.ONE_HOUR, v.TWELVE_HOURS)
+                check.fail("instance_arn", instance_arn,
+                                                 "must be an IAM Identity Center instance ARN (arn:aws:sso:::instance/ssoins-...)")
+            opened, extra = check_level(check, access, extras, additional_denied_actions)
+            check(v.duration_between, "session_duration", session_duration, v.ONE_HOUR, v.TWELVE_HOURS)
             if not isinstance(name, str) or not _NAME.match(name):
-                check.problems.append(str(v.fail("name", name, "must be 1 to 32 letters, digits or +=,.@_-")))
+                check.fail("name", name, "must be 1 to 32 letters, digits or +=,.@_-")
             if group_id is not None and not v.is_token(group_id) and (not isinstance(group_id, str) or not _GROUP_ID.match(group_id)):
-                check.problems.append(str(v.fail("group_id", group_id, "must be an identity store group id")))
+                check.fail("group_id", group_id, "must be an identity store group id")
             for account in check(v.sequence, "account_ids", account_ids, what="account ids") or []:
                 if check(v.account_id, "account_ids", account) is not None:
                     accounts.append(account)
             if accounts and group_id is None:
-                check.problems.append(str(v.fail("account_ids", accounts, "need group_id: who is assigned there")))
+                check.fail("account_ids", accounts, "need group_id: who is assigned there")
             if not check.problems:
                 policies = developer_policies(access, opened, extra, partition=Aws.PARTITION)
                 statements = [s for document in policies.deny_documents for s in document["Statement"]]
                 self.inline_policy = {"Version": "2012-10-17", "Statement": statements}
                 if len(json.dumps(self.inline_policy, separators=(",", ":"))) > MAX_INLINE_POLICY_CHARACTERS:
-                    check.problems.append(str(v.fail("additional_denied_actions", len(extra),
-                                                     "make the inline policy longer than Identity Center's 32,768 characters")))
+                    check.fail("additional_denied_actions", len(extra),
+                                                     "make the inline policy longer than Identity Center's 32,768 characters")
         self.managed_policy_arns = [f"arn:{Aws.PARTITION}:iam::aws:policy/{policies.managed_policy}"]
         self.denied_actions = policies.denied_actions
         hours = int((v.seconds_of(session_duration) or 3600) // 3600)
@@ -100,4 +95,3 @@ class DeveloperReadOnlyPermissionSet(Construct):
             )
             for account in accounts
         ]
-        del seconds

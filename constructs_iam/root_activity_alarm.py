@@ -63,11 +63,11 @@ class RootActivityAlarm(Construct):
             addresses = check(v.sequence, "emails", emails, what="e-mail addresses") or []
             for email in addresses:
                 if not isinstance(email, str) or (not v.is_token(email) and not _EMAIL.match(email)):
-                    check.problems.append(str(v.fail("emails", email, "must be an e-mail address")))
+                    check.fail("emails", email, "must be an e-mail address")
             check(v.unique, "emails", [e for e in addresses if isinstance(e, str)])
             if topic_name is not None and not v.is_token(topic_name) and (
                     not isinstance(topic_name, str) or not re.match(r"^[A-Za-z0-9_-]{1,256}$", topic_name)):
-                check.problems.append(str(v.fail("topic_name", topic_name, "must be 1 to 256 letters, digits, '-' or '_'")))
+                check.fail("topic_name", topic_name, "must be 1 to 256 letters, digits, '-' or '_'")
         stack = Stack.of(self)
         self.key = encryption_key or kms.Key(
             self,

@@ -8,6 +8,7 @@ from constructs import Construct
 
 from . import _facts, _nag, _role
 from . import _validation as v
+from .acknowledgments import acknowledge_findings
 from ._pattern import RolePattern
 from .s3_location import S3Access, S3Location, check_locations, object_findings, s3_statements
 
@@ -60,9 +61,9 @@ class S3PrefixAccessRole(RolePattern):
             check(_role.check_assumed_by, self, "assumed_by", assumed_by)
             located = check(check_locations, "location", [location])
             if not isinstance(access, S3Access):
-                check.problems.append(str(v.fail("access", access, f"must be one of {[a.name for a in S3Access]} (S3Access)")))
+                check.fail("access", access, f"must be one of {[a.name for a in S3Access]} (S3Access)")
             check(v.duration_between, "max_session_duration", max_session_duration, v.ONE_HOUR, v.TWELVE_HOURS)
-            check(_role.check_role_props, role_name=role_name, path=path, description=description,
+            _role.check_role_props(check, role_name=role_name, path=path, description=description,
                   permissions_boundary=permissions_boundary)
         (self.location,) = located
         self.access = access
@@ -83,5 +84,5 @@ class S3PrefixAccessRole(RolePattern):
             s3_statements(stack, [self.location], access),
             f"{access.value} access to one S3 prefix",
         )
-        _nag.acknowledge_findings(self.policy, object_findings(stack, [self.location]), _nag.OBJECT_ARN_REASON)
+        acknowledge_findings(self.policy, object_findings(stack, [self.location]), _nag.OBJECT_ARN_REASON)
         self._seal(scope, policies=[self.policy])

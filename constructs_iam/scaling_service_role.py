@@ -13,8 +13,9 @@ from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
-from . import _nag, _role
+from . import _role
 from . import _validation as v
+from .acknowledgments import acknowledge_wildcard_resources
 from ._pattern import RolePattern
 from .trust import service_principal
 
@@ -100,7 +101,7 @@ class ScalingServiceRole(RolePattern):
         tag_value = launch_tag_value
         with v.Checks(self) as check:
             if instance_role is None or not v.has(instance_role, "role_arn"):
-                check.problems.append(str(v.fail("instance_role", instance_role, "must be an aws_iam.IRole")))
+                check.fail("instance_role", instance_role, "must be an aws_iam.IRole")
             check(_role.check_assumed_by, self, "assumed_by", principal)
             check(_check_list, "instance_types", instance_types, _INSTANCE_TYPE, "an instance type such as 't3.micro' or 'm7g.*'")
             check(_check_list, "subnet_ids", subnet_ids, _SUBNET, "a subnet id such as 'subnet-0123456789abcdef0'")
@@ -113,11 +114,11 @@ class ScalingServiceRole(RolePattern):
                     ):
                         raise v.fail("target_group_arns", arn, "must be a target group ARN (no wildcards)")
             if not isinstance(launch_tag_key, str) or not _TAG_KEY.match(launch_tag_key) or launch_tag_key.lower().startswith("aws:"):
-                check.problems.append(str(v.fail(
-                    "launch_tag_key", launch_tag_key, "must be a tag key of 1 to 128 characters, not starting with 'aws:'")))
+                check.fail(
+                    "launch_tag_key", launch_tag_key, "must be a tag key of 1 to 128 characters, not starting with 'aws:'")
             if tag_value is not None and (not isinstance(tag_value, str) or (not v.is_token(tag_value) and not 1 <= len(tag_value) <= 256)):
-                check.problems.append(str(v.fail("launch_tag_value", tag_value, "must be 1 to 256 characters")))
-            check(_role.check_role_props, role_name=role_name, path=path, description=description,
+                check.fail("launch_tag_value", tag_value, "must be 1 to 256 characters")
+            _role.check_role_props(check, role_name=role_name, path=path, description=description,
                   permissions_boundary=permissions_boundary)
         if tag_value is None:
             tag_value = Names.unique_id(self)
@@ -202,26 +203,26 @@ class ScalingServiceRole(RolePattern):
         self.policy: iam.ManagedPolicy = _role.attach_policy(
             self, self.role, statements, "Scale EC2 on CloudWatch metrics, passing one instance role"
         )
-        _nag.acknowledge_wildcard_resources(
+        acknowledge_wildcard_resources(
             self.policy,
             ["*"],
             "CloudWatch GetMetricData/GetMetricStatistics/ListMetrics and EC2 DescribeInstances/"
             "DescribeInstanceStatus support no resource-level permissions; the statement is pinned "
             "to this region with aws:RequestedRegion and grants read actions only.",
         )
-        _nag.acknowledge_wildcard_resources(
+        acknowledge_wildcard_resources(
             self.policy,
             [statements[1].resources[0]],
             "Alarms are read by name at run time; scoped to this account and region, read-only.",
         )
-        _nag.acknowledge_wildcard_resources(
+        acknowledge_wildcard_resources(
             self.policy,
             [instances, volumes],
             "Instance and volume ids do not exist before launch; RunInstances on them requires the "
             f"launch tag {launch_tag_key} (aws:RequestTag), CreateTags only happens during "
             "RunInstances, and TerminateInstances requires the tag (aws:ResourceTag).",
         )
-        _nag.acknowledge_wildcard_resources(
+        acknowledge_wildcard_resources(
             self.policy,
             [r for r in launch_resources if r not in (instances, volumes)],
             "RunInstances must reference the network interface it creates and the image, key pair, "

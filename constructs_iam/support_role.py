@@ -10,6 +10,7 @@ from constructs import Construct
 
 from . import _nag, _role
 from . import _validation as v
+from .acknowledgments import acknowledge
 from ._pattern import RolePattern
 from .trust import MAX_MFA_AGE_LIMIT, check_principal_arns, cross_account_principal
 
@@ -51,7 +52,7 @@ class SupportRole(RolePattern):
             check(check_principal_arns, "trusted_principal_arns", trusted_principal_arns, trusted_account_id)
             check(v.duration_between, "max_session_duration", max_session_duration, v.ONE_HOUR, v.TWELVE_HOURS)
             check(v.duration_between, "max_mfa_age", max_mfa_age, v.ONE_MINUTE, MAX_MFA_AGE_LIMIT)
-            check(_role.check_role_props, role_name=role_name, path=path, description=description,
+            _role.check_role_props(check, role_name=role_name, path=path, description=description,
                   permissions_boundary=permissions_boundary)
         self.role: iam.Role = _role.build_role(
             self,
@@ -64,7 +65,7 @@ class SupportRole(RolePattern):
         support = iam.ManagedPolicy.from_aws_managed_policy_name(SUPPORT_POLICY)
         self.role.add_managed_policy(support)
         self.policy = support  # type: ignore[assignment]  # an IManagedPolicy: AWS maintains it
-        _nag.acknowledge(
+        acknowledge(
             self.role,
             f"AwsSolutions-IAM4[Policy::{_nag.flatten(Stack.of(self).resolve(support.managed_policy_arn))}]",
             "CIS AWS Foundations 1.16 asks for a support role with the AWS managed AWSSupportAccess policy; it "

@@ -67,11 +67,11 @@ class TenantIsolatedBucket(Construct):
         with v.Checks(self) as check:
             if bucket_name is not None and not v.is_token(bucket_name) and (
                     not isinstance(bucket_name, str) or not re.match(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", bucket_name)):
-                check.problems.append(str(v.fail("bucket_name", bucket_name, "must be an S3 bucket name")))
+                check.fail("bucket_name", bucket_name, "must be an S3 bucket name")
             if encryption_key is not None and not v.has(encryption_key, "key_arn"):
-                check.problems.append(str(v.fail("encryption_key", encryption_key, "must be an aws_kms.IKey")))
+                check.fail("encryption_key", encryption_key, "must be an aws_kms.IKey")
             if not isinstance(removal_policy, RemovalPolicy):
-                check.problems.append(str(v.fail("removal_policy", removal_policy, "must be an aws_cdk.RemovalPolicy")))
+                check.fail("removal_policy", removal_policy, "must be an aws_cdk.RemovalPolicy")
         self.key: kms.IKey = encryption_key or kms.Key(
             self, "Key", enable_key_rotation=True, removal_policy=removal_policy,
             description="Encrypts the shared workload bucket", policy=kms_key_policy(self, used_through=["s3"]),
@@ -89,19 +89,23 @@ class TenantIsolatedBucket(Construct):
             self.bucket.add_to_resource_policy(iam.PolicyStatement.from_json(statement))
 
     @staticmethod
-    def admit(pattern: Any, prefix: str) -> str:
-        """Tag ``pattern``'s role (or a role) with its tenant prefix; return the normalised prefix.
-
-        The prefix must be one a tag can hold (letters, digits, ``_ . : / = + - @`` and spaces) and
-        not empty: a whole-bucket workload has no place in a shared bucket."""
-        role = getattr(pattern, "role", pattern)
+    def tenant_prefix(prefix: str) -> str:
+        """``prefix`` normalised, or a ``ValueError``: it must not be empty (a whole-bucket workload
+        has no place in a shared bucket) and must be one a tag can hold (letters, digits,
+        ``_ . : / = + - @`` and spaces)."""
         normalised = normalize_s3_prefix(prefix)
         if not normalised:
             raise v.fail("prefix", prefix, "must not be empty: a tenant of a shared bucket owns one prefix, not the bucket")
         if not _TAG_VALUE.match(normalised):
             raise v.fail("prefix", normalised, "must be a valid tag value (letters, digits and _ . : / = + - @) to "
                          "isolate it with aws:PrincipalTag")
-        Tags.of(role).add(TENANT_TAG, normalised)
+        return normalised
+
+    @staticmethod
+    def admit(pattern: Any, prefix: str) -> str:
+        """Tag ``pattern``'s role (or a role) with its tenant prefix (``tenant_prefix``); return it."""
+        normalised = TenantIsolatedBucket.tenant_prefix(prefix)
+        Tags.of(getattr(pattern, "role", pattern)).add(TENANT_TAG, normalised)
         return normalised
 
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from constructs_iam import ACCOUNT_ID_PATTERN, REGION_PATTERN, normalize_s3_prefix
+from constructs_iam import ACCOUNT_ID_PATTERN, REGION_PATTERN, TenantIsolatedBucket, normalize_s3_prefix
 
 CONTEXT_KEY = "constructs-iam"
 ROOT = Path(__file__).resolve().parent.parent
@@ -407,9 +407,11 @@ def _check_isolated(items: tuple[WorkloadConfig, ...], raw: dict[str, Any]) -> N
                               "prefix but its own (tenant isolation); share data through a bucket without it")
         if item.whole_bucket:
             raise ConfigError(f"{path}.items[{index}].whole_bucket: a tenant of an isolated bucket owns one prefix")
-        if not re.match(r"^[\w.:/=+@ -]{1,256}$", item.prefix):
-            raise ConfigError(f"{path}.items[{index}].prefix {item.prefix!r} must be a valid tag value (letters, digits "
-                              "and _ . : / = + - @) to isolate it with aws:PrincipalTag")
+        try:
+            TenantIsolatedBucket.tenant_prefix(item.prefix)
+        except ValueError as error:  # "prefix '<value>' <rule>": name the key instead
+            rule = str(error).removeprefix(f"prefix {item.prefix!r} ")
+            raise ConfigError(f"{path}.items[{index}].prefix {item.prefix!r} {rule}") from None
 
 
 def _parse_override(key: str, value: Any) -> Any:
