@@ -42,6 +42,7 @@ class ScopeFacts:
 
 
 _BUCKETS: dict[int, BucketFacts] = {}
+_FLAT: dict[tuple[int, int], tuple[Any, Any, str]] = {}
 _STACKS: dict[int, StackFacts] = {}
 _SCOPES: dict[int, ScopeFacts] = {}
 
@@ -53,6 +54,18 @@ def bucket(value: Any) -> BucketFacts:
         facts = BucketFacts(value, value.bucket_arn, key, key.key_arn if key is not None else None)
         _BUCKETS[id(value)] = facts
     return facts
+
+
+def flat_bucket_arn(stack: Stack, value: Any) -> str:
+    """A bucket's ARN as cdk-nag writes it in finding ids, resolved in ``stack`` once."""
+    key = (id(stack), id(value))
+    cached = _FLAT.get(key)
+    if cached is None or cached[0] is not stack or cached[1] is not value:
+        from ._nag import flatten
+
+        cached = (stack, value, flatten(stack.resolve(bucket(value).arn)))
+        _FLAT[key] = cached
+    return cached[2]
 
 
 def stack(value: Stack) -> StackFacts:

@@ -143,7 +143,12 @@ def classification() -> dict[str, Any]:
 
 def classified_actions() -> dict[str, str]:
     """Every classified action -> its class (``config``, ``data``, ``credentials``, ``logs``, ``traces``)."""
-    stored = classification()
+    return actions_of(classification())
+
+
+def actions_of(stored: dict[str, Any]) -> dict[str, str]:
+    """action -> class, from a classification's two parts (its decisions, and the configuration
+    actions listed by service)."""
     result = {action: item["class"] for action, item in stored["decisions"].items()}
     for service, names in stored["configuration"].items():
         result.update({f"{service}:{name}": "config" for name in names})

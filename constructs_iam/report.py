@@ -32,7 +32,6 @@ from pathlib import Path
 from typing import Any
 
 from .access import AccessModel, wildcard_match
-from .access.conditions import evaluate_condition_block
 
 SCHEMA = "constructs-iam/access-report/1"
 """``{"schema", "source", "principals": [{"id", "kind", "arn", "stack", "account", "pattern", "trusted_by":
@@ -57,57 +56,56 @@ class StackTemplate:
     region: str | None
     template: dict[str, Any]
     acknowledgments: dict[str, list[dict[str, str]]] = field(default_factory=dict)  # construct path -> acks
+    template_path: Path | None = None
+    environment: str = ""
 
 
 def read_assembly(cdk_out: str | Path) -> list[StackTemplate]:
-    """Every stack template of a cloud assembly (nested stage assemblies included), producers first."""
+    """Every stack template of a cloud assembly (nested stage assemblies included), each after the
+    stacks it depends on (the manifest's ``dependencies``), so cross-stack references resolve."""
     root = Path(cdk_out)
     manifest = json.loads((root / "manifest.json").read_text())
-    stacks: list[StackTemplate] = []
-    for name, artifact in manifest.get("artifacts", {}).items():
+    artifacts = manifest.get("artifacts", {})
+    stacks: dict[str, StackTemplate] = {}
+    nested: list[StackTemplate] = []
+    for name, artifact in artifacts.items():
         kind = artifact.get("type")
         if kind == "cdk:cloud-assembly":
-            stacks += read_assembly(root / artifact["properties"]["directoryName"])
-            continue
-        if kind != "aws:cloudformation:stack":
-            continue
-        environment = artifact.get("environment", "aws://unknown-account/unknown-region").removeprefix("aws://")
-        account, _, region = environment.partition("/")
-        metadata = dict(artifact.get("metadata", {}))
-        if artifact.get("additionalMetadataFile"):
-            metadata.update(json.loads((root / artifact["additionalMetadataFile"]).read_text()))
-        acks: dict[str, list[dict[str, str]]] = {}
-        for path, entries in metadata.items():
-            for entry in entries:
-                if entry.get("type") == "aws:cdk:acknowledged-rules":
-                    for rule, reason in (entry.get("data") or {}).items():
-                        acks.setdefault(path.strip("/"), []).append({"id": rule.split("::", 1)[-1], "reason": reason})
-        stacks.append(StackTemplate(
-            name=(artifact.get("properties") or {}).get("stackName", name),
-            account=account if account.isdigit() else None, region=region if "unknown" not in region else None,
-            template=json.loads((root / artifact["properties"]["templateFile"]).read_text()),
-            acknowledgments=acks,
-        ))
-    # a consumer's cross-stack references resolve against producers added before it
-    order = {s.name: i for i, s in enumerate(stacks)}
-    for stack in stacks:
-        for dependency in _dependencies(stack.template):
-            if dependency in order and order[dependency] > order[stack.name]:
-                order[stack.name] = order[dependency] + 0.5  # type: ignore[assignment]
-    return sorted(stacks, key=lambda s: order[s.name])
+            nested += read_assembly(root / artifact["properties"]["directoryName"])
+        elif kind == "aws:cloudformation:stack":
+            stacks[name] = _stack(root, name, artifact)
+    ordered: list[StackTemplate] = []
+
+    def visit(name: str) -> None:
+        if name in stacks and stacks[name] not in ordered:
+            for dependency in artifacts[name].get("dependencies", []):
+                visit(dependency)
+            ordered.append(stacks[name])
+
+    for name in stacks:
+        visit(name)
+    return ordered + nested
 
 
-def _dependencies(template: Any) -> set[str]:
-    found: set[str] = set()
-    if isinstance(template, dict):
-        if "Fn::GetStackOutput" in template and isinstance(template["Fn::GetStackOutput"], dict):
-            found.add(str(template["Fn::GetStackOutput"].get("StackName")))
-        for value in template.values():
-            found |= _dependencies(value)
-    elif isinstance(template, list):
-        for value in template:
-            found |= _dependencies(value)
-    return found
+def _stack(root: Path, name: str, artifact: dict[str, Any]) -> StackTemplate:
+    environment = artifact.get("environment", "aws://unknown-account/unknown-region")
+    account, _, region = environment.removeprefix("aws://").partition("/")
+    metadata = dict(artifact.get("metadata", {}))
+    if artifact.get("additionalMetadataFile"):
+        metadata.update(json.loads((root / artifact["additionalMetadataFile"]).read_text()))
+    acks: dict[str, list[dict[str, str]]] = {}
+    for path, entries in metadata.items():
+        for entry in entries:
+            if entry.get("type") == "aws:cdk:acknowledged-rules":
+                for rule, reason in (entry.get("data") or {}).items():
+                    acks.setdefault(path.strip("/"), []).append({"id": rule.split("::", 1)[-1], "reason": reason})
+    template_path = root / artifact["properties"]["templateFile"]
+    return StackTemplate(
+        name=(artifact.get("properties") or {}).get("stackName", name),
+        account=account if account.isdigit() else None, region=region if "unknown" not in region else None,
+        template=json.loads(template_path.read_text()), acknowledgments=acks, template_path=template_path,
+        environment=environment,
+    )
 
 
 def build_model(stacks: list[StackTemplate]) -> AccessModel:
@@ -149,13 +147,13 @@ class _Levels:
         return self._services[service]
 
 
+def _path(stack: StackTemplate, logical_id: str, resource: dict[str, Any]) -> str:
+    """A resource's construct path (``aws:cdk:path``, without ``/Resource``), else ``<stack>/<logical id>``."""
+    return ((resource.get("Metadata") or {}).get("aws:cdk:path") or f"{stack.name}/{logical_id}").removesuffix("/Resource")
+
+
 def _as_list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else ([] if value is None else [value])
-
-
-def _principal_id(model: AccessModel, arn: str) -> str:
-    record = model.principal(arn)
-    return f"{record.logical_id}" if not record.path else record.logical_id
 
 
 def report(stacks: list[StackTemplate], source: str = "") -> dict[str, Any]:
@@ -164,27 +162,29 @@ def report(stacks: list[StackTemplate], source: str = "") -> dict[str, Any]:
     levels = _Levels()
     principals: list[dict[str, Any]] = []
     index: dict[str, dict[str, Any]] = {}
-    stack_of: dict[str, StackTemplate] = {}
     for stack in stacks:
         resources = stack.template.get("Resources") or {}
         for logical_id, resource in resources.items():
             if resource.get("Type") not in ("AWS::IAM::Role", "AWS::IAM::User"):
                 continue
-            path = ((resource.get("Metadata") or {}).get("aws:cdk:path") or f"{stack.name}/{logical_id}").removesuffix("/Resource")
-            try:
-                record = model.principal(path) if path in _aliases(model) else model.principal(logical_id)
+            path = _path(stack, logical_id, resource)
+            try:  # by construct path; a template without path metadata: by logical id
+                record = model.principal(path)
             except KeyError:
-                continue
+                try:
+                    record = model.principal(logical_id)
+                except KeyError:
+                    continue
             if record.arn in index:
                 continue
             entry = _describe(model, record, stack, path, levels, resource)
             principals.append(entry)
             index[record.arn] = entry
-            stack_of[record.arn] = stack
-    groups = _groups(stacks, index)
+    groups = _groups(stacks)
     principals += groups
     edges = _edges(model, index, groups)
     paths = _paths(index, edges)
+    by_id = {p["id"]: p for p in principals}
     for group in groups:  # a group reaches a role when every member does (through the group's policy)
         members = set(group["members"])
         targets: dict[str, set[str]] = defaultdict(set)
@@ -193,7 +193,7 @@ def report(stacks: list[StackTemplate], source: str = "") -> dict[str, Any]:
                 targets[edge["to"]].add(edge["from"])
         for target, who in targets.items():
             if members and who == members:
-                reaches = sorted({r for a in index_by_id(principals)[target].get("allows", []) for r in a["resources"] if r != "*"})
+                reaches = sorted({r for a in by_id[target].get("allows", []) for r in a["resources"] if r != "*"})
                 paths.append({"from": group["id"], "steps": [f"members assume {target}"], "to": target, "reaches": reaches})
     reach: dict[str, list[str]] = defaultdict(list)
     for entry in principals:
@@ -201,20 +201,12 @@ def report(stacks: list[StackTemplate], source: str = "") -> dict[str, Any]:
             for resource in allow["resources"]:
                 if resource != "*" and entry["id"] not in reach[resource]:
                     reach[resource].append(entry["id"])
-    for path in paths:
-        for resource in path["reaches"]:
-            if path["from"] not in reach[resource]:
-                reach[resource].append(path["from"] + " (via " + " -> ".join(path["steps"]) + ")")
+    for chain in paths:
+        for resource in chain["reaches"]:
+            if chain["from"] not in reach[resource]:
+                reach[resource].append(chain["from"] + " (via " + " -> ".join(chain["steps"]) + ")")
     return {"schema": SCHEMA, "source": source, "principals": principals, "edges": edges, "paths": paths,
             "resources": dict(sorted(reach.items()))}
-
-
-def index_by_id(principals: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
-    return {p["id"]: p for p in principals}
-
-
-def _aliases(model: AccessModel) -> dict[str, str]:
-    return model._aliases  # noqa: SLF001 - the report reads the model it built
 
 
 def _describe(model: AccessModel, record: Any, stack: StackTemplate, path: str, levels: _Levels,
@@ -281,30 +273,23 @@ def _risks(model: AccessModel, arn: str) -> dict[str, list[str]]:
     }
 
 
-def _groups(stacks: list[StackTemplate], index: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+def _groups(stacks: list[StackTemplate]) -> list[dict[str, Any]]:
     groups = []
     for stack in stacks:
         resources = stack.template.get("Resources") or {}
         for logical_id, resource in resources.items():
             if resource.get("Type") != "AWS::IAM::Group":
                 continue
-            path = ((resource.get("Metadata") or {}).get("aws:cdk:path") or f"{stack.name}/{logical_id}").removesuffix("/Resource")
+            path = _path(stack, logical_id, resource)
             name = (resource.get("Properties") or {}).get("GroupName") or logical_id
+            # users name their groups in their Groups property, by Ref or by name
             members = [
-                user["id"] for user in index.values() if user["kind"] == "user" and user["stack"] == stack.name
-                and any(g == {"Ref": logical_id} or g == name
-                        for g in _as_list(((stack.template["Resources"].get(user["id"].rsplit("/", 1)[-1]) or {}).get("Properties") or {}).get("Groups")))
+                _path(stack, user_id, user) for user_id, user in resources.items()
+                if user.get("Type") == "AWS::IAM::User" and any(
+                    g in ({"Ref": logical_id}, name) for g in _as_list((user.get("Properties") or {}).get("Groups")))
             ]
-            if not members:  # users name their groups by Ref in the user resource
-                for user_logical_id, user_resource in resources.items():
-                    if user_resource.get("Type") == "AWS::IAM::User" and {"Ref": logical_id} in _as_list(
-                            (user_resource.get("Properties") or {}).get("Groups")):
-                        user_path = ((user_resource.get("Metadata") or {}).get("aws:cdk:path")
-                                     or f"{stack.name}/{user_logical_id}").removesuffix("/Resource")
-                        members.append(user_path)
             policies = [
-                ((r.get("Metadata") or {}).get("aws:cdk:path") or lid).removesuffix("/Resource")
-                for lid, r in resources.items()
+                _path(stack, lid, r) for lid, r in resources.items()
                 if r.get("Type") in ("AWS::IAM::ManagedPolicy", "AWS::IAM::Policy")
                 and {"Ref": logical_id} in _as_list((r.get("Properties") or {}).get("Groups"))
             ]

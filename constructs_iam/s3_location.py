@@ -103,7 +103,7 @@ class S3Location:
 
         Written as ``Bucket.arn_for_objects`` writes it (``<bucket ARN>/<key pattern>``), from the
         bucket ARN read once per bucket."""
-        return f"{bucket_facts(self.bucket).arn}/{self.prefix}*"
+        return f"{_facts.bucket(self.bucket).arn}/{self.prefix}*"
 
     @property
     def list_prefixes(self) -> list[str]:
@@ -122,29 +122,10 @@ def normalize_s3_prefix(prefix: str) -> str:
     return _normalize_prefix(prefix)
 
 
-def bucket_facts(bucket: s3.IBucket) -> _facts.BucketFacts:
-    return _facts.bucket(bucket)
-
-
-_FLAT: dict[tuple[int, int], tuple[Any, Any, str]] = {}
-
-
-def flat_bucket_arn(stack: Stack, bucket: s3.IBucket) -> str:
-    """The bucket ARN as cdk-nag writes it in finding ids, resolved in ``stack`` once."""
-    key = (id(stack), id(bucket))
-    cached = _FLAT.get(key)
-    if cached is None or cached[0] is not stack or cached[1] is not bucket:
-        from ._nag import flatten
-
-        cached = (stack, bucket, flatten(stack.resolve(bucket_facts(bucket).arn)))
-        _FLAT[key] = cached
-    return cached[2]
-
-
 def object_findings(stack: Stack, locations: Sequence[S3Location]) -> list[str]:
     """The AwsSolutions-IAM5 finding id of each location's object ARN (``<bucket ARN>/<prefix>*``),
     as cdk-nag writes it, computed in Python from the bucket ARN resolved once per stack."""
-    return [f"AwsSolutions-IAM5[Resource::{flat_bucket_arn(stack, loc.bucket)}/{loc.prefix}*]" for loc in locations]
+    return [f"AwsSolutions-IAM5[Resource::{_facts.flat_bucket_arn(stack, loc.bucket)}/{loc.prefix}*]" for loc in locations]
 
 
 def _normalize_prefix(prefix: Any) -> str:
@@ -225,7 +206,7 @@ def s3_statements(
         for index, locs in enumerate(by_bucket.values()):
             statement: dict[str, Any] = {
                 "Sid": f"ListPrefix{index}" if index else "ListPrefix", "Effect": "Allow",
-                "Action": _one(access.bucket_actions), "Resource": bucket_facts(locs[0].bucket).arn,
+                "Action": _one(access.bucket_actions), "Resource": _facts.bucket(locs[0].bucket).arn,
             }
             if not any(loc.is_whole_bucket for loc in locs):
                 statement["Condition"] = {"StringLike": {"s3:prefix": [p for loc in locs for p in loc.list_prefixes]}}
@@ -233,14 +214,14 @@ def s3_statements(
     keys: list[Any] = []
     key_locations: list[S3Location] = []
     for loc in locations:
-        key = bucket_facts(loc.bucket).key
+        key = _facts.bucket(loc.bucket).key
         if key is not None and all(key is not k for k in keys):
             keys.append(key)
             key_locations.append(loc)
     if keys:
         statements.append({
             "Sid": "KmsViaS3", "Effect": "Allow", "Action": _one(access.kms_actions),
-            "Resource": _one([bucket_facts(loc.bucket).key_arn for loc in key_locations]),
+            "Resource": _one([_facts.bucket(loc.bucket).key_arn for loc in key_locations]),
             "Condition": {"StringEquals": {"kms:ViaService": f"s3.{_facts.stack(stack).region}.amazonaws.com"}},
         })
     return statements

@@ -24,6 +24,8 @@ from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
+from constructs_iam.developer_access import actions_of
+
 ROOT = Path(__file__).resolve().parent.parent
 OUTPUT = ROOT / "constructs_iam" / "data" / "read_only_classification.json"
 
@@ -163,22 +165,14 @@ def _by_service(actions: list[str]) -> dict[str, list[str]]:
     return {service: sorted(names, key=str.lower) for service, names in sorted(grouped.items())}
 
 
-def stored_actions(stored: dict[str, Any]) -> dict[str, str]:
-    """action -> class, from the file's two parts."""
-    result = {action: item["class"] for action, item in stored["decisions"].items()}
-    for service, names in stored["configuration"].items():
-        result.update({f"{service}:{name}": "config" for name in names})
-    return result
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--check", action="store_true", help="report unclassified catalog actions; write nothing")
     args = parser.parse_args()
     fresh = build()
     if args.check:
-        known = stored_actions(json.loads(OUTPUT.read_text()))
-        proposed = stored_actions(fresh)
+        known = actions_of(json.loads(OUTPUT.read_text()))
+        proposed = actions_of(fresh)
         missing = sorted(set(proposed) - set(known), key=str.lower)
         for action in missing:
             print(f"unclassified: {action} (the rules would say {proposed[action]})")
@@ -186,7 +180,7 @@ def main() -> int:
     OUTPUT.parent.mkdir(exist_ok=True)
     OUTPUT.write_text(json.dumps(fresh, indent=1) + "\n")
     counts: dict[str, int] = {}
-    for kind in stored_actions(fresh).values():
+    for kind in actions_of(fresh).values():
         counts[kind] = counts.get(kind, 0) + 1
     print(f"{sum(counts.values())} actions: {counts} -> {OUTPUT.relative_to(ROOT)}")
     return 0

@@ -14,6 +14,8 @@ import sys
 from collections import Counter
 from pathlib import Path
 
+from constructs_iam.report import read_assembly
+
 IAM_TYPES = {
     "AWS::IAM::Role": "roles",
     "AWS::IAM::InstanceProfile": "instance profiles",
@@ -48,10 +50,7 @@ def run_checkov(outdir: Path) -> dict[str, list[dict]]:
 
 def main(outdir: str) -> int:
     out = Path(outdir)
-    manifest = json.loads((out / "manifest.json").read_text())
-    stacks = {
-        name: art for name, art in manifest["artifacts"].items() if art["type"] == "aws:cloudformation:stack"
-    }
+    stacks = read_assembly(out)  # templates, environments and acknowledgments, as the access report reads them
     report = json.loads((out / "validation-report.json").read_text()) if (out / "validation-report.json").exists() else {}
     violations = [v for plugin in report.get("pluginReports", []) for v in plugin.get("violations", [])]
 
@@ -59,10 +58,9 @@ def main(outdir: str) -> int:
     templates = []
     total_acks = 0
     extensions: list[str] = []
-    for name, art in stacks.items():
-        template_file = out / art["properties"]["templateFile"]
-        templates.append(str(template_file))
-        resources = json.loads(template_file.read_text()).get("Resources", {})
+    for stack in stacks:
+        templates.append(str(stack.template_path))
+        resources = stack.template.get("Resources", {})
         for resource in resources.values():
             record = (resource.get("Metadata") or {}).get("constructs-iam") or {}
             for extension in record.get("extensions", []):
@@ -70,16 +68,10 @@ def main(outdir: str) -> int:
                                   f"{extension['reason']}")
         types = Counter(r["Type"] for r in resources.values())
         iam = ", ".join(f"{types[t]} {label}" for t, label in IAM_TYPES.items() if types[t])
-        metadata = dict(art.get("metadata", {}))
-        if art.get("additionalMetadataFile"):
-            metadata.update(json.loads((out / art["additionalMetadataFile"]).read_text()))
-        acks = sum(
-            len(entry["data"]) for entries in metadata.values() for entry in entries
-            if entry["type"] == "aws:cdk:acknowledged-rules"
-        )
+        acks = sum(len(items) for items in stack.acknowledgments.values())
         total_acks += acks
-        env = art.get("environment", "")
-        print(f"  {name:<34} {env:<34} {len(resources):>3} resources  ({iam or 'no IAM'}); {acks} acknowledged findings")
+        print(f"  {stack.name:<34} {stack.environment:<34} {len(resources):>3} resources  ({iam or 'no IAM'}); "
+              f"{acks} acknowledged findings")
 
     lint = subprocess.run(
         [str(Path(sys.executable).parent / "cfn-lint"), "--format", "parseable", *templates], capture_output=True, text=True
