@@ -33,6 +33,7 @@ __all__ = [
     "CHECKOV_EQUIVALENTS",
     "acknowledge",
     "acknowledge_wildcard_resources",
+    "acknowledge_wildcards",
     "checkov_equivalents",
     "flatten",
     "wildcard_resource_finding",
@@ -107,11 +108,22 @@ def wildcard_resource_finding(scope: IConstruct, arn: str, rule: str = "AwsSolut
 
 def acknowledge_wildcard_resources(scope: IConstruct, arns: Sequence[str], reason: str, rule: str = "AwsSolutions-IAM5") -> list[str]:
     """Acknowledge ``AwsSolutions-IAM5`` for each of ``arns`` that contains a ``*``; return the ids."""
-    v.reason("reason", reason, "the finding is acceptable")
-    resolved = Stack.of(scope).resolve(list(arns))  # one round trip for every ARN
-    ids = list(dict.fromkeys(f"{rule}[Resource::{flatten(arn)}]" for arn in resolved if "*" in flatten(arn)))
-    acknowledge_findings(scope, ids, reason)
-    return ids
+    return acknowledge_wildcards(scope, [(arn, reason) for arn in arns], rule)
+
+
+def acknowledge_wildcards(scope: IConstruct, reasons: Sequence[tuple[str, str]], rule: str = "AwsSolutions-IAM5") -> list[str]:
+    """``acknowledge_wildcard_resources`` for several ``(arn, reason)`` pairs at once: the ARNs are
+    resolved in one call and acknowledged in one, whatever their number."""
+    for _, reason in reasons:
+        v.reason("reason", reason, "the finding is acceptable")
+    resolved = Stack.of(scope).resolve([arn for arn, _ in reasons])  # one round trip for every ARN
+    acks: dict[str, str] = {}
+    for arn, (_, reason) in zip(resolved, reasons):
+        if "*" in flatten(arn):
+            acks.setdefault(f"{rule}[Resource::{flatten(arn)}]", reason)
+    if acks:
+        Validations.of(scope).acknowledge(*[Acknowledgment(id=finding, reason=why) for finding, why in acks.items()])
+    return list(acks)
 
 
 def acknowledge_findings(scope: IConstruct, findings: list[str], reason: str) -> None:

@@ -10,7 +10,7 @@ from constructs import Construct
 
 from . import _role
 from . import _validation as v
-from .acknowledgments import acknowledge_wildcard_resources
+from .acknowledgments import acknowledge_wildcards
 
 # Without MFA a person may only do what it takes to sign in the first time and set MFA up.
 ALLOWED_WITHOUT_MFA: tuple[str, ...] = (
@@ -90,32 +90,20 @@ class PeopleGroup(Construct):
                 description="Deny everything without MFA except setting up MFA; manage own credentials",
             )
             self.mfa_policy.apply_removal_policy(removal_policy)
-            acknowledge_wildcard_resources(
-                self.mfa_policy,
-                ["*"],
-                "iam:GetAccountPasswordPolicy and iam:ListVirtualMFADevices have no resource-level "
-                "permissions; both are read-only and let a person see the password rules and set up MFA.",
-            )
-            acknowledge_wildcard_resources(
-                self.mfa_policy,
-                [own_secrets_arn(Stack.of(self))],
-                "A person reads only their own credential secrets: people/${aws:username}/* (Secrets "
-                "Manager appends a random suffix to every secret ARN, so the '*' is required).",
-            )
-            acknowledge_wildcard_resources(
-                self.mfa_policy,
-                [any_key_arn(Stack.of(self))],
-                "Decrypt is limited to Secrets Manager (kms:ViaService) decrypting the person's own "
-                "secrets (kms:EncryptionContext:SecretARN people/${aws:username}/*); the key is chosen "
-                "per user, so the statement names keys of this account and region.",
-            )
-            acknowledge_wildcard_resources(
-                self.mfa_policy,
-                [mfa_device_arn(Stack.of(self))],
-                "People choose their virtual MFA device's name, so CreateVirtualMFADevice needs mfa/*; "
-                "a created device grants nothing until EnableMFADevice, which is scoped to "
-                "user/${aws:username}.",
-            )
+            stack = Stack.of(self)
+            acknowledge_wildcards(self.mfa_policy, [
+                ("*", "iam:GetAccountPasswordPolicy and iam:ListVirtualMFADevices have no resource-level "
+                      "permissions; both are read-only and let a person see the password rules and set up MFA."),
+                (own_secrets_arn(stack), "A person reads only their own credential secrets: people/${aws:username}/* "
+                                         "(Secrets Manager appends a random suffix to every secret ARN, so the '*' is "
+                                         "required)."),
+                (any_key_arn(stack), "Decrypt is limited to Secrets Manager (kms:ViaService) decrypting the person's own "
+                                     "secrets (kms:EncryptionContext:SecretARN people/${aws:username}/*); the key is "
+                                     "chosen per user, so the statement names keys of this account and region."),
+                (mfa_device_arn(stack), "People choose their virtual MFA device's name, so CreateVirtualMFADevice needs "
+                                        "mfa/*; a created device grants nothing until EnableMFADevice, which is scoped to "
+                                        "user/${aws:username}."),
+            ])
 
     @property
     def group_name(self) -> str:

@@ -15,7 +15,7 @@ from constructs import Construct
 
 from . import _role
 from . import _validation as v
-from .acknowledgments import acknowledge_wildcard_resources
+from .acknowledgments import acknowledge_wildcards
 from ._pattern import RolePattern
 from .trust import service_principal
 
@@ -158,13 +158,14 @@ class ScalingServiceRole(RolePattern):
             launch_conditions["ArnEquals"] = {"ec2:LaunchTemplate": template_arn}
 
         region_only = {"StringEquals": {"aws:RequestedRegion": stack.region}}
+        alarms = stack.format_arn(service="cloudwatch", resource="alarm", resource_name="*", arn_format=ArnFormat.COLON_RESOURCE_NAME)
         statements = [
             # READ_ACTIONS have no resource type: "*" is the only valid Resource, pinned to this region
             iam.PolicyStatement(sid="ReadMetricsAndInstances", actions=READ_ACTIONS, resources=["*"], conditions=region_only),
             iam.PolicyStatement(
                 sid="ReadAlarms",
                 actions=["cloudwatch:DescribeAlarms"],
-                resources=[stack.format_arn(service="cloudwatch", resource="alarm", resource_name="*", arn_format=ArnFormat.COLON_RESOURCE_NAME)],
+                resources=[alarms],
             ),
             iam.PolicyStatement(
                 sid="LaunchTaggedInstances",
@@ -203,32 +204,23 @@ class ScalingServiceRole(RolePattern):
         self.policy: iam.ManagedPolicy = _role.attach_policy(
             self, self.role, statements, "Scale EC2 on CloudWatch metrics, passing one instance role"
         )
-        acknowledge_wildcard_resources(
-            self.policy,
-            ["*"],
-            "CloudWatch GetMetricData/GetMetricStatistics/ListMetrics and EC2 DescribeInstances/"
-            "DescribeInstanceStatus support no resource-level permissions; the statement is pinned "
-            "to this region with aws:RequestedRegion and grants read actions only.",
-        )
-        acknowledge_wildcard_resources(
-            self.policy,
-            [statements[1].resources[0]],
-            "Alarms are read by name at run time; scoped to this account and region, read-only.",
-        )
-        acknowledge_wildcard_resources(
-            self.policy,
-            [instances, volumes],
+        launch_reason = (
             "Instance and volume ids do not exist before launch; RunInstances on them requires the "
             f"launch tag {launch_tag_key} (aws:RequestTag), CreateTags only happens during "
-            "RunInstances, and TerminateInstances requires the tag (aws:ResourceTag).",
-        )
-        acknowledge_wildcard_resources(
-            self.policy,
-            [r for r in launch_resources if r not in (instances, volumes)],
+            "RunInstances, and TerminateInstances requires the tag (aws:ResourceTag).")
+        network_reason = (
             "RunInstances must reference the network interface it creates and the image, key pair, "
             "subnet and security group it uses; scoped to this account and region (set subnet_ids "
-            "and security_group_ids to name them exactly).",
-        )
+            "and security_group_ids to name them exactly).")
+        acknowledge_wildcards(self.policy, [
+            ("*", "CloudWatch GetMetricData/GetMetricStatistics/ListMetrics and EC2 DescribeInstances/"
+                  "DescribeInstanceStatus support no resource-level permissions; the statement is pinned "
+                  "to this region with aws:RequestedRegion and grants read actions only."),
+            (alarms, "Alarms are read by name at run time; scoped to this account and region, read-only."),
+            (instances, launch_reason),
+            (volumes, launch_reason),
+            *[(r, network_reason) for r in launch_resources if r not in (instances, volumes)],
+        ])
         self._seal(scope, policies=[self.policy])
 
 

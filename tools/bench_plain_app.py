@@ -1,13 +1,15 @@
 """The sample app written with plain aws_cdk (aws_iam directly), no checks: the benchmark's baseline.
 
-Same stacks, same resource types and counts, similar statements; no validation, no guardrails, no
+Same stacks, same resource types and counts (kept in step with the app: the shared bucket, support
+roles, analyzers, the CI stack, tenant tags), similar statements; no validation, no guardrails, no
 cdk-nag. Run by tools/bench.py exactly like app.py (CDK_CONTEXT_JSON from cdk.json, CDK_OUTDIR).
 """
 
 from __future__ import annotations
 
 import aws_cdk as cdk
-from aws_cdk import Duration, RemovalPolicy, SecretValue
+from aws_cdk import Duration, RemovalPolicy, SecretValue, Tags
+from aws_cdk import aws_accessanalyzer as accessanalyzer
 from aws_cdk import aws_events as events
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
@@ -44,6 +46,15 @@ policy(w, "AppPolicy", [app_role], statements=[
     iam.PolicyStatement(actions=["s3:GetObject", "s3:PutObject", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts"],
                         resources=[bucket.arn_for_objects(f"{c['app_prefix']}*")]),
     iam.PolicyStatement(actions=["s3:ListBucket"], resources=[bucket.bucket_arn])])
+if c.get("workloads", {}).get("create_bucket"):  # the shared bucket, with its two tenant statements
+    shared_key = kms.Key(w, "SharedKey", enable_key_rotation=True)
+    shared_bucket = s3.Bucket(w, "SharedBucket", bucket_name=c["workloads"]["bucket_name"], encryption_key=shared_key,
+                              enforce_ssl=True, versioned=True, server_access_logs_bucket=logs_bucket,
+                              block_public_access=s3.BlockPublicAccess.BLOCK_ALL, removal_policy=RemovalPolicy.RETAIN)
+    for sid in ("Objects", "List"):
+        shared_bucket.add_to_resource_policy(iam.PolicyStatement(
+            sid=sid, effect=iam.Effect.DENY, principals=[iam.AnyPrincipal()], actions=["s3:*Object*"],
+            not_resources=[shared_bucket.arn_for_objects("${aws:PrincipalTag/TenantPrefix}*")]))
 scaler = iam.Role(w, "ScalingRole", assumed_by=iam.ServicePrincipal("autoscaling.amazonaws.com"))
 policy(w, "ScalingPolicy", [scaler], statements=[
     iam.PolicyStatement(actions=["cloudwatch:GetMetricData", "ec2:DescribeInstances"], resources=["*"]),
@@ -53,8 +64,17 @@ policy(w, "ScalingPolicy", [scaler], statements=[
 p = cdk.Stack(app, "Plain-ProductionAccess", env=prod)
 dev = iam.Role(p, "Developer", role_name=c["developer_role_name"],
                assumed_by=iam.AccountPrincipal(c["identity_account_id"]).with_conditions({"Bool": {"aws:MultiFactorAuthPresent": "true"}}),
-               managed_policies=[iam.ManagedPolicy.from_aws_managed_policy_name("job-function/ViewOnlyAccess")])
+               managed_policies=[iam.ManagedPolicy.from_aws_managed_policy_name("ReadOnlyAccess")])
 policy(p, "Deny", [dev], statements=[iam.PolicyStatement(effect=iam.Effect.DENY, actions=["s3:GetObject", "kms:Decrypt"], resources=["*"])])
+
+
+def support_and_analyzer(scope: cdk.Stack, name: str | None) -> None:
+    iam.Role(scope, "Support", role_name=name, assumed_by=iam.AccountPrincipal(c["identity_account_id"]),
+             managed_policies=[iam.ManagedPolicy.from_aws_managed_policy_name("AWSSupportAccess")])
+    accessanalyzer.CfnAnalyzer(scope, "Analyzer", type="ACCOUNT")
+
+
+support_and_analyzer(p, c.get("support_role_name", "Support"))
 
 i = cdk.Stack(app, "Plain-Identity", env=ident)
 log_key = kms.Key(i, "LogKey", enable_key_rotation=True)
@@ -69,6 +89,8 @@ for g, group in groups.items():
     policy(i, f"Mfa-{g}", groups=[group], statements=[iam.PolicyStatement(effect=iam.Effect.DENY, not_actions=["iam:ChangePassword"], resources=["*"])])
 policy(i, "Assume", groups=[groups[c["identity"]["developer_group"]]], statements=[
     iam.PolicyStatement(actions=["sts:AssumeRole"], resources=[f"arn:aws:iam::{c['production_account_id']}:role/{c['developer_role_name']}"])])
+iam.Role(i, "Support", assumed_by=iam.AccountPrincipal(c["identity_account_id"]),
+         managed_policies=[iam.ManagedPolicy.from_aws_managed_policy_name("AWSSupportAccess")])
 secrets_key = kms.Key(i, "SecretsKey", enable_key_rotation=True)
 for u in c["identity"]["users"]:
     secret = sm.Secret(i, f"Password-{u['name']}", encryption_key=secrets_key)
@@ -84,12 +106,25 @@ r = cdk.Stack(app, "Plain-RootActivity", env=cdk.Environment(account=c["identity
 topic_key = kms.Key(r, "TopicKey", enable_key_rotation=True)
 topic = sns.Topic(r, "Topic", master_key=topic_key, enforce_ssl=True)
 events.Rule(r, "Rule", event_pattern=events.EventPattern(detail_type=["AWS Console Sign In via CloudTrail"]))
+accessanalyzer.CfnAnalyzer(r, "Analyzer", type="ACCOUNT")
+
+if c.get("ci"):  # GitHub Actions over OIDC
+    ci = cdk.Stack(app, "Plain-CiDeploy", env=prod)
+    provider = iam.CfnOIDCProvider(ci, "GitHub", url="https://token.actions.githubusercontent.com",
+                                   client_id_list=["sts.amazonaws.com"])
+    oidc = iam.OpenIdConnectProvider.from_open_id_connect_provider_arn(ci, "Provider", provider.attr_arn)
+    ci_role = iam.Role(ci, "Deploy", role_name=c["ci"].get("role_name"), assumed_by=iam.OpenIdConnectPrincipal(oidc, {
+        "StringEquals": {"token.actions.githubusercontent.com:aud": "sts.amazonaws.com"}}))
+    policy(ci, "DeployPolicy", [ci_role], statements=[iam.PolicyStatement(
+        actions=["sts:AssumeRole", "sts:TagSession"], resources=[f"arn:aws:iam::{c['production_account_id']}:role/cdk-*"])])
 
 for n, workload in enumerate(c.get("workloads", {}).get("items", [])):
     s = cdk.Stack(app, f"Plain-Workloads-{n:02d}", env=prod)
     shared = s3.Bucket.from_bucket_name(s, "Shared", c["workloads"]["bucket_name"])
     role = iam.Role(s, workload["name"], assumed_by=iam.ServicePrincipal(workload.get("service", "ecs-tasks.amazonaws.com")),
                     max_session_duration=Duration.hours(1))
+    if c["workloads"].get("create_bucket"):
+        Tags.of(role).add("TenantPrefix", workload["prefix"])
     policy(s, f"{workload['name']}Policy", [role], statements=[
         iam.PolicyStatement(actions=["s3:GetObject", "s3:PutObject"], resources=[shared.arn_for_objects(f"{workload['prefix']}*")]),
         iam.PolicyStatement(actions=["s3:ListBucket"], resources=[shared.bucket_arn])])
