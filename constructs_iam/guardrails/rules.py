@@ -308,6 +308,72 @@ def _role_itself(pattern: _Pattern, role: dict[str, Any]) -> Iterator[Finding]:
                       pattern.says(f"managed policy {flatten(arn)} was attached to the pattern's role"))
 
 
+TENANT_TAG_ACTIONS = ("iam:TagRole", "iam:UntagRole", "iam:TagUser", "iam:UntagUser", "iam:CreateRole",
+                      "iam:CreateUser", "sts:TagSession")
+"""What sets or removes a principal's tag: tagging roles and users, creating them with tags, session tags."""
+
+_TAG_KEY_LISTS = ("forallvalues:stringequals", "forallvalues:stringequalsignorecase", "forallvalues:stringlike")
+
+
+def tenant_tag(context: Context) -> Iterator[Finding]:
+    """Where a ``TenantIsolatedBucket`` records its tenant tag (``tenant_tag`` in its bucket policy's
+    metadata), no policy of the app (identity or trust) may let a principal set that tag: an Allow of
+    a ``TENANT_TAG_ACTIONS`` action passes only with ``ForAllValues:StringEquals aws:TagKeys`` naming
+    other keys. Every template of the stage: the tag is a key to the bucket whatever stack holds the role."""
+    tags: set[str] = set()
+    for _, _, resource in _resources(context, context.assembly.templates):
+        intent = (resource.get("Metadata") or {}).get(PATTERN_METADATA)
+        if isinstance(intent, dict) and isinstance(intent.get("tenant_tag"), str):
+            tags.add(intent["tenant_tag"])
+    if not tags:
+        return
+    named = ", ".join(sorted(tags))
+    for template, logical_id, resource in _resources(context, context.assembly.templates):
+        documents = list(identity_documents(resource))
+        if resource.get("Type") == "AWS::IAM::Role":
+            documents.append(("Properties/AssumeRolePolicyDocument",
+                              (resource.get("Properties") or {}).get("AssumeRolePolicyDocument")))
+        for location, document in documents:
+            for statement in statements(document):
+                if statement.get("Effect") != "Allow":
+                    continue
+                granted = [a for a in TENANT_TAG_ACTIONS if _grants(statement, a)]
+                if granted and not _tag_keys_exclude(statement.get("Condition"), tags):
+                    yield Finding("IamGuardrails-TenantTag", template, logical_id, location,
+                                  f"statement {_sid(statement)} allows {', '.join(granted)} without limiting aws:TagKeys "
+                                  f"(ForAllValues:StringEquals) to keys other than the tenant tag {named}")
+
+
+def _grants(statement: dict[str, Any], action: str) -> bool:
+    from fnmatch import fnmatchcase
+
+    def matches(pattern: Any) -> bool:
+        return isinstance(pattern, str) and fnmatchcase(action.lower(), pattern.lower().replace("[", "[[]"))
+
+    if "NotAction" in statement:
+        return not any(matches(p) for p in as_list(statement["NotAction"]))
+    return any(matches(p) for p in as_list(statement.get("Action")))
+
+
+def _tag_keys_exclude(condition: Any, tags: set[str]) -> bool:
+    """A ``ForAllValues`` list of ``aws:TagKeys`` whose every entry is a literal other than the tags."""
+    from fnmatch import fnmatchcase
+
+    if not isinstance(condition, dict):
+        return False
+    for operator, block in condition.items():
+        if operator.lower() not in _TAG_KEY_LISTS or not isinstance(block, dict):
+            continue
+        for key, value in block.items():
+            values = as_list(value)
+            if key.lower() != "aws:tagkeys" or not values or not all(isinstance(v, str) and v for v in values):
+                continue
+            # IAM tag keys are case-insensitive: 'tenantprefix' is the same tag
+            if not any(fnmatchcase(tag.lower(), v.lower().replace("[", "[[]")) for v in values for tag in tags):
+                return True
+    return False
+
+
 RULES: tuple[Rule, ...] = (
     Rule("IamGuardrails-UserPolicy", "No policy on a user",
          "People get permissions only through groups (CIS 1.15): a policy on a user is invisible to whoever "
@@ -335,6 +401,12 @@ RULES: tuple[Rule, ...] = (
          "add_managed_policy, L1 policy or resource policy from elsewhere silently widens it.",
          "Change the pattern's props, or widen it explicitly with extend_policy(statements, reason=...).",
          pattern_widened),
+    Rule("IamGuardrails-TenantTag", "Only the deployment sets the tenant tag",
+         "A TenantIsolatedBucket lets a principal with the tenant tag into that tenant's prefix and refuses untagged "
+         "ones: a policy that lets a principal tag a role or user, create one with tags, or tag its session with "
+         "that key hands out the key to every tenant's data.",
+         "Limit the statement with ForAllValues:StringEquals on aws:TagKeys to the keys it needs (not the tenant "
+         "tag), or drop the action; tag tenants only with TenantIsolatedBucket.admit in the app.", tenant_tag),
 )
 
 RULES_BY_ID = {rule.id: rule for rule in RULES}
