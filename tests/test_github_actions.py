@@ -195,3 +195,20 @@ def test_bad_repositories_and_refs_are_refused(props, message):
     base = {"repository": "acme/platform", "branches": ["main"]}
     with pytest.raises(PropsError, match=message):
         GitHubActionsRole(Stack(App(), "Ci", env=ENV), "Deploy", **{**base, **props})
+
+
+def test_the_apps_ci_config_names_deploy_regions_and_the_workflow():
+    import copy
+
+    from stacks import AppConfig, CiStack, ConfigError
+
+    from .support import CONTEXT
+
+    raw = copy.deepcopy(CONTEXT["constructs-iam"])
+    raw["ci"].update({"deploy_regions": ["eu-west-1", "eu-central-1"], "workflow": WORKFLOW})
+    stack = CiStack(new_app(), "Ci", config=AppConfig.from_dict(raw), env=ENV)
+    assert stack.role.deploy_regions == ("eu-west-1", "eu-central-1") and stack.role.workflow == WORKFLOW
+    assert "arn:aws:iam::222222222222:role/cdk-hnb659fds-deploy-role-222222222222-eu-central-1" in stack.role.bootstrap_role_arns
+    raw["ci"]["workflow"] = "deploy.yml"
+    with pytest.raises(ConfigError, match="ci.workflow 'deploy.yml' must be the path of a workflow file"):
+        AppConfig.from_dict(raw)
