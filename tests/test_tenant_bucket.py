@@ -6,12 +6,12 @@ from __future__ import annotations
 import json
 
 import pytest
-from aws_cdk import App, Stack
+from aws_cdk import App, CliCredentialsStackSynthesizer, Stack
 from aws_cdk import aws_iam as iam
 from aws_cdk.assertions import Template
 
 from constructs_iam import (
-    IamGuardrails, S3Access, S3Location, S3PrefixAccessRole, TenantIsolatedBucket, service_principal,
+    IamGuardrails, PropsError, S3Access, S3Location, S3PrefixAccessRole, TenantIsolatedBucket, service_principal,
 )
 from constructs_iam.access import AccessModel
 
@@ -255,3 +255,20 @@ def test_tagging_with_other_keys_only_passes():
 
 def test_without_a_tenant_isolated_bucket_the_rule_has_nothing_to_protect():
     assert tag_findings(iam.PolicyStatement(actions=["iam:TagRole"], resources=[ROLES]), bucket=False) == []
+
+
+@pytest.mark.parametrize(("props", "message"), [
+    ({"admins": ["arn:aws:iam::222222222222:role/admin"]}, "admins 'arn:aws:iam::222222222222:role/admin' must be aws_iam.IRole"),
+    ({"deployment_role_arn": "deployer"}, "deployment_role_arn 'deployer' must be the ARN of an IAM role"),
+])
+def test_admins_and_the_deployment_role_are_checked(props, message):
+    with pytest.raises(PropsError, match=message):
+        TenantIsolatedBucket(Stack(App(), "S", env=ENV), "Shared", **props)
+
+
+def test_a_synthesizer_without_an_execution_role_needs_the_deployment_role_named():
+    stack = Stack(App(), "S", env=ENV, synthesizer=CliCredentialsStackSynthesizer())
+    with pytest.raises(PropsError, match="deployment_role_arn None is required with a stack synthesizer that has no"):
+        TenantIsolatedBucket(stack, "Shared")
+    named = TenantIsolatedBucket(stack, "Named", deployment_role_arn="arn:aws:iam::222222222222:role/deployer")
+    assert named.deployment_role_arn == "arn:aws:iam::222222222222:role/deployer"
