@@ -165,8 +165,11 @@ def _arn_of(admin: Any) -> str | None:
 
 
 def _deployment_role_arn(scope: Construct) -> str | None:
-    """The CloudFormation execution role of the stack's synthesizer (``DefaultStackSynthesizer``)."""
+    """The CloudFormation execution role of the stack's synthesizer (``DefaultStackSynthesizer``); a
+    nested stack is deployed by its parent's deployment."""
     stack = Stack.of(scope)
+    while stack.nested_stack_parent is not None:
+        stack = stack.nested_stack_parent
     synthesizer = stack.synthesizer
     if not isinstance(synthesizer, DefaultStackSynthesizer):
         return None

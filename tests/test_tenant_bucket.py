@@ -272,3 +272,12 @@ def test_a_synthesizer_without_an_execution_role_needs_the_deployment_role_named
         TenantIsolatedBucket(stack, "Shared")
     named = TenantIsolatedBucket(stack, "Named", deployment_role_arn="arn:aws:iam::222222222222:role/deployer")
     assert named.deployment_role_arn == "arn:aws:iam::222222222222:role/deployer"
+
+
+def test_in_a_nested_stack_the_parents_execution_role_manages_the_bucket():
+    from aws_cdk import NestedStack
+
+    parent = Stack(new_app(), "Parent", env=ENV)
+    shared = TenantIsolatedBucket(NestedStack(parent, "Data"), "Shared")
+    assert parent.resolve(shared.deployment_role_arn) == \
+        "arn:aws:iam::222222222222:role/cdk-hnb659fds-cfn-exec-role-222222222222-eu-west-1"
