@@ -22,6 +22,7 @@ construct records the tag key in its bucket policy's metadata, where that rule r
 from __future__ import annotations
 
 import re
+import weakref
 from collections.abc import Sequence
 from typing import Any, Union
 
@@ -107,6 +108,9 @@ class TenantIsolatedBucket(Construct):
                 if arn is None:
                     check.fail("admins", admin, "must be aws_iam.IRole or aws_iam.IUser objects (the bucket names "
                                "them by ARN in aws:PrincipalArn)")
+                elif _has_wildcard(arn):
+                    check.fail("admins", arn, "must name one principal: aws:PrincipalArn is compared with ArnNotEquals, "
+                               "where '*' and '?' are wildcards (every matching principal would be an administrator)")
                 else:
                     admin_arns.append(arn)
             deployer = deployment_role_arn if deployment_role_arn is not None else _deployment_role_arn(self)
@@ -116,6 +120,9 @@ class TenantIsolatedBucket(Construct):
                            "would refuse its own management")
             elif not isinstance(deployer, str) or not (v.is_token(deployer) or re.match(r"^arn:aws[a-z-]*:iam::\d{12}:role/", deployer)):
                 check.fail("deployment_role_arn", deployer, "must be the ARN of an IAM role")
+            elif _has_wildcard(deployer):
+                check.fail("deployment_role_arn", deployer, "must name one role: aws:PrincipalArn is compared with "
+                           "ArnNotEquals, where '*' and '?' are wildcards (every matching role could change the bucket)")
         self.admin_arns: tuple[str, ...] = tuple(admin_arns)
         self.deployment_role_arn: str = deployer  # type: ignore[assignment]
         self.key: kms.IKey = encryption_key or kms.Key(
@@ -151,10 +158,30 @@ class TenantIsolatedBucket(Construct):
 
     @staticmethod
     def admit(pattern: Any, prefix: str) -> str:
-        """Tag ``pattern``'s role (or a role) with its tenant prefix (``tenant_prefix``); return it."""
+        """Tag ``pattern``'s role (or a role) with its tenant prefix (``tenant_prefix``); return it.
+
+        A ``ValueError`` when the prefix nests with another tenant's admitted in the same app
+        (``a/`` and ``a/b/``): the tag admits to everything under the prefix, so the outer tenant
+        would reach the inner one's data. Several roles of one tenant share the same prefix."""
         normalised = TenantIsolatedBucket.tenant_prefix(prefix)
-        Tags.of(getattr(pattern, "role", pattern)).add(TENANT_TAG, normalised)
+        role = getattr(pattern, "role", pattern)
+        admitted = _ADMITTED.setdefault(role.node.root, {})
+        for other, who in admitted.items():
+            if other != normalised and (other.startswith(normalised) or normalised.startswith(other)):
+                raise v.fail("prefix", normalised, f"overlaps tenant prefix {other!r} (admitted for {who}): a tenant "
+                             "reaches every key under its prefix, so tenants' prefixes must not contain one another")
+        admitted.setdefault(normalised, role.node.path)
+        Tags.of(role).add(TENANT_TAG, normalised)
         return normalised
+
+
+_ADMITTED: weakref.WeakKeyDictionary[Any, dict[str, str]] = weakref.WeakKeyDictionary()
+"""Per app (its root construct): each admitted tenant prefix and the first role admitted with it."""
+
+
+def _has_wildcard(arn: str) -> bool:
+    """Whether ``arn``'s literal text (tokens aside) holds an ARN-condition wildcard."""
+    return re.search(r"[*?]", re.sub(r"\$\{Token\[[^\]]*\]\}", "", arn)) is not None
 
 
 def _arn_of(admin: Any) -> str | None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from aws_cdk import App, CliCredentialsStackSynthesizer, Stack
+from aws_cdk import App, Aws, CliCredentialsStackSynthesizer, Stack
 from aws_cdk import aws_iam as iam
 from aws_cdk.assertions import Template
 
@@ -203,6 +203,21 @@ def test_admit_refuses_prefixes_a_tag_cannot_hold(prefix, message):
         TenantIsolatedBucket.admit(role, prefix)
 
 
+def test_admit_refuses_a_prefix_that_nests_with_another_tenants():
+    # the tag admits to <prefix>*: tenant 'teams/a/' would read every object of 'teams/a/b/'
+    stack = Stack(App(), "S", env=ENV)
+    roles = [iam.Role(stack, name, assumed_by=iam.ServicePrincipal("ecs-tasks.amazonaws.com")) for name in "ABCD"]
+    TenantIsolatedBucket.admit(roles[0], "teams/a/b/")
+    TenantIsolatedBucket.admit(roles[1], "teams/a/b/")  # two roles of one tenant
+    TenantIsolatedBucket.admit(roles[2], "teams/ab/")  # a sibling whose name starts the same
+    with pytest.raises(ValueError, match="prefix 'teams/a/' overlaps tenant prefix 'teams/a/b/' \\(admitted for S/A\\)"):
+        TenantIsolatedBucket.admit(roles[3], "teams/a")
+    with pytest.raises(ValueError, match="prefix 'teams/ab/c/' overlaps tenant prefix 'teams/ab/'"):
+        TenantIsolatedBucket.admit(roles[3], "teams/ab/c/")
+    TenantIsolatedBucket.admit(iam.Role(Stack(App(), "T", env=ENV), "A", assumed_by=iam.AccountRootPrincipal()),
+                               "teams/a/")  # another app
+
+
 # the tag is the key: no policy of the app may let a principal set it (IamGuardrails-TenantTag) -----------------
 
 def tag_findings(statement: iam.PolicyStatement | None = None, *, bucket: bool = True, trust: bool = False) -> list[tuple[str, str]]:
@@ -264,6 +279,17 @@ def test_without_a_tenant_isolated_bucket_the_rule_has_nothing_to_protect():
 def test_admins_and_the_deployment_role_are_checked(props, message):
     with pytest.raises(PropsError, match=message):
         TenantIsolatedBucket(Stack(App(), "S", env=ENV), "Shared", **props)
+
+
+def test_admins_and_the_deployment_role_name_one_principal_not_a_pattern():
+    # ArnNotEquals treats '*' and '?' as wildcards: role/* would exempt every role of the account
+    stack = Stack(App(), "S", env=ENV)
+    with pytest.raises(PropsError, match=r"admins 'arn:aws:iam::222222222222:role/\*' must name one principal"):
+        TenantIsolatedBucket(stack, "Shared", admins=[iam.Role.from_role_arn(stack, "Any", "arn:aws:iam::222222222222:role/*")])
+    with pytest.raises(PropsError, match=r"deployment_role_arn 'arn:aws:iam::222222222222:role/cdk-\?' must name one role"):
+        TenantIsolatedBucket(stack, "Other", deployment_role_arn="arn:aws:iam::222222222222:role/cdk-?")
+    with pytest.raises(PropsError, match="deployment_role_arn .* must name one role"):  # a token does not hide it
+        TenantIsolatedBucket(stack, "Third", deployment_role_arn=f"arn:{Aws.PARTITION}:iam::222222222222:role/*")
 
 
 def test_a_synthesizer_without_an_execution_role_needs_the_deployment_role_named():
