@@ -252,14 +252,29 @@ ROLES = "arn:aws:iam::222222222222:role/*"
                         conditions={"ForAllValues:StringLike": {"aws:TagKeys": ["Tenant*"]}}),
     iam.PolicyStatement(actions=["sts:TagSession"], resources=[ROLES],  # ForAnyValue limits nothing
                         conditions={"ForAnyValue:StringEquals": {"aws:TagKeys": ["Team"]}}),
+    iam.PolicyStatement(actions=["iam:TagRole"], resources=[ROLES],  # the variable's value is the caller's choice
+                        conditions={"ForAllValues:StringEquals": {"aws:TagKeys": ["Team", "${aws:PrincipalTag/TagKey}"]}}),
 ], ids=["tag-own-role", "untag-role", "iam-tag-star", "create-role", "tag-user", "tag-session", "tag-key-case",
-        "tag-key-pattern", "for-any-value"])
+        "tag-key-pattern", "for-any-value", "policy-variable"])
 def test_a_policy_that_lets_a_principal_set_the_tenant_tag_fails_synth(statement):
     assert tag_findings(statement) == [("IamGuardrails-TenantTag", "Shared/Automation/DefaultPolicy/Resource")]
 
 
 def test_a_trust_policy_that_accepts_session_tags_fails_synth():
     assert tag_findings(trust=True) == [("IamGuardrails-TenantTag", "Shared/Automation/Resource")]
+
+
+def test_a_permission_set_that_lets_its_roles_tag_fails_synth():
+    from aws_cdk import aws_sso as sso
+
+    stack = Stack(new_app(), "Shared", env=ENV)
+    TenantIsolatedBucket(stack, "Shared", bucket_name="acme-shared-data")
+    sso.CfnPermissionSet(stack, "Operators", instance_arn="arn:aws:sso:::instance/ssoins-1234567890abcdef", name="Operators",
+                         inline_policy={"Version": "2012-10-17",
+                                        "Statement": [{"Effect": "Allow", "Action": "iam:TagRole", "Resource": "*"}]})
+    IamGuardrails.of(stack.node.root)
+    assert [(rule, path) for rule, path, _ in guardrail_findings(stack.node.root) if rule == "IamGuardrails-TenantTag"] \
+        == [("IamGuardrails-TenantTag", "Shared/Operators")]
 
 
 def test_tagging_with_other_keys_only_passes():

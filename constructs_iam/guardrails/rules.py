@@ -333,6 +333,8 @@ def tenant_tag(context: Context) -> Iterator[Finding]:
         if resource.get("Type") == "AWS::IAM::Role":
             documents.append(("Properties/AssumeRolePolicyDocument",
                               (resource.get("Properties") or {}).get("AssumeRolePolicyDocument")))
+        elif resource.get("Type") == "AWS::SSO::PermissionSet":  # the roles Identity Center provisions
+            documents.append(("Properties/InlinePolicy", (resource.get("Properties") or {}).get("InlinePolicy")))
         for location, document in documents:
             for statement in statements(document):
                 if statement.get("Effect") != "Allow":
@@ -366,7 +368,9 @@ def _tag_keys_exclude(condition: Any, tags: set[str]) -> bool:
             continue
         for key, value in block.items():
             values = as_list(value)
-            if key.lower() != "aws:tagkeys" or not values or not all(isinstance(v, str) and v for v in values):
+            # a policy variable ('${aws:PrincipalTag/x}') is a value the caller may choose: it limits nothing
+            if key.lower() != "aws:tagkeys" or not values or not all(isinstance(v, str) and v and "${" not in v
+                                                                     for v in values):
                 continue
             # IAM tag keys are case-insensitive: 'tenantprefix' is the same tag
             if not any(fnmatchcase(tag.lower(), v.lower().replace("[", "[[]")) for v in values for tag in tags):
