@@ -192,7 +192,7 @@ class HumanUser(Construct):
     def _allow_read(self, secret: CredentialSecret, reader: iam.IPrincipal) -> None:
         """Resource policies naming ``reader``: the secret's, and the key's (decrypt through Secrets
         Manager only). Nothing is attached to the reader's identity from here; no '*' principal."""
-        if reader is self.user:
+        if reader is getattr(self, "user", None):  # the initial password's readers come before the user
             return  # covered by PeopleGroup's self-service on people/${aws:username}/*
         secret.add_to_resource_policy(
             iam.PolicyStatement(
