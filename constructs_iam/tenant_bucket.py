@@ -12,7 +12,8 @@ statements, the same for one or a thousand workloads, fail closed:
   of multipart uploads, which has no prefix condition key);
 - any other principal (no tag, or an empty one) reaches no object and no listing, unless it is
   named in ``admins``; bucket management stays with ``admins`` and the role that deploys the stack
-  (CloudFormation's execution role), so a stray ``s3:*`` elsewhere in the account reads nothing.
+  (CloudFormation's execution role), so a stray ``s3:*`` elsewhere in the account reads nothing;
+- a principal of another account (which sets its own tags) reaches nothing unless it is an admin.
 
 The tag is then the key: ``IamGuardrails-TenantTag`` refuses policies of the app that let a
 principal set it (``iam:TagRole``, ``iam:CreateRole`` with tags, ``sts:TagSession``, ...). The
@@ -138,7 +139,8 @@ class TenantIsolatedBucket(Construct):
             server_access_logs_prefix=server_access_logs_prefix if server_access_logs_bucket else None,
             removal_policy=removal_policy,
         )
-        for statement in isolation_statements(self.bucket.bucket_arn, admins=admin_arns, deployer=self.deployment_role_arn):
+        for statement in isolation_statements(self.bucket.bucket_arn, admins=admin_arns, deployer=self.deployment_role_arn,
+                                              account=Stack.of(self).account):
             self.bucket.add_to_resource_policy(iam.PolicyStatement.from_json(statement))
         assert self.bucket.policy is not None
         self.bucket.policy.node.default_child.add_metadata(INTENT_METADATA, {"tenant_tag": TENANT_TAG})  # type: ignore[union-attr]
@@ -206,11 +208,14 @@ def _deployment_role_arn(scope: Construct) -> str | None:
             .replace("${AWS::Region}", stack.region))
 
 
-def isolation_statements(bucket_arn: str, *, admins: Sequence[str] = (), deployer: str | None = None) -> list[dict[str, Any]]:
+def isolation_statements(bucket_arn: str, *, admins: Sequence[str] = (), deployer: str | None = None,
+                         account: str | None = None) -> list[dict[str, Any]]:
     """The Deny statements, as policy JSON: constant, whatever the number of tenants.
 
     :param admins: ARNs of the untagged principals that keep the whole bucket (aws:PrincipalArn).
     :param deployer: the ARN of the role that deploys the bucket; it keeps bucket management.
+    :param account: the bucket's account: a principal of another account (which sets its own tags,
+        so could name any tenant) reaches nothing unless it is an admin, whatever a later Allow grants.
     """
     tag = f"aws:PrincipalTag/{TENANT_TAG}"
     tenant = {"StringLike": {tag: "?*"}}  # the tag is there and not empty
@@ -247,4 +252,9 @@ def isolation_statements(bucket_arn: str, *, admins: Sequence[str] = (), deploye
             "Sid": "OthersChangeNothingUnlessAdminOrDeployer", "Effect": "Deny", "Principal": {"AWS": "*"},
             "NotAction": ["s3:Get*", "s3:List*"], "Resource": bucket_arn, "Condition": {**not_tenant, **unless(managers)},
         },
+        *([{
+            "Sid": "OtherAccountsReachNothingUnlessAdmin", "Effect": "Deny", "Principal": {"AWS": "*"},
+            "Action": "s3:*", "Resource": [bucket_arn, objects],
+            "Condition": {"StringNotEqualsIfExists": {"aws:PrincipalAccount": account}, **unless(managers)},
+        }] if account else []),
     ]

@@ -50,7 +50,8 @@ def test_roles_are_tagged_with_their_prefix():
 
 
 ISOLATION = ["TenantsOnlyInTheirOwnPrefix", "TenantsListOnlyTheirOwnPrefix", "TenantsChangeNothingOnTheBucket",
-             "OthersReachNoObjectUnlessAdmin", "OthersListNothingUnlessAdmin", "OthersChangeNothingUnlessAdminOrDeployer"]
+             "OthersReachNoObjectUnlessAdmin", "OthersListNothingUnlessAdmin", "OthersChangeNothingUnlessAdminOrDeployer",
+             "OtherAccountsReachNothingUnlessAdmin"]
 BUCKET = "arn:aws:s3:::acme-shared-data"
 # what a principal could do to another tenant's data or to the bucket itself, by every S3 API family
 OTHER_OBJECT_ACTIONS = ["s3:GetObject", "s3:GetObjectVersion", "s3:PutObject", "s3:DeleteObject", "s3:DeleteObjectVersion",
@@ -135,6 +136,16 @@ def test_a_widened_tenant_lists_only_its_own_prefix_versions_included(widened, a
 def test_a_widened_tenant_cannot_list_uploads_or_change_the_bucket(widened, action):
     decision = decide(widened, "billing", action, BUCKET, **{"s3:prefix": "services/billing/"})
     assert decision.allowed is False and "TenantsChangeNothingOnTheBucket" in decision.reason, decision
+
+
+def test_a_principal_of_another_account_tagged_as_a_tenant_reaches_nothing(widened):
+    # another account sets its own roles' tags: given any Allow (a grant to that account), its role tagged
+    # services/billing/ would otherwise be billing to the bucket
+    other = {"aws:PrincipalAccount": "333333333333", "aws:PrincipalTag/TenantPrefix": "services/billing/"}
+    for action, resource in [("s3:GetObject", f"{BUCKET}/services/billing/b.csv"), ("s3:PutObject", f"{BUCKET}/services/billing/b.csv"),
+                             ("s3:ListBucket", BUCKET), ("s3:GetBucketPolicy", BUCKET)]:
+        decision = decide(widened, "billing", action, resource, **other, **{"s3:prefix": "services/billing/"})
+        assert decision.allowed is False and "OtherAccountsReachNothingUnlessAdmin" in decision.reason, (action, decision)
 
 
 def test_a_tenant_still_reads_writes_and_lists_its_own_prefix(widened):
