@@ -115,7 +115,12 @@ class TenantIsolatedBucket(Construct):
                 else:
                     admin_arns.append(arn)
             deployer = deployment_role_arn if deployment_role_arn is not None else _deployment_role_arn(self)
-            if deployer is None:
+            if deployer is _UNREADABLE:
+                check.fail("deployment_role_arn", deployment_role_arn, "is required with a DefaultStackSynthesizer "
+                           "created in Python and passed to the stack: CDK binds a copy of it that Python cannot read; "
+                           "name the role CloudFormation deploys with (cdk-<qualifier>-cfn-exec-role-<account>-<region>)")
+                deployer = None
+            elif deployer is None:
                 check.fail("deployment_role_arn", deployment_role_arn, "is required with a stack synthesizer that has no "
                            "CloudFormation execution role: name the role that deploys the stack, or the bucket "
                            "would refuse its own management")
@@ -193,6 +198,9 @@ def _arn_of(admin: Any) -> str | None:
     return None
 
 
+_UNREADABLE = "<the synthesizer's execution role, unreadable from Python>"
+
+
 def _deployment_role_arn(scope: Construct) -> str | None:
     """The CloudFormation execution role of the stack's synthesizer (``DefaultStackSynthesizer``); a
     nested stack is deployed by its parent's deployment."""
@@ -202,7 +210,10 @@ def _deployment_role_arn(scope: Construct) -> str | None:
     synthesizer = stack.synthesizer
     if not isinstance(synthesizer, DefaultStackSynthesizer):
         return None
-    arn = synthesizer.cloud_formation_execution_role_arn
+    try:
+        arn = synthesizer.cloud_formation_execution_role_arn
+    except RuntimeError:  # CloudFormationExecutionRoleArnGetterOnlyCalled: Python sees the unbound original
+        return _UNREADABLE
     # the synthesizer writes placeholders the CLI fills in; in a template they are pseudo parameters
     return (arn.replace("${AWS::Partition}", stack.partition).replace("${AWS::AccountId}", stack.account)
             .replace("${AWS::Region}", stack.region))

@@ -326,6 +326,16 @@ def test_a_synthesizer_without_an_execution_role_needs_the_deployment_role_named
     assert named.deployment_role_arn == "arn:aws:iam::222222222222:role/deployer"
 
 
+def test_a_default_synthesizer_built_in_python_needs_the_deployment_role_named():
+    # CDK binds a copy of a reusable synthesizer; from Python its execution role reads as unbound (a jsii error)
+    from aws_cdk import DefaultStackSynthesizer
+
+    stack = Stack(App(), "S", env=ENV, synthesizer=DefaultStackSynthesizer(qualifier="acme1"))
+    with pytest.raises(PropsError, match="deployment_role_arn None is required with a DefaultStackSynthesizer created in Python"):
+        TenantIsolatedBucket(stack, "Shared")
+    TenantIsolatedBucket(stack, "Named", deployment_role_arn="arn:aws:iam::222222222222:role/cdk-acme1-cfn-exec-role-222222222222-eu-west-1")
+
+
 def test_in_a_nested_stack_the_parents_execution_role_manages_the_bucket():
     from aws_cdk import NestedStack
 
