@@ -288,6 +288,22 @@ def test_a_permission_set_that_lets_its_roles_tag_fails_synth():
         == [("IamGuardrails-TenantTag", "Shared/Operators")]
 
 
+def test_a_tenant_tag_set_by_hand_must_be_a_prefix_that_nests_with_no_other():
+    from aws_cdk import Tags
+
+    app = new_app()
+    stack = Stack(app, "Shared", env=ENV)
+    TenantIsolatedBucket(stack, "Shared", bucket_name="acme-shared-data")
+    for name, value in [("Billing", "services/billing/"), ("Loose", "services/bill"), ("Outer", "services/"),
+                        ("Untagged", "")]:
+        Tags.of(iam.Role(stack, name, assumed_by=iam.ServicePrincipal("ecs-tasks.amazonaws.com"))).add("TenantPrefix", value)
+    IamGuardrails.of(app)
+    findings = {path: message for rule, path, message in guardrail_findings(app) if rule == "IamGuardrails-TenantTag"}
+    assert sorted(findings) == ["Shared/Billing/Resource", "Shared/Loose/Resource"]
+    assert "is not a tenant prefix" in findings["Shared/Loose/Resource"]
+    assert "tenant prefix services/billing/ lies inside tenant prefix services/" in findings["Shared/Billing/Resource"]
+
+
 def test_tagging_with_other_keys_only_passes():
     limited = iam.PolicyStatement(actions=["sts:TagSession", "iam:TagRole"], resources=[ROLES],
                                   conditions={"ForAllValues:StringEquals": {"aws:TagKeys": ["Team", "CostCenter"]}})

@@ -328,6 +328,7 @@ def tenant_tag(context: Context) -> Iterator[Finding]:
     if not tags:
         return
     named = ", ".join(sorted(tags))
+    yield from _tenant_tag_values(context, {tag.lower() for tag in tags})
     for template, logical_id, resource in _resources(context, context.assembly.templates):
         documents = list(identity_documents(resource))
         if resource.get("Type") == "AWS::IAM::Role":
@@ -344,6 +345,42 @@ def tenant_tag(context: Context) -> Iterator[Finding]:
                     yield Finding("IamGuardrails-TenantTag", template, logical_id, location,
                                   f"statement {_sid(statement)} allows {', '.join(granted)} without limiting aws:TagKeys "
                                   f"(ForAllValues:StringEquals) to keys other than the tenant tag {named}")
+
+
+def _tenant_tag_values(context: Context, keys: set[str]) -> Iterator[Finding]:
+    """The tenant tag's values on the app's roles and users, however they were set (``admit`` or a
+    ``Tags.of`` by hand): each a normalised prefix (``a/b/``, so ``a`` cannot reach ``ab/``), and no
+    tenant's prefix inside another's (``a/`` would reach all of ``a/b/``). An empty value is no tag."""
+    from ..tenant_bucket import TenantIsolatedBucket
+
+    found: list[tuple[Template, str, str]] = []
+    for template, logical_id, resource in _resources(context, context.assembly.templates):
+        if resource.get("Type") not in ("AWS::IAM::Role", "AWS::IAM::User"):
+            continue
+        for tag in as_list((resource.get("Properties") or {}).get("Tags")):
+            if not isinstance(tag, dict) or not isinstance(tag.get("Key"), str) or tag["Key"].lower() not in keys:
+                continue
+            value = tag.get("Value")
+            if value == "":
+                continue
+            try:
+                valid = isinstance(value, str) and TenantIsolatedBucket.tenant_prefix(value) == value
+            except ValueError:
+                valid = False
+            if not valid:
+                yield Finding("IamGuardrails-TenantTag", template, logical_id, "Properties/Tags",
+                              f"tenant tag {tag['Key']}={flatten(value)} is not a tenant prefix as "
+                              "TenantIsolatedBucket.admit writes it (a literal ending in '/'): 'a' would reach 'ab/'")
+            else:
+                found.append((template, logical_id, value))
+    prefixes = {value for _, _, value in found}
+    for template, logical_id, value in found:  # the prefixes of a/b/c/ are a/ and a/b/ (each ends with '/')
+        parts = value.split("/")[:-2]
+        outer = [p for p in ("/".join(parts[:i]) + "/" for i in range(1, len(parts) + 1)) if p in prefixes]
+        if outer:
+            yield Finding("IamGuardrails-TenantTag", template, logical_id, "Properties/Tags",
+                          f"tenant prefix {value} lies inside tenant prefix {', '.join(outer)} of another role or user: "
+                          "that tenant reaches every key of this one")
 
 
 def _grants(statement: dict[str, Any], action: str) -> bool:
