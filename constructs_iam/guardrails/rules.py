@@ -367,7 +367,7 @@ def _tenant_tag_values(context: Context, keys: set[str]) -> Iterator[Finding]:
                 valid = isinstance(value, str) and TenantIsolatedBucket.tenant_prefix(value) == value
             except ValueError:
                 valid = False
-            if not valid:
+            if not valid or not isinstance(value, str):
                 yield Finding("IamGuardrails-TenantTag", template, logical_id, "Properties/Tags",
                               f"tenant tag {tag['Key']}={flatten(value)} is not a tenant prefix as "
                               "TenantIsolatedBucket.admit writes it (a literal ending in '/'): 'a' would reach 'ab/'")
