@@ -3,8 +3,10 @@
 ``GitHubOidcProvider`` is the account's identity provider for ``token.actions.githubusercontent.com``
 (one per account). ``GitHubActionsRole`` trusts it only for ``sts:AssumeRoleWithWebIdentity`` with
 the audience ``sts.amazonaws.com`` and exact subjects (one repository's branches, environments,
-tags), and may do nothing but assume the CDK bootstrap roles of the deploy accounts: what CI can
-change is what those roles allow, and nothing is attached to the CI role itself.
+tags; with ``workflow`` also one workflow file, through GitHub's customisable subject claim), and
+may do nothing but assume the CDK bootstrap roles of the deploy accounts in the deploy regions
+(exact ARNs), tagging those sessions only with the keys ``aws-actions/configure-aws-credentials``
+sends: what CI can change is what those roles allow, and nothing is attached to the CI role itself.
 """
 
 from __future__ import annotations
@@ -18,13 +20,20 @@ from constructs import Construct
 
 from . import _facts, _role
 from . import _validation as v
-from .acknowledgments import acknowledge_wildcard_resources
 from ._pattern import RolePattern
+from .tenant_bucket import TENANT_TAG
 
 GITHUB_ISSUER = "token.actions.githubusercontent.com"
 AUDIENCE = "sts.amazonaws.com"
 BOOTSTRAP_ROLES = ("deploy", "file-publishing", "image-publishing", "lookup")
 """The CDK bootstrap roles CI assumes (``cdk-<qualifier>-<kind>-role-<account>-<region>``)."""
+GITHUB_SESSION_TAG_KEYS = ("GitHub", "Repository", "Workflow", "Action", "Actor", "Commit", "Branch")
+"""The session tags ``aws-actions/configure-aws-credentials`` passes when it calls ``sts:AssumeRole``
+(role chaining; unless ``role-skip-session-tagging: true``). Its OIDC call
+(``AssumeRoleWithWebIdentity``) passes none, and the CDK CLI passes none unless the app asks for them
+(the synthesizer's ``*_role_additional_options``)."""
+SUBJECT_CLAIM_KEYS = ("repo", "context", "job_workflow_ref")
+"""The repository's OIDC subject template that ``workflow`` needs (GitHub's ``include_claim_keys``)."""
 
 _OWNER = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$")
 _REPO = re.compile(r"^[A-Za-z0-9._-]{1,100}$")
@@ -32,6 +41,8 @@ _REPO = re.compile(r"^[A-Za-z0-9._-]{1,100}$")
 _REF = re.compile(r"^(?!.*\.\.)(?!/)(?!.*//)[^\s~^:?*\[\\]{1,255}(?<!/)(?<!\.lock)$")
 _ENVIRONMENT = re.compile(r"^[^\s*?'\"`:,;/\\]{1,255}$")
 _QUALIFIER = re.compile(r"^[a-z0-9]{1,10}$")
+_TAG_KEY = re.compile(r"^(?!aws:)[\w.:/=+@ -]{1,128}$", re.IGNORECASE)
+_WORKFLOW = re.compile(r"^\.github/workflows/[A-Za-z0-9_.-]+\.ya?ml$")
 
 
 class GitHubOidcProvider(Construct):
@@ -72,20 +83,37 @@ class GitHubActionsRole(RolePattern):
     exact subjects ``repo:<owner>/<repo>:ref:refs/heads/<branch>``, ``...:environment:<env>``,
     ``...:ref:refs/tags/<tag>``. ``StringLike`` only for ``subject_patterns``, asked for by name.
 
-    Permissions, in one customer managed policy: ``sts:AssumeRole`` and ``sts:TagSession`` on the CDK
-    bootstrap roles (``cdk-<qualifier>-{deploy,file-publishing,image-publishing,lookup}-role-<account>-*``)
-    of ``deploy_accounts``, nothing else.
+    Permissions, in one customer managed policy: ``sts:AssumeRole`` on the CDK bootstrap roles
+    (``cdk-<qualifier>-{deploy,file-publishing,image-publishing,lookup}-role-<account>-<region>``) of
+    ``deploy_accounts`` in ``deploy_regions``, and ``sts:TagSession`` on the same roles only with the
+    tag keys ``session_tag_keys`` (``ForAllValues:StringEquals aws:TagKeys``), nothing else.
 
     :param repository: ``owner/name`` of the GitHub repository (no wildcards).
     :param branches: branches whose workflows may assume the role, e.g. ``["main"]``. Default: none.
-    :param environments: GitHub environments (jobs with ``environment:``). Default: none.
+    :param environments: GitHub environments (jobs with ``environment:``). Default: none. The subject
+        ``environment:<name>`` does not say the branch: a job of any branch that names the environment
+        gets it, unless the environment's deployment branches rule (repository Settings ->
+        Environments -> Deployment branches and tags: "Selected branches and tags") limits it.
     :param tags: tags (release workflows). Default: none.
     :param subject_patterns: ``StringLike`` subjects, only when exact ones cannot say it, e.g.
         ``["repo:acme/app:ref:refs/heads/release/*"]``; must stay inside ``repository``. Default: none.
     :param provider: the GitHub OIDC provider. Default: the account's existing one
         (``GitHubOidcProvider.existing``).
     :param deploy_accounts: accounts whose bootstrap roles CI may assume. Default: this account.
+    :param deploy_regions: regions whose bootstrap roles CI may assume (the role names end with the
+        region). Default: this stack's region.
     :param cdk_qualifier: the bootstrap qualifier. Default: ``hnb659fds`` (CDK's default).
+    :param session_tag_keys: the only tag keys CI may put on a bootstrap role's session. Default:
+        ``GITHUB_SESSION_TAG_KEYS``, what the credentials action sends when it assumes a role with
+        ``role-chaining``. Empty: no ``sts:TagSession`` at all (set ``role-skip-session-tagging: true``
+        on such a step).
+    :param workflow: pin the workflow file, e.g. ``.github/workflows/deploy.yml``: every subject then
+        carries ``job_workflow_ref:<owner>/<repo>/<workflow>@<ref>``, which GitHub writes only when
+        the repository's OIDC subject template is ``repo``, ``context``, ``job_workflow_ref``
+        (``SUBJECT_CLAIM_KEYS``; ``PUT /repos/<owner>/<repo>/actions/oidc/customization/sub``).
+        Environments are then trusted from ``branches`` and ``tags`` only (the claim ends with the
+        ref), and ``subject_patterns`` are refused (a pattern would match across the claim).
+        Default: none (GitHub's default subject, any workflow of the trusted refs).
     :param max_session_duration: 1 to 12 hours. Default: one hour.
     :param role_name, path, description, permissions_boundary: as on every pattern.
 
@@ -108,7 +136,10 @@ class GitHubActionsRole(RolePattern):
         subject_patterns: Sequence[str] = (),
         provider: iam.IOpenIdConnectProvider | None = None,
         deploy_accounts: Sequence[str] = (),
+        deploy_regions: Sequence[str] = (),
         cdk_qualifier: str = "hnb659fds",
+        session_tag_keys: Sequence[str] = GITHUB_SESSION_TAG_KEYS,
+        workflow: str | None = None,
         max_session_duration: Duration = v.ONE_HOUR,
         role_name: str | None = None,
         path: str = "/",
@@ -119,9 +150,17 @@ class GitHubActionsRole(RolePattern):
         subjects: list[str] = []
         patterns: list[str] = []
         accounts: list[str] = []
+        regions: list[str] = []
+        tag_keys: list[str] = []
         with v.Checks(self) as check:
             with check.each():
                 repository = check_repository(repository)
+            if workflow is not None and (not isinstance(workflow, str) or not _WORKFLOW.match(workflow)):
+                check.fail("workflow", workflow, "must be the path of a workflow file of the repository, "
+                           "e.g. '.github/workflows/deploy.yml'")
+                workflow = None
+            refs: list[str] = []  # the git refs of the trusted branches and tags
+            environment_names: list[str] = []
             for prop, values, kind, pattern in (("branches", branches, "ref:refs/heads/", _REF),
                                                 ("environments", environments, "environment:", _ENVIRONMENT),
                                                 ("tags", tags, "ref:refs/tags/", _REF)):
@@ -129,9 +168,28 @@ class GitHubActionsRole(RolePattern):
                 for item in items:
                     if not isinstance(item, str) or not pattern.match(item) or item in ("*", "**"):
                         check.fail(prop, item, "must be exact names: no wildcards, spaces or '..'")
-                    elif isinstance(repository, str):
-                        subjects.append(f"repo:{repository}:{kind}{item}")
+                    elif prop == "environments":
+                        environment_names.append(item)
+                    else:
+                        refs.append(f"{kind.removeprefix('ref:')}{item}")
                 check(v.unique, prop, [i for i in items if isinstance(i, str)])
+            if isinstance(repository, str):
+                if workflow is None:
+                    subjects += [f"repo:{repository}:ref:{ref}" for ref in refs]
+                    subjects += [f"repo:{repository}:environment:{name}" for name in environment_names]
+                else:
+                    pinned = f"job_workflow_ref:{repository}/{workflow}"
+                    subjects += [f"repo:{repository}:ref:{ref}:{pinned}@{ref}" for ref in refs]
+                    subjects += [f"repo:{repository}:environment:{name}:{pinned}@{ref}"
+                                 for name in environment_names for ref in refs]
+                    if environment_names and not refs:
+                        check.fail("environments", environment_names, "need branches or tags with workflow: the "
+                                   "job_workflow_ref claim ends with the ref the job runs from, and the trust names it exactly")
+            if workflow is not None and subject_patterns:
+                check.fail("subject_patterns", list(subject_patterns) if isinstance(subject_patterns, (list, tuple))
+                           else subject_patterns, "cannot be combined with workflow: a StringLike pattern matches across "
+                           "the job_workflow_ref claim")
+                subject_patterns = ()
             for item in check(v.sequence, "subject_patterns", subject_patterns, what="subjects") or []:
                 if not isinstance(item, str) or not isinstance(repository, str) or not item.startswith(f"repo:{repository}:") \
                         or item.endswith(":*") or item == f"repo:{repository}:*":
@@ -149,6 +207,22 @@ class GitHubActionsRole(RolePattern):
             for account in check(v.sequence, "deploy_accounts", deploy_accounts, what="account ids") or []:
                 if check(v.account_id, "deploy_accounts", account) is not None:
                     accounts.append(account)
+            for region in check(v.sequence, "deploy_regions", deploy_regions, what="regions") or []:
+                if not isinstance(region, str) or not (v.is_token(region) or v.REGION.match(region)):
+                    check.fail("deploy_regions", region, "must be region names such as 'eu-west-1'")
+                else:
+                    regions.append(region)
+            check(v.unique, "deploy_regions", regions)
+            for key in check(v.sequence, "session_tag_keys", session_tag_keys, what="tag keys") or []:
+                if not isinstance(key, str) or not _TAG_KEY.match(key):
+                    check.fail("session_tag_keys", key, "must be tag keys (letters, digits, spaces and _ . : / = + - @; "
+                               "no wildcards, not 'aws:')")
+                elif key.lower() == TENANT_TAG.lower():
+                    check.fail("session_tag_keys", key, f"must not include {TENANT_TAG}: that tag admits a principal to a "
+                               "TenantIsolatedBucket tenant's data")
+                else:
+                    tag_keys.append(key)
+            check(v.unique, "session_tag_keys", tag_keys)
             if not isinstance(cdk_qualifier, str) or not _QUALIFIER.match(cdk_qualifier):
                 check.fail("cdk_qualifier", cdk_qualifier, "must be 1 to 10 lower-case letters or digits")
             check(v.duration_between, "max_session_duration", max_session_duration, v.ONE_HOUR, v.TWELVE_HOURS)
@@ -177,19 +251,21 @@ class GitHubActionsRole(RolePattern):
                 conditions={"StringEquals": audience, "StringLike": {f"{GITHUB_ISSUER}:sub": _one(patterns)}},
             ))
         targets = accounts or [facts.stack.account]
-        arns = [f"arn:{stack.partition}:iam::{account}:role/cdk-{cdk_qualifier}-{kind}-role-{account}-*"
-                for account in targets for kind in BOOTSTRAP_ROLES]
+        self.deploy_regions = tuple(regions or [stack.region])
+        self.workflow = workflow
+        self.session_tag_keys = tuple(tag_keys)
+        arns = [f"arn:{stack.partition}:iam::{account}:role/cdk-{cdk_qualifier}-{kind}-role-{account}-{region}"
+                for account in targets for region in self.deploy_regions for kind in BOOTSTRAP_ROLES]
         self.bootstrap_role_arns = tuple(arns)
+        statements: list[dict[str, object]] = [
+            {"Sid": "AssumeCdkBootstrapRoles", "Effect": "Allow", "Action": "sts:AssumeRole", "Resource": arns}]
+        if tag_keys:
+            statements.append({
+                "Sid": "TagSessionsWithGitHubKeysOnly", "Effect": "Allow", "Action": "sts:TagSession", "Resource": arns,
+                "Condition": {"ForAllValues:StringEquals": {"aws:TagKeys": tag_keys}}})
         self.policy: iam.ManagedPolicy = _role.attach_policy(
-            self, self.role,
-            [{"Sid": "AssumeCdkBootstrapRoles", "Effect": "Allow", "Action": ["sts:AssumeRole", "sts:TagSession"],
-              "Resource": arns}],
-            "Assume the CDK bootstrap roles of the deploy accounts; nothing else",
-        )
-        acknowledge_wildcard_resources(
-            self.policy, arns,
-            "CDK bootstrap role names end with the region (cdk-<qualifier>-<kind>-role-<account>-<region>); the '*' "
-            "stands for the region of one named role per kind and account, and the CI role can do nothing else.",
+            self, self.role, statements,
+            "Assume the CDK bootstrap roles of the deploy accounts and regions; nothing else",
         )
         self._seal(scope, policies=[self.policy])
 

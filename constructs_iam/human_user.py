@@ -121,7 +121,7 @@ class HumanUser(Construct):
                 removal_policy=RemovalPolicy.DESTROY if removal_policy is RemovalPolicy.DESTROY else RemovalPolicy.RETAIN,
             )
 
-        self.initial_password: secretsmanager.Secret | None = None
+        self.initial_password: CredentialSecret | None = None
         password: SecretValue | None = None
         if console_access:
             self.initial_password = self._credential_secret(
@@ -147,7 +147,7 @@ class HumanUser(Construct):
         )
         self.user.apply_removal_policy(removal_policy)
 
-        self.access_key_secret: secretsmanager.Secret | None = None
+        self.access_key_secret: CredentialSecret | None = None
         self.access_key: iam.AccessKey | None = None
         if access_key:
             self.access_key = iam.AccessKey(self, "AccessKey", user=self.user, status=iam.AccessKeyStatus.ACTIVE)
@@ -164,16 +164,11 @@ class HumanUser(Construct):
 
     def _credential_secret(
         self, id: str, name: str, description: str, readers: Sequence[iam.IPrincipal], **value: Any
-    ) -> secretsmanager.Secret:
+    ) -> CredentialSecret:
         """``people/<user_name>/<name>``, encrypted with the user's key, readable by ``readers``."""
-        secret = secretsmanager.Secret(
-            self,
-            id,
-            secret_name=f"{SECRET_PREFIX}{self.user_name}/{name}",
-            description=description,
-            encryption_key=self.key,
-            **value,
-        )
+        assert self.key is not None
+        secret = CredentialSecret(self, id, secret_name=f"{SECRET_PREFIX}{self.user_name}/{name}",
+                                  description=description, encryption_key=self.key, **value)
         acknowledge(secret, "AwsSolutions-SMG4", _NO_ROTATION)
         acknowledge(secret, "NIST.800.53.R5-SecretsManagerRotationEnabled", _NO_ROTATION)
         for reader in readers:
@@ -194,10 +189,10 @@ class HumanUser(Construct):
             raise v.fail("console_access", False, "must be True to grant reading the initial password")
         self._allow_read(self.initial_password, reader)
 
-    def _allow_read(self, secret: secretsmanager.Secret, reader: iam.IPrincipal) -> None:
+    def _allow_read(self, secret: CredentialSecret, reader: iam.IPrincipal) -> None:
         """Resource policies naming ``reader``: the secret's, and the key's (decrypt through Secrets
         Manager only). Nothing is attached to the reader's identity from here; no '*' principal."""
-        if reader is self.user:
+        if reader is getattr(self, "user", None):  # the initial password's readers come before the user
             return  # covered by PeopleGroup's self-service on people/${aws:username}/*
         secret.add_to_resource_policy(
             iam.PolicyStatement(
@@ -212,9 +207,61 @@ class HumanUser(Construct):
                     actions=["kms:Decrypt"],
                     principals=[reader],
                     resources=["*"],  # in a key policy, "*" means this key
-                    conditions={"StringEquals": {"kms:ViaService": f"secretsmanager.{Stack.of(self).region}.amazonaws.com"}},
+                    conditions={"StringEquals": {"kms:ViaService": f"secretsmanager.{Stack.of(self).region}.amazonaws.com",
+                                                 "kms:CallerAccount": Stack.of(self).account}},
                 )
             )
+
+
+class CredentialSecret(Construct):
+    """A person's credential secret, written as ``AWS::SecretsManager::Secret`` directly.
+
+    CDK's ``secretsmanager.Secret`` adds a statement of its own to a customer managed key's policy
+    (the account may Encrypt, Decrypt and CreateGrant through Secrets Manager, without
+    ``kms:CallerAccount`` or ``kms:GrantIsForAWSResource``); this one adds nothing, so the key policy
+    is exactly ``kms_key_policy`` plus the readers' statements. Same construct path and logical id
+    as the ``Secret`` it replaces; deleted with its stack as before (the person's user is retained).
+
+    :param secret_name: the secret's name. :param description: what it holds.
+    :param encryption_key: the key that encrypts it.
+    :param generate_secret_string: let Secrets Manager generate the value. Default: none.
+    :param secret_object_value: the value, a JSON object of ``SecretValue`` s. Default: none.
+    """
+
+    def __init__(self, scope: Construct, id: str, *, secret_name: str, description: str, encryption_key: kms.IKey,
+                 generate_secret_string: secretsmanager.SecretStringGenerator | None = None,
+                 secret_object_value: dict[str, SecretValue] | None = None) -> None:
+        super().__init__(scope, id)
+        generated = None
+        if generate_secret_string is not None:
+            generated = secretsmanager.CfnSecret.GenerateSecretStringProperty(
+                password_length=generate_secret_string.password_length,
+                exclude_characters=generate_secret_string.exclude_characters,
+                require_each_included_type=generate_secret_string.require_each_included_type)
+        value = None
+        if secret_object_value is not None:  # JSON with the values' tokens, as Secret writes it
+            value = Stack.of(self).to_json_string({k: v.unsafe_unwrap() for k, v in secret_object_value.items()})
+        self.resource = secretsmanager.CfnSecret(self, "Resource", name=secret_name, description=description,
+                                                 kms_key_id=encryption_key.key_arn, generate_secret_string=generated,
+                                                 secret_string=value)
+        self.resource.apply_removal_policy(RemovalPolicy.DESTROY)
+        self.secret_arn: str = self.resource.ref
+        self.secret_name = secret_name
+        self.encryption_key = encryption_key
+        self._policy: iam.PolicyDocument | None = None
+
+    @property
+    def secret_value(self) -> SecretValue:
+        """A dynamic reference to the whole secret string (``{{resolve:secretsmanager:...}}``)."""
+        return SecretValue.secrets_manager(self.secret_arn)
+
+    def add_to_resource_policy(self, statement: iam.PolicyStatement) -> None:
+        """Add ``statement`` to the secret's resource policy (``<id>/Policy``, created on first use)."""
+        if self._policy is None:
+            self._policy = iam.PolicyDocument()
+            secretsmanager.CfnResourcePolicy(Construct(self, "Policy"), "Resource", secret_id=self.secret_arn,
+                                             resource_policy=self._policy)
+        self._policy.add_statements(statement)
 
 
 def _as_group(group: GroupLike) -> iam.IGroup:

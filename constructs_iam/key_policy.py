@@ -14,6 +14,12 @@ the two jobs and limit grants; this policy does:
   integrated AWS service asks for it on a principal's behalf (``kms:GrantIsForAWSResource``),
   through the same services.
 
+- ``DenyGrantsNotForAwsResources`` (always): an explicit Deny of ``kms:CreateGrant`` to every
+  principal (``"*"``) unless an AWS service asks for it, with ``BoolIfExists`` false on both
+  ``kms:GrantIsForAWSResource`` and ``aws:PrincipalIsAWSService`` (AWS Control Tower's proactive
+  control CT.KMS.PR.3 requires exactly this statement). Whatever an identity policy or a later
+  statement of the key allows, nobody can grant the key's use to someone else.
+
 Service principals that encrypt for themselves (CloudWatch Logs, EventBridge) are added by the
 construct that needs them, each with its own condition.
 """
@@ -65,6 +71,17 @@ USE_ACTIONS: tuple[str, ...] = (
 )
 
 
+DENY_GRANTS_NOT_FOR_AWS_RESOURCES: dict[str, object] = {
+    "Sid": "DenyGrantsNotForAwsResources",
+    "Effect": "Deny",
+    "Principal": {"AWS": "*"},
+    "Action": "kms:CreateGrant",
+    "Resource": "*",
+    "Condition": {"BoolIfExists": {"kms:GrantIsForAWSResource": "false", "aws:PrincipalIsAWSService": "false"}},
+}
+"""The statement AWS Control Tower's CT.KMS.PR.3 looks for, in every key policy of the library."""
+
+
 def kms_key_policy(scope: IConstruct, *, used_through: Sequence[str] = ()) -> iam.PolicyDocument:
     """The key policy above, for a key in ``scope``'s stack.
 
@@ -84,6 +101,7 @@ def kms_key_policy(scope: IConstruct, *, used_through: Sequence[str] = ()) -> ia
         iam.PolicyStatement(sid="KeyAdministration", principals=[account], actions=list(ADMIN_ACTIONS),
                             resources=["*"]),  # in a key policy, "*" means this key
     ]
+    statements.append(iam.PolicyStatement.from_json(DENY_GRANTS_NOT_FOR_AWS_RESOURCES))
     if services:
         via = [f"{service}.{stack.region}.amazonaws.com" for service in services]
         scoped = {"StringEquals": {"kms:ViaService": via if len(via) > 1 else via[0], "kms:CallerAccount": stack.account}}

@@ -2,23 +2,32 @@
 
 The workload roles already grant only their own prefix. The bucket adds a second, independent
 gate with attribute-based access control: each workload role carries the tag
-``TenantPrefix=<its prefix>`` (``TenantIsolatedBucket.admit``), and two Deny statements of the
-bucket policy, the same for one or a thousand workloads, refuse any tagged principal
+``TenantPrefix=<its prefix>`` (``TenantIsolatedBucket.admit``), and the bucket policy's Deny
+statements, the same for one or a thousand workloads, fail closed:
 
-- every object action outside ``<bucket>/${aws:PrincipalTag/TenantPrefix}*`` (``NotResource``), and
-- listing the bucket with a prefix outside its own (``StringNotLike s3:prefix``).
+- a *tenant* (a principal whose ``TenantPrefix`` tag is not empty) reaches no object outside
+  ``<bucket>/${aws:PrincipalTag/TenantPrefix}*``, by any S3 action (``NotResource``); lists the
+  bucket (``s3:ListBucket``, ``s3:ListBucketVersions``) only with an ``s3:prefix`` inside its own;
+  and may do nothing else on the bucket itself (no policy, replication, configuration, no listing
+  of multipart uploads, which has no prefix condition key);
+- any other principal (no tag, or an empty one) reaches no object and no listing, unless it is
+  named in ``admins``; bucket management stays with ``admins`` and the role that deploys the stack
+  (CloudFormation's execution role), so a stray ``s3:*`` elsewhere in the account reads nothing;
+- a principal of another account (which sets its own tags) reaches nothing unless it is an admin.
 
-A role widened by mistake (a ``grant_*`` that slipped past review, an acknowledged finding) still
-cannot read, write or list another tenant's data in this bucket. Untagged principals (the account's
-administrators, replication) are not affected by these two statements.
+The tag is then the key: ``IamGuardrails-TenantTag`` refuses policies of the app that let a
+principal set it (``iam:TagRole``, ``iam:CreateRole`` with tags, ``sts:TagSession``, ...). The
+construct records the tag key in its bucket policy's metadata, where that rule reads it.
 """
 
 from __future__ import annotations
 
 import re
-from typing import Any
+import weakref
+from collections.abc import Sequence
+from typing import Any, Union
 
-from aws_cdk import RemovalPolicy, Tags
+from aws_cdk import DefaultStackSynthesizer, RemovalPolicy, Stack, Tags
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
@@ -31,15 +40,28 @@ from .s3_location import normalize_s3_prefix
 TENANT_TAG = "TenantPrefix"
 """The role tag the bucket policy reads (``aws:PrincipalTag/TenantPrefix``)."""
 
+INTENT_METADATA = "constructs-iam"
+"""The ``Metadata`` key of the bucket policy where the construct records its tenant tag
+(``{"tenant_tag": "TenantPrefix"}``), read by the ``IamGuardrails-TenantTag`` rule."""
+
+LIST_ACTIONS = ("s3:ListBucket", "s3:ListBucketVersions")
+"""The listings a tenant may make, each with an ``s3:prefix`` inside its own prefix."""
+
+ADMIN_LIST_ACTIONS = (*LIST_ACTIONS, "s3:ListBucketMultipartUploads")
+"""Every listing of the bucket's keys (``ListBucketMultipartUploads`` has no prefix condition key)."""
+
 OBJECT_ACTIONS = ["s3:*Object*", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts"]
-"""Every action on objects (get, put, delete, versions, tags, ACLs, attributes, restore) and on uploads."""
+"""The object actions a tenant role is granted on its own prefix (the bucket denies every S3
+action outside it, these and any other)."""
+
+Admin = Union[iam.IRole, iam.IUser]
 
 # IAM tag values: letters, digits, spaces and _ . : / = + - @ (and at most 256 characters)
 _TAG_VALUE = re.compile(r"^[\w.:/=+@ -]{1,256}$")
 
 
 class TenantIsolatedBucket(Construct):
-    """A bucket for many workloads' prefixes, with the tenant-isolation Deny statements above.
+    """A bucket for many workloads' prefixes, with the fail-closed tenant isolation above.
 
     Secure defaults as every bucket here: SSE-KMS with a rotating key used only through S3
     (``kms_key_policy``), bucket keys, TLS only, public access blocked, objects owned by the bucket
@@ -50,6 +72,13 @@ class TenantIsolatedBucket(Construct):
     :param server_access_logs_bucket: where to write access logs. Default: none.
     :param server_access_logs_prefix: their prefix. Default: ``shared-bucket/``.
     :param removal_policy: Default: ``RemovalPolicy.RETAIN``.
+    :param admins: roles or users (without the tenant tag) that may read, list and manage the whole
+        bucket, e.g. a break-glass or data-platform role; each still needs an identity policy that
+        allows it. Default: none.
+    :param deployment_role_arn: the role CloudFormation deploys the stack with, which keeps bucket
+        management (not objects, not listings). Default: the stack synthesizer's CloudFormation
+        execution role (``cdk-<qualifier>-cfn-exec-role-<account>-<region>``); required with a
+        synthesizer that has none.
     """
 
     def __init__(
@@ -62,8 +91,11 @@ class TenantIsolatedBucket(Construct):
         server_access_logs_bucket: s3.IBucket | None = None,
         server_access_logs_prefix: str = "shared-bucket/",
         removal_policy: RemovalPolicy = RemovalPolicy.RETAIN,
+        admins: Sequence[Admin] = (),
+        deployment_role_arn: str | None = None,
     ) -> None:
         super().__init__(scope, id)
+        admin_arns: list[str] = []
         with v.Checks(self) as check:
             if bucket_name is not None and not v.is_token(bucket_name) and (
                     not isinstance(bucket_name, str) or not re.match(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", bucket_name)):
@@ -72,6 +104,33 @@ class TenantIsolatedBucket(Construct):
                 check.fail("encryption_key", encryption_key, "must be an aws_kms.IKey")
             if not isinstance(removal_policy, RemovalPolicy):
                 check.fail("removal_policy", removal_policy, "must be an aws_cdk.RemovalPolicy")
+            for admin in check(v.sequence, "admins", admins, what="roles or users") or []:
+                arn = _arn_of(admin)
+                if arn is None:
+                    check.fail("admins", admin, "must be aws_iam.IRole or aws_iam.IUser objects (the bucket names "
+                               "them by ARN in aws:PrincipalArn)")
+                elif _has_wildcard(arn):
+                    check.fail("admins", arn, "must name one principal: aws:PrincipalArn is compared with ArnNotEquals, "
+                               "where '*' and '?' are wildcards (every matching principal would be an administrator)")
+                else:
+                    admin_arns.append(arn)
+            deployer = deployment_role_arn if deployment_role_arn is not None else _deployment_role_arn(self)
+            if deployer is _UNREADABLE:
+                check.fail("deployment_role_arn", deployment_role_arn, "is required with a DefaultStackSynthesizer "
+                           "created in Python and passed to the stack: CDK binds a copy of it that Python cannot read; "
+                           "name the role CloudFormation deploys with (cdk-<qualifier>-cfn-exec-role-<account>-<region>)")
+                deployer = None
+            elif deployer is None:
+                check.fail("deployment_role_arn", deployment_role_arn, "is required with a stack synthesizer that has no "
+                           "CloudFormation execution role: name the role that deploys the stack, or the bucket "
+                           "would refuse its own management")
+            elif not isinstance(deployer, str) or not (v.is_token(deployer) or re.match(r"^arn:aws[a-z-]*:iam::\d{12}:role/", deployer)):
+                check.fail("deployment_role_arn", deployer, "must be the ARN of an IAM role")
+            elif _has_wildcard(deployer):
+                check.fail("deployment_role_arn", deployer, "must name one role: aws:PrincipalArn is compared with "
+                           "ArnNotEquals, where '*' and '?' are wildcards (every matching role could change the bucket)")
+        self.admin_arns: tuple[str, ...] = tuple(admin_arns)
+        self.deployment_role_arn: str = deployer  # type: ignore[assignment]
         self.key: kms.IKey = encryption_key or kms.Key(
             self, "Key", enable_key_rotation=True, removal_policy=removal_policy,
             description="Encrypts the shared workload bucket", policy=kms_key_policy(self, used_through=["s3"]),
@@ -85,8 +144,11 @@ class TenantIsolatedBucket(Construct):
             server_access_logs_prefix=server_access_logs_prefix if server_access_logs_bucket else None,
             removal_policy=removal_policy,
         )
-        for statement in isolation_statements(self.bucket.bucket_arn):
+        for statement in isolation_statements(self.bucket.bucket_arn, admins=admin_arns, deployer=self.deployment_role_arn,
+                                              account=Stack.of(self).account):
             self.bucket.add_to_resource_policy(iam.PolicyStatement.from_json(statement))
+        assert self.bucket.policy is not None
+        self.bucket.policy.node.default_child.add_metadata(INTENT_METADATA, {"tenant_tag": TENANT_TAG})  # type: ignore[union-attr]
 
     @staticmethod
     def tenant_prefix(prefix: str) -> str:
@@ -103,24 +165,107 @@ class TenantIsolatedBucket(Construct):
 
     @staticmethod
     def admit(pattern: Any, prefix: str) -> str:
-        """Tag ``pattern``'s role (or a role) with its tenant prefix (``tenant_prefix``); return it."""
+        """Tag ``pattern``'s role (or a role) with its tenant prefix (``tenant_prefix``); return it.
+
+        A ``ValueError`` when the prefix nests with another tenant's admitted in the same app
+        (``a/`` and ``a/b/``): the tag admits to everything under the prefix, so the outer tenant
+        would reach the inner one's data. Several roles of one tenant share the same prefix."""
         normalised = TenantIsolatedBucket.tenant_prefix(prefix)
-        Tags.of(getattr(pattern, "role", pattern)).add(TENANT_TAG, normalised)
+        role = getattr(pattern, "role", pattern)
+        admitted = _ADMITTED.setdefault(role.node.root, {})
+        for other, who in admitted.items():
+            if other != normalised and (other.startswith(normalised) or normalised.startswith(other)):
+                raise v.fail("prefix", normalised, f"overlaps tenant prefix {other!r} (admitted for {who}): a tenant "
+                             "reaches every key under its prefix, so tenants' prefixes must not contain one another")
+        admitted.setdefault(normalised, role.node.path)
+        Tags.of(role).add(TENANT_TAG, normalised)
         return normalised
 
 
-def isolation_statements(bucket_arn: str) -> list[dict[str, Any]]:
-    """The two Deny statements, as policy JSON: constant, whatever the number of tenants."""
+_ADMITTED: weakref.WeakKeyDictionary[Any, dict[str, str]] = weakref.WeakKeyDictionary()
+"""Per app (its root construct): each admitted tenant prefix and the first role admitted with it."""
+
+
+def _has_wildcard(arn: str) -> bool:
+    """Whether ``arn``'s literal text (tokens aside) holds an ARN-condition wildcard."""
+    return re.search(r"[*?]", re.sub(r"\$\{Token\[[^\]]*\]\}", "", arn)) is not None
+
+
+def _arn_of(admin: Any) -> str | None:
+    for attribute in ("role_arn", "user_arn"):
+        if v.has(admin, attribute):
+            return getattr(admin, attribute)  # type: ignore[no-any-return]
+    return None
+
+
+_UNREADABLE = "<the synthesizer's execution role, unreadable from Python>"
+
+
+def _deployment_role_arn(scope: Construct) -> str | None:
+    """The CloudFormation execution role of the stack's synthesizer (``DefaultStackSynthesizer``); a
+    nested stack is deployed by its parent's deployment."""
+    stack = Stack.of(scope)
+    while stack.nested_stack_parent is not None:
+        stack = stack.nested_stack_parent
+    synthesizer = stack.synthesizer
+    if not isinstance(synthesizer, DefaultStackSynthesizer):
+        return None
+    try:
+        arn = synthesizer.cloud_formation_execution_role_arn
+    except RuntimeError:  # CloudFormationExecutionRoleArnGetterOnlyCalled: Python sees the unbound original
+        return _UNREADABLE
+    # the synthesizer writes placeholders the CLI fills in; in a template they are pseudo parameters
+    return (arn.replace("${AWS::Partition}", stack.partition).replace("${AWS::AccountId}", stack.account)
+            .replace("${AWS::Region}", stack.region))
+
+
+def isolation_statements(bucket_arn: str, *, admins: Sequence[str] = (), deployer: str | None = None,
+                         account: str | None = None) -> list[dict[str, Any]]:
+    """The Deny statements, as policy JSON: constant, whatever the number of tenants.
+
+    :param admins: ARNs of the untagged principals that keep the whole bucket (aws:PrincipalArn).
+    :param deployer: the ARN of the role that deploys the bucket; it keeps bucket management.
+    :param account: the bucket's account: a principal of another account (which sets its own tags,
+        so could name any tenant) reaches nothing unless it is an admin, whatever a later Allow grants.
+    """
     tag = f"aws:PrincipalTag/{TENANT_TAG}"
-    tagged = {"Null": {tag: "false"}}
+    tenant = {"StringLike": {tag: "?*"}}  # the tag is there and not empty
+    not_tenant = {"StringNotLikeIfExists": {tag: "?*"}}  # no tag, or an empty one
+    objects = f"{bucket_arn}/*"
+
+    def unless(arns: Sequence[str]) -> dict[str, Any]:
+        return {"ArnNotEquals": {"aws:PrincipalArn": list(arns) if len(arns) > 1 else arns[0]}} if arns else {}
+
+    managers = [*admins, *([deployer] if deployer else [])]
     return [
         {
             "Sid": "TenantsOnlyInTheirOwnPrefix", "Effect": "Deny", "Principal": {"AWS": "*"},
-            "Action": OBJECT_ACTIONS, "NotResource": f"{bucket_arn}/${{{tag}}}*", "Condition": tagged,
+            "Action": "s3:*", "NotResource": [f"{bucket_arn}/${{{tag}}}*", bucket_arn], "Condition": tenant,
         },
         {
             "Sid": "TenantsListOnlyTheirOwnPrefix", "Effect": "Deny", "Principal": {"AWS": "*"},
-            "Action": "s3:ListBucket", "Resource": bucket_arn,
-            "Condition": {**tagged, "StringNotLike": {"s3:prefix": f"${{{tag}}}*"}},
+            "Action": list(LIST_ACTIONS), "Resource": bucket_arn,
+            "Condition": {**tenant, "StringNotLike": {"s3:prefix": f"${{{tag}}}*"}},
         },
+        {
+            "Sid": "TenantsChangeNothingOnTheBucket", "Effect": "Deny", "Principal": {"AWS": "*"},
+            "NotAction": [*LIST_ACTIONS, "s3:Get*"], "Resource": bucket_arn, "Condition": tenant,
+        },
+        {
+            "Sid": "OthersReachNoObjectUnlessAdmin", "Effect": "Deny", "Principal": {"AWS": "*"},
+            "Action": "s3:*", "Resource": objects, "Condition": {**not_tenant, **unless(admins)},
+        },
+        {
+            "Sid": "OthersListNothingUnlessAdmin", "Effect": "Deny", "Principal": {"AWS": "*"},
+            "Action": list(ADMIN_LIST_ACTIONS), "Resource": bucket_arn, "Condition": {**not_tenant, **unless(admins)},
+        },
+        {
+            "Sid": "OthersChangeNothingUnlessAdminOrDeployer", "Effect": "Deny", "Principal": {"AWS": "*"},
+            "NotAction": ["s3:Get*", "s3:List*"], "Resource": bucket_arn, "Condition": {**not_tenant, **unless(managers)},
+        },
+        *([{
+            "Sid": "OtherAccountsReachNothingUnlessAdmin", "Effect": "Deny", "Principal": {"AWS": "*"},
+            "Action": "s3:*", "Resource": [bucket_arn, objects],
+            "Condition": {"StringNotEqualsIfExists": {"aws:PrincipalAccount": account}, **unless(managers)},
+        }] if account else []),
     ]

@@ -24,6 +24,7 @@ class CiStack(Stack):
             self, "GitHubActions",
             repository=ci.repository, branches=list(ci.branches), environments=list(ci.environments),
             tags=list(ci.tags), provider=self.provider.provider, deploy_accounts=list(ci.deploy_accounts),
+            deploy_regions=list(ci.deploy_regions) or [config.region], workflow=ci.workflow,
             cdk_qualifier=ci.cdk_qualifier, role_name=ci.role_name,
         )
         CfnOutput(self, "GitHubActionsRoleArn", value=self.role.role_arn)

@@ -32,7 +32,8 @@ _TOP_KEYS = (
     "developer_extras", "scaling_instance_types",
     "stack_prefix", "identity", "workloads", "stacksets", "ci", "identity_center", "support_role_name",
 )
-_CI_KEYS = ("repository", "branches", "environments", "tags", "deploy_accounts", "cdk_qualifier", "role_name")
+_CI_KEYS = ("repository", "branches", "environments", "tags", "deploy_accounts", "deploy_regions", "cdk_qualifier",
+            "role_name", "workflow")
 _IDENTITY_CENTER_KEYS = ("instance_arn", "group_id", "account_ids", "access", "extras", "session_hours", "name")
 _IDENTITY_KEYS = ("groups", "users", "alarm_emails", "password_policy", "developer_group", "root_alarm_regions")
 _USER_KEYS = ("name", "groups", "console_access", "access_key")
@@ -116,8 +117,10 @@ class CiConfig:
     environments: tuple[str, ...] = ()
     tags: tuple[str, ...] = ()
     deploy_accounts: tuple[str, ...] = ()
+    deploy_regions: tuple[str, ...] = ()  # default: the app's region
     cdk_qualifier: str = "hnb659fds"
     role_name: str = "GitHubActionsDeploy"
+    workflow: str | None = None  # pin the workflow file (needs the repository's custom OIDC subject template)
 
 
 @dataclass(frozen=True)
@@ -236,6 +239,10 @@ class AppConfig:
                 cdk_qualifier=c.string("cdk_qualifier", re.compile(r"^[a-z0-9]{1,10}$"), "must be a bootstrap qualifier",
                                        default="hnb659fds"),
                 role_name=c.string("role_name", _NAME, "must be an IAM role name", default="GitHubActionsDeploy"),
+                deploy_regions=tuple(c.strings("deploy_regions", REGION_PATTERN, "must be region names", default=[])),
+                workflow=None if c.raw.get("workflow") is None else c.string(
+                    "workflow", re.compile(r"^\.github/workflows/[A-Za-z0-9_.-]+\.ya?ml$"),
+                    "must be the path of a workflow file, e.g. '.github/workflows/deploy.yml'"),
             )
             if not (ci.branches or ci.environments or ci.tags):
                 raise ConfigError(f"{CONTEXT_KEY}.ci needs branches, environments or tags: a trust on the repository "

@@ -87,6 +87,15 @@ def test_deny_in_a_resource_policy_applies():  # [EVAL] explicit deny in a resou
     assert allowed(m, "s3:GetObject", "arn:aws:s3:::b/k", **{"aws:SecureTransport": "true"}) is True
 
 
+def test_a_bucket_policy_applies_only_to_requests_on_its_bucket():  # [EVAL] resource policy of the resource requested
+    bucket_policy = {"Type": "AWS::S3::BucketPolicy", "Properties": {"Bucket": "b", "PolicyDocument": {"Statement": [
+        {"Effect": "Deny", "Principal": {"AWS": "*"}, "Action": "s3:*", "NotResource": "arn:aws:s3:::b/mine/*"}]}}}
+    m = model({"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}, extra={"BucketPolicy": bucket_policy})
+    assert allowed(m, "s3:GetObject", "arn:aws:s3:::b/other/k") is False
+    assert allowed(m, "s3:GetObject", "arn:aws:s3:::b/mine/k") is True
+    assert allowed(m, "s3:GetObject", "arn:aws:s3:::b2/other/k") is True  # another bucket: its own policy, not b's
+
+
 # ------------------------------------------------------------------- Action and Resource
 
 

@@ -78,14 +78,33 @@ def test_access_key_secret_is_readable_only_by_the_named_reader_and_no_star_prin
     assert statement["Principal"] == {"AWS": {"Fn::GetAtt": [logical_id(built[0].node.find_child("Rotator")), "Arn"]}}
     assert set(statement["Action"]) == {"secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"}
     for key in template.find_resources("AWS::KMS::Key").values():
-        for key_statement in key["Properties"]["KeyPolicy"]["Statement"]:
-            assert key_statement["Principal"] not in ("*", {"AWS": "*"})
+        for key_statement in key["Properties"]["KeyPolicy"]["Statement"]:  # '*' only in the grant Deny
+            assert key_statement["Effect"] == "Deny" or key_statement["Principal"] not in ("*", {"AWS": "*"})
     decrypt = [s for s in template.to_json()["Resources"][logical_id(bob.key)]["Properties"]["KeyPolicy"]["Statement"]
                if s["Action"] == "kms:Decrypt"]
     assert decrypt == [{
         "Action": "kms:Decrypt", "Effect": "Allow", "Resource": "*",
         "Principal": {"AWS": {"Fn::GetAtt": [logical_id(built[0].node.find_child("Rotator")), "Arn"]}},
-        "Condition": {"StringEquals": {"kms:ViaService": "secretsmanager.eu-west-1.amazonaws.com"}},
+        "Condition": {"StringEquals": {"kms:ViaService": "secretsmanager.eu-west-1.amazonaws.com",
+                                       "kms:CallerAccount": "222222222222"}},
+    }]
+
+
+def test_initial_password_readers_decrypt_through_secrets_manager_only_as_callers_of_the_account():
+    stack = new_stack()
+    admins = iam.Role(stack, "Admins", assumed_by=iam.AccountRootPrincipal())
+    carol = HumanUser(stack, "Carol", user_name="carol.example", groups=[PeopleGroup(stack, "Ops", group_name="ops")],
+                      initial_password_readers=[admins])
+    template = Template.from_stack(stack).to_json()
+    (policy,) = [p for p in template["Resources"].values() if p["Type"] == "AWS::SecretsManager::ResourcePolicy"]
+    assert policy["Properties"]["SecretId"] == {"Ref": logical_id(carol.initial_password)}
+    decrypt = [s for s in template["Resources"][logical_id(carol.key)]["Properties"]["KeyPolicy"]["Statement"]
+               if s["Action"] == "kms:Decrypt"]
+    assert decrypt == [{
+        "Action": "kms:Decrypt", "Effect": "Allow", "Resource": "*",
+        "Principal": {"AWS": {"Fn::GetAtt": [logical_id(admins), "Arn"]}},
+        "Condition": {"StringEquals": {"kms:ViaService": "secretsmanager.eu-west-1.amazonaws.com",
+                                       "kms:CallerAccount": "222222222222"}},
     }]
 
 

@@ -11,9 +11,12 @@ from typing import Any
 
 import pytest
 from aws_cdk import App, Stack
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 
-from constructs_iam import CHECKOV_EQUIVALENTS, acknowledge
+from constructs_iam import CHECKOV_EQUIVALENTS, acknowledge, kms_key_policy
+from constructs_iam.access import AccessModel
 from constructs_iam.key_policy import ADMIN_ACTIONS
 from stacks import AppConfig, build_stacks, register_checks
 
@@ -113,20 +116,55 @@ def test_every_key_policy_separates_administration_from_use(sample_out):
             actions = as_list(statement["Action"])
             assert "kms:*" not in actions and "*" not in actions, (key, statement)
             assert "kms:DisableKeyRotation" not in actions, key
+            if statement["Effect"] == "Deny":
+                continue
             principal = statement["Principal"]
             assert principal != "*" and principal.get("AWS") != "*", (key, statement)
             uses = {a for a in actions if a in ("kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey", "kms:CreateGrant")}
-            if uses and "AWS" in principal:  # an account's principals use a key only through a service
-                assert "kms:ViaService" in statement["Condition"]["StringEquals"], (key, statement)
+            if uses and "AWS" in principal:  # an account's principals use a key only through a service, as callers of it
+                assert {"kms:ViaService", "kms:CallerAccount"} <= set(statement["Condition"]["StringEquals"]), (key, statement)
             if uses and "Service" in principal:  # a service only for this account's resources
                 assert statement.get("Condition"), (key, statement)
 
 
-def test_grants_are_only_for_aws_resources_on_the_keys_the_library_writes(sample_out):
+def test_every_grant_allowed_by_a_key_is_for_an_aws_resource_of_this_account(sample_out):
+    """Every statement, whoever wrote it (CDK's Secret used to add one without either condition)."""
     for key, statements in key_policies(sample_out).items():
         for statement in statements:
-            if "kms:CreateGrant" in as_list(statement["Action"]) and statement.get("Sid"):
+            if "kms:CreateGrant" in as_list(statement["Action"]) and statement["Effect"] == "Allow":
                 assert statement["Condition"]["Bool"] == {"kms:GrantIsForAWSResource": "true"}, key
+                assert "kms:CallerAccount" in statement["Condition"]["StringEquals"], key
+
+
+def test_every_key_denies_grants_that_are_not_for_aws_resources_as_control_tower_requires(sample_out):
+    for key, statements in key_policies(sample_out).items():
+        denies = [s for s in statements if s["Effect"] == "Deny"]
+        assert denies == [{
+            "Sid": "DenyGrantsNotForAwsResources", "Effect": "Deny", "Principal": {"AWS": "*"},
+            "Action": "kms:CreateGrant", "Resource": "*",
+            "Condition": {"BoolIfExists": {"kms:GrantIsForAWSResource": "false", "aws:PrincipalIsAWSService": "false"}},
+        }], key
+
+
+def test_a_grant_by_an_arbitrary_principal_is_refused_even_with_kms_star():
+    stack = new_stack(new_app())
+    key = kms.Key(stack, "Key", enable_key_rotation=True, policy=kms_key_policy(stack, used_through=["s3"]))
+    role = iam.Role(stack, "Anyone", assumed_by=iam.ServicePrincipal("ec2.amazonaws.com"), role_name="anyone")
+    role.add_to_policy(iam.PolicyStatement(actions=["kms:*"], resources=["*"]))
+    model = AccessModel.from_stack(stack)
+    arn = f"arn:aws:kms:eu-west-1:222222222222:key/{stack.get_logical_id(key.node.default_child)}"
+
+    def grant(**context: str):
+        return model.evaluate(principal="anyone", action="kms:CreateGrant", resource=arn, context=context)
+
+    for context in ({}, {"kms:GrantIsForAWSResource": "false"}, {"kms:ViaService": "s3.eu-west-1.amazonaws.com"},
+                    {"kms:ViaService": "s3.eu-west-1.amazonaws.com", "kms:GrantIsForAWSResource": "false"}):
+        decision = grant(**context)
+        assert decision.allowed is False, context
+    denied = grant(**{"kms:ViaService": "s3.eu-west-1.amazonaws.com", "kms:GrantIsForAWSResource": "false"})
+    assert "DenyGrantsNotForAwsResources" in denied.reason
+    # S3 asking for a grant on the principal's behalf is still allowed (the key's own Allow)
+    assert grant(**{"kms:ViaService": "s3.eu-west-1.amazonaws.com", "kms:GrantIsForAWSResource": "true"}).allowed is True
 
 
 def test_the_data_key_is_used_only_through_s3_by_this_account(sample_out):

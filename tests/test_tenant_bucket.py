@@ -6,11 +6,13 @@ from __future__ import annotations
 import json
 
 import pytest
-from aws_cdk import App, Stack
+from aws_cdk import App, Aws, CliCredentialsStackSynthesizer, Stack
 from aws_cdk import aws_iam as iam
 from aws_cdk.assertions import Template
 
-from constructs_iam import S3Access, S3Location, S3PrefixAccessRole, TenantIsolatedBucket, service_principal
+from constructs_iam import (
+    IamGuardrails, PropsError, S3Access, S3Location, S3PrefixAccessRole, TenantIsolatedBucket, service_principal,
+)
 from constructs_iam.access import AccessModel
 
 from .support import ENV, guardrail_findings, nag_findings, new_app
@@ -47,42 +49,148 @@ def test_roles_are_tagged_with_their_prefix():
         "RoleName": "billing", "Tags": [{"Key": "TenantPrefix", "Value": "services/billing/"}]})
 
 
-def test_isolation_is_two_statements_whatever_the_number_of_tenants():
+ISOLATION = ["TenantsOnlyInTheirOwnPrefix", "TenantsListOnlyTheirOwnPrefix", "TenantsChangeNothingOnTheBucket",
+             "OthersReachNoObjectUnlessAdmin", "OthersListNothingUnlessAdmin", "OthersChangeNothingUnlessAdminOrDeployer",
+             "OtherAccountsReachNothingUnlessAdmin"]
+BUCKET = "arn:aws:s3:::acme-shared-data"
+# what a principal could do to another tenant's data or to the bucket itself, by every S3 API family
+OTHER_OBJECT_ACTIONS = ["s3:GetObject", "s3:GetObjectVersion", "s3:PutObject", "s3:DeleteObject", "s3:DeleteObjectVersion",
+                        "s3:GetObjectAcl", "s3:PutObjectAcl", "s3:GetObjectTagging", "s3:PutObjectVersionTagging",
+                        "s3:RestoreObject", "s3:GetObjectAttributes", "s3:AbortMultipartUpload",
+                        "s3:ListMultipartUploadParts", "s3:ReplicateObject", "s3:ReplicateDelete"]
+BUCKET_CHANGES = ["s3:PutBucketPolicy", "s3:DeleteBucketPolicy", "s3:PutReplicationConfiguration",
+                  "s3:PutBucketVersioning", "s3:PutLifecycleConfiguration", "s3:PutEncryptionConfiguration",
+                  "s3:PutBucketPublicAccessBlock", "s3:PutBucketOwnershipControls", "s3:PutInventoryConfiguration",
+                  "s3:DeleteBucket"]
+LISTINGS = ["s3:ListBucket", "s3:ListBucketVersions", "s3:ListBucketMultipartUploads"]
+
+
+def test_the_isolation_is_the_same_whatever_the_number_of_tenants():
     _, few, _, _ = build(tenants=2)
     _, many, _, _ = build(tenants=40)
     assert bucket_statements(few) == bucket_statements(many)
     sids = [s.get("Sid") for s in bucket_statements(few)]
-    assert "TenantsOnlyInTheirOwnPrefix" in sids and "TenantsListOnlyTheirOwnPrefix" in sids
+    assert all(sid in sids for sid in ISOLATION)
 
 
-def test_a_role_widened_by_hand_still_cannot_read_another_tenant():
-    _, stack, _, _ = build(widen=True)
-    model = AccessModel.from_stack(stack)
-    billing = "arn:aws:iam::222222222222:role/billing"
-    bucket = "arn:aws:s3:::acme-shared-data"
-    decision = model.evaluate(principal=billing, action="s3:GetObject", resource=f"{bucket}/services/reporting/r.csv", context=TLS)
-    assert decision.allowed is False and "TenantsOnlyInTheirOwnPrefix" in decision.reason
-    listing = model.evaluate(principal=billing, action="s3:ListBucket", resource=bucket,
-                             context={**TLS, "s3:prefix": "services/reporting/"})
-    assert listing.allowed is False and "TenantsListOnlyTheirOwnPrefix" in listing.reason
-    own = model.evaluate(principal=billing, action="s3:GetObject", resource=f"{bucket}/services/billing/b.csv", context=TLS)
-    assert own.allowed is True
-    own_list = model.evaluate(principal=billing, action="s3:ListBucket", resource=bucket,
-                              context={**TLS, "s3:prefix": "services/billing/2026/"})
-    assert own_list.allowed is True
+def test_the_bucket_policy_records_the_tenant_tag_for_the_guardrail():
+    _, stack, _, _ = build()
+    (policy,) = Template.from_stack(stack).find_resources("AWS::S3::BucketPolicy").values()
+    assert policy["Metadata"]["constructs-iam"] == {"tenant_tag": "TenantPrefix"}
 
 
-def test_without_the_tag_the_same_widening_reads_everything():
-    """The control group: the Deny applies to tagged tenants only, so the test above proves the tag works."""
-    app, stack, shared, roles = build(widen=True)
+@pytest.fixture(scope="module")
+def widened() -> AccessModel:
+    """billing widened by hand to s3:* on the whole bucket, a stray untagged role with s3:* on '*',
+    one with an empty tag, an administrator and the deploying role."""
+    app = new_app()
+    stack = Stack(app, "Shared", env=ENV)
+    admin = iam.Role(stack, "DataPlatform", assumed_by=iam.AccountRootPrincipal(), role_name="data-platform")
+    deployer = iam.Role(stack, "Deployer", assumed_by=iam.ServicePrincipal("cloudformation.amazonaws.com"),
+                        role_name="deployer")
+    shared = TenantIsolatedBucket(stack, "Shared", bucket_name="acme-shared-data", admins=[admin],
+                                  deployment_role_arn=deployer.role_arn)
+    for name in ("billing", "reporting"):
+        role = S3PrefixAccessRole(stack, name, assumed_by=service_principal("ecs-tasks.amazonaws.com"),
+                                  location=S3Location(shared.bucket, f"services/{name}/"), access=S3Access.READ_WRITE,
+                                  role_name=name)
+        TenantIsolatedBucket.admit(role, f"services/{name}")
+        if name == "billing":  # someone widens billing by hand, on purpose, past review
+            role.extend_policy([iam.PolicyStatement(actions=["s3:*"], resources=[shared.bucket.bucket_arn,
+                                                                                 shared.bucket.arn_for_objects("*")])],
+                               reason="A mistaken widening, reviewed and merged by accident")
+    everything = iam.PolicyStatement(actions=["s3:*"], resources=["*"])
+    for name in ("stray", "empty-tag"):
+        iam.Role(stack, name, assumed_by=iam.ServicePrincipal("ec2.amazonaws.com"), role_name=name).add_to_policy(everything)
+    for role in (admin, deployer):
+        role.add_to_policy(everything)
     template = Template.from_stack(stack).to_json()
-    for resource in template["Resources"].values():
-        if resource["Type"] == "AWS::IAM::Role":
-            resource["Properties"].pop("Tags", None)
-    model = AccessModel.from_template(template, account="222222222222", region="eu-west-1")
-    decision = model.evaluate(principal="arn:aws:iam::222222222222:role/billing", action="s3:GetObject",
-                              resource="arn:aws:s3:::acme-shared-data/services/reporting/r.csv", context=TLS)
-    assert decision.allowed is True
+    for resource in template["Resources"].values():  # a tag set to '' (by hand, another tool, a session tag)
+        if resource["Type"] == "AWS::IAM::Role" and resource["Properties"].get("RoleName") == "empty-tag":
+            resource["Properties"]["Tags"] = [{"Key": "TenantPrefix", "Value": ""}]
+    return AccessModel.from_template(template, account="222222222222", region="eu-west-1")
+
+
+def decide(model: AccessModel, who: str, action: str, resource: str, **context: str):
+    return model.evaluate(principal=f"arn:aws:iam::222222222222:role/{who}", action=action, resource=resource,
+                          context={**TLS, **context})
+
+
+@pytest.mark.parametrize("action", OTHER_OBJECT_ACTIONS)
+def test_a_widened_tenant_reaches_no_other_tenants_object_by_any_api(widened, action):
+    for key in ("services/reporting/r.csv", "r.csv", "services/billingx/r.csv"):
+        decision = decide(widened, "billing", action, f"{BUCKET}/{key}")
+        assert decision.allowed is False and "TenantsOnlyInTheirOwnPrefix" in decision.reason, (key, decision)
+
+
+@pytest.mark.parametrize("action", ["s3:ListBucket", "s3:ListBucketVersions"])
+def test_a_widened_tenant_lists_only_its_own_prefix_versions_included(widened, action):
+    for prefix in ("services/reporting/", "services/", ""):
+        decision = decide(widened, "billing", action, BUCKET, **{"s3:prefix": prefix})
+        assert decision.allowed is False and "TenantsListOnlyTheirOwnPrefix" in decision.reason, prefix
+    assert decide(widened, "billing", action, BUCKET).allowed is False  # no prefix: the whole bucket
+    assert decide(widened, "billing", action, BUCKET, **{"s3:prefix": "services/billing/2026/"}).allowed is True
+
+
+@pytest.mark.parametrize("action", ["s3:ListBucketMultipartUploads", *BUCKET_CHANGES])
+def test_a_widened_tenant_cannot_list_uploads_or_change_the_bucket(widened, action):
+    decision = decide(widened, "billing", action, BUCKET, **{"s3:prefix": "services/billing/"})
+    assert decision.allowed is False and "TenantsChangeNothingOnTheBucket" in decision.reason, decision
+
+
+def test_a_principal_of_another_account_tagged_as_a_tenant_reaches_nothing(widened):
+    # another account sets its own roles' tags: given any Allow (a grant to that account), its role tagged
+    # services/billing/ would otherwise be billing to the bucket
+    other = {"aws:PrincipalAccount": "333333333333", "aws:PrincipalTag/TenantPrefix": "services/billing/"}
+    for action, resource in [("s3:GetObject", f"{BUCKET}/services/billing/b.csv"), ("s3:PutObject", f"{BUCKET}/services/billing/b.csv"),
+                             ("s3:ListBucket", BUCKET), ("s3:GetBucketPolicy", BUCKET)]:
+        decision = decide(widened, "billing", action, resource, **other, **{"s3:prefix": "services/billing/"})
+        assert decision.allowed is False and "OtherAccountsReachNothingUnlessAdmin" in decision.reason, (action, decision)
+
+
+def test_a_tenant_still_reads_writes_and_lists_its_own_prefix(widened):
+    for who in ("billing", "reporting"):
+        own = f"{BUCKET}/services/{who}/2026/data.csv"
+        assert decide(widened, who, "s3:GetObject", own).allowed is True
+        assert decide(widened, who, "s3:PutObject", own).allowed is True
+        assert decide(widened, who, "s3:ListBucket", BUCKET, **{"s3:prefix": f"services/{who}/"}).allowed is True
+
+
+@pytest.mark.parametrize("who", ["stray", "empty-tag"])
+def test_an_untagged_or_empty_tagged_principal_with_s3_star_reaches_no_object_and_no_listing(widened, who):
+    for action in OTHER_OBJECT_ACTIONS:
+        decision = decide(widened, who, action, f"{BUCKET}/services/billing/b.csv")
+        assert decision.allowed is False and "OthersReachNoObjectUnlessAdmin" in decision.reason, (action, decision)
+    for action in LISTINGS:
+        decision = decide(widened, who, action, BUCKET, **{"s3:prefix": "services/billing/"})
+        assert decision.allowed is False and "OthersListNothingUnlessAdmin" in decision.reason, (action, decision)
+    for action in BUCKET_CHANGES:
+        decision = decide(widened, who, action, BUCKET)
+        assert decision.allowed is False and "OthersChangeNothingUnlessAdminOrDeployer" in decision.reason, action
+    # the control: the same identity policy on a bucket without the isolation is allowed (the bucket refuses)
+    assert decide(widened, who, "s3:GetObject", "arn:aws:s3:::another-bucket/k").allowed is True
+
+
+def test_an_administrator_reads_lists_and_manages_the_whole_bucket(widened):
+    assert decide(widened, "data-platform", "s3:GetObject", f"{BUCKET}/services/billing/b.csv").allowed is True
+    for action in LISTINGS:
+        assert decide(widened, "data-platform", action, BUCKET).allowed is True, action
+    assert decide(widened, "data-platform", "s3:PutBucketPolicy", BUCKET).allowed is True
+
+
+def test_the_deploying_role_manages_the_bucket_but_reads_and_lists_nothing(widened):
+    for action in BUCKET_CHANGES:
+        assert decide(widened, "deployer", action, BUCKET).allowed is True, action
+    assert decide(widened, "deployer", "s3:GetObject", f"{BUCKET}/services/billing/b.csv").allowed is False
+    assert decide(widened, "deployer", "s3:ListBucket", BUCKET).allowed is False
+
+
+def test_by_default_the_synthesizers_cloudformation_execution_role_manages_the_bucket():
+    _, stack, shared, _ = build()
+    assert stack.resolve(shared.deployment_role_arn) == \
+        "arn:aws:iam::222222222222:role/cdk-hnb659fds-cfn-exec-role-222222222222-eu-west-1"
+    (statement,) = [s for s in bucket_statements(stack) if s.get("Sid") == "OthersChangeNothingUnlessAdminOrDeployer"]
+    assert statement["Condition"]["ArnNotEquals"] == {"aws:PrincipalArn": stack.resolve(shared.deployment_role_arn)}
 
 
 def test_the_bucket_passes_every_check_but_the_two_the_caller_decides():
@@ -104,3 +212,150 @@ def test_admit_refuses_prefixes_a_tag_cannot_hold(prefix, message):
     role = iam.Role(stack, "R", assumed_by=iam.ServicePrincipal("ecs-tasks.amazonaws.com"))
     with pytest.raises(ValueError, match=message):
         TenantIsolatedBucket.admit(role, prefix)
+
+
+def test_admit_refuses_a_prefix_that_nests_with_another_tenants():
+    # the tag admits to <prefix>*: tenant 'teams/a/' would read every object of 'teams/a/b/'
+    stack = Stack(App(), "S", env=ENV)
+    roles = [iam.Role(stack, name, assumed_by=iam.ServicePrincipal("ecs-tasks.amazonaws.com")) for name in "ABCD"]
+    TenantIsolatedBucket.admit(roles[0], "teams/a/b/")
+    TenantIsolatedBucket.admit(roles[1], "teams/a/b/")  # two roles of one tenant
+    TenantIsolatedBucket.admit(roles[2], "teams/ab/")  # a sibling whose name starts the same
+    with pytest.raises(ValueError, match="prefix 'teams/a/' overlaps tenant prefix 'teams/a/b/' \\(admitted for S/A\\)"):
+        TenantIsolatedBucket.admit(roles[3], "teams/a")
+    with pytest.raises(ValueError, match="prefix 'teams/ab/c/' overlaps tenant prefix 'teams/ab/'"):
+        TenantIsolatedBucket.admit(roles[3], "teams/ab/c/")
+    TenantIsolatedBucket.admit(iam.Role(Stack(App(), "T", env=ENV), "A", assumed_by=iam.AccountRootPrincipal()),
+                               "teams/a/")  # another app
+
+
+# the tag is the key: no policy of the app may let a principal set it (IamGuardrails-TenantTag) -----------------
+
+def tag_findings(statement: iam.PolicyStatement | None = None, *, bucket: bool = True, trust: bool = False) -> list[tuple[str, str]]:
+    app = new_app()
+    stack = Stack(app, "Shared", env=ENV)
+    if bucket:
+        shared = TenantIsolatedBucket(stack, "Shared", bucket_name="acme-shared-data")
+        tenant = S3PrefixAccessRole(stack, "billing", assumed_by=service_principal("ecs-tasks.amazonaws.com"),
+                                    location=S3Location(shared.bucket, "services/billing/"), role_name="billing")
+        TenantIsolatedBucket.admit(tenant, "services/billing/")
+    other = iam.Role(stack, "Automation", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com").with_session_tags()
+                     if trust else iam.ServicePrincipal("lambda.amazonaws.com"))
+    if statement is not None:
+        other.add_to_policy(statement)
+    IamGuardrails.of(app)
+    return [(rule, path) for rule, path, _ in guardrail_findings(app) if rule == "IamGuardrails-TenantTag"]
+
+
+ROLES = "arn:aws:iam::222222222222:role/*"
+
+
+@pytest.mark.parametrize("statement", [
+    iam.PolicyStatement(actions=["iam:TagRole"], resources=["arn:aws:iam::222222222222:role/billing"]),  # a tenant tagging itself
+    iam.PolicyStatement(actions=["iam:UntagRole"], resources=[ROLES]),
+    iam.PolicyStatement(actions=["iam:Tag*"], resources=[ROLES]),
+    iam.PolicyStatement(actions=["iam:CreateRole"], resources=[ROLES]),
+    iam.PolicyStatement(actions=["iam:TagUser"], resources=["arn:aws:iam::222222222222:user/*"]),
+    iam.PolicyStatement(actions=["sts:TagSession"], resources=[ROLES]),
+    iam.PolicyStatement(actions=["sts:TagSession"], resources=[ROLES],  # IAM tag keys are case-insensitive
+                        conditions={"ForAllValues:StringEquals": {"aws:TagKeys": ["Team", "tenantprefix"]}}),
+    iam.PolicyStatement(actions=["sts:TagSession"], resources=[ROLES],
+                        conditions={"ForAllValues:StringLike": {"aws:TagKeys": ["Tenant*"]}}),
+    iam.PolicyStatement(actions=["sts:TagSession"], resources=[ROLES],  # ForAnyValue limits nothing
+                        conditions={"ForAnyValue:StringEquals": {"aws:TagKeys": ["Team"]}}),
+    iam.PolicyStatement(actions=["iam:TagRole"], resources=[ROLES],  # the variable's value is the caller's choice
+                        conditions={"ForAllValues:StringEquals": {"aws:TagKeys": ["Team", "${aws:PrincipalTag/TagKey}"]}}),
+], ids=["tag-own-role", "untag-role", "iam-tag-star", "create-role", "tag-user", "tag-session", "tag-key-case",
+        "tag-key-pattern", "for-any-value", "policy-variable"])
+def test_a_policy_that_lets_a_principal_set_the_tenant_tag_fails_synth(statement):
+    assert tag_findings(statement) == [("IamGuardrails-TenantTag", "Shared/Automation/DefaultPolicy/Resource")]
+
+
+def test_a_trust_policy_that_accepts_session_tags_fails_synth():
+    assert tag_findings(trust=True) == [("IamGuardrails-TenantTag", "Shared/Automation/Resource")]
+
+
+def test_a_permission_set_that_lets_its_roles_tag_fails_synth():
+    from aws_cdk import aws_sso as sso
+
+    stack = Stack(new_app(), "Shared", env=ENV)
+    TenantIsolatedBucket(stack, "Shared", bucket_name="acme-shared-data")
+    sso.CfnPermissionSet(stack, "Operators", instance_arn="arn:aws:sso:::instance/ssoins-1234567890abcdef", name="Operators",
+                         inline_policy={"Version": "2012-10-17",
+                                        "Statement": [{"Effect": "Allow", "Action": "iam:TagRole", "Resource": "*"}]})
+    IamGuardrails.of(stack.node.root)
+    assert [(rule, path) for rule, path, _ in guardrail_findings(stack.node.root) if rule == "IamGuardrails-TenantTag"] \
+        == [("IamGuardrails-TenantTag", "Shared/Operators")]
+
+
+def test_a_tenant_tag_set_by_hand_must_be_a_prefix_that_nests_with_no_other():
+    from aws_cdk import Tags
+
+    app = new_app()
+    stack = Stack(app, "Shared", env=ENV)
+    TenantIsolatedBucket(stack, "Shared", bucket_name="acme-shared-data")
+    for name, value in [("Billing", "services/billing/"), ("Loose", "services/bill"), ("Outer", "services/"),
+                        ("Untagged", "")]:
+        Tags.of(iam.Role(stack, name, assumed_by=iam.ServicePrincipal("ecs-tasks.amazonaws.com"))).add("TenantPrefix", value)
+    IamGuardrails.of(app)
+    findings = {path: message for rule, path, message in guardrail_findings(app) if rule == "IamGuardrails-TenantTag"}
+    assert sorted(findings) == ["Shared/Billing/Resource", "Shared/Loose/Resource"]
+    assert "is not a tenant prefix" in findings["Shared/Loose/Resource"]
+    assert "tenant prefix services/billing/ lies inside tenant prefix services/" in findings["Shared/Billing/Resource"]
+
+
+def test_tagging_with_other_keys_only_passes():
+    limited = iam.PolicyStatement(actions=["sts:TagSession", "iam:TagRole"], resources=[ROLES],
+                                  conditions={"ForAllValues:StringEquals": {"aws:TagKeys": ["Team", "CostCenter"]}})
+    assert tag_findings(limited) == []
+
+
+def test_without_a_tenant_isolated_bucket_the_rule_has_nothing_to_protect():
+    assert tag_findings(iam.PolicyStatement(actions=["iam:TagRole"], resources=[ROLES]), bucket=False) == []
+
+
+@pytest.mark.parametrize(("props", "message"), [
+    ({"admins": ["arn:aws:iam::222222222222:role/admin"]}, "admins 'arn:aws:iam::222222222222:role/admin' must be aws_iam.IRole"),
+    ({"deployment_role_arn": "deployer"}, "deployment_role_arn 'deployer' must be the ARN of an IAM role"),
+])
+def test_admins_and_the_deployment_role_are_checked(props, message):
+    with pytest.raises(PropsError, match=message):
+        TenantIsolatedBucket(Stack(App(), "S", env=ENV), "Shared", **props)
+
+
+def test_admins_and_the_deployment_role_name_one_principal_not_a_pattern():
+    # ArnNotEquals treats '*' and '?' as wildcards: role/* would exempt every role of the account
+    stack = Stack(App(), "S", env=ENV)
+    with pytest.raises(PropsError, match=r"admins 'arn:aws:iam::222222222222:role/\*' must name one principal"):
+        TenantIsolatedBucket(stack, "Shared", admins=[iam.Role.from_role_arn(stack, "Any", "arn:aws:iam::222222222222:role/*")])
+    with pytest.raises(PropsError, match=r"deployment_role_arn 'arn:aws:iam::222222222222:role/cdk-\?' must name one role"):
+        TenantIsolatedBucket(stack, "Other", deployment_role_arn="arn:aws:iam::222222222222:role/cdk-?")
+    with pytest.raises(PropsError, match="deployment_role_arn .* must name one role"):  # a token does not hide it
+        TenantIsolatedBucket(stack, "Third", deployment_role_arn=f"arn:{Aws.PARTITION}:iam::222222222222:role/*")
+
+
+def test_a_synthesizer_without_an_execution_role_needs_the_deployment_role_named():
+    stack = Stack(App(), "S", env=ENV, synthesizer=CliCredentialsStackSynthesizer())
+    with pytest.raises(PropsError, match="deployment_role_arn None is required with a stack synthesizer that has no"):
+        TenantIsolatedBucket(stack, "Shared")
+    named = TenantIsolatedBucket(stack, "Named", deployment_role_arn="arn:aws:iam::222222222222:role/deployer")
+    assert named.deployment_role_arn == "arn:aws:iam::222222222222:role/deployer"
+
+
+def test_a_default_synthesizer_built_in_python_needs_the_deployment_role_named():
+    # CDK binds a copy of a reusable synthesizer; from Python its execution role reads as unbound (a jsii error)
+    from aws_cdk import DefaultStackSynthesizer
+
+    stack = Stack(App(), "S", env=ENV, synthesizer=DefaultStackSynthesizer(qualifier="acme1"))
+    with pytest.raises(PropsError, match="deployment_role_arn None is required with a DefaultStackSynthesizer created in Python"):
+        TenantIsolatedBucket(stack, "Shared")
+    TenantIsolatedBucket(stack, "Named", deployment_role_arn="arn:aws:iam::222222222222:role/cdk-acme1-cfn-exec-role-222222222222-eu-west-1")
+
+
+def test_in_a_nested_stack_the_parents_execution_role_manages_the_bucket():
+    from aws_cdk import NestedStack
+
+    parent = Stack(new_app(), "Parent", env=ENV)
+    shared = TenantIsolatedBucket(NestedStack(parent, "Data"), "Shared")
+    assert parent.resolve(shared.deployment_role_arn) == \
+        "arn:aws:iam::222222222222:role/cdk-hnb659fds-cfn-exec-role-222222222222-eu-west-1"

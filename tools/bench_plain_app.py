@@ -46,12 +46,12 @@ policy(w, "AppPolicy", [app_role], statements=[
     iam.PolicyStatement(actions=["s3:GetObject", "s3:PutObject", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts"],
                         resources=[bucket.arn_for_objects(f"{c['app_prefix']}*")]),
     iam.PolicyStatement(actions=["s3:ListBucket"], resources=[bucket.bucket_arn])])
-if c.get("workloads", {}).get("create_bucket"):  # the shared bucket, with its two tenant statements
+if c.get("workloads", {}).get("create_bucket"):  # the shared bucket, with its seven tenant-isolation statements
     shared_key = kms.Key(w, "SharedKey", enable_key_rotation=True)
     shared_bucket = s3.Bucket(w, "SharedBucket", bucket_name=c["workloads"]["bucket_name"], encryption_key=shared_key,
                               enforce_ssl=True, versioned=True, server_access_logs_bucket=logs_bucket,
                               block_public_access=s3.BlockPublicAccess.BLOCK_ALL, removal_policy=RemovalPolicy.RETAIN)
-    for sid in ("Objects", "List"):
+    for sid in ("Objects", "List", "Bucket", "OthersObjects", "OthersList", "OthersBucket", "OtherAccounts"):
         shared_bucket.add_to_resource_policy(iam.PolicyStatement(
             sid=sid, effect=iam.Effect.DENY, principals=[iam.AnyPrincipal()], actions=["s3:*Object*"],
             not_resources=[shared_bucket.arn_for_objects("${aws:PrincipalTag/TenantPrefix}*")]))

@@ -43,6 +43,12 @@ class Statement:
     index: int
     raw: dict[str, Any]
     problem: str | None = None
+    scope: tuple[str, ...] | None = None  # a resource policy's resources (its bucket and objects); None: any
+
+    def covers(self, resource: str) -> bool:
+        """Whether a request on ``resource`` is one this statement's policy is evaluated for."""
+        return self.scope is None or resource in self.scope or any(
+            resource.startswith(f"{arn}/") for arn in self.scope)
 
     @property
     def name(self) -> str:

@@ -184,7 +184,7 @@ class AccessModel:
 
     def _decide(self, who: _Principal, action: str, resource: str, ctx: Mapping[str, Any]) -> Decision:
         key_policy = self._key_policies.get(resource) if action.lower().startswith("kms:") else None
-        resource_statements = [*self._resource_policy_statements, *(key_policy or [])]
+        resource_statements = [*(s for s in self._resource_policy_statements if s.covers(resource)), *(key_policy or [])]
         relevant = [*who.statements, *(who.boundary or []), *resource_statements]
         undecided = self._undecidable(relevant, action)
         if undecided is not None:
@@ -209,7 +209,8 @@ class AccessModel:
         allows = [s for s in who.statements if s.effect == "Allow" and self._applies(s, action, resource, ctx)]
         if not allows:
             # a resource policy that names this very principal grants on its own (same account)
-            granted = [s for s in self._resource_policy_statements if s.effect == "Allow" and _names_exactly(s.raw, who.arn)
+            granted = [s for s in self._resource_policy_statements if s.effect == "Allow" and s.covers(resource)
+                       and _names_exactly(s.raw, who.arn)
                        and self._applies(s, action, resource, ctx, resource_policy=True, principal=who.arn)]
             if granted:
                 return Decision(True, "allow", "allowed by the resource policy: " + ", ".join(s.name for s in granted),

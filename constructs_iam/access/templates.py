@@ -225,7 +225,17 @@ def load_template(model: AccessModel, template: Mapping[str, Any], *, account: s
         kind = resource["Type"]
         p = props(logical_id)
         source = paths.get(logical_id, logical_id)
-        if kind in ("AWS::S3::BucketPolicy", "AWS::SNS::TopicPolicy"):
+        if kind == "AWS::S3::BucketPolicy":
+            in_bucket = _statements(source, p["PolicyDocument"], resolver)
+            try:  # a bucket policy is evaluated for requests on its bucket and its objects only
+                bucket = resolver(p.get("Bucket"))
+                scope = (f"arn:{partition}:s3:::{bucket}",) if isinstance(bucket, str) else None
+            except Unresolvable:
+                scope = None
+            for statement in in_bucket:
+                statement.scope = scope
+            model._resource_policy_statements += in_bucket
+        elif kind == "AWS::SNS::TopicPolicy":
             model._resource_policy_statements += _statements(source, p["PolicyDocument"], resolver)
         elif kind == "AWS::SecretsManager::ResourcePolicy":
             model._resource_policy_statements += _statements(source, p["ResourcePolicy"], resolver)

@@ -308,6 +308,113 @@ def _role_itself(pattern: _Pattern, role: dict[str, Any]) -> Iterator[Finding]:
                       pattern.says(f"managed policy {flatten(arn)} was attached to the pattern's role"))
 
 
+TENANT_TAG_ACTIONS = ("iam:TagRole", "iam:UntagRole", "iam:TagUser", "iam:UntagUser", "iam:CreateRole",
+                      "iam:CreateUser", "sts:TagSession")
+"""What sets or removes a principal's tag: tagging roles and users, creating them with tags, session tags."""
+
+_TAG_KEY_LISTS = ("forallvalues:stringequals", "forallvalues:stringequalsignorecase", "forallvalues:stringlike")
+
+
+def tenant_tag(context: Context) -> Iterator[Finding]:
+    """Where a ``TenantIsolatedBucket`` records its tenant tag (``tenant_tag`` in its bucket policy's
+    metadata), no policy of the app (identity or trust) may let a principal set that tag: an Allow of
+    a ``TENANT_TAG_ACTIONS`` action passes only with ``ForAllValues:StringEquals aws:TagKeys`` naming
+    other keys. Every template of the stage: the tag is a key to the bucket whatever stack holds the role."""
+    tags: set[str] = set()
+    for _, _, resource in _resources(context, context.assembly.templates):
+        intent = (resource.get("Metadata") or {}).get(PATTERN_METADATA)
+        if isinstance(intent, dict) and isinstance(intent.get("tenant_tag"), str):
+            tags.add(intent["tenant_tag"])
+    if not tags:
+        return
+    named = ", ".join(sorted(tags))
+    yield from _tenant_tag_values(context, {tag.lower() for tag in tags})
+    for template, logical_id, resource in _resources(context, context.assembly.templates):
+        documents = list(identity_documents(resource))
+        if resource.get("Type") == "AWS::IAM::Role":
+            documents.append(("Properties/AssumeRolePolicyDocument",
+                              (resource.get("Properties") or {}).get("AssumeRolePolicyDocument")))
+        elif resource.get("Type") == "AWS::SSO::PermissionSet":  # the roles Identity Center provisions
+            documents.append(("Properties/InlinePolicy", (resource.get("Properties") or {}).get("InlinePolicy")))
+        for location, document in documents:
+            for statement in statements(document):
+                if statement.get("Effect") != "Allow":
+                    continue
+                granted = [a for a in TENANT_TAG_ACTIONS if _grants(statement, a)]
+                if granted and not _tag_keys_exclude(statement.get("Condition"), tags):
+                    yield Finding("IamGuardrails-TenantTag", template, logical_id, location,
+                                  f"statement {_sid(statement)} allows {', '.join(granted)} without limiting aws:TagKeys "
+                                  f"(ForAllValues:StringEquals) to keys other than the tenant tag {named}")
+
+
+def _tenant_tag_values(context: Context, keys: set[str]) -> Iterator[Finding]:
+    """The tenant tag's values on the app's roles and users, however they were set (``admit`` or a
+    ``Tags.of`` by hand): each a normalised prefix (``a/b/``, so ``a`` cannot reach ``ab/``), and no
+    tenant's prefix inside another's (``a/`` would reach all of ``a/b/``). An empty value is no tag."""
+    from ..tenant_bucket import TenantIsolatedBucket
+
+    found: list[tuple[Template, str, str]] = []
+    for template, logical_id, resource in _resources(context, context.assembly.templates):
+        if resource.get("Type") not in ("AWS::IAM::Role", "AWS::IAM::User"):
+            continue
+        for tag in as_list((resource.get("Properties") or {}).get("Tags")):
+            if not isinstance(tag, dict) or not isinstance(tag.get("Key"), str) or tag["Key"].lower() not in keys:
+                continue
+            value = tag.get("Value")
+            if value == "":
+                continue
+            try:
+                valid = isinstance(value, str) and TenantIsolatedBucket.tenant_prefix(value) == value
+            except ValueError:
+                valid = False
+            if not valid or not isinstance(value, str):
+                yield Finding("IamGuardrails-TenantTag", template, logical_id, "Properties/Tags",
+                              f"tenant tag {tag['Key']}={flatten(value)} is not a tenant prefix as "
+                              "TenantIsolatedBucket.admit writes it (a literal ending in '/'): 'a' would reach 'ab/'")
+            else:
+                found.append((template, logical_id, value))
+    prefixes = {value for _, _, value in found}
+    for template, logical_id, value in found:  # the prefixes of a/b/c/ are a/ and a/b/ (each ends with '/')
+        parts = value.split("/")[:-2]
+        outer = [p for p in ("/".join(parts[:i]) + "/" for i in range(1, len(parts) + 1)) if p in prefixes]
+        if outer:
+            yield Finding("IamGuardrails-TenantTag", template, logical_id, "Properties/Tags",
+                          f"tenant prefix {value} lies inside tenant prefix {', '.join(outer)} of another role or user: "
+                          "that tenant reaches every key of this one")
+
+
+def _grants(statement: dict[str, Any], action: str) -> bool:
+    from fnmatch import fnmatchcase
+
+    def matches(pattern: Any) -> bool:
+        return isinstance(pattern, str) and fnmatchcase(action.lower(), pattern.lower().replace("[", "[[]"))
+
+    if "NotAction" in statement:
+        return not any(matches(p) for p in as_list(statement["NotAction"]))
+    return any(matches(p) for p in as_list(statement.get("Action")))
+
+
+def _tag_keys_exclude(condition: Any, tags: set[str]) -> bool:
+    """A ``ForAllValues`` list of ``aws:TagKeys`` whose every entry is a literal other than the tags."""
+    from fnmatch import fnmatchcase
+
+    if not isinstance(condition, dict):
+        return False
+    for operator, block in condition.items():
+        if operator.lower() not in _TAG_KEY_LISTS or not isinstance(block, dict):
+            continue
+        for key, value in block.items():
+            values = as_list(value)
+            # a policy variable ('${aws:PrincipalTag/x}') is a value the caller may choose: it limits nothing
+            if key.lower() != "aws:tagkeys" or not values or not all(isinstance(v, str) and v and "${" not in v
+                                                                     for v in values):
+                continue
+            # IAM tag keys are case-insensitive: 'tenantprefix' is the same tag
+            if not any(fnmatchcase(tag.lower(), v.lower().replace("[", "[[]")) for v in values for tag in tags):
+                return True
+    return False
+
+
 RULES: tuple[Rule, ...] = (
     Rule("IamGuardrails-UserPolicy", "No policy on a user",
          "People get permissions only through groups (CIS 1.15): a policy on a user is invisible to whoever "
@@ -335,6 +442,12 @@ RULES: tuple[Rule, ...] = (
          "add_managed_policy, L1 policy or resource policy from elsewhere silently widens it.",
          "Change the pattern's props, or widen it explicitly with extend_policy(statements, reason=...).",
          pattern_widened),
+    Rule("IamGuardrails-TenantTag", "Only the deployment sets the tenant tag",
+         "A TenantIsolatedBucket lets a principal with the tenant tag into that tenant's prefix and refuses untagged "
+         "ones: a policy that lets a principal tag a role or user, create one with tags, or tag its session with "
+         "that key hands out the key to every tenant's data.",
+         "Limit the statement with ForAllValues:StringEquals on aws:TagKeys to the keys it needs (not the tenant "
+         "tag), or drop the action; tag tenants only with TenantIsolatedBucket.admit in the app.", tenant_tag),
 )
 
 RULES_BY_ID = {rule.id: rule for rule in RULES}
