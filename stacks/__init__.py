@@ -14,6 +14,7 @@ from .config import AppConfig, ConfigError, load_cdk_json
 from .ci_stack import CiStack
 from .identity_center_stack import IdentityCenterStack
 from .identity_stack import IdentityStack
+from .organization_stack import OrganizationStack
 from .production_access_stack import ProductionAccessStack
 from .root_activity_stack import RootActivityStack
 from .production_access_stackset import ProductionAccessStackSetStack
@@ -27,6 +28,7 @@ __all__ = [
     "ConfigError",
     "IdentityCenterStack",
     "IdentityStack",
+    "OrganizationStack",
     "ProductionAccessStack",
     "RootActivityStack",
     "WorkloadShardStack",
@@ -50,9 +52,11 @@ class AppStacks:
     production_access_stackset: ProductionAccessStackSetStack | None = None
     ci: CiStack | None = None
     identity_center: IdentityCenterStack | None = None
+    organization: OrganizationStack | None = None
 
     def all(self) -> list[Stack]:
-        extra = [s for s in (self.production_access_stackset, self.ci, self.identity_center) if s is not None]
+        extra = [s for s in (self.production_access_stackset, self.ci, self.identity_center, self.organization)
+                 if s is not None]
         return [self.workload, self.production_access, self.identity, *self.root_activity, *self.workload_shards, *extra]
 
 
@@ -76,6 +80,13 @@ def build_stacks(scope: Construct, config: AppConfig) -> AppStacks:
         identity_center = IdentityCenterStack(
             scope, f"{prefix}-IdentityCenter", config=config, env=identity,
             description="constructs-iam: developer permission set in IAM Identity Center")
+    organization = None
+    if config.organization is not None and config.organization.enabled:
+        # Organizations' API lives in us-east-1; the stack goes to the management account there
+        organization = OrganizationStack(
+            scope, f"{prefix}-Organization", config=config,
+            env=Environment(account=config.organization.management_account_id, region="us-east-1"),
+            description="constructs-iam: SCPs, RCPs and centralized root access (management account)")
     workload = WorkloadStack(
         scope, f"{prefix}-Workload", config=config, env=production,
         description="constructs-iam: data bucket and least-privilege workload roles",
@@ -110,6 +121,7 @@ def build_stacks(scope: Construct, config: AppConfig) -> AppStacks:
         production_access_stackset=stackset,
         ci=ci,
         identity_center=identity_center,
+        organization=organization,
     )
 
 

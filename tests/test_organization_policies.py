@@ -1,0 +1,207 @@
+"""Organisation guardrails as data: each statement set says why, documents are packed within
+Organizations' quotas in a stable order, and a set that cannot fit fails synth with a clear message."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from aws_cdk.assertions import Match, Template
+
+from constructs_iam import (
+    OrganizationPolicies,
+    OrganizationPolicyType,
+    PerimeterException,
+    PolicyAttachment,
+    PropsError,
+    StatementSet,
+)
+from constructs_iam.organization_policies import (
+    FEDERATION_EXCEPTIONS,
+    MAX_POLICY_CHARACTERS,
+    PolicyPackingError,
+    data_perimeter_rcp,
+    deny_iam_users,
+    deny_leaving_organization,
+    deny_root_user,
+    pack,
+    protect_roles,
+    protect_security_services,
+    render,
+    resource_perimeter_scp,
+    restrict_regions,
+)
+
+from .support import nag_findings, new_stack
+
+ORG = "o-a1b2c3d4e5"
+SCP = OrganizationPolicyType.SERVICE_CONTROL_POLICY
+RCP = OrganizationPolicyType.RESOURCE_CONTROL_POLICY
+
+
+def all_scp_sets():
+    return (deny_root_user(), deny_leaving_organization(), protect_security_services(),
+            protect_roles(["DeveloperReadOnly", "Support", "GitHubActionsDeploy"]), resource_perimeter_scp(ORG),
+            restrict_regions(["eu-west-1", "us-east-1"]))
+
+
+def filler(name: str, size: int) -> StatementSet:
+    """A set whose rendered statements are about ``size`` characters."""
+    statement = {"Sid": name, "Effect": "Deny", "Action": [], "Resource": "*"}
+    while len(render([statement])) < size:
+        statement["Action"].append(f"ec2:Describe{name}{len(statement['Action']):04d}")
+    return StatementSet(name, "a filler set for packing tests", (statement,))
+
+
+def test_every_guardrail_says_why_and_prefixes_its_statements():
+    for statement_set in [*all_scp_sets(), deny_iam_users(), data_perimeter_rcp(ORG)]:
+        assert len(statement_set.reason) >= 40
+        assert all(st["Effect"] == "Deny" for st in statement_set.statements)
+        assert all(st["Sid"] for st in statement_set.statements)
+
+
+def test_root_user_is_denied_everything_except_task_scoped_root_sessions():
+    (statement,) = deny_root_user().statements
+    assert statement["Action"] == "*" and statement["Resource"] == "*"
+    assert statement["Condition"] == {"ArnLike": {"aws:PrincipalArn": "arn:aws:iam::*:root"},
+                                      "Null": {"aws:AssumedRoot": "true"}}
+
+
+def test_protected_roles_are_named_by_arn_under_any_path_not_by_path():
+    (statement,) = protect_roles(["DeveloperReadOnly"], ["arn:aws:iam::*:role/deployer"]).statements
+    assert statement["Resource"] == ["arn:aws:iam::*:role/DeveloperReadOnly", "arn:aws:iam::*:role/*/DeveloperReadOnly"]
+    assert "iam:UpdateAssumeRolePolicy" in statement["Action"] and "iam:AttachRolePolicy" in statement["Action"]
+    assert statement["Condition"] == {"ArnNotLike": {"aws:PrincipalArn": ["arn:aws:iam::*:role/deployer"]}}
+
+
+def test_the_rcp_leaves_out_only_the_documented_federation_calls():
+    (identity, deputy, tls) = data_perimeter_rcp(ORG).statements
+    actions = identity["Action"]
+    for service in ("s3:*", "kms:*", "sqs:*", "secretsmanager:*", "ecr:*", "aoss:*", "sts:AssumeRole"):
+        assert service in actions
+    assert not any(a in actions for a in FEDERATION_EXCEPTIONS) and "sts:*" not in actions
+    assert all(len(reason) > 30 for reason in FEDERATION_EXCEPTIONS.values())
+    assert identity["Condition"]["BoolIfExists"] == {"aws:PrincipalIsAWSService": "false"}
+    assert deputy["Condition"]["Bool"] == {"aws:PrincipalIsAWSService": "true"}
+    assert deputy["Condition"]["StringNotEqualsIfExists"] == {"aws:SourceOrgID": ORG}
+    assert tls["Condition"] == {"BoolIfExists": {"aws:SecureTransport": "false"}}
+
+
+def test_perimeter_exceptions_are_data_with_a_reason():
+    vendor = PerimeterException("the log vendor reads the export bucket", principal_accounts=("444444444444",))
+    partner = PerimeterException("the partner receives nightly reports", resource_accounts=("555555555555",))
+    (identity, deputy, _) = data_perimeter_rcp(ORG, [vendor, partner]).statements
+    assert identity["Condition"]["StringNotEqualsIfExists"] == {"aws:PrincipalOrgID": ORG, "aws:PrincipalAccount": ["444444444444"]}
+    (writes,) = resource_perimeter_scp(ORG, [vendor, partner]).statements
+    assert writes["Condition"]["StringNotEqualsIfExists"] == {"aws:ResourceOrgID": ORG, "aws:ResourceAccount": ["555555555555"]}
+    with pytest.raises(ValueError, match="reason 'ok' must say why"):
+        PerimeterException("ok", principal_accounts=("444444444444",))
+    with pytest.raises(ValueError, match="names no account or principal"):
+        PerimeterException("a reason long enough")
+    with pytest.raises(ValueError, match="must be 12-digit account ids"):
+        PerimeterException("a reason long enough", resource_accounts=("12345",))
+
+
+def test_region_restriction_exempts_the_global_services():
+    (statement,) = restrict_regions(["eu-west-1"]).statements
+    for global_action in ("iam:*", "sts:*", "organizations:*", "cloudfront:*", "route53:*", "support:*"):
+        assert global_action in statement["NotAction"]
+    with pytest.raises(ValueError, match="must be AWS regions"):
+        restrict_regions(["europe"])
+
+
+# ------------------------------------------------------------------------------------ packing
+
+
+def test_the_sample_guardrails_fit_in_one_policy_each():
+    (scp,) = pack(all_scp_sets())
+    assert scp.size <= MAX_POLICY_CHARACTERS
+    assert [s.id for s in scp.sets] == [s.id for s in all_scp_sets()]
+    (rcp,) = pack([data_perimeter_rcp(ORG)], kind="RCP")
+    assert json.loads(rcp.content)["Statement"][0]["Sid"] == "EnforceOrgIdentities"
+
+
+def test_packing_uses_the_fewest_documents_and_the_same_order_every_time():
+    sets = [filler("A", 3000), filler("B", 3000), filler("C", 1500), filler("D", 1500)]
+    packed = pack(sets)
+    assert [[s.id for s in p.sets] for p in packed] == [["A", "C"], ["B", "D"]]  # first fit, in order
+    assert all(p.size <= MAX_POLICY_CHARACTERS for p in packed)
+    assert [p.content for p in pack(sets)] == [p.content for p in packed]
+
+
+def test_a_set_too_large_for_one_policy_is_refused_by_name():
+    with pytest.raises(PolicyPackingError, match=r"SCP statement set 'Huge' is \d+ characters, more than the 5120"):
+        pack([filler("Huge", 6000)])
+
+
+def test_more_policies_than_slots_are_refused_with_the_sizes():
+    sets = [filler(name, 4000) for name in "ABCDE"]
+    with pytest.raises(PolicyPackingError, match=r"need 5 policies .* only 4 can be attached to one target .*A \(\d+\)"):
+        pack(sets)
+
+
+# ---------------------------------------------------------------------------------- construct
+
+
+@pytest.fixture(scope="module")
+def built():
+    stack = new_stack()
+    scps = OrganizationPolicies(stack, "Scps", policy_type=SCP, attachments=[
+        PolicyAttachment(all_scp_sets(), ("r-ab12",), "Guardrails"),
+        PolicyAttachment((deny_iam_users(),), ("ou-ab12-workload1",), "Workloads"),
+    ])
+    rcps = OrganizationPolicies(stack, "Rcps", policy_type=RCP, attachments=[
+        PolicyAttachment((data_perimeter_rcp(ORG),), ("r-ab12",), "DataPerimeter")])
+    return stack, Template.from_stack(stack), scps, rcps
+
+
+def test_policies_synthesize_as_organizations_policies_of_both_types(built):
+    _, template, *_ = built
+    template.resource_count_is("AWS::Organizations::Policy", 3)
+    template.has_resource_properties("AWS::Organizations::Policy", {
+        "Type": "SERVICE_CONTROL_POLICY", "Name": "constructs-iam-Guardrails-1", "TargetIds": ["r-ab12"]})
+    template.has_resource_properties("AWS::Organizations::Policy", {
+        "Type": "SERVICE_CONTROL_POLICY", "Name": "constructs-iam-Workloads-1", "TargetIds": ["ou-ab12-workload1"]})
+    template.has_resource_properties("AWS::Organizations::Policy", {
+        "Type": "RESOURCE_CONTROL_POLICY", "TargetIds": ["r-ab12"],
+        "Content": Match.object_like({"Statement": Match.array_with([Match.object_like({"Sid": "EnforceOrgIdentities"})])})})
+
+
+def test_each_policy_is_within_the_size_quota_and_records_its_sets(built):
+    _, template, *_ = built
+    for resource in template.find_resources("AWS::Organizations::Policy").values():
+        assert len(render(resource["Properties"]["Content"]["Statement"])) <= MAX_POLICY_CHARACTERS
+        sets = resource["Metadata"]["constructs-iam:organization-policy"]["sets"]
+        assert sets and all(len(s["reason"]) > 20 for s in sets)
+
+
+def test_passes_nag_packs(built):
+    stack, *_ = built
+    assert nag_findings(stack) == []
+
+
+def test_a_target_with_too_many_policies_fails_synth_naming_it():
+    stack = new_stack()
+    big = [filler(name, 4000) for name in "ABC"]
+    with pytest.raises(PropsError, match=r"Test/Scps \(OrganizationPolicies\): target 'r-ab12' would hold 5 SCPs, more than the 4"):
+        OrganizationPolicies(stack, "Scps", policy_type=SCP, attachments=[
+            PolicyAttachment(tuple(big), ("r-ab12",), "One"),
+            PolicyAttachment((filler("D", 4000), filler("E", 4000)), ("r-ab12", "ou-ab12-workload1"), "Two")])
+
+
+def test_an_rcp_that_allows_or_names_principals_is_refused():
+    allow = StatementSet("AllowAll", "not allowed in an RCP at all", (
+        {"Sid": "AllowAll", "Effect": "Allow", "Principal": "*", "Action": "s3:*", "Resource": "*"},))
+    with pytest.raises(PropsError, match="RCP statements must be Deny with Principal"):
+        OrganizationPolicies(new_stack(), "Rcps", policy_type=RCP,
+                             attachments=[PolicyAttachment((allow,), ("r-ab12",), "Bad")])
+
+
+def test_wrong_targets_are_refused_with_the_value():
+    with pytest.raises(PropsError, match=r"target_ids 'ou-nope' must be a root id"):
+        OrganizationPolicies(new_stack(), "Scps", policy_type=SCP,
+                             attachments=[PolicyAttachment((deny_root_user(),), ("ou-nope",), "Bad")])
+
+
+def test_render_is_compact_json():
+    assert render([{"Effect": "Deny"}]) == '{"Version":"2012-10-17","Statement":[{"Effect":"Deny"}]}'
