@@ -12,7 +12,7 @@ from aws_cdk import aws_s3 as s3
 
 from constructs_iam.access import AccessModel, Organization
 from constructs_iam.access.organization import organization_report
-from constructs_iam.organization_policies import PerimeterException, resource_perimeter_scp
+from constructs_iam.organization_policies import PerimeterException, data_perimeter_rcp, resource_perimeter_scp
 from stacks import AppConfig, build_stacks
 
 from .support import CONTEXT, new_app, new_stack
@@ -127,6 +127,16 @@ def test_a_documented_exception_lets_the_write_through_and_nothing_else(org, ope
     write = dict(principal="Writer", action="s3:PutObject", context=TLS)
     assert excepted.evaluate(open_stack, resource="arn:aws:s3:::partner-inbox/x.csv", resource_account="555555555555", **write).allowed is True
     assert excepted.evaluate(open_stack, resource="arn:aws:s3:::other/x.csv", resource_account="666666666666", **write).allowed is False
+
+
+def test_a_vendor_named_in_an_exception_reads_and_no_other_outsider_does(open_stack):
+    vendor = PerimeterException("the log vendor reads the export bucket", principal_accounts=(OUTSIDE,))
+    excepted = Organization(ORG, MANAGEMENT, "r-ab12", {PRODUCTION: ()})
+    excepted.add_policy("perimeter", "RESOURCE_CONTROL_POLICY",
+                        {"Statement": [dict(s) for s in data_perimeter_rcp(ORG, [vendor]).statements]}, ["r-ab12"])
+    read = dict(action="s3:GetObject", resource=f"{SHARED}/report.csv", resource_account=PRODUCTION, context=TLS)
+    assert excepted.evaluate(open_stack, principal=f"arn:aws:iam::{OUTSIDE}:role/Reader", **read).allowed is True
+    assert excepted.evaluate(open_stack, principal="arn:aws:iam::777777777777:role/Reader", **read).allowed is False
 
 
 def test_aws_services_still_deliver_logs_to_the_organisations_buckets(org, open_stack):
