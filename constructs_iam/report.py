@@ -490,7 +490,7 @@ def to_markdown(data: dict[str, Any]) -> str:
     if data.get("organization"):
         lines += ["", "## Organisation policies per account", ""]
         for account, policies in data["organization"].items():
-            applied = "; ".join(f"{p['type'].split('_')[0].lower()} `{p['name']}` at {', '.join(p['attached_to'])} "
+            applied = "; ".join(f"{'SCP' if p['type'] == 'SERVICE_CONTROL_POLICY' else 'RCP'} `{p['name']}` at {', '.join(p['attached_to'])} "
                                 f"({', '.join(p['sets'])})" for p in policies)
             lines.append(f"- `{account}`: " + (applied or "none (the management account, or outside the organisation)"))
     return "\n".join(lines) + "\n"
