@@ -1,8 +1,8 @@
 """Organisation guardrails: service control policies (SCPs) and resource control policies (RCPs).
 
 Each guardrail is a ``StatementSet``: a stable id, the reason a platform team wants it, and a few
-statements computed here as plain data. ``pack`` puts sets into the fewest policy documents that
-Organizations accepts, in a stable order, and refuses a set that cannot fit.
+statements computed here as plain data. ``pack`` puts sets into as few policy documents as first
+fit finds within Organizations' quotas, in a stable order, and refuses a set that cannot fit.
 ``OrganizationPolicies`` synthesizes the documents as ``AWS::Organizations::Policy`` resources
 attached to roots, OUs or accounts (deploy it in the management account).
 
@@ -348,10 +348,11 @@ class PolicyPackingError(ValueError):
 
 def pack(sets: Sequence[StatementSet], *, slots: int = DEFAULT_SLOTS, kind: str = "SCP",
          max_characters: int = MAX_POLICY_CHARACTERS) -> list[PackedPolicy]:
-    """The fewest documents of at most ``max_characters`` that hold ``sets``, each set whole.
+    """Documents of at most ``max_characters`` that hold ``sets``, each set whole, as few as first fit finds.
 
     First fit in the given order: a set goes into the first document it fits into, so the same
-    sets always give the same documents. Raises ``PolicyPackingError`` naming the set and the sizes
+    sets always give the same documents (a sort by size could save a document in rare cases, at the
+    price of documents that reshuffle when one set grows). Raises ``PolicyPackingError`` naming the set and the sizes
     when one set alone is too large, or when more than ``slots`` documents are needed."""
     ids = [s.id for s in sets]
     duplicates = sorted({i for i in ids if ids.count(i) > 1})
