@@ -36,8 +36,11 @@ MAX_POLICIES_PER_TARGET = 5
 DEFAULT_SLOTS = MAX_POLICIES_PER_TARGET - 1
 """Slots left for these guardrails per target: ``FullAWSAccess``/``RCPFullAWSAccess`` takes one."""
 
-ORGANIZATION_ID = re.compile(r"^o-[a-z0-9]{10,32}$")
-TARGET_ID = re.compile(r"^(r-[0-9a-z]{4,32}|ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}|\d{12})$")
+ORGANIZATION_ID = re.compile(r"o-[a-z0-9]{10,32}")
+TARGET_ID = re.compile(r"r-[0-9a-z]{4,32}|ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}|\d{12}")
+ACCOUNT = re.compile(r"\d{12}")
+DEPLOYER_ARN = re.compile(r"arn:aws[a-z-]*:iam::(\d{12}|\*):role/[\w+=,.@/-]*[\w+=,.@-]{3,}[\w+=,.@/*-]*", re.ASCII)
+"""A deployment role's ARN pattern: a role whose name starts with at least 3 literal characters (``*`` only after them)."""
 METADATA_KEY = "constructs-iam:organization-policy"
 """Template metadata on each ``AWS::Organizations::Policy``: the sets it holds, with their reasons."""
 
@@ -82,13 +85,18 @@ class PerimeterException:
 
     def __post_init__(self) -> None:
         v.reason("reason", self.reason, "the perimeter has this hole")
+        for prop in ("principal_accounts", "resource_accounts", "principal_arns"):
+            if isinstance(getattr(self, prop), str):
+                raise v.fail(prop, getattr(self, prop), "must be a tuple of strings, not one string")
         for prop in ("principal_accounts", "resource_accounts"):
             for account in getattr(self, prop):
-                if not isinstance(account, str) or not v.ACCOUNT_ID.match(account):
+                if not isinstance(account, str) or not ACCOUNT.fullmatch(account):
                     raise v.fail(prop, account, "must be 12-digit account ids")
         for arn in self.principal_arns:
-            if not isinstance(arn, str) or not re.match(r"^arn:aws[a-z-]*:(iam|sts)::(\d{12}|\*):", arn):
+            if not isinstance(arn, str) or not re.fullmatch(r"arn:aws[a-z-]*:(iam|sts)::(\d{12}|\*):\S+", arn):
                 raise v.fail("principal_arns", arn, "must be IAM principal ARNs (account may be '*')")
+            if re.fullmatch(r"[^:]*:[^:]*:[^:]*::[^:]*:[a-z-]*/?[*?/]*", arn):
+                raise v.fail("principal_arns", arn, "names every principal of a kind: name the roles or users the hole is for")
         if not (self.principal_accounts or self.resource_accounts or self.principal_arns):
             raise v.fail("PerimeterException", self.reason, "names no account or principal: it would change nothing")
 
@@ -136,14 +144,35 @@ SECURITY_SERVICE_ACTIONS = (
 lists hide findings) and IAM Access Analyzer (archive rules hide findings)."""
 
 
+def _check_deployers(deployer_arns: Sequence[str]) -> list[str]:
+    if isinstance(deployer_arns, str) or not deployer_arns:
+        raise v.fail("deployer_arns", deployer_arns, "must be a non-empty list of deployment role ARN patterns")
+    for arn in deployer_arns:
+        if not isinstance(arn, str) or not DEPLOYER_ARN.fullmatch(arn):
+            raise v.fail("deployer_arns", arn, "must be role ARN patterns such as "
+                         "'arn:aws:iam::*:role/cdk-hnb659fds-cfn-exec-role-*' (a name, not a bare wildcard)")
+    return sorted(set(deployer_arns))
+
+
+def protect_deployers(deployer_arns: Sequence[str], sid: str) -> dict[str, Any]:
+    """The statement that keeps the deployment roles' names and trust for the deployment roles: the
+    exception of ``ProtectPlatformRoles`` and ``ProtectSecurityServices`` is a principal ARN, so
+    whoever could create a role of that name, or change the trust of the real one, would be a deployer."""
+    deployers = _check_deployers(deployer_arns)
+    return {"Sid": sid, "Effect": "Deny", "Action": list(DEPLOYER_CHANGE_ACTIONS),
+            "Resource": deployers, "Condition": {"ArnNotLike": {"aws:PrincipalArn": deployers}}}
+
+
 def protect_security_services(deployer_arns: Sequence[str] = DEFAULT_DEPLOYER_ARNS) -> StatementSet:
     """No one but the platform's deployment role disables or silences the security services."""
+    deployer_arns = _check_deployers(deployer_arns)
     return StatementSet(
         "ProtectSecurityServices",
         "Turning off CloudTrail, Config, GuardDuty or Access Analyzer is how an intruder hides; only "
         "the platform's deployment role changes them.",
         ({"Sid": "ProtectSecurityServices", "Effect": "Deny", "Action": list(SECURITY_SERVICE_ACTIONS), "Resource": "*",
-          "Condition": {"ArnNotLike": {"aws:PrincipalArn": list(deployer_arns)}}},),
+          "Condition": {"ArnNotLike": {"aws:PrincipalArn": list(deployer_arns)}}},
+         protect_deployers(deployer_arns, "ProtectSecurityServicesDeployers")),
     )
 
 
@@ -154,6 +183,10 @@ ROLE_CHANGE_ACTIONS = (
 )
 """Every IAM action that changes a role, its policies, boundary, trust, tags, or deletes it."""
 
+DEPLOYER_CHANGE_ACTIONS = ("iam:CreateRole", "iam:DeleteRole", "iam:UpdateAssumeRolePolicy")
+"""How one becomes a deployment role: create a role of its name (after deleting the real one, if
+need be) or change the real one's trust. What a deployment role may do is its own business."""
+
 
 def protect_roles(role_names: Sequence[str], deployer_arns: Sequence[str] = DEFAULT_DEPLOYER_ARNS) -> StatementSet:
     """The roles this library deploys change only through the platform's deployment role.
@@ -161,6 +194,9 @@ def protect_roles(role_names: Sequence[str], deployer_arns: Sequence[str] = DEFA
     Roles are named by ARN in every account and under any path (``role/<name>`` and
     ``role/*/<name>``): a role's name is unique in its account whatever its path, so changing the
     path (which replaces the role) does not escape the guardrail."""
+    if isinstance(role_names, str):
+        raise v.fail("role_names", role_names, "must be a list of role names, not one string")
+    deployer_arns = _check_deployers(deployer_arns)
     names = sorted(set(role_names))
     if not names:
         raise v.fail("role_names", list(role_names), "must name at least one role")
@@ -173,7 +209,8 @@ def protect_roles(role_names: Sequence[str], deployer_arns: Sequence[str] = DEFA
         "The developer, support and CI roles are the platform's promises (read-only, MFA, one repository); "
         "an account administrator must not widen them outside the reviewed deployment.",
         ({"Sid": "ProtectPlatformRoles", "Effect": "Deny", "Action": list(ROLE_CHANGE_ACTIONS), "Resource": resources,
-          "Condition": {"ArnNotLike": {"aws:PrincipalArn": list(deployer_arns)}}},),
+          "Condition": {"ArnNotLike": {"aws:PrincipalArn": list(deployer_arns)}}},
+         protect_deployers(deployer_arns, "ProtectPlatformRolesDeployers")),
     )
 
 
@@ -215,10 +252,10 @@ as of 2026-11). AWS says it may not include every global service: extend it with
 
 def restrict_regions(regions: Sequence[str], global_actions: Sequence[str] = GLOBAL_SERVICE_ACTIONS) -> StatementSet:
     """Nothing outside ``regions``, except the global services (their endpoints live in us-east-1)."""
-    if not regions:
-        raise v.fail("regions", list(regions), "must name at least one region")
+    if isinstance(regions, str) or not regions:
+        raise v.fail("regions", regions, "must be a non-empty list of regions")
     for region in regions:
-        if not isinstance(region, str) or not v.REGION.match(region):
+        if not isinstance(region, str) or not re.fullmatch(v.REGION.pattern.strip("^$"), region):
             raise v.fail("regions", region, "must be AWS regions such as 'eu-west-1'")
     return StatementSet(
         "RestrictRegions",
@@ -318,7 +355,7 @@ def resource_perimeter_scp(organization_id: str, exceptions: Sequence[PerimeterE
 
 
 def _check_organization_id(organization_id: str) -> None:
-    if not isinstance(organization_id, str) or not ORGANIZATION_ID.match(organization_id):
+    if not isinstance(organization_id, str) or not ORGANIZATION_ID.fullmatch(organization_id):
         raise v.fail("organization_id", organization_id, "must be an organization id (o- and 10-32 lowercase letters or digits)")
 
 
@@ -422,13 +459,27 @@ class OrganizationPolicies(Construct):
             if not re.fullmatch(r"[A-Za-z0-9-]{1,64}", str(name_prefix)):
                 check.fail("name_prefix", name_prefix, "must be 1-64 letters, digits or '-'")
             names = [a.name for a in attachments]
+            if not attachments:
+                check.fail("attachments", list(attachments), "must hold at least one attachment")
             for attachment in attachments:
                 if names.count(attachment.name) > 1:
                     check.fail("attachments", attachment.name, "names must be unique")
-                if not attachment.target_ids:
-                    check.fail(f"attachments[{attachment.name}].target_ids", [], "must name a root, OU or account")
+                if not attachment.statement_sets:
+                    check.fail(f"attachments[{attachment.name}].statement_sets", [], "must hold at least one statement set")
+                if isinstance(attachment.target_ids, str) or not attachment.target_ids:
+                    check.fail(f"attachments[{attachment.name}].target_ids", attachment.target_ids,
+                               "must be a non-empty list of root, OU or account ids")
+                    continue
+                if len(set(attachment.target_ids)) != len(attachment.target_ids):
+                    check.fail(f"attachments[{attachment.name}].target_ids", list(attachment.target_ids),
+                               "must not name a target twice")
+                for statement_set in attachment.statement_sets:
+                    for statement in statement_set.statements:
+                        if statement.get("Effect") not in ("Allow", "Deny") or "NotPrincipal" in statement:
+                            check.fail(f"attachments[{attachment.name}]", statement_set.id,
+                                       "statements need Effect 'Allow' or 'Deny' and no NotPrincipal (not in SCP or RCP grammar)")
                 for target in attachment.target_ids:
-                    if not isinstance(target, str) or not TARGET_ID.match(target):
+                    if not isinstance(target, str) or not TARGET_ID.fullmatch(target):
                         check.fail(f"attachments[{attachment.name}].target_ids", target,
                                    "must be a root id (r-...), an OU id (ou-...-...) or a 12-digit account id")
                 if policy_type is OrganizationPolicyType.RESOURCE_CONTROL_POLICY:

@@ -185,6 +185,41 @@ def test_the_platforms_deployment_role_still_changes_them(org):
                      context=TLS) is None  # other roles are the account's own business
 
 
+@pytest.mark.parametrize("action, role", [
+    ("iam:CreateRole", f"arn:aws:iam::{PRODUCTION}:role/cdk-hnb659fds-cfn-exec-role-impostor"),
+    ("iam:UpdateAssumeRolePolicy", DEPLOYER), ("iam:DeleteRole", DEPLOYER),
+])
+def test_no_one_becomes_the_deployment_role_by_its_name_or_its_trust(org, action, role):
+    """The exception is a principal ARN pattern: a role created under that name, or the real one
+    with a trust of the administrator's choosing, would edit the library's roles."""
+    decision = org.gates(principal=ADMIN, action=action, resource=role, context=TLS)
+    assert decision is not None and decision.allowed is False and "Deployers" in decision.reason
+    assert org.gates(principal=DEPLOYER, action=action, resource=role, context=TLS) is None
+
+
+def test_a_federated_user_session_is_inside_the_scps(org):
+    session = f"arn:aws:sts::{PRODUCTION}:federated-user/bob"
+    decision = org.gates(principal=session, action="organizations:LeaveOrganization", resource="*", context=TLS)
+    assert decision is not None and "DenyLeaveOrganization" in decision.reason
+
+
+def test_an_rcp_covered_request_without_the_resources_account_is_undecided_not_allowed(org):
+    outsider = f"arn:aws:iam::{OUTSIDE}:role/Reader"
+    decision = org.gates(principal=outsider, action="s3:GetObject", resource=f"{SHARED}/a.csv", context=TLS)
+    assert decision is not None and decision.allowed is None and "give resource_account" in decision.reason
+    assert org.gates(principal=outsider, action="ec2:DescribeInstances", resource="*", context=TLS) is None
+
+
+def test_a_service_acting_for_an_organisation_account_carries_its_organisation(org):
+    """AWS sets aws:SourceOrgID whenever the source account is in an organisation."""
+    delivery = {**TLS, "aws:SourceAccount": MANAGEMENT}
+    assert org.gates(principal="cloudtrail.amazonaws.com", action="s3:PutObject", resource=f"{SHARED}/AWSLogs/x",
+                     resource_account=PRODUCTION, context=delivery) is None
+    outside = org.gates(principal="cloudtrail.amazonaws.com", action="s3:PutObject", resource=f"{SHARED}/AWSLogs/x",
+                        resource_account=PRODUCTION, context={**TLS, "aws:SourceAccount": OUTSIDE})
+    assert outside is not None and "EnforceConfusedDeputyProtection" in outside.reason
+
+
 def test_the_developer_role_cannot_edit_itself_either(org, model):
     decision = org.evaluate(model, principal=DEV_ROLE, action="iam:AttachRolePolicy", resource=DEV_ROLE, context=TLS)
     assert decision.allowed is False

@@ -68,7 +68,7 @@ def test_root_user_is_denied_everything_except_task_scoped_root_sessions():
 
 
 def test_protected_roles_are_named_by_arn_under_any_path_not_by_path():
-    (statement,) = protect_roles(["DeveloperReadOnly"], ["arn:aws:iam::*:role/deployer"]).statements
+    statement, _deployers = protect_roles(["DeveloperReadOnly"], ["arn:aws:iam::*:role/deployer"]).statements
     assert statement["Resource"] == ["arn:aws:iam::*:role/DeveloperReadOnly", "arn:aws:iam::*:role/*/DeveloperReadOnly"]
     assert "iam:UpdateAssumeRolePolicy" in statement["Action"] and "iam:AttachRolePolicy" in statement["Action"]
     assert statement["Condition"] == {"ArnNotLike": {"aws:PrincipalArn": ["arn:aws:iam::*:role/deployer"]}}
@@ -205,3 +205,69 @@ def test_wrong_targets_are_refused_with_the_value():
 
 def test_render_is_compact_json():
     assert render([{"Effect": "Deny"}]) == '{"Version":"2012-10-17","Statement":[{"Effect":"Deny"}]}'
+
+
+@pytest.mark.parametrize("build", [
+    lambda deployers: protect_roles(["DeveloperReadOnly"], deployers), protect_security_services])
+def test_no_one_becomes_the_deployment_role_by_creating_one_of_its_name_or_changing_its_trust(build):
+    deployers = ["arn:aws:iam::*:role/cdk-hnb659fds-cfn-exec-role-*"]
+    statement = build(deployers).statements[-1]
+    assert statement["Sid"].endswith("Deployers") and statement["Effect"] == "Deny"
+    assert set(statement["Action"]) == {"iam:CreateRole", "iam:DeleteRole", "iam:UpdateAssumeRolePolicy"}
+    assert statement["Resource"] == deployers
+    assert statement["Condition"] == {"ArnNotLike": {"aws:PrincipalArn": deployers}}
+
+
+@pytest.mark.parametrize("deployers, rule", [
+    (["*"], "must be role ARN patterns"), (["arn:aws:iam::*:role/*"], "must be role ARN patterns"),
+    ([], "must be a non-empty list"), ("arn:aws:iam::*:role/deployer", "must be a non-empty list"),
+])
+def test_a_deployment_role_that_would_exempt_everyone_is_refused(deployers, rule):
+    with pytest.raises(ValueError, match=rule):
+        protect_roles(["DeveloperReadOnly"], deployers)
+    with pytest.raises(ValueError, match=rule):
+        protect_security_services(deployers)
+
+
+def test_one_string_where_a_list_belongs_is_refused_not_split_into_characters():
+    with pytest.raises(ValueError, match="role_names 'DeveloperReadOnly' must be a list"):
+        protect_roles("DeveloperReadOnly")
+    with pytest.raises(ValueError, match="regions 'eu-west-1' must be a non-empty list"):
+        restrict_regions("eu-west-1")
+    with pytest.raises(ValueError, match="principal_accounts '444444444444' must be a tuple"):
+        PerimeterException("the vendor reads the exports", principal_accounts="444444444444")
+
+
+@pytest.mark.parametrize("call, rule", [
+    (lambda: data_perimeter_rcp(ORG + "\n"), "organization_id"),
+    (lambda: restrict_regions(["eu-west-1\n"]), "regions"),
+    (lambda: PerimeterException("the vendor reads the exports", principal_accounts=("444444444444\n",)), "principal_accounts"),
+])
+def test_identifiers_with_a_trailing_newline_are_refused(call, rule):
+    with pytest.raises(ValueError, match=rule):
+        call()
+
+
+@pytest.mark.parametrize("arn", ["arn:aws:iam::*:role/*", "arn:aws:iam::*:*", "arn:aws:sts::*:assumed-role/*"])
+def test_a_perimeter_exception_for_every_principal_is_refused(arn):
+    with pytest.raises(ValueError, match="names every principal of a kind"):
+        PerimeterException("the exporter writes to the partner", principal_arns=(arn,))
+
+
+def test_attachments_that_would_deploy_nothing_or_invalid_documents_fail_synth_naming_the_prop():
+    def build(attachments):
+        OrganizationPolicies(new_stack(), "Scps", policy_type=SCP, attachments=attachments)
+
+    with pytest.raises(PropsError, match=r"attachments \[\] must hold at least one attachment"):
+        build([])
+    with pytest.raises(PropsError, match=r"attachments\[Empty\].statement_sets \[\] must hold at least one"):
+        build([PolicyAttachment((), ("r-ab12",), "Empty")])
+    with pytest.raises(PropsError, match=r"attachments\[Twice\].target_ids \['r-ab12', 'r-ab12'\] must not name a target twice"):
+        build([PolicyAttachment((deny_root_user(),), ("r-ab12", "r-ab12"), "Twice")])
+    with pytest.raises(PropsError, match=r"target_ids 'r-ab12\\n' must be a root id"):
+        build([PolicyAttachment((deny_root_user(),), ("r-ab12\n",), "Newline")])
+    not_principal = StatementSet("NotPrincipal", "SCP grammar has no NotPrincipal", (
+        {"Sid": "NotPrincipal", "Effect": "Deny", "NotPrincipal": {"AWS": "arn:aws:iam::111111111111:root"},
+         "Action": "*", "Resource": "*"},))
+    with pytest.raises(PropsError, match="no NotPrincipal"):
+        build([PolicyAttachment((not_principal,), ("r-ab12",), "Bad")])

@@ -184,6 +184,10 @@ class Organization:
             if self.in_organization(resource_account):
                 ctx["aws:ResourceOrgID"] = self.organization_id
         ctx.update(context or {})
+        given = {key.lower() for key in ctx}
+        source = next((value for key, value in ctx.items() if key.lower() == "aws:sourceaccount"), None)
+        if isinstance(source, str) and "aws:sourceorgid" not in given and self.in_organization(source):
+            ctx["aws:SourceOrgID"] = self.organization_id  # AWS sets it whenever the source account is in an organisation
         return ctx
 
     def gates(self, *, principal: str, action: str, resource: str, resource_account: str | None = None,
@@ -195,6 +199,12 @@ class Organization:
             refused = self.scp_gate(principal, action, resource, ctx)
             if refused is not None:
                 return refused
+        if resource_account is None:
+            covering = sorted({p.name for p in self.policies if p.type == RCP and any(
+                s.effect == "Deny" and action_matches(s, action) for s in p.statements)})
+            if covering:  # fail closed: which account owns the resource decides whether RCPs apply
+                return Decision(None, "undecided", f"cannot decide: the RCPs {', '.join(covering)} cover {action}, "
+                                f"and {resource} names no account; give resource_account")
         return self.rcp_gate(resource_account, principal, action, resource, ctx)
 
     def evaluate(self, model: AccessModel, *, principal: str, action: str, resource: str = "*",
@@ -260,9 +270,10 @@ def _is_service(principal: str) -> bool:
 
 
 def _is_iam_principal(principal: str) -> bool:
-    """A user, role, role session or root user of an account: what SCPs restrict (not an identity
-    provider, not a service)."""
-    return bool(re.match(r"^arn:aws[a-z-]*:(iam::\d{12}:(user/|role/|root$)|sts::\d{12}:assumed-role/)", principal))
+    """A user, role, role or federated-user session or root user of an account: what SCPs restrict
+    (not an identity provider, not a service)."""
+    return bool(re.match(r"^arn:aws[a-z-]*:(iam::\d{12}:(user/|role/|root$)|sts::\d{12}:(assumed-role|federated-user)/)",
+                         principal))
 
 
 def _is_service_linked(principal: str) -> bool:
