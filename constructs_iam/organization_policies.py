@@ -154,12 +154,13 @@ def _check_deployers(deployer_arns: Sequence[str]) -> list[str]:
     return sorted(set(deployer_arns))
 
 
-def protect_deployers(deployer_arns: Sequence[str], sid: str) -> dict[str, Any]:
+def protect_deployers(deployer_arns: Sequence[str]) -> dict[str, Any]:
     """The statement that keeps the deployment roles' names and trust for the deployment roles: the
     exception of ``ProtectPlatformRoles`` and ``ProtectSecurityServices`` is a principal ARN, so
-    whoever could create a role of that name, or change the trust of the real one, would be a deployer."""
+    whoever could create a role of that name, or change the trust of the real one, would be a deployer.
+    Both sets carry the same statement; ``render`` writes it once per document."""
     deployers = _check_deployers(deployer_arns)
-    return {"Sid": sid, "Effect": "Deny", "Action": list(DEPLOYER_CHANGE_ACTIONS),
+    return {"Sid": "ProtectDeploymentRoles", "Effect": "Deny", "Action": list(DEPLOYER_CHANGE_ACTIONS),
             "Resource": deployers, "Condition": {"ArnNotLike": {"aws:PrincipalArn": deployers}}}
 
 
@@ -172,7 +173,7 @@ def protect_security_services(deployer_arns: Sequence[str] = DEFAULT_DEPLOYER_AR
         "the platform's deployment role changes them.",
         ({"Sid": "ProtectSecurityServices", "Effect": "Deny", "Action": list(SECURITY_SERVICE_ACTIONS), "Resource": "*",
           "Condition": {"ArnNotLike": {"aws:PrincipalArn": list(deployer_arns)}}},
-         protect_deployers(deployer_arns, "ProtectSecurityServicesDeployers")),
+         protect_deployers(deployer_arns)),
     )
 
 
@@ -188,12 +189,24 @@ DEPLOYER_CHANGE_ACTIONS = ("iam:CreateRole", "iam:DeleteRole", "iam:UpdateAssume
 need be) or change the real one's trust. What a deployment role may do is its own business."""
 
 
-def protect_roles(role_names: Sequence[str], deployer_arns: Sequence[str] = DEFAULT_DEPLOYER_ARNS) -> StatementSet:
+PROTECTED_POLICY_PATH = "/constructs-iam/protected/"
+"""The path of the customer managed policies attached to protected roles (``protect_policies``): a
+policy's path never changes, so the SCP names them by it."""
+
+POLICY_CHANGE_ACTIONS = ("iam:CreatePolicyVersion", "iam:DeletePolicy", "iam:DeletePolicyVersion",
+                         "iam:SetDefaultPolicyVersion")
+"""Every IAM action that changes what a customer managed policy grants or denies."""
+
+
+def protect_roles(role_names: Sequence[str], deployer_arns: Sequence[str] = DEFAULT_DEPLOYER_ARNS,
+                  policy_path: str = PROTECTED_POLICY_PATH) -> StatementSet:
     """The roles this library deploys change only through the platform's deployment role.
 
     Roles are named by ARN in every account and under any path (``role/<name>`` and
     ``role/*/<name>``): a role's name is unique in its account whatever its path, so changing the
-    path (which replaces the role) does not escape the guardrail."""
+    path (which replaces the role) does not escape the guardrail. The customer managed policies
+    attached to them are named by their path (``policy_path``; ``protect_policies`` puts them
+    there): a new version of such a policy would change the role without touching it."""
     if isinstance(role_names, str):
         raise v.fail("role_names", role_names, "must be a list of role names, not one string")
     deployer_arns = _check_deployers(deployer_arns)
@@ -203,14 +216,18 @@ def protect_roles(role_names: Sequence[str], deployer_arns: Sequence[str] = DEFA
     for name in names:
         if not isinstance(name, str) or not v.IAM_NAME.match(name) or len(name) > 64:
             raise v.fail("role_names", name, "must be IAM role names")
+    if not isinstance(policy_path, str) or not re.fullmatch(r"/([\w+=,.@-]+/)+", policy_path, re.ASCII):
+        raise v.fail("policy_path", policy_path, "must be an IAM path below the root, such as '/constructs-iam/protected/'")
     resources = [arn for name in names for arn in (f"arn:aws:iam::*:role/{name}", f"arn:aws:iam::*:role/*/{name}")]
+    resources.append(f"arn:aws:iam::*:policy{policy_path}*")
     return StatementSet(
         "ProtectPlatformRoles",
         "The developer, support and CI roles are the platform's promises (read-only, MFA, one repository); "
         "an account administrator must not widen them outside the reviewed deployment.",
-        ({"Sid": "ProtectPlatformRoles", "Effect": "Deny", "Action": list(ROLE_CHANGE_ACTIONS), "Resource": resources,
+        ({"Sid": "ProtectPlatformRoles", "Effect": "Deny", "Action": [*ROLE_CHANGE_ACTIONS, *POLICY_CHANGE_ACTIONS],
+          "Resource": resources,
           "Condition": {"ArnNotLike": {"aws:PrincipalArn": list(deployer_arns)}}},
-         protect_deployers(deployer_arns, "ProtectPlatformRolesDeployers")),
+         protect_deployers(deployer_arns)),
     )
 
 
@@ -363,8 +380,33 @@ def _check_organization_id(organization_id: str) -> None:
 
 
 def render(statements: Iterable[Mapping[str, Any]]) -> str:
-    """A policy document as Organizations stores it: compact JSON (every character counts)."""
-    return json.dumps({"Version": "2012-10-17", "Statement": list(statements)}, separators=(",", ":"))
+    """A policy document as Organizations stores it: compact JSON (every character counts). A
+    statement that two sets share (``protect_deployers``) is written once."""
+    unique: list[Mapping[str, Any]] = []
+    for statement in statements:
+        if statement not in unique:
+            unique.append(statement)
+    return json.dumps({"Version": "2012-10-17", "Statement": unique}, separators=(",", ":"))
+
+
+def protect_policies(scope: Construct, role_names: Sequence[str], path: str = PROTECTED_POLICY_PATH) -> list[str]:
+    """Put the customer managed policies attached to the roles named ``role_names`` (anywhere under
+    ``scope``) on ``path``, where ``protect_roles`` keeps them from being edited. Returns the
+    construct paths of the policies moved. Changing a policy's path replaces it (new physical id,
+    same logical id); the role keeps a policy attached throughout."""
+    from aws_cdk import Stack
+    from aws_cdk import aws_iam as iam
+
+    names = set(role_names)
+    roles = [c for c in scope.node.find_all() if isinstance(c, iam.CfnRole) and c.role_name in names]
+    refs = {(Stack.of(r).node.path, json.dumps(Stack.of(r).resolve(r.ref))) for r in roles}
+    moved = []
+    for policy in (c for c in scope.node.find_all() if isinstance(c, iam.CfnManagedPolicy)):
+        stack = Stack.of(policy)
+        if any((stack.node.path, json.dumps(r)) in refs for r in stack.resolve(policy.roles) or []):
+            policy.path = path
+            moved.append(policy.node.path)
+    return moved
 
 
 @dataclass(frozen=True)
@@ -531,6 +573,7 @@ __all__ = [
     "PerimeterException",
     "PolicyAttachment",
     "PolicyPackingError",
+    "PROTECTED_POLICY_PATH",
     "RCP_SERVICE_ACTIONS",
     "StatementSet",
     "WRITE_ACTIONS",
@@ -539,6 +582,7 @@ __all__ = [
     "deny_leaving_organization",
     "deny_root_user",
     "pack",
+    "protect_policies",
     "protect_roles",
     "protect_security_services",
     "resource_perimeter_scp",

@@ -9,12 +9,13 @@ from cdk_nag import AwsSolutionsChecks, NIST80053R5Checks
 from constructs import Construct
 
 from constructs_iam import IamGuardrails
+from constructs_iam.organization_policies import protect_policies
 
 from .config import AppConfig, ConfigError, load_cdk_json
 from .ci_stack import CiStack
 from .identity_center_stack import IdentityCenterStack
 from .identity_stack import IdentityStack
-from .organization_stack import OrganizationStack
+from .organization_stack import OrganizationStack, protected_role_names
 from .production_access_stack import ProductionAccessStack
 from .root_activity_stack import RootActivityStack
 from .production_access_stackset import ProductionAccessStackSetStack
@@ -99,7 +100,7 @@ def build_stacks(scope: Construct, config: AppConfig) -> AppStacks:
         )
         for shard, items in place(config.workloads.items, config.workloads.shards).items()
     )
-    return AppStacks(
+    stacks = AppStacks(
         workload=workload,
         production_access=ProductionAccessStack(
             scope, f"{prefix}-ProductionAccess", config=config, env=production,
@@ -123,6 +124,10 @@ def build_stacks(scope: Construct, config: AppConfig) -> AppStacks:
         identity_center=identity_center,
         organization=organization,
     )
+    if organization is not None:
+        # the customer managed policies of the protected roles go where ProtectPlatformRoles keeps them
+        protect_policies(scope, protected_role_names(config))
+    return stacks
 
 
 def register_checks(app: App) -> None:

@@ -42,6 +42,11 @@ def deployer_arns(config: AppConfig) -> tuple[str, ...]:
     return tuple(arns)
 
 
+def protected_role_names(config: AppConfig) -> list[str]:
+    """The library's roles that ``ProtectPlatformRoles`` keeps for the deployment role."""
+    return [config.developer_role_name, config.support_role_name, *([config.ci.role_name] if config.ci else [])]
+
+
 class OrganizationStack(Stack):
     """Guardrails every member account gets (root), those only workload accounts get (no IAM
     users: people live in the identity account), the data perimeter, centralized root access."""
@@ -53,7 +58,7 @@ class OrganizationStack(Stack):
         deployers = deployer_arns(config)
         exceptions = [PerimeterException(e.reason, e.principal_accounts, e.resource_accounts, e.principal_arns)
                       for e in org.perimeter_exceptions]
-        roles = [config.developer_role_name, config.support_role_name, *([config.ci.role_name] if config.ci else [])]
+        roles = protected_role_names(config)
         everywhere = [deny_root_user(), deny_leaving_organization(), protect_security_services(deployers),
                       protect_roles(roles, deployers), resource_perimeter_scp(org.organization_id, exceptions)]
         if org.allowed_regions:

@@ -193,8 +193,27 @@ def test_no_one_becomes_the_deployment_role_by_its_name_or_its_trust(org, action
     """The exception is a principal ARN pattern: a role created under that name, or the real one
     with a trust of the administrator's choosing, would edit the library's roles."""
     decision = org.gates(principal=ADMIN, action=action, resource=role, context=TLS)
-    assert decision is not None and decision.allowed is False and "Deployers" in decision.reason
+    assert decision is not None and decision.allowed is False and "ProtectDeploymentRoles" in decision.reason
     assert org.gates(principal=DEPLOYER, action=action, resource=role, context=TLS) is None
+
+
+@pytest.mark.parametrize("action", ["iam:CreatePolicyVersion", "iam:SetDefaultPolicyVersion", "iam:DeletePolicyVersion"])
+def test_the_developer_and_ci_roles_customer_managed_policies_cannot_be_edited_from_inside_the_account(
+        app_stacks, org, action):
+    """A new default version of DenyDataAccess or of the CI role's policy would change the role
+    without touching it: the app puts them on the protected path, which a policy cannot leave."""
+    from aws_cdk.assertions import Template
+
+    for stack, role in ((app_stacks.production_access, "DeveloperReadOnlyRole"), (app_stacks.ci, "GitHubActionsRole")):
+        policies = [r for r in Template.from_stack(stack).find_resources("AWS::IAM::ManagedPolicy").values()
+                    if any(ref["Ref"].startswith(role) for ref in r["Properties"].get("Roles", []))]
+        assert policies and all(r["Properties"]["Path"] == "/constructs-iam/protected/" for r in policies)
+    policy = f"arn:aws:iam::{PRODUCTION}:policy/constructs-iam/protected/ConstructsIam-CiDeploy-GitHubActionsPolicy-1AB2"
+    decision = org.gates(principal=ADMIN, action=action, resource=policy, context=TLS)
+    assert decision is not None and "ProtectPlatformRoles" in decision.reason
+    assert org.gates(principal=DEPLOYER, action=action, resource=policy, context=TLS) is None
+    assert org.gates(principal=ADMIN, action=action, resource=f"arn:aws:iam::{PRODUCTION}:policy/TeamPolicy",
+                     context=TLS) is None
 
 
 def test_a_federated_user_session_is_inside_the_scps(org):

@@ -69,7 +69,7 @@ def test_root_user_is_denied_everything_except_task_scoped_root_sessions():
 
 def test_protected_roles_are_named_by_arn_under_any_path_not_by_path():
     statement, _deployers = protect_roles(["DeveloperReadOnly"], ["arn:aws:iam::*:role/deployer"]).statements
-    assert statement["Resource"] == ["arn:aws:iam::*:role/DeveloperReadOnly", "arn:aws:iam::*:role/*/DeveloperReadOnly"]
+    assert statement["Resource"][:2] == ["arn:aws:iam::*:role/DeveloperReadOnly", "arn:aws:iam::*:role/*/DeveloperReadOnly"]
     assert "iam:UpdateAssumeRolePolicy" in statement["Action"] and "iam:AttachRolePolicy" in statement["Action"]
     assert statement["Condition"] == {"ArnNotLike": {"aws:PrincipalArn": ["arn:aws:iam::*:role/deployer"]}}
 
@@ -212,7 +212,7 @@ def test_render_is_compact_json():
 def test_no_one_becomes_the_deployment_role_by_creating_one_of_its_name_or_changing_its_trust(build):
     deployers = ["arn:aws:iam::*:role/cdk-hnb659fds-cfn-exec-role-*"]
     statement = build(deployers).statements[-1]
-    assert statement["Sid"].endswith("Deployers") and statement["Effect"] == "Deny"
+    assert statement["Sid"] == "ProtectDeploymentRoles" and statement["Effect"] == "Deny"
     assert set(statement["Action"]) == {"iam:CreateRole", "iam:DeleteRole", "iam:UpdateAssumeRolePolicy"}
     assert statement["Resource"] == deployers
     assert statement["Condition"] == {"ArnNotLike": {"aws:PrincipalArn": deployers}}
@@ -271,3 +271,36 @@ def test_attachments_that_would_deploy_nothing_or_invalid_documents_fail_synth_n
          "Action": "*", "Resource": "*"},))
     with pytest.raises(PropsError, match="no NotPrincipal"):
         build([PolicyAttachment((not_principal,), ("r-ab12",), "Bad")])
+
+
+def test_a_statement_two_sets_share_is_written_once_per_document():
+    both = pack([protect_roles(["DeveloperReadOnly"]), protect_security_services()])
+    (document,) = [json.loads(p.content) for p in both]
+    assert [st["Sid"] for st in document["Statement"]] == ["ProtectPlatformRoles", "ProtectDeploymentRoles",
+                                                           "ProtectSecurityServices"]
+
+
+def test_the_protected_roles_policies_are_named_by_their_path_which_never_changes():
+    statement = protect_roles(["DeveloperReadOnly"]).statements[0]
+    assert "arn:aws:iam::*:policy/constructs-iam/protected/*" in statement["Resource"]
+    assert {"iam:CreatePolicyVersion", "iam:SetDefaultPolicyVersion", "iam:DeletePolicyVersion",
+            "iam:DeletePolicy"} <= set(statement["Action"])
+    with pytest.raises(ValueError, match="policy_path '/' must be an IAM path below the root"):
+        protect_roles(["DeveloperReadOnly"], policy_path="/")
+
+
+def test_protect_policies_moves_only_the_named_roles_customer_managed_policies():
+    from aws_cdk import aws_iam as iam
+
+    from constructs_iam.organization_policies import PROTECTED_POLICY_PATH, protect_policies
+
+    stack = new_stack()
+    kept = iam.Role(stack, "Kept", role_name="DeveloperReadOnly", assumed_by=iam.AccountRootPrincipal())
+    other = iam.Role(stack, "Other", role_name="TeamRole", assumed_by=iam.AccountRootPrincipal())
+    statement = iam.PolicyStatement(actions=["s3:ListBucket"], resources=["arn:aws:s3:::b"])
+    iam.ManagedPolicy(stack, "KeptPolicy", roles=[kept], statements=[statement])
+    iam.ManagedPolicy(stack, "OtherPolicy", roles=[other], statements=[statement])
+    assert protect_policies(stack, ["DeveloperReadOnly"]) == ["Test/KeptPolicy/Resource"]
+    policies = Template.from_stack(stack).find_resources("AWS::IAM::ManagedPolicy")
+    assert {lid[:-8]: r["Properties"].get("Path") for lid, r in policies.items()} == {
+        "KeptPolicy": PROTECTED_POLICY_PATH, "OtherPolicy": "/"}
