@@ -216,6 +216,16 @@ def test_the_developer_and_ci_roles_customer_managed_policies_cannot_be_edited_f
                      context=TLS) is None
 
 
+def test_a_role_sessions_principal_arn_is_its_roles(org):
+    """aws:PrincipalArn of a role session is the role's ARN: the deployment role's session (what
+    CloudFormation calls with) passes, an administrator's session does not."""
+    session = f"arn:aws:sts::{PRODUCTION}:assumed-role/{DEPLOYER.rsplit('/', 1)[1]}/AWSCloudFormation"
+    assert org.gates(principal=session, action="iam:PutRolePolicy", resource=DEV_ROLE, context=TLS) is None
+    admin_session = f"arn:aws:sts::{PRODUCTION}:assumed-role/AccountAdministrator/alice"
+    decision = org.gates(principal=admin_session, action="iam:PutRolePolicy", resource=DEV_ROLE, context=TLS)
+    assert decision is not None and "ProtectPlatformRoles" in decision.reason
+
+
 def test_a_federated_user_session_is_inside_the_scps(org):
     session = f"arn:aws:sts::{PRODUCTION}:federated-user/bob"
     decision = org.gates(principal=session, action="organizations:LeaveOrganization", resource="*", context=TLS)

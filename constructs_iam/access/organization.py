@@ -173,7 +173,7 @@ class Organization:
             ctx["aws:PrincipalServiceName"] = principal
         elif _is_iam_principal(principal):
             ctx["aws:PrincipalIsAWSService"] = "false"
-            ctx["aws:PrincipalArn"] = principal
+            ctx["aws:PrincipalArn"] = _principal_arn(principal)
             account = _account_of(principal)
             if account:
                 ctx["aws:PrincipalAccount"] = account
@@ -263,6 +263,13 @@ def _applies(statement: Statement, action: str, resource: str, context: Mapping[
 def _account_of(arn: str) -> str | None:
     parts = arn.split(":")
     return parts[4] if len(parts) > 5 and parts[0] == "arn" and re.fullmatch(r"\d{12}", parts[4]) else None
+
+
+def _principal_arn(principal: str) -> str:
+    """``aws:PrincipalArn`` as AWS sets it: for a role session, the role's ARN (the session ARN
+    names no path; give the role's ARN when it has one)."""
+    session = re.match(r"^arn:(aws[a-z-]*):sts::(\d{12}):assumed-role/([^/]+)/", principal)
+    return f"arn:{session[1]}:iam::{session[2]}:role/{session[3]}" if session else principal
 
 
 def _is_service(principal: str) -> bool:
