@@ -316,6 +316,7 @@ def data_perimeter_rcp(organization_id: str, exceptions: Sequence[PerimeterExcep
     - ``EnforceSecureTransport``: no request without TLS.
     """
     _check_organization_id(organization_id)
+    _check_exceptions(list(exceptions))
     accounts = sorted({a for e in exceptions for a in e.principal_accounts})
     identity: dict[str, Any] = {"aws:PrincipalOrgID": organization_id}
     source: dict[str, Any] = {"aws:SourceOrgID": organization_id}
@@ -354,6 +355,7 @@ def resource_perimeter_scp(organization_id: str, exceptions: Sequence[PerimeterE
     AWS services that act for you with their own principals (service principals, service-linked
     roles) are not restricted by SCPs, so log delivery and replication by services are unaffected."""
     _check_organization_id(organization_id)
+    _check_exceptions(list(exceptions))
     resource: dict[str, Any] = {"aws:ResourceOrgID": organization_id}
     accounts = sorted({a for e in exceptions for a in e.resource_accounts})
     if accounts:
@@ -369,6 +371,14 @@ def resource_perimeter_scp(organization_id: str, exceptions: Sequence[PerimeterE
         ({"Sid": "EnforceResourcePerimeterWrites", "Effect": "Deny", "Action": list(actions), "Resource": "*",
           "Condition": condition},),
     )
+
+
+def _check_exceptions(exceptions: Sequence[PerimeterException]) -> None:
+    for index, exception in enumerate(exceptions):
+        if not isinstance(exception, PerimeterException):
+            raise v.fail("exceptions", exception, "must be PerimeterException objects")
+        if exception in exceptions[:index]:
+            raise v.fail("exceptions", exception.reason, f"repeats exceptions[{list(exceptions).index(exception)}]")
 
 
 def _check_organization_id(organization_id: str) -> None:

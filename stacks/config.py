@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from constructs_iam import ACCOUNT_ID_PATTERN, REGION_PATTERN, TenantIsolatedBucket, normalize_s3_prefix
+from constructs_iam.organization_policies import DEPLOYER_ARN
 
 CONTEXT_KEY = "constructs-iam"
 ROOT = Path(__file__).resolve().parent.parent
@@ -568,17 +569,27 @@ def read_organization(r: _Reader) -> OrganizationConfig | None:
         )
         if not (exception.principal_accounts or exception.resource_accounts or exception.principal_arns):
             raise ConfigError(f"{e.path} names no account or principal: it would change nothing")
+        if exception in exceptions:
+            raise ConfigError(f"{e.path} repeats perimeter_exceptions[{exceptions.index(exception)}]")
         exceptions.append(exception)
+    workload_ou_ids = tuple(o.strings("workload_ou_ids", ou, "must be OU ids (ou-xxxx-yyyyyyyy)", default=[]))
+    if len(set(workload_ou_ids)) != len(workload_ou_ids):
+        raise ConfigError(f"{path}.workload_ou_ids {list(workload_ou_ids)!r} must not name an OU twice")
+    deployment_role_arns = tuple(o.strings("deployment_role_arns", re.compile(r"^arn:aws[a-z-]*:iam::(\d{12}|\*):role/.+$"),
+                                           "must be IAM role ARNs (the account may be '*')", default=[]))
+    for arn in deployment_role_arns:
+        if not DEPLOYER_ARN.fullmatch(arn):
+            raise ConfigError(f"{path}.deployment_role_arns item {arn!r} must name roles (at least 3 characters of a name "
+                              "before any '*'): the guardrails exempt whoever it matches")
     return OrganizationConfig(
         enabled=True,
         organization_id=o.string("organization_id", re.compile(r"^o-[a-z0-9]{10,32}$"), "must be an organization id (o-...)"),
         management_account_id=management,
         root_id=o.string("root_id", re.compile(r"^r-[0-9a-z]{4,32}$"), "must be a root id (r-xxxx)"),
-        workload_ou_ids=tuple(o.strings("workload_ou_ids", ou, "must be OU ids (ou-xxxx-yyyyyyyy)", default=[])),
+        workload_ou_ids=workload_ou_ids,
         accounts=tuple(accounts),
         allowed_regions=tuple(o.strings("allowed_regions", REGION_PATTERN, "must be AWS regions", default=[])),
-        deployment_role_arns=tuple(o.strings("deployment_role_arns", re.compile(r"^arn:aws[a-z-]*:iam::(\d{12}|\*):role/.+$"),
-                                             "must be IAM role ARNs (the account may be '*')", default=[])),
+        deployment_role_arns=deployment_role_arns,
         perimeter_exceptions=tuple(exceptions),
         centralized_root_access=o.boolean("centralized_root_access", True),
     )

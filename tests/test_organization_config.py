@@ -46,6 +46,11 @@ def test_the_switch_turns_the_stack_off_and_reads_nothing_else():
     ({"perimeter_exceptions": [{"reason": "short", "principal_accounts": ["444444444444"]}]}, "reason 'short' must say why"),
     ({"perimeter_exceptions": [{"reason": "a vendor that reads exports"}]}, "names no account or principal"),
     ({"allowed_regions": ["mars-1"]}, "allowed_regions item 'mars-1' must be AWS regions"),
+    ({"workload_ou_ids": ["ou-ab12-workload1", "ou-ab12-workload1"]}, "workload_ou_ids ['ou-ab12-workload1', "
+     "'ou-ab12-workload1'] must not name an OU twice"),
+    ({"perimeter_exceptions": [{"reason": "a vendor that reads exports", "principal_accounts": ["444444444444"]}] * 2},
+     "perimeter_exceptions[1] repeats perimeter_exceptions[0]"),
+    ({"deployment_role_arns": ["arn:aws:iam::*:role/*"]}, "deployment_role_arns item 'arn:aws:iam::*:role/*' must name roles"),
 ])
 def test_wrong_values_are_refused_naming_the_key(changes, message):
     with pytest.raises(ConfigError) as error:

@@ -304,3 +304,10 @@ def test_protect_policies_moves_only_the_named_roles_customer_managed_policies()
     policies = Template.from_stack(stack).find_resources("AWS::IAM::ManagedPolicy")
     assert {lid[:-8]: r["Properties"].get("Path") for lid, r in policies.items()} == {
         "KeptPolicy": PROTECTED_POLICY_PATH, "OtherPolicy": "/"}
+
+
+def test_a_repeated_perimeter_exception_is_refused_naming_the_first():
+    vendor = PerimeterException("the vendor reads the exports", principal_accounts=("444444444444",))
+    for build in (data_perimeter_rcp, resource_perimeter_scp):
+        with pytest.raises(ValueError, match=r"exceptions 'the vendor reads the exports' repeats exceptions\[0\]"):
+            build(ORG, [vendor, vendor])
