@@ -116,7 +116,7 @@ def deny_root_user() -> StatementSet:
         "The root user of a member account is not for daily work (CIS 1.6); with centralized root "
         "access only the management account's task-scoped root sessions (aws:AssumedRoot) remain.",
         ({"Sid": "DenyRootUser", "Effect": "Deny", "Action": "*", "Resource": "*",
-          "Condition": {"ArnLike": {"aws:PrincipalArn": "arn:aws:iam::*:root"}, "Null": {"aws:AssumedRoot": "true"}}},),
+          "Condition": {"ArnLike": {"aws:PrincipalArn": "arn:*:iam::*:root"}, "Null": {"aws:AssumedRoot": "true"}}},),
     )
 
 
@@ -218,8 +218,8 @@ def protect_roles(role_names: Sequence[str], deployer_arns: Sequence[str] = DEFA
             raise v.fail("role_names", name, "must be IAM role names")
     if not isinstance(policy_path, str) or not re.fullmatch(r"/([\w+=,.@-]+/)+", policy_path, re.ASCII):
         raise v.fail("policy_path", policy_path, "must be an IAM path below the root, such as '/constructs-iam/protected/'")
-    resources = [arn for name in names for arn in (f"arn:aws:iam::*:role/{name}", f"arn:aws:iam::*:role/*/{name}")]
-    resources.append(f"arn:aws:iam::*:policy{policy_path}*")
+    resources = [arn for name in names for arn in (f"arn:*:iam::*:role/{name}", f"arn:*:iam::*:role/*/{name}")]
+    resources.append(f"arn:*:iam::*:policy{policy_path}*")
     return StatementSet(
         "ProtectPlatformRoles",
         "The developer, support and CI roles are the platform's promises (read-only, MFA, one repository); "

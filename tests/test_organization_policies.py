@@ -63,13 +63,13 @@ def test_every_guardrail_says_why_and_prefixes_its_statements():
 def test_root_user_is_denied_everything_except_task_scoped_root_sessions():
     (statement,) = deny_root_user().statements
     assert statement["Action"] == "*" and statement["Resource"] == "*"
-    assert statement["Condition"] == {"ArnLike": {"aws:PrincipalArn": "arn:aws:iam::*:root"},
+    assert statement["Condition"] == {"ArnLike": {"aws:PrincipalArn": "arn:*:iam::*:root"},
                                       "Null": {"aws:AssumedRoot": "true"}}
 
 
 def test_protected_roles_are_named_by_arn_under_any_path_not_by_path():
     statement, _deployers = protect_roles(["DeveloperReadOnly"], ["arn:aws:iam::*:role/deployer"]).statements
-    assert statement["Resource"][:2] == ["arn:aws:iam::*:role/DeveloperReadOnly", "arn:aws:iam::*:role/*/DeveloperReadOnly"]
+    assert statement["Resource"][:2] == ["arn:*:iam::*:role/DeveloperReadOnly", "arn:*:iam::*:role/*/DeveloperReadOnly"]
     assert "iam:UpdateAssumeRolePolicy" in statement["Action"] and "iam:AttachRolePolicy" in statement["Action"]
     assert statement["Condition"] == {"ArnNotLike": {"aws:PrincipalArn": ["arn:aws:iam::*:role/deployer"]}}
 
@@ -282,7 +282,7 @@ def test_a_statement_two_sets_share_is_written_once_per_document():
 
 def test_the_protected_roles_policies_are_named_by_their_path_which_never_changes():
     statement = protect_roles(["DeveloperReadOnly"]).statements[0]
-    assert "arn:aws:iam::*:policy/constructs-iam/protected/*" in statement["Resource"]
+    assert "arn:*:iam::*:policy/constructs-iam/protected/*" in statement["Resource"]
     assert {"iam:CreatePolicyVersion", "iam:SetDefaultPolicyVersion", "iam:DeletePolicyVersion",
             "iam:DeletePolicy"} <= set(statement["Action"])
     with pytest.raises(ValueError, match="policy_path '/' must be an IAM path below the root"):
@@ -311,3 +311,10 @@ def test_a_repeated_perimeter_exception_is_refused_naming_the_first():
     for build in (data_perimeter_rcp, resource_perimeter_scp):
         with pytest.raises(ValueError, match=r"exceptions 'the vendor reads the exports' repeats exceptions\[0\]"):
             build(ORG, [vendor, vendor])
+
+
+def test_root_and_the_protected_roles_are_matched_in_every_partition():
+    """arn:aws-cn:... and arn:aws-us-gov:... principals and roles would slip past an arn:aws: pattern."""
+    (root,) = deny_root_user().statements
+    assert root["Condition"]["ArnLike"]["aws:PrincipalArn"].startswith("arn:*:")
+    assert all(r.startswith("arn:*:") for r in protect_roles(["DeveloperReadOnly"]).statements[0]["Resource"])
