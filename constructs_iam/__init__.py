@@ -25,9 +25,17 @@ from .developer_read_only_role import DeveloperReadOnlyRole
 from .ec2_s3_read_only_role import Ec2S3ReadOnlyRole
 from .guardrails import IamGuardrails
 from .access_analyzer import AccessAnalyzer
+from .centralized_root_access import CentralizedRootAccess
 from .github_actions import GitHubActionsRole, GitHubOidcProvider
 from .human_user import HumanUser
 from .key_policy import kms_key_policy
+from .organization_policies import (
+    OrganizationPolicies,
+    OrganizationPolicyType,
+    PerimeterException,
+    PolicyAttachment,
+    StatementSet,
+)
 from .password_policy import AccountPasswordPolicy
 from .people_group import ALLOWED_WITHOUT_MFA, PeopleGroup
 from .root_activity_alarm import RootActivityAlarm
@@ -41,6 +49,12 @@ from .trust import cross_account_principal, service_principal
 
 __all__ = [
     "AccessAnalyzer",
+    "CentralizedRootAccess",
+    "OrganizationPolicies",
+    "OrganizationPolicyType",
+    "PerimeterException",
+    "PolicyAttachment",
+    "StatementSet",
     "DeveloperReadOnlyPermissionSet",
     "GitHubActionsRole",
     "GitHubOidcProvider",

@@ -40,7 +40,8 @@ SCHEMA = "constructs-iam/access-report/1"
 [{"id", "reason", "at"}], "risks": {"privilege_escalation", "credentials_exposure", "data_exfiltration",
 "resource_exposure"}, "passes_roles": [{"role", "to_services", "statement"}]}], "edges": [{"from", "to",
 "kind": "assume" | "pass_role" | "member", "via", "conditions"}], "paths": [{"from", "steps", "to",
-"reaches"}], "resources": {"<resource pattern>": ["<principal id>", ...]}}``."""
+"reaches"}], "resources": {"<resource pattern>": ["<principal id>", ...]}, "organization": {"<account id>":
+[{"name", "type", "attached_to", "sets"}]}}`` (``organization`` is ``{}`` without a management stack)."""
 
 MAX_DIAGRAM_NODES = 50
 """Beyond this many principals the diagram summarises each stack as one node."""
@@ -206,7 +207,18 @@ def report(stacks: list[StackTemplate], source: str = "") -> dict[str, Any]:
             if chain["from"] not in reach[resource]:
                 reach[resource].append(chain["from"] + " (via " + " -> ".join(chain["steps"]) + ")")
     return {"schema": SCHEMA, "source": source, "principals": principals, "edges": edges, "paths": paths,
-            "resources": dict(sorted(reach.items()))}
+            "resources": dict(sorted(reach.items())), "organization": _organization(stacks)}
+
+
+def _organization(stacks: list[StackTemplate]) -> dict[str, list[dict[str, Any]]]:
+    """Each account's SCPs and RCPs, when a management stack is in the assembly (else {})."""
+    from .access.organization import ORGANIZATION_METADATA, Organization, organization_report
+
+    for stack in stacks:
+        if ORGANIZATION_METADATA in (stack.template.get("Metadata") or {}):
+            org = Organization.from_template(stack.template)
+            return organization_report(org, {s.account for s in stacks if s.account} | set(org.accounts))
+    return {}
 
 
 def _describe(model: AccessModel, record: Any, stack: StackTemplate, path: str, levels: _Levels,
@@ -475,6 +487,12 @@ def to_markdown(data: dict[str, Any]) -> str:
     lines += ["", "## Who can reach each resource", ""]
     for resource, who in data["resources"].items():
         lines.append(f"- `{resource}`: " + "; ".join(who))
+    if data.get("organization"):
+        lines += ["", "## Organisation policies per account", ""]
+        for account, policies in data["organization"].items():
+            applied = "; ".join(f"{'SCP' if p['type'] == 'SERVICE_CONTROL_POLICY' else 'RCP'} `{p['name']}` at {', '.join(p['attached_to'])} "
+                                f"({', '.join(p['sets'])})" for p in policies)
+            lines.append(f"- `{account}`: " + (applied or "none (the management account, or outside the organisation)"))
     return "\n".join(lines) + "\n"
 
 

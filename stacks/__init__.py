@@ -9,11 +9,13 @@ from cdk_nag import AwsSolutionsChecks, NIST80053R5Checks
 from constructs import Construct
 
 from constructs_iam import IamGuardrails
+from constructs_iam.organization_policies import protect_policies
 
 from .config import AppConfig, ConfigError, load_cdk_json
 from .ci_stack import CiStack
 from .identity_center_stack import IdentityCenterStack
 from .identity_stack import IdentityStack
+from .organization_stack import OrganizationStack, protected_role_names
 from .production_access_stack import ProductionAccessStack
 from .root_activity_stack import RootActivityStack
 from .production_access_stackset import ProductionAccessStackSetStack
@@ -27,6 +29,7 @@ __all__ = [
     "ConfigError",
     "IdentityCenterStack",
     "IdentityStack",
+    "OrganizationStack",
     "ProductionAccessStack",
     "RootActivityStack",
     "WorkloadShardStack",
@@ -50,9 +53,11 @@ class AppStacks:
     production_access_stackset: ProductionAccessStackSetStack | None = None
     ci: CiStack | None = None
     identity_center: IdentityCenterStack | None = None
+    organization: OrganizationStack | None = None
 
     def all(self) -> list[Stack]:
-        extra = [s for s in (self.production_access_stackset, self.ci, self.identity_center) if s is not None]
+        extra = [s for s in (self.production_access_stackset, self.ci, self.identity_center, self.organization)
+                 if s is not None]
         return [self.workload, self.production_access, self.identity, *self.root_activity, *self.workload_shards, *extra]
 
 
@@ -76,6 +81,13 @@ def build_stacks(scope: Construct, config: AppConfig) -> AppStacks:
         identity_center = IdentityCenterStack(
             scope, f"{prefix}-IdentityCenter", config=config, env=identity,
             description="constructs-iam: developer permission set in IAM Identity Center")
+    organization = None
+    if config.organization is not None and config.organization.enabled:
+        # Organizations' API lives in us-east-1; the stack goes to the management account there
+        organization = OrganizationStack(
+            scope, f"{prefix}-Organization", config=config,
+            env=Environment(account=config.organization.management_account_id, region="us-east-1"),
+            description="constructs-iam: SCPs, RCPs and centralized root access (management account)")
     workload = WorkloadStack(
         scope, f"{prefix}-Workload", config=config, env=production,
         description="constructs-iam: data bucket and least-privilege workload roles",
@@ -88,7 +100,7 @@ def build_stacks(scope: Construct, config: AppConfig) -> AppStacks:
         )
         for shard, items in place(config.workloads.items, config.workloads.shards).items()
     )
-    return AppStacks(
+    stacks = AppStacks(
         workload=workload,
         production_access=ProductionAccessStack(
             scope, f"{prefix}-ProductionAccess", config=config, env=production,
@@ -110,7 +122,12 @@ def build_stacks(scope: Construct, config: AppConfig) -> AppStacks:
         production_access_stackset=stackset,
         ci=ci,
         identity_center=identity_center,
+        organization=organization,
     )
+    if organization is not None:
+        # the customer managed policies of the protected roles go where ProtectPlatformRoles keeps them
+        protect_policies(scope, protected_role_names(config))
+    return stacks
 
 
 def register_checks(app: App) -> None:

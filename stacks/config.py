@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from constructs_iam import ACCOUNT_ID_PATTERN, REGION_PATTERN, TenantIsolatedBucket, normalize_s3_prefix
+from constructs_iam.organization_policies import DEPLOYER_ARN
 
 CONTEXT_KEY = "constructs-iam"
 ROOT = Path(__file__).resolve().parent.parent
@@ -31,6 +32,7 @@ _TOP_KEYS = (
     "developer_role_name", "developer_session_hours", "developer_trusted_principal_arns", "developer_access",
     "developer_extras", "scaling_instance_types",
     "stack_prefix", "identity", "workloads", "stacksets", "ci", "identity_center", "support_role_name",
+    "organization",
 )
 _CI_KEYS = ("repository", "branches", "environments", "tags", "deploy_accounts", "deploy_regions", "cdk_qualifier",
             "role_name", "workflow")
@@ -159,6 +161,7 @@ class AppConfig:
     ci: CiConfig | None = None
     identity_center: IdentityCenterConfig | None = None
     support_role_name: str = "Support"
+    organization: OrganizationConfig | None = None
 
     @classmethod
     def from_context(cls, node: Any) -> AppConfig:
@@ -287,6 +290,7 @@ class AppConfig:
             ),
             ci=ci,
             identity_center=identity_center,
+            organization=read_organization(r) if "organization" in r.raw else None,
             support_role_name=r.string("support_role_name", _NAME, "must be an IAM role name", default="Support"),
             stack_prefix=r.string("stack_prefix", re.compile(r"^[A-Za-z][A-Za-z0-9-]{0,63}$"),
                                   "must start with a letter and contain letters, digits, '-'", default="ConstructsIam"),
@@ -343,6 +347,7 @@ _OVERRIDABLE = (
     "developer_extras",
     "scaling_instance_types",
     "stack_prefix",
+    "organization",  # '{"enabled": false}' switches the management account's stack off
 )
 
 
@@ -504,3 +509,94 @@ class _Reader:
         if not isinstance(value, list):
             raise ConfigError(f"{self.path}.{key} {value!r} must be a list")
         return [_Reader(item, f"{self.path}.{key}[{i}]", known) for i, item in enumerate(value)]
+
+
+# ------------------------------------------------------------------------------ organization
+
+_ORGANIZATION_KEYS = ("enabled", "organization_id", "management_account_id", "root_id", "workload_ou_ids", "accounts",
+                      "allowed_regions", "deployment_role_arns", "perimeter_exceptions", "centralized_root_access")
+_EXCEPTION_KEYS = ("reason", "principal_accounts", "resource_accounts", "principal_arns")
+
+
+@dataclass(frozen=True)
+class PerimeterExceptionConfig:
+    reason: str
+    principal_accounts: tuple[str, ...] = ()
+    resource_accounts: tuple[str, ...] = ()
+    principal_arns: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class OrganizationConfig:
+    """The management account's guardrails (SCPs, RCPs, centralized root access).
+
+    Synthesis needs no organisation: the ids come from here. ``accounts`` maps each member account
+    to its OUs from the root down, for AccessModel and the access report."""
+
+    enabled: bool
+    organization_id: str
+    management_account_id: str
+    root_id: str
+    workload_ou_ids: tuple[str, ...] = ()
+    accounts: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    allowed_regions: tuple[str, ...] = ()
+    deployment_role_arns: tuple[str, ...] = ()  # default: the CDK bootstrap's CloudFormation execution role
+    perimeter_exceptions: tuple[PerimeterExceptionConfig, ...] = ()
+    centralized_root_access: bool = True
+
+
+def read_organization(r: _Reader) -> OrganizationConfig | None:
+    o = r.sub("organization", _ORGANIZATION_KEYS)
+    path = f"{CONTEXT_KEY}.organization"
+    if not o.boolean("enabled", True):
+        return None  # switched off: no management-account stack, nothing else of the section is read
+    ou = re.compile(r"^ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}$")
+    raw_accounts = o.raw.get("accounts", {})
+    if not isinstance(raw_accounts, dict):
+        raise ConfigError(f"{path}.accounts {raw_accounts!r} must map account ids to their OU ids (root first)")
+    accounts = []
+    for account, ous in raw_accounts.items():
+        if not ACCOUNT_ID_PATTERN.match(str(account)):
+            raise ConfigError(f"{path}.accounts key {account!r} must be a 12-digit account id")
+        if not isinstance(ous, list) or not all(isinstance(x, str) and ou.match(x) for x in ous):
+            raise ConfigError(f"{path}.accounts[{account}] {ous!r} must list OU ids (ou-xxxx-yyyyyyyy), root first")
+        accounts.append((str(account), tuple(ous)))
+    management = o.string("management_account_id", ACCOUNT_ID_PATTERN, "must be 12 digits")
+    if management in dict(accounts):
+        raise ConfigError(f"{path}.accounts lists the management account {management!r}: SCPs and RCPs never apply to it")
+    exceptions = []
+    for e in o.items("perimeter_exceptions", _EXCEPTION_KEYS):
+        reason = e.string("reason", re.compile(r"^.{10,}$", re.S), "must say why (10 characters or more)")
+        exception = PerimeterExceptionConfig(
+            reason=reason,
+            principal_accounts=tuple(e.strings("principal_accounts", ACCOUNT_ID_PATTERN, "must be 12-digit account ids", default=[])),
+            resource_accounts=tuple(e.strings("resource_accounts", ACCOUNT_ID_PATTERN, "must be 12-digit account ids", default=[])),
+            principal_arns=tuple(e.strings("principal_arns", re.compile(r"^arn:aws[a-z-]*:(iam|sts)::(\d{12}|\*):.+$"),
+                                           "must be IAM principal ARNs (the account may be '*')", default=[])),
+        )
+        if not (exception.principal_accounts or exception.resource_accounts or exception.principal_arns):
+            raise ConfigError(f"{e.path} names no account or principal: it would change nothing")
+        if exception in exceptions:
+            raise ConfigError(f"{e.path} repeats perimeter_exceptions[{exceptions.index(exception)}]")
+        exceptions.append(exception)
+    workload_ou_ids = tuple(o.strings("workload_ou_ids", ou, "must be OU ids (ou-xxxx-yyyyyyyy)", default=[]))
+    if len(set(workload_ou_ids)) != len(workload_ou_ids):
+        raise ConfigError(f"{path}.workload_ou_ids {list(workload_ou_ids)!r} must not name an OU twice")
+    deployment_role_arns = tuple(o.strings("deployment_role_arns", re.compile(r"^arn:aws[a-z-]*:iam::(\d{12}|\*):role/.+$"),
+                                           "must be IAM role ARNs (the account may be '*')", default=[]))
+    for arn in deployment_role_arns:
+        if not DEPLOYER_ARN.fullmatch(arn):
+            raise ConfigError(f"{path}.deployment_role_arns item {arn!r} must name roles (at least 3 characters of a name "
+                              "before any '*'): the guardrails exempt whoever it matches")
+    return OrganizationConfig(
+        enabled=True,
+        organization_id=o.string("organization_id", re.compile(r"^o-[a-z0-9]{10,32}$"), "must be an organization id (o-...)"),
+        management_account_id=management,
+        root_id=o.string("root_id", re.compile(r"^r-[0-9a-z]{4,32}$"), "must be a root id (r-xxxx)"),
+        workload_ou_ids=workload_ou_ids,
+        accounts=tuple(accounts),
+        allowed_regions=tuple(o.strings("allowed_regions", REGION_PATTERN, "must be AWS regions", default=[])),
+        deployment_role_arns=deployment_role_arns,
+        perimeter_exceptions=tuple(exceptions),
+        centralized_root_access=o.boolean("centralized_root_access", True),
+    )

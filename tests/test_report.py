@@ -163,3 +163,14 @@ def test_changed_trust_is_reported(copies):
     assert result.returncode == 1
     assert "trust:sts:AssumeRole on lambda.amazonaws.com" in result.stdout
     assert "- ConstructsIam-Workload/Ec2ReadOnly/Role trust:sts:AssumeRole on ec2.amazonaws.com" in result.stdout
+
+
+def test_the_report_shows_which_organisation_policies_apply_to_each_account(data):
+    organization = data["organization"]
+    production = {p["name"]: p for p in organization["222222222222"]}
+    assert set(production) == {"constructs-iam-Guardrails-1", "constructs-iam-Workloads-1", "constructs-iam-DataPerimeter-1"}
+    assert "DenyRootUser" in production["constructs-iam-Guardrails-1"]["sets"]
+    assert [p["name"] for p in organization["111111111111"]] == ["constructs-iam-Guardrails-1", "constructs-iam-DataPerimeter-1"]
+    assert organization["999999999999"] == []  # the management account: no SCP or RCP applies
+    markdown = report.to_markdown(data)
+    assert "## Organisation policies per account" in markdown and "`constructs-iam-Workloads-1` at ou-ab12-workload1" in markdown

@@ -1,7 +1,8 @@
 """The sample app written with plain aws_cdk (aws_iam directly), no checks: the benchmark's baseline.
 
 Same stacks, same resource types and counts (kept in step with the app: the shared bucket, support
-roles, analyzers, the CI stack, tenant tags), similar statements; no validation, no guardrails, no
+roles, analyzers, the CI stack, tenant tags, the management account's policies and root access handler),
+similar statements; no validation, no guardrails, no
 cdk-nag. Run by tools/bench.py exactly like app.py (CDK_CONTEXT_JSON from cdk.json, CDK_OUTDIR).
 """
 
@@ -117,6 +118,28 @@ if c.get("ci"):  # GitHub Actions over OIDC
         "StringEquals": {"token.actions.githubusercontent.com:aud": "sts.amazonaws.com"}}))
     policy(ci, "DeployPolicy", [ci_role], statements=[iam.PolicyStatement(
         actions=["sts:AssumeRole", "sts:TagSession"], resources=[f"arn:aws:iam::{c['production_account_id']}:role/cdk-*"])])
+
+org = c.get("organization")
+if org and org.get("enabled", True):  # the management account: SCPs, RCPs, centralized root access
+    from aws_cdk import aws_organizations as organizations
+
+    m = cdk.Stack(app, "Plain-Organization", env=cdk.Environment(account=org["management_account_id"], region="us-east-1"))
+    deny = {"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Action": "organizations:LeaveOrganization", "Resource": "*"}]}
+    organizations.CfnPolicy(m, "Scp", name="scp", type="SERVICE_CONTROL_POLICY", content=deny, target_ids=[org["root_id"]])
+    if org.get("workload_ou_ids"):
+        organizations.CfnPolicy(m, "WorkloadScp", name="workloads", type="SERVICE_CONTROL_POLICY", content=deny,
+                                target_ids=org["workload_ou_ids"])
+    organizations.CfnPolicy(m, "Rcp", name="rcp", type="RESOURCE_CONTROL_POLICY", target_ids=[org["root_id"]], content={
+        "Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Principal": "*", "Action": "s3:*", "Resource": "*"}]})
+    if org.get("centralized_root_access", True):
+        root_key = kms.Key(m, "LogKey", enable_key_rotation=True)
+        root_logs = logs.LogGroup(m, "Logs", encryption_key=root_key)
+        root_role = iam.Role(m, "HandlerRole", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"))
+        policy(m, "HandlerPolicy", [root_role], statements=[iam.PolicyStatement(
+            actions=["iam:EnableOrganizationsRootSessions"], resources=["*"])])
+        root_fn = lambda_.Function(m, "Handler", runtime=lambda_.Runtime.PYTHON_3_14, handler="index.handler",
+                                   code=lambda_.Code.from_inline("def handler(e, c): pass"), role=root_role, log_group=root_logs)
+        cdk.CustomResource(m, "RootAccess", service_token=root_fn.function_arn)
 
 for n, workload in enumerate(c.get("workloads", {}).get("items", [])):
     s = cdk.Stack(app, f"Plain-Workloads-{n:02d}", env=prod)

@@ -25,6 +25,9 @@ from tools.emulator import ACCOUNT, ROOT, EmulatorError, LocalAws
 LOCAL_CONTEXT = {
     "constructs-iam.identity_account_id": ACCOUNT,
     "constructs-iam.production_account_id": ACCOUNT,
+    # the management account's stack needs an organisation, which the emulator's CloudFormation
+    # cannot create (tests/test_organization_emulator.py applies its policies through the API)
+    "constructs-iam.organization": '{"enabled": false}',
 }
 
 

@@ -23,8 +23,8 @@ It follows AWS's documented policy evaluation logic for requests within an accou
 Resource policies (bucket, topic, secret) deny for every request on their resource and grant on
 their own when they name the principal's ARN; a KMS key policy is a second gate for ``kms:*`` on
 its key (it must allow the principal, or its account for IAM to delegate), and grants on its own
-when it names the principal. Not modelled (the reason says so where it matters): SCPs and RCPs,
-session policies, cross-account requests (both accounts' policies).
+when it names the principal. Not modelled here (the reason says so where it matters): session
+policies, cross-account requests (both accounts' policies). SCPs and RCPs are organisation gates in ``constructs_iam.access.organization`` (``Organization.evaluate`` wraps this model).
 
 A value the model cannot resolve (an intrinsic function it does not know, a reference to a
 resource outside the template) makes any decision that depends on it ``undecided`` with the
@@ -38,6 +38,7 @@ from .conditions import UnknownOperator, evaluate_condition, evaluate_condition_
 from .decisions import ContextValue, Decision, Statement
 from .matching import action_matches, resource_matches, substitute_variables, wildcard_match
 from .model import AccessModel
+from .organization import Organization, OrganizationPolicy
 
 __all__ = [
     "AccessModel",
@@ -46,6 +47,8 @@ __all__ = [
     "DictCatalog",
     "ManagedPolicyCatalog",
     "MotoCatalog",
+    "Organization",
+    "OrganizationPolicy",
     "Statement",
     "UnknownOperator",
     "action_matches",
