@@ -48,6 +48,7 @@ def test_every_rule_has_a_stable_id_an_explanation_and_a_fix():
     assert [rule.id for rule in RULES] == [
         "IamGuardrails-UserPolicy", "IamGuardrails-AdminAccess", "IamGuardrails-OpenTrust",
         "IamGuardrails-OpenResourcePolicy", "IamGuardrails-PermissionsBoundary", "IamGuardrails-PatternWidened",
+        "IamGuardrails-PatternPrincipalUnresolved", "IamGuardrails-PatternChangedAtDeploy",
     ]
     assert all(rule.explanation and rule.fix and rule.title for rule in RULES)
 
