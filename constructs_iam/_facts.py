@@ -29,6 +29,7 @@ class StackFacts:
     path: str
     region: str
     account: str
+    template_file: str
 
 
 @dataclass(frozen=True)
@@ -71,7 +72,7 @@ def flat_bucket_arn(stack: Stack, value: Any) -> str:
 def stack(value: Stack) -> StackFacts:
     facts = _STACKS.get(id(value))
     if facts is None or facts.stack is not value:
-        facts = StackFacts(value, value.node.path, value.region, value.account)
+        facts = StackFacts(value, value.node.path, value.region, value.account, value.template_file)
         _STACKS[id(value)] = facts
     return facts
 

@@ -71,6 +71,7 @@ class RolePattern(Construct):
             self._record["boundary"] = True
         self._intent = PatternIntent(
             pattern=type(self).__name__, path=path, stack=facts.stack.stack, stack_path=facts.stack.path,
+            template_file=facts.stack.template_file,
             fix=self.WIDEN_FIX, record=self._record, trust=trust,
             policies=[_role.intended_document(policy) for policy in policies], boundary=boundary,
             managed=list(allowed_managed_policy_arns),

@@ -58,6 +58,7 @@ class PatternIntent:
     path: str
     stack: Any  # the aws_cdk.Stack to resolve the intent in
     stack_path: str
+    template_file: str  # the stack's template (a nested stack is found by it, not by its path)
     fix: str
     record: dict[str, Any]  # the metadata written on the role
     trust: Any
@@ -134,7 +135,6 @@ class _Analysis:
 
     def _locate(self) -> None:
         by_path: dict[str, list[tuple[Template, str, dict[str, Any]]]] = {}
-        stacks = {t.stack_path: t for t in self.assembly.templates}
         for template in self.assembly.templates:
             for logical_id, resource in template.resources.items():
                 if not isinstance(resource, dict) or resource.get("Type") != "AWS::IAM::Role":
@@ -142,8 +142,13 @@ class _Analysis:
                 record = (resource.get("Metadata") or {}).get(PATTERN_METADATA)
                 if isinstance(record, dict) and isinstance(record.get("path"), str):
                     by_path.setdefault(record["path"], []).append((template, logical_id, resource))
+        def same_stack(template: Template, intent: PatternIntent) -> bool:
+            if template.path.rsplit("/", 1)[-1] != intent.template_file:
+                return False
+            return template.parent is not None or template.stack_path in ("", intent.stack_path)
+
         for intent in self.context.intents:
-            found = [c for c in by_path.get(intent.path, []) if c[0].stack_path == intent.stack_path]
+            found = [c for c in by_path.get(intent.path, []) if same_stack(c[0], intent)]
             if found:
                 template, logical_id, resource = found[0]
                 sealed = _Sealed(intent, template, logical_id, resource)
@@ -152,7 +157,7 @@ class _Analysis:
                 if sealed.name:
                     self.by_name.setdefault(sealed.name, []).append(sealed)
                 continue
-            template = stacks.get(intent.stack_path)
+            template = next((t for t in self.assembly.templates if same_stack(t, intent)), None)
             if template is None:
                 continue  # the stack's template is not part of this assembly (a StackSet's template)
             role_path = f"{intent.path}/Role/Resource"

@@ -144,14 +144,37 @@ class Assembly:
         return None
 
 
-def _nested(template: Template) -> list[Template]:
+def _asset_files(directory: Path) -> dict[str, str]:
+    """Object key (``<hash>.json``) -> file in the assembly, from the assets manifests there."""
+    files: dict[str, str] = {}
+    for manifest in directory.glob("*.assets.json"):
+        try:
+            entries = json.loads(manifest.read_text()).get("files") or {}
+        except (OSError, json.JSONDecodeError):
+            continue
+        for entry in entries.values():
+            source = (entry.get("source") or {}).get("path")
+            for destination in (entry.get("destinations") or {}).values():
+                if isinstance(source, str) and isinstance(destination.get("objectKey"), str):
+                    files[destination["objectKey"]] = source
+    return files
+
+
+def _nested(template: Template, assets: dict[str, str] | None = None) -> list[Template]:
+    """The templates of the nested stacks ``template`` deploys: by the ``aws:asset:path`` metadata
+    the CLI has CDK write, else by the template URL's object key in the assets manifest."""
     found = []
     for logical_id, resource in template.resources.items():
         if not isinstance(resource, dict) or resource.get("Type") != "AWS::CloudFormation::Stack":
             continue
         asset = (resource.get("Metadata") or {}).get("aws:asset:path")
         if not isinstance(asset, str):
-            continue
+            if assets is None:
+                assets = _asset_files(Path(template.path).parent)
+            url = json.dumps((resource.get("Properties") or {}).get("TemplateURL"))
+            asset = next((file for key, file in assets.items() if key in url), None)
+            if asset is None:
+                continue
         path = Path(template.path).parent / asset
         if not path.exists():
             continue
@@ -160,7 +183,7 @@ def _nested(template: Template) -> list[Template]:
         child = Template(str(path), json.loads(path.read_text()), stack_path, parent=(template, logical_id),
                          account=template.account, stack_name=None)
         found.append(child)
-        found.extend(_nested(child))
+        found.extend(_nested(child, assets))
     return found
 
 
