@@ -433,3 +433,19 @@ def test_a_stack_with_its_own_logical_id_allocation_synthesizes():
     stack = OwnIds(widened, "Test", env=ENV)
     reader(stack).policy.add_statements(WRITE)
     assert [r for r, _, _ in guardrail_findings(widened)] == [WIDENED]
+
+
+def test_the_access_report_lists_functions_that_can_rewrite_a_pattern_role():
+    from constructs_iam.report import read_assembly, report, to_markdown
+
+    app = new_app()
+    stack = Stack(app, "Test", env=ENV)
+    reader(stack)
+    fn = lambda_.Function(stack, "Rewriter", runtime=lambda_.Runtime.PYTHON_3_12, handler="index.handler",
+                          code=lambda_.Code.from_inline("def handler(e, c):\n    return None\n"))
+    fn.add_to_role_policy(iam.PolicyStatement(actions=["iam:AttachRolePolicy"], resources=["*"]))
+    acknowledge(fn, "IamGuardrails-PatternChangedAtDeploy", "This function is the platform team's break-glass tool.")
+    data = report(read_assembly(app.synth().directory))
+    (writer,) = data["deploy_time_writers"]
+    assert writer["patterns"] == ["Test/Pattern"] and writer["type"] == "AWS::Lambda::Function"
+    assert "Deploy-time code that can change pattern roles" in to_markdown(data)

@@ -651,3 +651,27 @@ def _resource_roles(analysis: _Analysis, rendered: str, template: Template, docu
     if "${" not in text:
         found.update(analysis._literal(text, wildcards=True))
     return found
+
+
+def deploy_time_writers_in(templates: list[Template]) -> list[dict[str, Any]]:
+    """For a cloud assembly read from disk (the access report): every Lambda function whose role
+    holds IAM write actions on a role that carries a pattern's metadata."""
+    from types import SimpleNamespace
+
+    from .templates import Assembly
+
+    assembly = Assembly(templates)
+    intents = []
+    for template in templates:
+        for resource in template.resources.values():
+            record = (resource.get("Metadata") or {}).get(PATTERN_METADATA) if isinstance(resource, dict) else None
+            if resource.get("Type") == "AWS::IAM::Role" and isinstance(record, dict) and isinstance(record.get("path"), str):
+                intents.append(PatternIntent(
+                    pattern=str(record.get("pattern")), path=record["path"], stack=None,
+                    stack_path=template.stack_path, template_file=template.path.rsplit("/", 1)[-1],
+                    fix=str(record.get("fix", "")), record=record, trust=None))
+    context = SimpleNamespace(assembly=assembly, intents=intents, cache={})
+    analysis = _analysis(context)
+    return [{"function": cdk_path(resource, logical_id), "type": resource.get("Type"),
+             "patterns": sorted({s.intent.path for s in writes})}
+            for _, logical_id, resource, writes in executors_with_role_writes(analysis)]
