@@ -262,6 +262,22 @@ def test_principal_star_with_a_principal_arn_pattern_matching_the_role_name_fail
     assert_refused(found, source)
 
 
+def test_a_resource_policy_for_another_role_synthesizes():
+    def build(stack):
+        reader(stack, role_name="reports-reader")
+        other = iam.Role(stack, "Other", role_name="auditor", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"))
+        bucket = stack.node.find_child("Bucket")
+        bucket.add_to_resource_policy(iam.PolicyStatement(
+            principals=[iam.AnyPrincipal()], actions=["s3:GetObject"], resources=[bucket.arn_for_objects("*")],
+            conditions={"ArnEquals": {"aws:PrincipalArn": "arn:aws:iam::222222222222:role/auditor"}}))
+        bucket.add_to_resource_policy(iam.PolicyStatement(
+            principals=[other], actions=["s3:GetObject"], resources=[bucket.arn_for_objects("*")]))
+        return None
+
+    found, _ = run(build)
+    assert found == []
+
+
 def test_a_role_arn_built_with_fn_join_and_the_account_id_fails_synth():
     def build(stack):
         pattern = reader(stack)

@@ -82,14 +82,46 @@ def resolve(intents: list[PatternIntent]) -> None:
     for intent in intents:
         by_stack.setdefault(id(intent.stack), []).append(intent)
     for group in by_stack.values():
-        try:
-            resolved = group[0].stack.resolve([i.data() for i in group])
+        tokens = sorted({text for intent in group for text in _token_strings(intent.data())})
+        try:  # only the strings that hold tokens travel to CDK: documents can be large
+            values = dict(zip(tokens, group[0].stack.resolve(tokens))) if tokens else {}
         except Exception as error:  # noqa: BLE001 - fail closed, naming what went wrong
             for intent in group:
                 intent.error = str(error).splitlines()[0][:300]
             continue
-        for intent, value in zip(group, resolved):
-            intent.resolved = value
+        for intent in group:
+            intent.resolved = _substitute(intent.data(), values)
+
+
+_TOKEN = "${Token["
+
+
+def _token_strings(value: Any) -> Iterator[str]:
+    if isinstance(value, str):
+        if _TOKEN in value:
+            yield value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _token_strings(key)
+            yield from _token_strings(item)
+    elif isinstance(value, (list, tuple)):
+        for item in value:
+            yield from _token_strings(item)
+
+
+def _substitute(value: Any, resolved: dict[str, Any]) -> Any:
+    if isinstance(value, str):
+        return resolved.get(value, value)
+    if isinstance(value, dict):
+        return {_key(key, resolved): _substitute(item, resolved) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_substitute(item, resolved) for item in value]
+    return value
+
+
+def _key(key: Any, resolved: dict[str, Any]) -> Any:
+    value = resolved.get(key, key) if isinstance(key, str) else key
+    return value if isinstance(value, str) else render(value)
 
 
 # ------------------------------------------------------------------------------------ reading
