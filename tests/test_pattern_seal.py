@@ -315,17 +315,21 @@ def test_a_lambda_permission_for_the_role_fails_synth():
     assert_refused(found, source)
 
 
+def table(stack: Stack, statement: dict) -> dynamodb.CfnTable:
+    """A table (an L1, as a new resource type appears first) with a one-statement resource policy."""
+    return dynamodb.CfnTable(
+        stack, "Table", key_schema=[dynamodb.CfnTable.KeySchemaProperty(attribute_name="id", key_type="HASH")],
+        attribute_definitions=[dynamodb.CfnTable.AttributeDefinitionProperty(attribute_name="id", attribute_type="S")],
+        billing_mode="PAY_PER_REQUEST",
+        resource_policy=dynamodb.CfnTable.ResourcePolicyProperty(
+            policy_document={"Version": "2012-10-17", "Statement": [statement]}))
+
+
 def test_a_table_resource_policy_for_the_role_fails_synth():
     def build(stack):
         pattern = reader(stack)
-        dynamodb.CfnTable(
-            stack, "Table", key_schema=[dynamodb.CfnTable.KeySchemaProperty(attribute_name="id", key_type="HASH")],
-            attribute_definitions=[dynamodb.CfnTable.AttributeDefinitionProperty(attribute_name="id", attribute_type="S")],
-            billing_mode="PAY_PER_REQUEST",
-            resource_policy=dynamodb.CfnTable.ResourcePolicyProperty(policy_document={
-                "Version": "2012-10-17", "Statement": [{
-                    "Effect": "Allow", "Principal": {"AWS": pattern.role.role_arn},
-                    "Action": "dynamodb:PutItem", "Resource": "*"}]}))
+        table(stack, {"Effect": "Allow", "Principal": {"AWS": pattern.role.role_arn},
+                      "Action": "dynamodb:PutItem", "Resource": "*"})
         return "Test/Table"
 
     found, source = run(build)
@@ -352,13 +356,7 @@ def test_an_unresolvable_principal_fails_closed_unless_acknowledged():
 
 def test_the_general_rules_read_every_resource_type_with_a_policy():
     def build(stack):
-        dynamodb.CfnTable(
-            stack, "Table", key_schema=[dynamodb.CfnTable.KeySchemaProperty(attribute_name="id", key_type="HASH")],
-            attribute_definitions=[dynamodb.CfnTable.AttributeDefinitionProperty(attribute_name="id", attribute_type="S")],
-            billing_mode="PAY_PER_REQUEST",
-            resource_policy=dynamodb.CfnTable.ResourcePolicyProperty(policy_document={
-                "Version": "2012-10-17", "Statement": [{
-                    "Effect": "Allow", "Principal": "*", "Action": "dynamodb:GetItem", "Resource": "*"}]}))
+        table(stack, {"Effect": "Allow", "Principal": "*", "Action": "dynamodb:GetItem", "Resource": "*"})
         return "Test/Table"
 
     found, source = run(build, guard=True)

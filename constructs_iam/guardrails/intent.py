@@ -25,16 +25,12 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from .templates import as_list, statements
+
 # Condition operators whose values are a set of allowed values: fewer values is narrower.
 _SET_OPERATORS = ("stringequals", "stringequalsignorecase", "stringlike", "arnequals", "arnlike",
                   "ipaddress", "binaryequals")
 _LIKE_OPERATORS = ("stringlike", "arnlike", "arnequals")  # ArnEquals also matches wildcards
-
-
-def as_list(value: Any) -> list[Any]:
-    if value is None:
-        return []
-    return value if isinstance(value, list) else [value]
 
 
 def render(value: Any) -> str:
@@ -133,21 +129,6 @@ def _principals(statement: dict[str, Any]) -> list[tuple[str, str] | None]:
     else:
         result.append(("?", render(value)))
     return [(("!" + p[0]), p[1]) if negated and p is not None else p for p in result]
-
-
-def statements(document: Any) -> list[dict[str, Any]]:
-    if isinstance(document, str):
-        try:
-            document = json.loads(document)
-        except json.JSONDecodeError:
-            return []
-    if isinstance(document, list):
-        return [s for s in document if isinstance(s, dict)]
-    if not isinstance(document, dict):
-        return []
-    if "Statement" not in document and "Effect" in document:
-        return [document]
-    return [s for s in as_list(document.get("Statement")) if isinstance(s, dict)]
 
 
 def atoms(document: Any) -> Iterator[Atom]:

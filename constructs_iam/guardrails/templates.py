@@ -226,6 +226,8 @@ def statements(document: Any) -> list[dict[str, Any]]:
             document = json.loads(document)
         except json.JSONDecodeError:
             return []
+    if isinstance(document, list):  # a list of statements
+        return [s for s in document if isinstance(s, dict)]
     if not isinstance(document, dict):
         return []
     if "Statement" not in document and "Effect" in document:  # EventBusPolicy's single statement
