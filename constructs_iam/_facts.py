@@ -86,24 +86,3 @@ def scope(value: IConstruct) -> ScopeFacts:
         facts = ScopeFacts(value, path, owner, tuple(below.split("/")) if below else ())
         _SCOPES[id(value)] = facts
     return facts
-
-
-def logical_id(components: tuple[str, ...] | list[str]) -> str:
-    """The logical id CDK's default ``Stack.allocateLogicalId`` gives the element at ``components``
-    (its path below the stack): aws-cdk-lib ``core/lib/private/uniqueid.ts`` ``makeUniqueId``, in
-    Python. A test pins it against ``Stack.get_logical_id``."""
-    import hashlib
-    import re
-
-    parts = [c for c in components if c != "Default"]
-    if len(parts) == 1:
-        candidate = re.sub(r"[^A-Za-z0-9]", "", parts[0])
-        if len(candidate) <= 255:
-            return candidate
-    digest = hashlib.md5("/".join(parts).encode()).hexdigest()[:8].upper()
-    human: list[str] = []
-    for part in parts:
-        if not human or not human[-1].endswith(part):
-            human.append(part)
-    readable = "".join(re.sub(r"[^A-Za-z0-9]", "", p) for p in human if p != "Resource")[:240]
-    return readable + digest

@@ -156,7 +156,7 @@ def attach_policy(
     Statements given as policy JSON (dicts) become one ``PolicyDocument.from_json``: one object for
     CDK instead of one per statement."""
     if statements and all(isinstance(s, dict) for s in statements):
-        data = {"Version": "2012-10-17", "Statement": [dict(s) for s in statements]}
+        data = {"Version": "2012-10-17", "Statement": [dict(s) for s in statements if isinstance(s, dict)]}
         document = iam.PolicyDocument.from_json(data)
         policy = iam.ManagedPolicy(scope, id, roles=[role], document=document, description=description)
         _DOCUMENTS[_identity(policy)] = (policy, data)

@@ -158,7 +158,7 @@ class _Analysis:
         self.context = context
         self.assembly = context.assembly
         self.sealed: list[_Sealed] = []
-        self.missing: list[tuple[PatternIntent, Template | None, str]] = []
+        self.missing: list[tuple[PatternIntent, Template, str]] = []
         self.by_ref: dict[tuple[int, str], _Sealed] = {}
         self.by_name: dict[str, list[_Sealed]] = {}
         self._locate()
