@@ -304,6 +304,46 @@ def test_a_literal_role_arn_in_a_resource_policy_fails_synth():
     assert_refused(found, source)
 
 
+def test_principal_star_pinned_to_the_role_by_its_user_id_fails_synth_and_a_literal_role_id_fails_closed():
+    def build(stack, user_id):
+        pattern = reader(stack)
+        bucket = stack.node.find_child("Bucket")
+        value = Fn.join("", [pattern.role.role_id, ":*"]) if user_id is None else user_id
+        bucket.add_to_resource_policy(iam.PolicyStatement(
+            principals=[iam.AnyPrincipal()], actions=["s3:PutObject"], resources=[bucket.arn_for_objects("*")],
+            conditions={"StringLike": {"aws:userid": value}}))
+        return "Test/Bucket/Policy/Resource"
+
+    found, source = run(lambda stack: build(stack, None))
+    assert_refused(found, source)
+    found, source = run(lambda stack: build(stack, "AROAEXAMPLEID:*"))
+    assert_refused(found, source, rule="IamGuardrails-PatternPrincipalUnresolved")
+
+
+def test_a_resource_policy_in_another_stack_naming_the_role_by_import_fails_synth():
+    def build(stack):
+        pattern = reader(stack)
+        other = Stack(stack.node.scope, "Other", env=ENV)
+        bucket = s3.Bucket(other, "Shared", enforce_ssl=True)
+        bucket.add_to_resource_policy(iam.PolicyStatement(
+            principals=[iam.ArnPrincipal(pattern.role.role_arn)], actions=["s3:PutObject"],
+            resources=[bucket.arn_for_objects("*")]))
+        return "Other/Shared/Policy/Resource"
+
+    found, source = run(build)
+    assert_refused(found, source)
+
+
+def test_another_roles_trust_naming_the_pattern_role_fails_synth():
+    def build(stack):
+        pattern = reader(stack)
+        iam.Role(stack, "Chained", assumed_by=iam.ArnPrincipal(pattern.role.role_arn))
+        return "Test/Chained/Resource"
+
+    found, source = run(build)
+    assert_refused(found, source)
+
+
 def test_a_lambda_permission_for_the_role_fails_synth():
     def build(stack):
         pattern = reader(stack)
