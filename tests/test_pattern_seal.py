@@ -112,6 +112,17 @@ def test_a_deny_statement_of_the_developer_role_given_a_condition_fails_synth():
     assert "no longer denies" in assert_refused(found, source)
 
 
+def test_a_grant_to_the_role_imported_by_its_arn_fails_synth():
+    def build(stack):
+        pattern = reader(stack)
+        imported = iam.Role.from_role_arn(stack, "Imported", pattern.role.role_arn)
+        s3.Bucket(stack, "Other", enforce_ssl=True).grant_read_write(imported)
+        return "Test/Imported/PolicyTestImported24776030/Resource"  # the policy CDK names after the import
+
+    found, source = run(build)
+    assert_refused(found, source)
+
+
 # ------------------------------------------------------------------------------------ the trust
 
 
@@ -133,7 +144,8 @@ def test_mfa_conditions_deleted_from_the_developer_trust_fail_synth():
         return "Test/Pattern/Role/Resource"
 
     found, source = run(build)
-    assert "without bool aws:multifactorauthpresent true" in assert_refused(found, source)
+    message = assert_refused(found, source)
+    assert "bool aws:multifactorauthpresent true" in message and "numericlessthan aws:multifactorauthage" in message
 
 
 def test_source_account_deleted_from_a_service_trust_fails_synth():

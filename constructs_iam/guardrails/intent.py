@@ -168,7 +168,7 @@ def _condition_at_least(actual: frozenset[Condition], intended: frozenset[Condit
     """The intended conditions that ``actual`` does not keep as strict: [] when all are kept."""
     by_key: dict[tuple[str, str], frozenset[str]] = {(op, key): values for op, key, values in actual}
     missing = []
-    for op, key, values in intended:
+    for op, key, values in sorted(intended, key=lambda c: (c[0], c[1], sorted(c[2]))):
         kept = by_key.get((op, key))
         if kept is None:
             missing.append((op, key, values))
@@ -276,7 +276,7 @@ def summarize(comparison: Comparison, limit: int = 4) -> str:
     """One sentence for a finding: what the role gained, at most ``limit`` examples of each."""
     parts = []
     if comparison.extra:
-        shown = [a.describe() + (f" without {'; '.join(describe_condition(c) for c in lacking)}" if lacking else "")
+        shown = [a.describe() + (f" without {'; '.join(sorted(describe_condition(c) for c in lacking))}" if lacking else "")
                  for a, lacking in comparison.extra[:limit]]
         more = len(comparison.extra) - limit
         parts.append("allows " + "; ".join(shown) + (f" and {more} more" if more > 0 else ""))

@@ -267,6 +267,9 @@ class _Analysis:
             if function == "Fn::GetStackOutput":
                 for producer, output in self._stack_output(argument):
                     return visit(output, producer)
+            # Fn::Select/Fn::Split (an imported role's name parsed from its ARN), Fn::If, ...: the
+            # text is unknown, but what the arguments refer to still counts
+            visit(argument, where)
             unresolved[0] = True
             return "\x00"
 
