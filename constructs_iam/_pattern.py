@@ -14,7 +14,7 @@ from . import _facts, _nag
 from . import _validation as v
 from . import _role
 from .guardrails import PATTERN_METADATA, IamGuardrails
-from .guardrails.seal import PatternIntent
+from .guardrails.seal import PatternIntent, intent_digest
 
 
 @jsii.implements(iam.IGrantable)
@@ -69,11 +69,15 @@ class RolePattern(Construct):
         }
         if boundary is not None:
             self._record["boundary"] = True
+        policy_documents = [_role.intended_document(policy) for policy in policies]
+        # canonical digests of the intent (tokens masked: they resolve only at validation)
+        self._record["intent"] = {"trust": intent_digest(trust), "policies": [intent_digest(d) for d in policy_documents],
+                                  "extensions": []}
         self._intent = PatternIntent(
             pattern=type(self).__name__, path=path, stack=facts.stack.stack, stack_path=facts.stack.path,
             template_file=facts.stack.template_file,
             fix=self.WIDEN_FIX, record=self._record, trust=trust,
-            policies=[_role.intended_document(policy) for policy in policies], boundary=boundary,
+            policies=policy_documents, boundary=boundary,
             managed=list(allowed_managed_policy_arns),
         )
         self._cfn_role = self.role.node.default_child
@@ -113,7 +117,9 @@ class RolePattern(Construct):
             "reason": reason,
             "actions": sorted({a for document in documents for a in _as_list(document.get("Action"))}),
         })
-        self._intent.policies.append({"Version": "2012-10-17", "Statement": documents})
+        extension = {"Version": "2012-10-17", "Statement": documents}
+        self._intent.policies.append(extension)
+        self._record["intent"]["extensions"].append(intent_digest(extension))
         # CloudFormation metadata is replaced whole: write the record again with this extension
         self._cfn_role.add_metadata(PATTERN_METADATA, self._record)  # type: ignore[union-attr]
 

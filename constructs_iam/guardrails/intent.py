@@ -19,7 +19,6 @@ by CDK in process and the same token in the template read the same.
 from __future__ import annotations
 
 import fnmatch
-import hashlib
 import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -60,11 +59,6 @@ def render(value: Any) -> str:
         if function == "Fn::ImportValue":
             return "${Import:" + render(argument) + "}"
     return json.dumps(value, sort_keys=True, separators=(",", ":"))
-
-
-def digest(value: Any) -> str:
-    """A canonical digest of a template value (key order and list layout of documents aside)."""
-    return hashlib.sha256(json.dumps(value, sort_keys=True, separators=(",", ":")).encode()).hexdigest()[:16]
 
 
 Condition = tuple[str, str, frozenset[str]]

@@ -76,6 +76,18 @@ class PatternIntent:
                 f"or, to widen it on purpose, call extend_policy(statements, reason=...) on {self.path}")
 
 
+_TOKEN_TEXT = re.compile(r"[$#]\{Token\[[^\]]*\]\}|-1\.888154589708\d*e\+289")
+
+
+def intent_digest(value: Any) -> str:
+    """A canonical digest of intent data written in the role's metadata: key order aside, with
+    tokens masked (they are resolved only at validation; their numbering is not stable)."""
+    import hashlib
+
+    text = _TOKEN_TEXT.sub("<token>", json.dumps(value, sort_keys=True, separators=(",", ":"), default=str))
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
 def resolve(intents: list[PatternIntent]) -> None:
     """Resolve every intent in its own stack: one call to CDK per stack, whatever the patterns."""
     by_stack: dict[int, list[PatternIntent]] = {}
