@@ -16,6 +16,7 @@ from ._validation import PropsError
 from .acknowledgments import (
     CHECKOV_EQUIVALENTS,
     acknowledge,
+    acknowledge_all,
     acknowledge_wildcard_resources,
     checkov_equivalents,
     wildcard_resource_finding,
@@ -66,6 +67,7 @@ __all__ = [
     "PropsError",
     "checkov_equivalents",
     "acknowledge",
+    "acknowledge_all",
     "acknowledge_wildcard_resources",
     "wildcard_resource_finding",
     "ALLOWED_WITHOUT_MFA",

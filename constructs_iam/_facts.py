@@ -29,6 +29,7 @@ class StackFacts:
     path: str
     region: str
     account: str
+    template_file: str
 
 
 @dataclass(frozen=True)
@@ -71,7 +72,7 @@ def flat_bucket_arn(stack: Stack, value: Any) -> str:
 def stack(value: Stack) -> StackFacts:
     facts = _STACKS.get(id(value))
     if facts is None or facts.stack is not value:
-        facts = StackFacts(value, value.node.path, value.region, value.account)
+        facts = StackFacts(value, value.node.path, value.region, value.account, value.template_file)
         _STACKS[id(value)] = facts
     return facts
 
@@ -85,24 +86,3 @@ def scope(value: IConstruct) -> ScopeFacts:
         facts = ScopeFacts(value, path, owner, tuple(below.split("/")) if below else ())
         _SCOPES[id(value)] = facts
     return facts
-
-
-def logical_id(components: tuple[str, ...] | list[str]) -> str:
-    """The logical id CDK's default ``Stack.allocateLogicalId`` gives the element at ``components``
-    (its path below the stack): aws-cdk-lib ``core/lib/private/uniqueid.ts`` ``makeUniqueId``, in
-    Python. A test pins it against ``Stack.get_logical_id``."""
-    import hashlib
-    import re
-
-    parts = [c for c in components if c != "Default"]
-    if len(parts) == 1:
-        candidate = re.sub(r"[^A-Za-z0-9]", "", parts[0])
-        if len(candidate) <= 255:
-            return candidate
-    digest = hashlib.md5("/".join(parts).encode()).hexdigest()[:8].upper()
-    human: list[str] = []
-    for part in parts:
-        if not human or not human[-1].endswith(part):
-            human.append(part)
-    readable = "".join(re.sub(r"[^A-Za-z0-9]", "", p) for p in human if p != "Resource")[:240]
-    return readable + digest

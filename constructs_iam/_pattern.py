@@ -12,7 +12,9 @@ from constructs import Construct
 
 from . import _facts, _nag
 from . import _validation as v
+from . import _role
 from .guardrails import PATTERN_METADATA, IamGuardrails
+from .guardrails.seal import PatternIntent, intent_digest
 
 
 @jsii.implements(iam.IGrantable)
@@ -39,28 +41,48 @@ class RolePattern(Construct):
         return self.role.role_arn
 
     def _seal(self, scope: Construct, *, policies: Sequence[iam.ManagedPolicy],
-              allowed_managed_policy_arns: Sequence[str] = (), policy_ids: Sequence[str] = ("Policy",)) -> None:
-        """Record what the role may hold, and make sure the stage checks it at synth.
+              allowed_managed_policy_arns: Sequence[str] = (), policy_ids: Sequence[str] = ("Policy",),
+              trust_actions: Sequence[str] | None = None) -> None:
+        """Register what the role may hold (the intent) with the app's guardrails, and record it as
+        metadata on the role.
 
-        ``scope`` is the scope the pattern was created in; ``policy_ids`` are the construct ids of
-        ``policies`` under this pattern: their logical ids are computed in Python
-        (``_facts.logical_id``) rather than asked of Node."""
+        The intent is whatever the pattern built: the role's trust (``trust_actions`` replaces the
+        first statement's actions when the pattern overrode them on the L1), the documents of
+        ``policies``, the role's boundary and ``allowed_managed_policy_arns``. It is kept as plain
+        data (tokens unresolved) and resolved at validation, one call per stack; ``policy_ids``
+        are the construct ids of ``policies`` under this pattern (named in the metadata)."""
         facts = _facts.scope(scope)
         here = (*facts.below_stack, self._id)
+        path = "/".join((facts.path, here[-1])) if facts.path else here[-1]
+        trust = _role.intended_trust(self.role)
+        if trust_actions is not None:
+            trust["Statement"][0]["Action"] = list(trust_actions)
+        boundary = _role.intended_boundary(self.role)
         self.extensions: list[dict[str, Any]] = []
-        self._own_policies = list(policies)
-        self._record = {
+        self._record: dict[str, Any] = {
             "pattern": type(self).__name__,
-            "path": "/".join((facts.path, here[-1])) if facts.path else here[-1],
-            # plain strings: a Ref in Metadata would make the role depend on its own policy
-            "policies": [_facts.logical_id((*here, policy_id, "Resource")) for policy_id in policy_ids],
+            "path": path,
+            "policies": [f"{path}/{policy_id}" for policy_id in policy_ids],
             "managed_policy_arns": [_nag.flatten(facts.stack.stack.resolve(arn)) for arn in allowed_managed_policy_arns],
             "fix": self.WIDEN_FIX,
             "extensions": self.extensions,
         }
+        if boundary is not None:
+            self._record["boundary"] = True
+        policy_documents = [_role.intended_document(policy) for policy in policies]
+        # canonical digests of the intent (tokens masked: they resolve only at validation)
+        self._record["intent"] = {"trust": intent_digest(trust), "policies": [intent_digest(d) for d in policy_documents],
+                                  "extensions": []}
+        self._intent = PatternIntent(
+            pattern=type(self).__name__, path=path, stack=facts.stack.stack, stack_path=facts.stack.path,
+            template_file=facts.stack.template_file,
+            fix=self.WIDEN_FIX, record=self._record, trust=trust,
+            policies=policy_documents, boundary=boundary,
+            managed=list(allowed_managed_policy_arns),
+        )
         self._cfn_role = self.role.node.default_child
         self._cfn_role.add_metadata(PATTERN_METADATA, self._record)  # type: ignore[union-attr]
-        IamGuardrails.for_stack(facts.stack.stack)
+        IamGuardrails.for_stack(facts.stack.stack).register(self._intent)
 
     def extend_policy(self, statements: Sequence[iam.PolicyStatement], *, reason: str) -> None:
         """Widen this pattern's role on purpose: add ``statements`` to its own managed policy.
@@ -68,18 +90,39 @@ class RolePattern(Construct):
         The only way to give a pattern's role more than the pattern grants without failing synth
         (``IamGuardrails-PatternWidened``). ``reason`` is recorded in the role's template metadata
         and printed by ``make synth``'s summary, so reviewers see every widening and why.
+
+        Refused whatever the app registers (a ``PropsError``): a statement that amounts to
+        administrator access (``*`` or ``service:*`` on ``*``, ``NotAction``/``NotResource``).
         """
+        from .guardrails.rules import admin_problem
+
         items: list[Any] = []
+        documents: list[dict[str, Any]] = []
         with v.Checks(self) as check:
             items = check(v.non_empty, "statements", statements, what="aws_iam.PolicyStatement objects") or []
             wrong = [item for item in items if not isinstance(item, iam.PolicyStatement)]
             if wrong:
                 check.fail("statements", wrong[0], "must contain only aws_iam.PolicyStatement objects")
+            else:
+                documents = [item.to_statement_json() for item in items]
+                for document in documents:
+                    problem = admin_problem(document)
+                    if problem:
+                        check.fail("statements", _nag.flatten(document.get("Action", document.get("NotAction"))),
+                                   f"{problem}: extend_policy never grants administrator access; name the exact "
+                                   "actions and resources")
             check(v.reason, "reason", reason, "the pattern is widened")
         self.policy.add_statements(*items)
         self.extensions.append({
             "reason": reason,
-            "actions": sorted({a for item in items for a in item.actions}),
+            "actions": sorted({a for document in documents for a in _as_list(document.get("Action"))}),
         })
+        extension = {"Version": "2012-10-17", "Statement": documents}
+        self._intent.policies.append(extension)
+        self._record["intent"]["extensions"].append(intent_digest(extension))
         # CloudFormation metadata is replaced whole: write the record again with this extension
         self._cfn_role.add_metadata(PATTERN_METADATA, self._record)  # type: ignore[union-attr]
+
+
+def _as_list(value: Any) -> list[Any]:
+    return [] if value is None else value if isinstance(value, list) else [value]

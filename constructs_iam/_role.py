@@ -11,12 +11,55 @@ from constructs import Construct
 
 from . import _validation as v
 
+_identity = id  # attach_policy takes a parameter named id
 _KNOWN_CLOSED: dict[int, iam.IPrincipal] = {}
+_TRUST: dict[int, tuple[iam.IPrincipal, dict[str, Any]]] = {}
+_ROLES: dict[int, tuple[iam.IRole, iam.IPrincipal, iam.IManagedPolicy | None]] = {}
+_DOCUMENTS: dict[int, tuple[iam.ManagedPolicy, dict[str, Any]]] = {}
 
 
-def known_closed(principal: iam.IPrincipal) -> None:
-    """Record a principal this library built and knows not to be '*' (no need to resolve it)."""
+def known_closed(principal: iam.IPrincipal, trust: dict[str, Any] | None = None) -> None:
+    """Record a principal this library built and knows not to be '*' (no need to resolve it), and
+    the trust statement it renders as plain data (the pattern's intent without asking Node)."""
     _KNOWN_CLOSED[id(principal)] = principal
+    if trust is not None:
+        _TRUST[id(principal)] = (principal, trust)
+
+
+def service(name: str, conditions: dict[str, Any] | None = None) -> iam.ServicePrincipal:
+    """``iam.ServicePrincipal(name, conditions=...)``, known closed, with its trust statement as data."""
+    principal = iam.ServicePrincipal(name, conditions=conditions) if conditions else iam.ServicePrincipal(name)
+    statement: dict[str, Any] = {"Effect": "Allow", "Principal": {"Service": name}, "Action": "sts:AssumeRole"}
+    if conditions:
+        statement["Condition"] = conditions
+    known_closed(principal, statement)
+    return principal
+
+
+def intended_trust(role: iam.Role) -> dict[str, Any]:
+    """The trust policy ``build_role`` gave ``role``: plain data for a principal this library built,
+    else the document as CDK renders it now (tokens unresolved)."""
+    entry = _ROLES.get(id(role))
+    if entry is not None and entry[0] is role:
+        known = _TRUST.get(id(entry[1]))
+        if known is not None and known[0] is entry[1]:
+            return {"Version": "2012-10-17", "Statement": [dict(known[1])]}
+    return dict(role.assume_role_policy.to_json())  # type: ignore[union-attr]
+
+
+def intended_boundary(role: iam.Role) -> Any:
+    """The ARN (a token) of the boundary ``build_role`` gave ``role``, or None."""
+    entry = _ROLES.get(id(role))
+    boundary = entry[2] if entry is not None and entry[0] is role else role.permissions_boundary
+    return boundary.managed_policy_arn if boundary is not None else None
+
+
+def intended_document(policy: iam.ManagedPolicy) -> dict[str, Any]:
+    """The document ``attach_policy`` gave ``policy`` as plain data, else as CDK renders it now."""
+    entry = _DOCUMENTS.get(id(policy))
+    if entry is not None and entry[0] is policy:
+        return {"Version": "2012-10-17", "Statement": list(entry[1]["Statement"])}
+    return dict(policy.document.to_json())
 
 
 def open_principal_problem(scope: Construct, principal: iam.IPrincipal) -> str | None:
@@ -87,7 +130,7 @@ def build_role(
     """An ``iam.Role`` under construct id ``Role`` (its logical id never changes with props).
 
     The props are checked by ``check_role_props`` first (inside the pattern's ``v.Checks``)."""
-    return iam.Role(
+    role = iam.Role(
         scope,
         "Role",
         assumed_by=assumed_by,
@@ -97,6 +140,8 @@ def build_role(
         permissions_boundary=permissions_boundary,
         max_session_duration=max_session_duration,
     )
+    _ROLES[id(role)] = (role, assumed_by, permissions_boundary)
+    return role
 
 
 def attach_policy(
@@ -111,8 +156,11 @@ def attach_policy(
     Statements given as policy JSON (dicts) become one ``PolicyDocument.from_json``: one object for
     CDK instead of one per statement."""
     if statements and all(isinstance(s, dict) for s in statements):
-        document = iam.PolicyDocument.from_json({"Version": "2012-10-17", "Statement": list(statements)})
-        return iam.ManagedPolicy(scope, id, roles=[role], document=document, description=description)
+        data = {"Version": "2012-10-17", "Statement": [dict(s) for s in statements if isinstance(s, dict)]}
+        document = iam.PolicyDocument.from_json(data)
+        policy = iam.ManagedPolicy(scope, id, roles=[role], document=document, description=description)
+        _DOCUMENTS[_identity(policy)] = (policy, data)
+        return policy
     return iam.ManagedPolicy(
         scope, id, roles=[role], statements=list(statements), description=description  # type: ignore[arg-type]
     )

@@ -32,6 +32,7 @@ from .guardrails import PLUGIN_NAME
 __all__ = [
     "CHECKOV_EQUIVALENTS",
     "acknowledge",
+    "acknowledge_all",
     "acknowledge_wildcard_resources",
     "acknowledge_wildcards",
     "checkov_equivalents",
@@ -57,6 +58,20 @@ CHECKOV_EQUIVALENTS: dict[str, tuple[str, ...]] = {
 """cdk-nag rule (the id before any ``[...]``) -> the checkov checks that test the same property.
 Kept small and explicit; a test checks that every checkov id exists in the pinned checkov."""
 
+def acknowledge_all(scope: IConstruct, findings: Sequence[tuple[str, str]]) -> None:
+    """``acknowledge`` for several ``(finding_id, reason)`` pairs on one construct: one call to CDK
+    for the acknowledgments and one checkov metadata write, whatever their number."""
+    acks: dict[str, str] = {}
+    for finding_id, reason in findings:
+        acks.setdefault(_checked_id(scope, finding_id, reason), reason)
+    if not acks:
+        return
+    Validations.of(scope).acknowledge(*[Acknowledgment(id=finding, reason=why) for finding, why in acks.items()])
+    checkov = [(check, why) for finding, why in acks.items() for check in checkov_equivalents(finding)]
+    if checkov:
+        _skip_in_checkov(scope, checkov)
+
+
 def acknowledge(scope: IConstruct, finding_id: str, reason: str) -> None:
     """Acknowledge the finding ``finding_id`` on ``scope`` (a resource or the construct holding it).
 
@@ -67,6 +82,16 @@ def acknowledge(scope: IConstruct, finding_id: str, reason: str) -> None:
     Refused with a ``ValueError``: an empty or short reason, and a stack, stage or app as scope
     (that would silence the finding for everything inside it).
     """
+    finding_id = _checked_id(scope, finding_id, reason)
+    Validations.of(scope).acknowledge(Acknowledgment(id=finding_id, reason=reason))
+    checkov = checkov_equivalents(finding_id)
+    if checkov:
+        _skip_in_checkov(scope, [(check, reason) for check in checkov])
+
+
+def _checked_id(scope: IConstruct, finding_id: str, reason: str) -> str:
+    """``finding_id`` as CDK matches it (``IamGuardrails::`` namespace added), after the checks
+    ``acknowledge`` documents."""
     if not isinstance(finding_id, str) or not finding_id.strip():
         raise v.fail("finding_id", finding_id, "must name one finding, e.g. 'AwsSolutions-S1'")
     v.reason("reason", reason, "the finding is acceptable")
@@ -75,10 +100,7 @@ def acknowledge(scope: IConstruct, finding_id: str, reason: str) -> None:
                      "must be the resource (or a construct holding it), not a whole stack, stage or app")
     if finding_id.startswith(f"{PLUGIN_NAME}-"):
         finding_id = f"{PLUGIN_NAME}::{finding_id}"
-    Validations.of(scope).acknowledge(Acknowledgment(id=finding_id, reason=reason))
-    checkov = checkov_equivalents(finding_id)
-    if checkov:
-        _skip_in_checkov(scope, checkov, reason)
+    return finding_id
 
 
 def checkov_equivalents(finding_id: str) -> tuple[str, ...]:
@@ -87,7 +109,7 @@ def checkov_equivalents(finding_id: str) -> tuple[str, ...]:
     return CHECKOV_EQUIVALENTS.get(rule, ())
 
 
-def _skip_in_checkov(scope: IConstruct, checks: tuple[str, ...], reason: str) -> None:
+def _skip_in_checkov(scope: IConstruct, checks: Sequence[tuple[str, str]]) -> None:
     resource = scope if isinstance(scope, CfnResource) else scope.node.default_child
     if resource is None or not isinstance(resource, CfnResource):
         raise v.fail("scope", scope.node.path, "must be a CloudFormation resource, or an L2 construct with one "
@@ -95,7 +117,7 @@ def _skip_in_checkov(scope: IConstruct, checks: tuple[str, ...], reason: str) ->
     cfn: CfnResource = resource  # type: ignore[assignment]
     current = cfn.get_metadata("checkov") or {}
     skips = list(current.get("skip", []))
-    for check in checks:
+    for check, reason in checks:
         if not any(entry.get("id") == check for entry in skips):
             skips.append({"id": check, "comment": reason})
     cfn.add_metadata("checkov", {**current, "skip": skips})

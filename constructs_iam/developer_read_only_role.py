@@ -157,7 +157,8 @@ class DeveloperReadOnlyRole(RolePattern):
         )
         self.policy: iam.ManagedPolicy = self.deny_policy
         self._seal(scope, policies=self.deny_policies, allowed_managed_policy_arns=[managed.managed_policy_arn],
-                   policy_ids=ids)
+                   policy_ids=ids,
+                   trust_actions=["sts:AssumeRole", "sts:SetSourceIdentity"] if require_source_identity else None)
 
     # ----------------------------------------------------------------------------------- grants
 

@@ -58,7 +58,7 @@ class Ec2S3ReadOnlyRole(RolePattern):
                   permissions_boundary=permissions_boundary)
         self.role: iam.Role = _role.build_role(
             self,
-            assumed_by=iam.ServicePrincipal("ec2.amazonaws.com"),
+            assumed_by=_role.service("ec2.amazonaws.com"),
             role_name=role_name,
             path=path,
             description=description or "EC2 instance role: reads the named S3 locations only",

@@ -14,7 +14,7 @@ from pathlib import Path
 from collections.abc import Sequence
 from typing import Any, cast
 
-from aws_cdk import Annotations, ArnFormat, CfnResource, CustomResource, Duration, RemovalPolicy, Stack
+from aws_cdk import Annotations, CfnResource, CustomResource, Duration, RemovalPolicy, Stack
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
@@ -22,9 +22,9 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
 
-from . import _role
+from . import _facts, _role
 from . import _validation as v
-from .acknowledgments import acknowledge, acknowledge_wildcard_resources
+from .acknowledgments import acknowledge_all, acknowledge_wildcard_resources
 from .key_policy import kms_key_policy
 
 CIS_MINIMUM_LENGTH = 14
@@ -138,23 +138,17 @@ class AccountPasswordPolicy(Construct):
             removal_policy=RemovalPolicy.DESTROY,
             policy=kms_key_policy(self),  # administration only; CloudWatch Logs gets its statement below
         )
-        key.add_to_resource_policy(
-            iam.PolicyStatement(
-                sid="AllowCloudWatchLogsForThisAccountsLogGroups",
-                # what CloudWatch Logs needs to encrypt a log group, and only for this account's
-                # log groups (the encryption context key is a string: StringLike, not ArnLike)
-                actions=["kms:Encrypt", "kms:Decrypt", "kms:ReEncryptFrom", "kms:ReEncryptTo", "kms:GenerateDataKey"],
-                principals=[iam.ServicePrincipal(f"logs.{stack.region}.amazonaws.com")],
-                resources=["*"],  # in a key policy, "*" means this key
-                conditions={
-                    "StringLike": {
-                        "kms:EncryptionContext:aws:logs:arn": stack.format_arn(
-                            service="logs", resource="log-group", resource_name="*", arn_format=ArnFormat.COLON_RESOURCE_NAME
-                        )
-                    }
-                },
-            )
-        )
+        facts = _facts.stack(stack)
+        key.add_to_resource_policy(iam.PolicyStatement.from_json({  # plain data: one object for CDK
+            "Sid": "AllowCloudWatchLogsForThisAccountsLogGroups", "Effect": "Allow",
+            # what CloudWatch Logs needs to encrypt a log group, and only for this account's
+            # log groups (the encryption context key is a string: StringLike, not ArnLike)
+            "Action": ["kms:Encrypt", "kms:Decrypt", "kms:ReEncryptFrom", "kms:ReEncryptTo", "kms:GenerateDataKey"],
+            "Principal": {"Service": f"logs.{facts.region}.amazonaws.com"},
+            "Resource": "*",  # in a key policy, "*" means this key
+            "Condition": {"StringLike": {
+                "kms:EncryptionContext:aws:logs:arn": f"arn:{stack.partition}:logs:{facts.region}:{facts.account}:log-group:*"}},
+        }))
         self.log_group = logs.LogGroup(
             self, "Logs", retention=logs.RetentionDays.ONE_YEAR, encryption_key=key, removal_policy=RemovalPolicy.DESTROY
         )
@@ -170,19 +164,14 @@ class AccountPasswordPolicy(Construct):
             "Policy",
             roles=[self.role],
             description="Update and delete the account password policy; write own logs",
-            statements=[
-                iam.PolicyStatement(
-                    sid="ManagePasswordPolicy",
-                    actions=["iam:UpdateAccountPasswordPolicy", "iam:DeleteAccountPasswordPolicy"],
-                    resources=["*"],  # these two actions have no resource type (the account's one policy)
-                ),
-                iam.PolicyStatement(
-                    sid="WriteOwnLogs",
-                    actions=["logs:CreateLogStream", "logs:PutLogEvents"],
-                    resources=[self.log_group.log_group_arn],
-                ),
+            document=iam.PolicyDocument.from_json({"Version": "2012-10-17", "Statement": [
+                # these two actions have no resource type (the account's one policy)
+                {"Sid": "ManagePasswordPolicy", "Effect": "Allow",
+                 "Action": ["iam:UpdateAccountPasswordPolicy", "iam:DeleteAccountPasswordPolicy"], "Resource": "*"},
+                {"Sid": "WriteOwnLogs", "Effect": "Allow", "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+                 "Resource": self.log_group.log_group_arn},
                 *(_vpc_statements(stack) if vpc is not None else []),
-            ],
+            ]}),
         )
         acknowledge_wildcard_resources(
             policy,
@@ -218,38 +207,36 @@ class AccountPasswordPolicy(Construct):
         )
         if vpc is not None:
             acknowledge_wildcard_resources(
-                policy, [r for st in _vpc_statements(stack) for r in st.resources],
+                policy, [r for st in _vpc_statements(stack) for r in st["Resource"]],
                 "Lambda creates, describes and deletes the handler's network interfaces in the VPC; their ids "
                 "do not exist beforehand, the Describe actions have no resource type, and everything is "
                 "scoped to this account and region.",
             )
-        for rule, reason in _HANDLER_ACKNOWLEDGMENTS.items():
-            if (rule == "NIST.800.53.R5-LambdaInsideVPC" and vpc is not None) or (
-                rule == "NIST.800.53.R5-LambdaConcurrency" and reserved_concurrent_executions is not None
-            ):
-                continue  # satisfied, nothing to acknowledge
-            acknowledge(self.function, rule, reason)
+        acknowledge_all(self.function, [
+            (rule, reason) for rule, reason in _HANDLER_ACKNOWLEDGMENTS.items()
+            # a satisfied rule has nothing to acknowledge
+            if not (rule == "NIST.800.53.R5-LambdaInsideVPC" and vpc is not None)
+            and not (rule == "NIST.800.53.R5-LambdaConcurrency" and reserved_concurrent_executions is not None)
+        ])
 
 
-def _vpc_statements(stack: Stack) -> list[iam.PolicyStatement]:
+def _vpc_statements(stack: Stack) -> list[dict[str, Any]]:
     """What Lambda needs from the execution role to attach a function to a VPC (the actions of
-    AWS's AWSLambdaVPCAccessExecutionRole), scoped to this account and region."""
+    AWS's AWSLambdaVPCAccessExecutionRole), scoped to this account and region, as policy JSON."""
+    facts = _facts.stack(stack)
+
     def arn(resource: str) -> str:
-        return stack.format_arn(service="ec2", resource=resource, resource_name="*")
+        return f"arn:{stack.partition}:ec2:{facts.region}:{facts.account}:{resource}/*"
 
     return [
-        iam.PolicyStatement(
-            sid="ManageOwnNetworkInterfaces",
-            actions=["ec2:CreateNetworkInterface", "ec2:DeleteNetworkInterface",
-                     "ec2:AssignPrivateIpAddresses", "ec2:UnassignPrivateIpAddresses"],
-            resources=[arn("network-interface"), arn("subnet"), arn("security-group")],
-        ),
-        iam.PolicyStatement(
-            sid="DescribeNetworkInterfaces",
-            actions=["ec2:DescribeNetworkInterfaces", "ec2:DescribeSubnets", "ec2:DescribeSecurityGroups"],
-            resources=["*"],  # Describe* have no resource type
-            conditions={"StringEquals": {"aws:RequestedRegion": stack.region}},
-        ),
+        {"Sid": "ManageOwnNetworkInterfaces", "Effect": "Allow",
+         "Action": ["ec2:CreateNetworkInterface", "ec2:DeleteNetworkInterface",
+                    "ec2:AssignPrivateIpAddresses", "ec2:UnassignPrivateIpAddresses"],
+         "Resource": [arn("network-interface"), arn("subnet"), arn("security-group")]},
+        # Describe* have no resource type
+        {"Sid": "DescribeNetworkInterfaces", "Effect": "Allow",
+         "Action": ["ec2:DescribeNetworkInterfaces", "ec2:DescribeSubnets", "ec2:DescribeSecurityGroups"],
+         "Resource": "*", "Condition": {"StringEquals": {"aws:RequestedRegion": facts.region}}},
     ]
 
 

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
-from aws_cdk import ArnFormat, RemovalPolicy, Stack
+from aws_cdk import RemovalPolicy, Stack
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
-from . import _role
+from . import _facts, _role
 from . import _validation as v
 from .acknowledgments import acknowledge_wildcards
 
@@ -82,27 +83,28 @@ class PeopleGroup(Construct):
         self.group.apply_removal_policy(removal_policy)
         self.mfa_policy: iam.ManagedPolicy | None = None
         if enforce_mfa:
+            stack = Stack.of(self)
+            document, arns = _self_service(stack)
             self.mfa_policy = iam.ManagedPolicy(
                 self,
                 "MfaAndSelfService",
                 groups=[self.group],
-                statements=mfa_and_self_service_statements(Stack.of(self)),
+                document=iam.PolicyDocument.from_json(document),  # plain data: one object for CDK
                 description="Deny everything without MFA except setting up MFA; manage own credentials",
             )
             self.mfa_policy.apply_removal_policy(removal_policy)
-            stack = Stack.of(self)
             acknowledge_wildcards(self.mfa_policy, [
                 ("*", "iam:GetAccountPasswordPolicy and iam:ListVirtualMFADevices have no resource-level "
                       "permissions; both are read-only and let a person see the password rules and set up MFA."),
-                (own_secrets_arn(stack), "A person reads only their own credential secrets: people/${aws:username}/* "
-                                         "(Secrets Manager appends a random suffix to every secret ARN, so the '*' is "
-                                         "required)."),
-                (any_key_arn(stack), "Decrypt is limited to Secrets Manager (kms:ViaService) decrypting the person's own "
-                                     "secrets (kms:EncryptionContext:SecretARN people/${aws:username}/*); the key is "
-                                     "chosen per user, so the statement names keys of this account and region."),
-                (mfa_device_arn(stack), "People choose their virtual MFA device's name, so CreateVirtualMFADevice needs "
-                                        "mfa/*; a created device grants nothing until EnableMFADevice, which is scoped to "
-                                        "user/${aws:username}."),
+                (arns["own_secrets"], "A person reads only their own credential secrets: people/${aws:username}/* "
+                                      "(Secrets Manager appends a random suffix to every secret ARN, so the '*' is "
+                                      "required)."),
+                (arns["any_key"], "Decrypt is limited to Secrets Manager (kms:ViaService) decrypting the person's own "
+                                  "secrets (kms:EncryptionContext:SecretARN people/${aws:username}/*); the key is "
+                                  "chosen per user, so the statement names keys of this account and region."),
+                (arns["mfa_device"], "People choose their virtual MFA device's name, so CreateVirtualMFADevice needs "
+                                     "mfa/*; a created device grants nothing until EnableMFADevice, which is scoped to "
+                                     "user/${aws:username}."),
             ])
 
     @property
@@ -114,71 +116,53 @@ class PeopleGroup(Construct):
         self.group.add_managed_policy(policy)
 
 
-def own_secrets_arn(stack: Stack) -> str:
-    """HumanUser's secrets for the calling person: ``secret:people/${aws:username}/*``."""
-    return stack.format_arn(service="secretsmanager", resource="secret", resource_name="people/${aws:username}/*",
-                            arn_format=ArnFormat.COLON_RESOURCE_NAME)
+_DOCUMENTS: dict[int, tuple[Stack, dict[str, Any], dict[str, str]]] = {}
 
 
-def any_key_arn(stack: Stack) -> str:
-    return stack.format_arn(service="kms", resource="key", resource_name="*")
+def _self_service(stack: Stack) -> tuple[dict[str, Any], dict[str, str]]:
+    """``MfaAndSelfService``'s document and the ARNs it names, built once per stack as plain data."""
+    cached = _DOCUMENTS.get(id(stack))
+    if cached is None or cached[0] is not stack:
+        facts = _facts.stack(stack)
+        partition = stack.partition
+        arns = {
+            "own_user": f"arn:{partition}:iam::{facts.account}:user/${{aws:username}}",
+            "own_secrets": f"arn:{partition}:secretsmanager:{facts.region}:{facts.account}:secret:people/${{aws:username}}/*",
+            "any_key": f"arn:{partition}:kms:{facts.region}:{facts.account}:key/*",
+            "mfa_device": f"arn:{partition}:iam::{facts.account}:mfa/*",
+        }
+        cached = (stack, mfa_and_self_service_document(arns, facts.region), arns)
+        _DOCUMENTS[id(stack)] = cached
+    return cached[1], cached[2]
 
 
-def mfa_device_arn(stack: Stack) -> str:
-    return stack.format_arn(service="iam", region="", resource="mfa", resource_name="*")
-
-
-def mfa_and_self_service_statements(stack: Stack) -> list[iam.PolicyStatement]:
-    own_user = stack.format_arn(service="iam", region="", resource="user", resource_name="${aws:username}")
-    return [
-        iam.PolicyStatement(
-            sid="AllowViewAccountInfo",
-            actions=["iam:GetAccountPasswordPolicy", "iam:ListVirtualMFADevices"],
-            resources=["*"],  # neither action has a resource type
-        ),
-        iam.PolicyStatement(
-            sid="AllowManageOwnPasswords", actions=["iam:ChangePassword", "iam:GetUser"], resources=[own_user]
-        ),
-        iam.PolicyStatement(
-            sid="AllowManageOwnAccessKeys",
-            actions=[
-                "iam:CreateAccessKey",
-                "iam:DeleteAccessKey",
-                "iam:ListAccessKeys",
-                "iam:UpdateAccessKey",
-                "iam:GetAccessKeyLastUsed",
-            ],
-            resources=[own_user],
-        ),
-        iam.PolicyStatement(
-            sid="AllowManageOwnVirtualMFADevice",
-            actions=["iam:CreateVirtualMFADevice"],
-            resources=[mfa_device_arn(stack)],
-        ),
-        iam.PolicyStatement(
-            sid="AllowManageOwnUserMFA",
-            actions=["iam:DeactivateMFADevice", "iam:EnableMFADevice", "iam:ListMFADevices", "iam:ResyncMFADevice"],
-            resources=[own_user],
-        ),
-        iam.PolicyStatement(
-            sid="AllowReadOwnCredentialSecrets",
-            actions=["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"],
-            resources=[own_secrets_arn(stack)],
-        ),
-        iam.PolicyStatement(
-            sid="AllowDecryptOwnCredentialSecrets",
-            actions=["kms:Decrypt"],
-            resources=[any_key_arn(stack)],
-            conditions={
-                "StringEquals": {"kms:ViaService": f"secretsmanager.{stack.region}.amazonaws.com"},
-                "StringLike": {"kms:EncryptionContext:SecretARN": own_secrets_arn(stack)},
-            },
-        ),
-        iam.PolicyStatement(
-            sid="DenyAllExceptListedIfNoMFA",
-            effect=iam.Effect.DENY,
-            not_actions=list(ALLOWED_WITHOUT_MFA),
-            resources=["*"],  # a Deny: everything else, everywhere, until MFA is present
-            conditions={"BoolIfExists": {"aws:MultiFactorAuthPresent": "false"}},
-        ),
-    ]
+def mfa_and_self_service_document(arns: dict[str, str], region: str) -> dict[str, Any]:
+    """The statements of ``MfaAndSelfService`` (see ``PeopleGroup``) as policy JSON."""
+    own_user = arns["own_user"]
+    return {"Version": "2012-10-17", "Statement": [
+        # neither action has a resource type
+        {"Sid": "AllowViewAccountInfo", "Effect": "Allow",
+         "Action": ["iam:GetAccountPasswordPolicy", "iam:ListVirtualMFADevices"], "Resource": "*"},
+        {"Sid": "AllowManageOwnPasswords", "Effect": "Allow", "Action": ["iam:ChangePassword", "iam:GetUser"],
+         "Resource": own_user},
+        {"Sid": "AllowManageOwnAccessKeys", "Effect": "Allow",
+         "Action": ["iam:CreateAccessKey", "iam:DeleteAccessKey", "iam:ListAccessKeys", "iam:UpdateAccessKey",
+                    "iam:GetAccessKeyLastUsed"],
+         "Resource": own_user},
+        {"Sid": "AllowManageOwnVirtualMFADevice", "Effect": "Allow", "Action": "iam:CreateVirtualMFADevice",
+         "Resource": arns["mfa_device"]},
+        {"Sid": "AllowManageOwnUserMFA", "Effect": "Allow",
+         "Action": ["iam:DeactivateMFADevice", "iam:EnableMFADevice", "iam:ListMFADevices", "iam:ResyncMFADevice"],
+         "Resource": own_user},
+        {"Sid": "AllowReadOwnCredentialSecrets", "Effect": "Allow",
+         "Action": ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"], "Resource": arns["own_secrets"]},
+        {"Sid": "AllowDecryptOwnCredentialSecrets", "Effect": "Allow", "Action": "kms:Decrypt",
+         "Resource": arns["any_key"],
+         "Condition": {
+             "StringEquals": {"kms:ViaService": f"secretsmanager.{region}.amazonaws.com"},
+             "StringLike": {"kms:EncryptionContext:SecretARN": arns["own_secrets"]},
+         }},
+        # a Deny: everything else, everywhere, until MFA is present
+        {"Sid": "DenyAllExceptListedIfNoMFA", "Effect": "Deny", "NotAction": list(ALLOWED_WITHOUT_MFA),
+         "Resource": "*", "Condition": {"BoolIfExists": {"aws:MultiFactorAuthPresent": "false"}}},
+    ]}

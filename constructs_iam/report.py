@@ -207,7 +207,8 @@ def report(stacks: list[StackTemplate], source: str = "") -> dict[str, Any]:
             if chain["from"] not in reach[resource]:
                 reach[resource].append(chain["from"] + " (via " + " -> ".join(chain["steps"]) + ")")
     return {"schema": SCHEMA, "source": source, "principals": principals, "edges": edges, "paths": paths,
-            "resources": dict(sorted(reach.items())), "organization": _organization(stacks)}
+            "resources": dict(sorted(reach.items())), "organization": _organization(stacks),
+            "deploy_time_writers": _deploy_time_writers(stacks)}
 
 
 def _organization(stacks: list[StackTemplate]) -> dict[str, list[dict[str, Any]]]:
@@ -219,6 +220,16 @@ def _organization(stacks: list[StackTemplate]) -> dict[str, list[dict[str, Any]]
             org = Organization.from_template(stack.template)
             return organization_report(org, {s.account for s in stacks if s.account} | set(org.accounts))
     return {}
+
+
+def _deploy_time_writers(stacks: list[StackTemplate]) -> list[dict[str, Any]]:
+    """Functions whose role may rewrite a pattern's role after synth (templates cannot show what they do)."""
+    from .guardrails.seal import deploy_time_writers_in
+    from .guardrails.templates import Template
+
+    return deploy_time_writers_in([
+        Template(str(s.template_path or s.name), s.template, s.name, account=s.account, stack_name=s.name)
+        for s in stacks])
 
 
 def _describe(model: AccessModel, record: Any, stack: StackTemplate, path: str, levels: _Levels,
@@ -493,6 +504,10 @@ def to_markdown(data: dict[str, Any]) -> str:
             applied = "; ".join(f"{'SCP' if p['type'] == 'SERVICE_CONTROL_POLICY' else 'RCP'} `{p['name']}` at {', '.join(p['attached_to'])} "
                                 f"({', '.join(p['sets'])})" for p in policies)
             lines.append(f"- `{account}`: " + (applied or "none (the management account, or outside the organisation)"))
+    writers = data.get("deploy_time_writers") or []
+    lines += ["", "## Deploy-time code that can change pattern roles", ""]
+    lines += [f"- `{w['function']}` ({w['type']}) holds IAM write actions on {', '.join(f'`{p}`' for p in w['patterns'])}"
+              for w in writers] or ["- none: no function's role holds IAM write actions on a pattern's role"]
     return "\n".join(lines) + "\n"
 
 

@@ -90,26 +90,19 @@ class RootActivityAlarm(Construct):
                 },
             ),
         )
-        events_principal = iam.ServicePrincipal("events.amazonaws.com")
+        eventbridge = {"Service": "events.amazonaws.com"}  # statements as plain data: one object each for CDK
         if isinstance(self.key, kms.Key):
-            self.key.add_to_resource_policy(
-                iam.PolicyStatement(
-                    sid="AllowRootActivityRuleToEncrypt",
-                    actions=["kms:Decrypt", "kms:GenerateDataKey"],
-                    principals=[events_principal],
-                    resources=["*"],  # in a key policy, "*" means this key
-                    conditions={"StringEquals": {"aws:SourceAccount": stack.account}},
-                )
-            )
-        self.topic.add_to_resource_policy(
-            iam.PolicyStatement(
-                sid="AllowOnlyTheRootActivityRuleToPublish",
-                actions=["sns:Publish"],
-                principals=[events_principal],
-                resources=[self.topic.topic_arn],
-                conditions={"ArnEquals": {"aws:SourceArn": self.rule.rule_arn}},
-            )
-        )
+            self.key.add_to_resource_policy(iam.PolicyStatement.from_json({
+                "Sid": "AllowRootActivityRuleToEncrypt", "Effect": "Allow", "Principal": eventbridge,
+                "Action": ["kms:Decrypt", "kms:GenerateDataKey"],
+                "Resource": "*",  # in a key policy, "*" means this key
+                "Condition": {"StringEquals": {"aws:SourceAccount": stack.account}},
+            }))
+        self.topic.add_to_resource_policy(iam.PolicyStatement.from_json({
+            "Sid": "AllowOnlyTheRootActivityRuleToPublish", "Effect": "Allow", "Principal": eventbridge,
+            "Action": "sns:Publish", "Resource": self.topic.topic_arn,
+            "Condition": {"ArnEquals": {"aws:SourceArn": self.rule.rule_arn}},
+        }))
         # Not events_targets.SnsTopic: it also grants events.amazonaws.com sns:Publish without the
         # aws:SourceArn condition, which would undo the statement above.
         self.rule.add_target(_TopicTarget(self.topic))  # type: ignore[arg-type]  # a jsii protocol implementation

@@ -53,9 +53,8 @@ def service_principal(
         if not v.is_token(source_arn) and not source_arn.startswith("arn:"):
             raise v.fail("source_arn", source_arn, "must be an ARN")
         conditions["ArnLike"] = {"aws:SourceArn": source_arn}
-    principal = iam.ServicePrincipal(service, conditions=conditions)
-    _role.known_closed(principal)  # a service, not '*': the patterns need not resolve it to check
-    return principal
+    # a service, not '*': the patterns need not resolve it to check, and know its trust as data
+    return _role.service(service, conditions)
 
 
 _ACCOUNT: list[str] = []

@@ -16,6 +16,7 @@ from constructs_iam import (
     S3PrefixAccessRole,
     ScalingServiceRole,
     acknowledge,
+    acknowledge_all,
     TenantIsolatedBucket,
     kms_key_policy,
     service_principal,
@@ -45,13 +46,14 @@ class WorkloadStack(Stack):
             lifecycle_rules=[s3.LifecycleRule(expiration=Duration.days(365), noncurrent_version_expiration=Duration.days(30))],
             removal_policy=RemovalPolicy.RETAIN,
         )
-        acknowledge(self.log_bucket, "AwsSolutions-S1",
-                    "This is the server access log destination; logging it to itself would loop.")
-        acknowledge(self.log_bucket, "NIST.800.53.R5-S3BucketLoggingEnabled",
-                    "This is the server access log destination; logging it to itself would loop.")
-        acknowledge(self.log_bucket, "NIST.800.53.R5-S3DefaultEncryptionKMS",
-                    "S3 server access logging delivers only to buckets encrypted with SSE-S3, not SSE-KMS.")
-        acknowledge(self.log_bucket, "NIST.800.53.R5-S3BucketReplicationEnabled", REPLICATION_REASON)
+        acknowledge_all(self.log_bucket, [
+            ("AwsSolutions-S1", "This is the server access log destination; logging it to itself would loop."),
+            ("NIST.800.53.R5-S3BucketLoggingEnabled",
+             "This is the server access log destination; logging it to itself would loop."),
+            ("NIST.800.53.R5-S3DefaultEncryptionKMS",
+             "S3 server access logging delivers only to buckets encrypted with SSE-S3, not SSE-KMS."),
+            ("NIST.800.53.R5-S3BucketReplicationEnabled", REPLICATION_REASON),
+        ])
 
         self.data_key = kms.Key(
             self, "DataKey", enable_key_rotation=True, description="Encrypts the workload data bucket",

@@ -49,6 +49,7 @@ def test_every_rule_has_a_stable_id_an_explanation_and_a_fix():
         "IamGuardrails-UserPolicy", "IamGuardrails-AdminAccess", "IamGuardrails-OpenTrust",
         "IamGuardrails-OpenResourcePolicy", "IamGuardrails-PermissionsBoundary", "IamGuardrails-PatternWidened",
         "IamGuardrails-TenantTag",  # its cases: tests/test_tenant_bucket.py
+        "IamGuardrails-PatternPrincipalUnresolved", "IamGuardrails-PatternChangedAtDeploy",
     ]
     assert all(rule.explanation and rule.fix and rule.title for rule in RULES)
 

@@ -199,20 +199,3 @@ def test_every_problem_of_one_construct_is_reported_at_once_with_its_path():
                  "additional_denied_actions 'nope' must be an IAM action"):
         assert part in message
     assert isinstance(error.value, ValueError) and len(error.value.problems) == 3
-
-
-def test_logical_ids_computed_in_python_match_cdk():
-    """The patterns name their own policies' logical ids without asking Node (make bench)."""
-    from aws_cdk import CfnResource
-    from constructs import Construct
-
-    from constructs_iam import _facts
-
-    stack = new_stack()
-    for path in [("billing", "Policy", "Resource"), ("a-b.c", "Role", "Resource"), ("Deep", "Inner", "x", "Resource"),
-                 ("Solo",), ("Default", "Resource", "X"), ("svc-0001", "svc-0001", "Policy", "Resource")]:
-        scope = stack
-        for part in path[:-1]:
-            scope = scope.node.try_find_child(part) or Construct(scope, part)
-        element = CfnResource(scope, path[-1], type="AWS::SNS::Topic")
-        assert _facts.logical_id(path) == stack.get_logical_id(element), path

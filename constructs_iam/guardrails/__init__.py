@@ -10,9 +10,11 @@ construct). A finding fails ``cdk synth`` and ``app.synth()`` and can be acknowl
 resource with a reason (``constructs_iam.acknowledge``), never rule-wide. The rules and their ids
 are in ``RULES`` (``constructs_iam.guardrails.rules``).
 
-Every role pattern of this library registers the plugin on its stage by itself, so the
-``IamGuardrails-PatternWidened`` rule holds even in an app that never calls ``IamGuardrails.of``;
-the other rules apply to the scopes given to ``of``.
+Every role pattern of this library registers its intent with the plugin of its app (registered at
+the root of the construct tree, so every ``Stage`` is read), so the seal rules
+(``IamGuardrails-PatternWidened``, ``-PatternPrincipalUnresolved``, ``-PatternChangedAtDeploy``)
+hold even in an app that never calls ``IamGuardrails.of``; the other rules apply to the scopes
+given to ``of``, nested stacks included.
 """
 
 from __future__ import annotations
@@ -37,6 +39,8 @@ from constructs import IConstruct
 
 from .. import _role
 from .rules import PATTERN_METADATA, RULES, RULES_BY_ID, Context, Finding, Rule
+from .seal import PatternIntent
+from .seal import resolve as resolve_intents
 from .templates import Assembly
 
 __all__ = ["IamGuardrails", "PATTERN_METADATA", "RULES", "Rule", "PLUGIN_NAME"]
@@ -44,7 +48,8 @@ __all__ = ["IamGuardrails", "PATTERN_METADATA", "RULES", "Rule", "PLUGIN_NAME"]
 PLUGIN_NAME = "IamGuardrails"
 """The plugin's name: the namespace of its findings' acknowledgment ids (``IamGuardrails::<rule>``)."""
 
-_ALWAYS = frozenset({"IamGuardrails-PatternWidened"})
+_ALWAYS = frozenset({"IamGuardrails-PatternWidened", "IamGuardrails-PatternPrincipalUnresolved",
+                     "IamGuardrails-PatternChangedAtDeploy"})
 
 
 @jsii.implements(IAspect)
@@ -59,18 +64,19 @@ class _ApplyBoundary:
             node.permissions_boundary = self.boundary.managed_policy_arn
 
 
-# one plugin per stage (an App, or a Stage inside it); value: (stage, plugin), the stage kept alive
+# one plugin per app (the root of the construct tree); value: (root, plugin), the root kept alive
 _PLUGINS: dict[int, tuple[Any, IamGuardrails]] = {}
 _BY_STACK: dict[int, tuple[Any, IamGuardrails]] = {}
 
 
 @jsii.implements(IPolicyValidationPlugin)
 class IamGuardrails:
-    """The guardrails of one stage. Use ``IamGuardrails.of(scope, ...)``, not the constructor."""
+    """The guardrails of one app. Use ``IamGuardrails.of(scope, ...)``, not the constructor."""
 
     def __init__(self) -> None:
         self._scopes: dict[str, Any] = {}  # construct path -> expected boundary (resolved) or None
         self._boundary_scopes: set[tuple[str, int]] = set()
+        self.intents: list[PatternIntent] = []  # every pattern of the app, registered at construction
 
     # -------------------------------------------------------------------------- registration
 
@@ -84,7 +90,8 @@ class IamGuardrails:
     ) -> IamGuardrails:
         """Apply the guardrails to ``scope`` (an app, a stage or a stack) and everything in it.
 
-        Idempotent: a second call for the same scope adds nothing.
+        Idempotent: a second call for the same scope adds nothing. Every scope of one app shares
+        one plugin, registered at the app (the root), so every stage's templates are read once.
 
         :param permissions_boundary: the boundary every role and user must carry. Default: none.
         :param apply_boundary: also set that boundary on roles and users that have none.
@@ -106,7 +113,7 @@ class IamGuardrails:
 
     @classmethod
     def for_stack(cls, stack: Stack) -> IamGuardrails:
-        """``for_stage`` of a stack's stage, remembered per stack (patterns call it for each role)."""
+        """``for_stage`` of a stack, remembered per stack (patterns call it for each role)."""
         entry = _BY_STACK.get(id(stack))
         if entry is None or entry[0] is not stack:
             entry = (stack, cls.for_stage(stack))
@@ -115,16 +122,23 @@ class IamGuardrails:
 
     @classmethod
     def for_stage(cls, scope: IConstruct) -> IamGuardrails:
-        """The stage's plugin, registered with ``Validations`` the first time (used by patterns)."""
-        stage = scope if isinstance(scope, Stage) else Stage.of(scope)
-        if stage is None:
+        """The plugin of ``scope``'s app, registered with ``Validations`` at the root of the tree the
+        first time: a root plugin reads the templates of every stage of the app (CDK hands it each
+        stage's assembly), so a pattern in any ``Stage`` is checked whether or not the app calls
+        ``IamGuardrails.of``."""
+        root = scope.node.root
+        if not isinstance(root, Stage):
             raise ValueError(f"scope {scope.node.path!r} must be inside a cdk.App or cdk.Stage")
-        entry = _PLUGINS.get(id(stage))
-        if entry is None or entry[0] is not stage:
-            entry = (stage, cls())
-            _PLUGINS[id(stage)] = entry
-            Validations.of(stage).add_plugins(entry[1])
+        entry = _PLUGINS.get(id(root))
+        if entry is None or entry[0] is not root:
+            entry = (root, cls())
+            _PLUGINS[id(root)] = entry
+            Validations.of(root).add_plugins(entry[1])
         return entry[1]
+
+    def register(self, intent: PatternIntent) -> None:
+        """Record a pattern's intent (``constructs_iam._pattern`` calls it when a pattern is built)."""
+        self.intents.append(intent)
 
     # -------------------------------------------------------------------------- the plugin
 
@@ -144,11 +158,14 @@ class IamGuardrails:
 
     def validate(self, context: Any) -> PolicyValidationPluginReport:
         paths = list(context.template_paths)
-        stack_paths = _stack_paths(paths)
-        if stack_paths is None:  # no manifest to read them from: ask CDK (one round trip per field)
-            stacks = list(context.stack_templates)
-            paths, stack_paths = [s.template_path for s in stacks], [s.stack_construct_path for s in stacks]
-        return self.report(Assembly.load(paths, stack_paths))
+        stacks = _stacks(paths)
+        if stacks is None:  # no manifest to read them from: ask CDK (one round trip per field)
+            found = list(context.stack_templates)
+            paths = [s.template_path for s in found]
+            stacks = [(s.stack_construct_path, None, None) for s in found]
+        assembly = Assembly.load(paths, [s[0] for s in stacks], [(s[1], s[2]) for s in stacks])
+        resolve_intents(self.intents)
+        return self.report(assembly)
 
     def report(self, assembly: Assembly) -> PolicyValidationPluginReport:
         """Run the rules over ``assembly``; the report CDK prints and writes to cdk.out."""
@@ -159,7 +176,8 @@ class IamGuardrails:
                 guarded.append(template)
                 if self._scopes[scope] is not None:
                     boundaries[template.path] = self._scopes[scope]
-        context = Context(assembly=assembly, guarded=guarded, boundaries=boundaries)
+        context = Context(assembly=assembly, guarded=guarded, boundaries=boundaries,
+                          intents=[i for i in self.intents if i.resolved is not None or i.error is not None])
         by_rule: dict[str, list[Finding]] = {}
         for rule in RULES:
             if rule.id in _ALWAYS or guarded:
@@ -196,12 +214,12 @@ class IamGuardrails:
         return best
 
 
-def _stack_paths(template_paths: list[str]) -> list[str] | None:
-    """Each template's stack construct path, from the cloud assembly's manifest (``displayName``)."""
+def _stacks(template_paths: list[str]) -> list[tuple[str, str | None, str | None]] | None:
+    """Each template's (stack construct path, account, stack name), from the cloud assembly's manifest."""
     import json
     from pathlib import Path
 
-    manifests: dict[Path, dict[str, str]] = {}
+    manifests: dict[Path, dict[str, tuple[str, str | None, str | None]]] = {}
     result = []
     for template_path in template_paths:
         directory = Path(template_path).parent
@@ -211,11 +229,21 @@ def _stack_paths(template_paths: list[str]) -> list[str] | None:
                 return None
             artifacts = json.loads(manifest.read_text()).get("artifacts", {})
             manifests[directory] = {
-                (a.get("properties") or {}).get("templateFile", ""): a.get("displayName", name)
+                (a.get("properties") or {}).get("templateFile", ""): (
+                    a.get("displayName", name), _account(a.get("environment")),
+                    (a.get("properties") or {}).get("stackName", name))
                 for name, a in artifacts.items() if a.get("type") == "aws:cloudformation:stack"
             }
-        path = manifests[directory].get(Path(template_path).name)
-        if path is None:
+        found = manifests[directory].get(Path(template_path).name)
+        if found is None:
             return None
-        result.append(path)
+        result.append(found)
     return result
+
+
+def _account(environment: Any) -> str | None:
+    """The account of ``aws://<account>/<region>``, unless it is CDK's unknown-account placeholder."""
+    if not isinstance(environment, str) or not environment.startswith("aws://"):
+        return None
+    account = environment[len("aws://"):].split("/", 1)[0]
+    return account if account.isdigit() else None

@@ -18,12 +18,11 @@ from .templates import (
     cdk_path,
     flatten,
     identity_documents,
-    resource_document,
+    resource_documents,
     statements,
 )
 
-PATTERN_METADATA = "constructs-iam"
-"""The CloudFormation ``Metadata`` key under which a pattern records what its role may hold."""
+from .seal import PATTERN_METADATA  # noqa: E402  (re-exported: the key of a pattern's metadata)
 
 # Condition keys that pin a '*' principal to known callers (lower case).
 PINNING_KEYS = frozenset({
@@ -62,6 +61,8 @@ class Context:
     assembly: Assembly
     guarded: list[Template]
     boundaries: dict[str, Any] = field(default_factory=dict)  # template path -> expected boundary
+    intents: list[Any] = field(default_factory=list)  # seal.PatternIntent, resolved
+    cache: dict[str, Any] = field(default_factory=dict)  # what several rules read, computed once
 
 
 @dataclass(frozen=True)
@@ -144,7 +145,7 @@ def admin_access(context: Context) -> Iterator[Finding]:
     for template, logical_id, resource in _resources(context, context.guarded):
         for location, document in identity_documents(resource):
             for statement in statements(document):
-                problem = _admin_problem(statement)
+                problem = admin_problem(statement)
                 if problem:
                     yield Finding("IamGuardrails-AdminAccess", template, logical_id, location,
                                   f"statement {_sid(statement)} {problem}")
@@ -156,7 +157,8 @@ def admin_access(context: Context) -> Iterator[Finding]:
                                   f"AWS managed policy {name} is attached (administrator access)")
 
 
-def _admin_problem(statement: dict[str, Any]) -> str | None:
+def admin_problem(statement: dict[str, Any]) -> str | None:
+    """Why an identity statement amounts to administrator access, or None."""
     if statement.get("Effect") != "Allow":
         return None
     resources = as_list(statement.get("Resource"))
@@ -188,15 +190,13 @@ def open_trust(context: Context) -> Iterator[Finding]:
 
 def open_resource_policy(context: Context) -> Iterator[Finding]:
     for template, logical_id, resource in _resources(context, context.guarded):
-        found = resource_document(resource)
-        if found:
-            location, document = found
+        for location, document in resource_documents(resource):
             for statement in _open_statements(document):
                 yield Finding("IamGuardrails-OpenResourcePolicy", template, logical_id, location,
                               f"{resource['Type']} statement {_sid(statement)} allows any principal ('*') "
                               "without a condition that pins the caller (aws:PrincipalOrgID, "
                               "aws:PrincipalAccount, aws:PrincipalArn, aws:SourceAccount, aws:SourceArn)")
-        elif resource.get("Type") == "AWS::Lambda::Permission":
+        if resource.get("Type") == "AWS::Lambda::Permission":
             props = resource.get("Properties") or {}
             if props.get("Principal") == "*" and not any(
                 props.get(key) for key in ("SourceAccount", "SourceArn", "PrincipalOrgID")
@@ -225,87 +225,25 @@ def permissions_boundary(context: Context) -> Iterator[Finding]:
                       "Properties/PermissionsBoundary", message)
 
 
-@dataclass(frozen=True)
-class _Pattern:
-    template: Template
-    role_id: str
-    info: dict[str, Any]
-
-    @property
-    def own(self) -> set[str]:
-        return {p for p in as_list(self.info.get("policies")) if isinstance(p, str)}
-
-    def says(self, what: str) -> str:
-        path = self.info.get("path", self.role_id)
-        return (f"{path} ({self.info.get('pattern', 'pattern')}): {what}. Fix: "
-                f"{self.info.get('fix') or 'change the pattern props'}; or, to widen it on purpose, call "
-                f"extend_policy(statements, reason=...) on {path}")
-
-
 def pattern_widened(context: Context) -> Iterator[Finding]:
-    """Every pattern role, in every stack of the stage (whether or not ``IamGuardrails.of`` ran).
+    """Every pattern role of the app, compared with the intent its pattern registered (``seal``)."""
+    from .seal import widenings
 
-    One pass: index the pattern roles by (template, logical id) and literal name, then look at
-    every policy resource once and at what it is attached to or names as principal."""
-    by_id: dict[tuple[int, str], _Pattern] = {}
-    by_name: dict[str, _Pattern] = {}
-    for template, logical_id, resource in _resources(context, context.assembly.templates):
-        info = (resource.get("Metadata") or {}).get(PATTERN_METADATA)
-        if resource.get("Type") != "AWS::IAM::Role" or not isinstance(info, dict):
-            continue
-        pattern = _Pattern(template, logical_id, info)
-        by_id[(id(template), logical_id)] = pattern
-        name = (resource.get("Properties") or {}).get("RoleName")
-        if isinstance(name, str):
-            by_name[name] = pattern
-        yield from _role_itself(pattern, resource)
-    if not by_id:
-        return
-
-    def named(value: Any, where: Template) -> list[_Pattern]:
-        found = []
-        for template, ref in context.assembly._references(value, where):
-            pattern = by_id.get((id(template), ref)) if template is not None else by_name.get(ref)
-            if pattern is not None and pattern not in found:
-                found.append(pattern)
-        return found
-
-    for template, logical_id, resource in _resources(context, context.assembly.templates):
-        kind = resource.get("Type", "")
-        props = resource.get("Properties") or {}
-        if kind in IDENTITY_POLICY_TYPES:
-            attached = [props.get(p) for p in ("Roles", "RoleName") if props.get(p) is not None]
-            for pattern in named(attached, template):
-                if pattern.template is template and logical_id in pattern.own:
-                    continue
-                yield Finding("IamGuardrails-PatternWidened", template, logical_id, "Properties/PolicyDocument",
-                              pattern.says(f"policy {cdk_path(resource, logical_id)} adds permissions to the "
-                                           "pattern's role from outside the pattern"))
-            continue
-        found = resource_document(resource)
-        if not found:
-            continue
-        for statement in statements(found[1]):
-            if statement.get("Effect") != "Allow":
-                continue
-            for pattern in named(statement.get("Principal"), template):
-                yield Finding("IamGuardrails-PatternWidened", template, logical_id, found[0],
-                              pattern.says(f"{kind} statement {_sid(statement)} grants the pattern's role access "
-                                           "from outside the pattern"))
+    yield from widenings(context, "IamGuardrails-PatternWidened")
 
 
-def _role_itself(pattern: _Pattern, role: dict[str, Any]) -> Iterator[Finding]:
-    props = role.get("Properties") or {}
-    if props.get("Policies"):
-        yield Finding("IamGuardrails-PatternWidened", pattern.template, pattern.role_id, "Properties/Policies",
-                      pattern.says("an inline policy was added to the pattern's role"))
-    allowed = as_list(pattern.info.get("managed_policy_arns"))
-    for arn in as_list(props.get("ManagedPolicyArns")):
-        if flatten(arn) in allowed or (isinstance(arn, dict) and arn.get("Ref") in pattern.own):
-            continue
-        yield Finding("IamGuardrails-PatternWidened", pattern.template, pattern.role_id,
-                      "Properties/ManagedPolicyArns",
-                      pattern.says(f"managed policy {flatten(arn)} was attached to the pattern's role"))
+def pattern_principal_unresolved(context: Context) -> Iterator[Finding]:
+    """A resource policy principal that might be a pattern's role, and that the check cannot resolve."""
+    from .seal import unresolved
+
+    yield from unresolved(context, "IamGuardrails-PatternPrincipalUnresolved")
+
+
+def pattern_changed_at_deploy(context: Context) -> Iterator[Finding]:
+    """Deploy-time code (a function, a custom resource) whose role may rewrite a pattern's role."""
+    from .seal import deploy_time_writers
+
+    yield from deploy_time_writers(context, "IamGuardrails-PatternChangedAtDeploy")
 
 
 TENANT_TAG_ACTIONS = ("iam:TagRole", "iam:UntagRole", "iam:TagUser", "iam:UntagUser", "iam:CreateRole",
@@ -430,8 +368,9 @@ RULES: tuple[Rule, ...] = (
          "Trust a service, account, role or user, or add aws:PrincipalOrgID / aws:PrincipalAccount / "
          "aws:PrincipalArn / aws:SourceAccount.", open_trust),
     Rule("IamGuardrails-OpenResourcePolicy", "No resource policy open to anyone",
-         "A bucket, queue, topic, key, secret, repository, event bus, log or Lambda policy that allows '*' without "
-         "a condition that pins the caller exposes the resource to every AWS account.",
+         "A resource policy of any resource type (bucket, queue, topic, key, secret, table, repository, event bus, "
+         "log group, function...) that allows '*' without a condition that pins the caller exposes the resource "
+         "to every AWS account.",
          "Name the principals, or add aws:PrincipalOrgID / aws:PrincipalAccount / aws:SourceArn / "
          "aws:SourceAccount.", open_resource_policy),
     Rule("IamGuardrails-PermissionsBoundary", "Every role and user carries the boundary",
@@ -448,6 +387,17 @@ RULES: tuple[Rule, ...] = (
          "that key hands out the key to every tenant's data.",
          "Limit the statement with ForAllValues:StringEquals on aws:TagKeys to the keys it needs (not the tenant "
          "tag), or drop the action; tag tenants only with TenantIsolatedBucket.admit in the app.", tenant_tag),
+    Rule("IamGuardrails-PatternPrincipalUnresolved", "A resource policy principal that may be a pattern's role is known",
+         "A resource policy Allow whose principal (or aws:PrincipalArn / aws:userid condition under '*') the check "
+         "cannot resolve (a parameter, an unknown import, a custom resource's attribute, a literal role id) might "
+         "name a pattern's role; the seal fails closed.",
+         "Name the principal by a literal ARN or a reference to its role, or acknowledge this finding on the "
+         "resource with the reason the principal is not a pattern's role.", pattern_principal_unresolved),
+    Rule("IamGuardrails-PatternChangedAtDeploy", "No deploy-time code may rewrite a pattern's role",
+         "A Lambda function or custom resource whose role holds IAM write actions (iam:Put*, Attach*, Update*, "
+         "Delete*...) on a pattern's role can change that role after synth, where no template shows it.",
+         "Scope the function's IAM actions to the roles it manages (not the pattern's), or acknowledge this "
+         "finding on the function with the reason.", pattern_changed_at_deploy),
 )
 
 RULES_BY_ID = {rule.id: rule for rule in RULES}

@@ -17,13 +17,19 @@ from typing import Any
 _SUB_REFERENCE = re.compile(r"\$\{([A-Za-z0-9]+)(?:\.[A-Za-z0-9.]+)?\}")
 
 
-@dataclass
+@dataclass(eq=False)
 class Template:
-    """One stack's template, with its path (what a validation report names)."""
+    """One stack's template, with its path (what a validation report names).
+
+    A nested stack's template has ``parent`` (the parent template and the logical id of its
+    ``AWS::CloudFormation::Stack`` resource), so its parameters resolve to what the parent passes."""
 
     path: str
     body: dict[str, Any]
     stack_path: str = ""
+    parent: tuple[Template, str] | None = None
+    account: str | None = None  # from the manifest's environment, when the stack names one
+    stack_name: str | None = None
 
     @property
     def resources(self) -> dict[str, dict[str, Any]]:
@@ -42,11 +48,17 @@ class Assembly:
     outputs: dict[str, list[tuple[Template, Any]]] = field(default_factory=dict)
 
     @classmethod
-    def load(cls, paths: list[str], stack_paths: list[str] | None = None) -> Assembly:
-        templates = [
-            Template(path, json.loads(Path(path).read_text()), (stack_paths or [""] * len(paths))[i])
-            for i, path in enumerate(paths)
-        ]
+    def load(cls, paths: list[str], stack_paths: list[str] | None = None,
+             environments: list[tuple[str | None, str | None]] | None = None) -> Assembly:
+        """The templates at ``paths`` and, recursively, the nested stacks' templates they deploy
+        (found by the ``aws:asset:path`` metadata CDK writes on each ``AWS::CloudFormation::Stack``)."""
+        templates = []
+        for i, path in enumerate(paths):
+            account, name = (environments or [(None, None)] * len(paths))[i]
+            templates.append(Template(path, json.loads(Path(path).read_text()),
+                                      (stack_paths or [""] * len(paths))[i], account=account, stack_name=name))
+        for template in list(templates):
+            templates.extend(_nested(template))
         assembly = cls(templates)
         for template in templates:
             for output_name, output in (template.body.get("Outputs") or {}).items():
@@ -81,12 +93,20 @@ class Assembly:
         if not isinstance(value, dict):
             return
         if "Ref" in value and isinstance(value["Ref"], str):
-            yield template, value["Ref"]
+            passed = self.parameter(template, value["Ref"])
+            if passed is not None:
+                yield from self._references(passed[1], passed[0])
+            else:
+                yield template, value["Ref"]
             return
         if "Fn::GetAtt" in value:
             target = value["Fn::GetAtt"]
-            target = target.split(".", 1)[0] if isinstance(target, str) else target[0]
-            yield template, target
+            parts = target.split(".", 1) if isinstance(target, str) else list(target)
+            output = self.nested_output(template, str(parts[0]), str(parts[1]) if len(parts) > 1 else "")
+            if output is not None:
+                yield from self._references(output[1], output[0])
+            else:
+                yield template, str(parts[0])
             return
         if "Fn::ImportValue" in value and isinstance(value["Fn::ImportValue"], str):
             exported = self.exports.get(value["Fn::ImportValue"])
@@ -103,6 +123,68 @@ class Assembly:
             return
         for item in value.values():
             yield from self._references(item, template)
+
+
+    def parameter(self, template: Template, name: str) -> tuple[Template, Any] | None:
+        """What a nested stack's parent passes for parameter ``name`` (in the parent's terms)."""
+        if template.parent is None or name not in (template.body.get("Parameters") or {}):
+            return None
+        parent, stack_id = template.parent
+        passed = (parent.properties(stack_id).get("Parameters") or {}).get(name)
+        return (parent, passed) if passed is not None else None
+
+    def nested_output(self, template: Template, logical_id: str, attribute: str) -> tuple[Template, Any] | None:
+        """``Fn::GetAtt [NestedStackResource, Outputs.X]``: the nested template's output ``X``."""
+        if not attribute.startswith("Outputs."):
+            return None
+        for child in self.templates:
+            if child.parent is not None and child.parent[0] is template and child.parent[1] == logical_id:
+                output = (child.body.get("Outputs") or {}).get(attribute.split(".", 1)[1])
+                return (child, output.get("Value")) if isinstance(output, dict) else None
+        return None
+
+
+def _asset_files(directory: Path) -> dict[str, str]:
+    """Object key (``<hash>.json``) -> file in the assembly, from the assets manifests there."""
+    files: dict[str, str] = {}
+    for manifest in directory.glob("*.assets.json"):
+        try:
+            entries = json.loads(manifest.read_text()).get("files") or {}
+        except (OSError, json.JSONDecodeError):
+            continue
+        for entry in entries.values():
+            source = (entry.get("source") or {}).get("path")
+            for destination in (entry.get("destinations") or {}).values():
+                if isinstance(source, str) and isinstance(destination.get("objectKey"), str):
+                    files[destination["objectKey"]] = source
+    return files
+
+
+def _nested(template: Template, assets: dict[str, str] | None = None) -> list[Template]:
+    """The templates of the nested stacks ``template`` deploys: by the ``aws:asset:path`` metadata
+    the CLI has CDK write, else by the template URL's object key in the assets manifest."""
+    found = []
+    for logical_id, resource in template.resources.items():
+        if not isinstance(resource, dict) or resource.get("Type") != "AWS::CloudFormation::Stack":
+            continue
+        asset = (resource.get("Metadata") or {}).get("aws:asset:path")
+        if not isinstance(asset, str):
+            if assets is None:
+                assets = _asset_files(Path(template.path).parent)
+            url = json.dumps((resource.get("Properties") or {}).get("TemplateURL"))
+            asset = next((file for key, file in assets.items() if key in url), None)
+            if asset is None:
+                continue
+        path = Path(template.path).parent / asset
+        if not path.exists():
+            continue
+        cdk = str((resource.get("Metadata") or {}).get("aws:cdk:path") or "")
+        stack_path = cdk.rsplit("/", 1)[0].removesuffix(".NestedStack") if "/" in cdk else f"{template.stack_path}/{logical_id}"
+        child = Template(str(path), json.loads(path.read_text()), stack_path, parent=(template, logical_id),
+                         account=template.account, stack_name=None)
+        found.append(child)
+        found.extend(_nested(child, assets))
+    return found
 
 
 # ------------------------------------------------------------------------------ policy documents
@@ -144,6 +226,8 @@ def statements(document: Any) -> list[dict[str, Any]]:
             document = json.loads(document)
         except json.JSONDecodeError:
             return []
+    if isinstance(document, list):  # a list of statements
+        return [s for s in document if isinstance(s, dict)]
     if not isinstance(document, dict):
         return []
     if "Statement" not in document and "Effect" in document:  # EventBusPolicy's single statement
@@ -163,10 +247,53 @@ def identity_documents(resource: dict[str, Any]) -> Iterator[tuple[str, Any]]:
 
 
 def resource_document(resource: dict[str, Any]) -> tuple[str, Any] | None:
-    prop = RESOURCE_POLICY_TYPES.get(resource.get("Type", ""))
-    if prop is None:
-        return None
-    return f"Properties/{prop}", (resource.get("Properties") or {}).get(prop)
+    """The first resource policy of a resource (see ``resource_documents`` for all of them)."""
+    return next(resource_documents(resource), None)
+
+
+def resource_documents(resource: dict[str, Any]) -> Iterator[tuple[str, Any]]:
+    """(location, document) of every resource policy a resource holds, whatever its type: any
+    property value that is a policy document (``Statement`` of statements with ``Effect``), as an
+    object or a JSON string, at any depth (a table's ``ResourcePolicy.PolicyDocument``, a bus's
+    single ``Statement``...). Identity policies and a role's own trust are not resource policies
+    here (``identity_documents``; the trust is read with the role)."""
+    kind = resource.get("Type", "")
+    if kind in IDENTITY_POLICY_TYPES or kind in INLINE_POLICY_HOLDERS:
+        return
+    yield from _documents_in(resource.get("Properties") or {}, "Properties")
+
+
+def _is_document(value: Any) -> bool:
+    if isinstance(value, dict):
+        found = value.get("Statement")
+        if isinstance(found, list):
+            return bool(found) and all(isinstance(s, dict) and "Effect" in s for s in found)
+        return isinstance(found, dict) and "Effect" in found
+    return False
+
+
+def _documents_in(value: Any, location: str) -> Iterator[tuple[str, Any]]:
+    if isinstance(value, str) and value.lstrip().startswith("{") and '"Statement"' in value:
+        try:
+            parsed = json.loads(value)
+        except json.JSONDecodeError:
+            return
+        if _is_document(parsed):
+            yield location, parsed
+        return
+    if isinstance(value, dict):
+        if _is_document(value):
+            yield location, value
+            return
+        if "Effect" in value and ("Action" in value or "NotAction" in value) and location.endswith("/Statement"):
+            yield location, {"Statement": [value]}  # EventBusPolicy's one statement
+            return
+        for key, item in value.items():
+            if not key.startswith("Fn::"):
+                yield from _documents_in(item, f"{location}/{key}")
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _documents_in(item, f"{location}/{index}")
 
 
 def flatten(value: Any) -> str:

@@ -1,0 +1,517 @@
+"""A pattern's role is sealed by content: what the role ends up with is compared with the intent
+its pattern registered, by every route ordinary CDK code takes (issue 19's independent cases).
+
+Each widening fails synth naming the rule, the pattern's path and the construct that widened it;
+each control (a refactor, a narrowing) synthesizes. No app here calls ``IamGuardrails.of`` unless
+the test says so: the patterns guard themselves, in every stage and nested stack.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import jsii
+import pytest
+from aws_cdk import Aws, Fn, NestedStack, Stack, Stage
+from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_s3 as s3
+
+from constructs_iam import (
+    DeveloperReadOnlyRole,
+    Ec2S3ReadOnlyRole,
+    GitHubActionsRole,
+    IamGuardrails,
+    PropsError,
+    S3Access,
+    S3Location,
+    S3PrefixAccessRole,
+    acknowledge,
+    service_principal,
+)
+
+from .support import ENV, guardrail_findings, new_app
+
+WRITE = iam.PolicyStatement(actions=["s3:PutObject"], resources=["arn:aws:s3:::elsewhere/*"])
+WIDENED = "IamGuardrails-PatternWidened"
+
+
+def reader(stack: Stack, id: str = "Pattern", **props) -> Ec2S3ReadOnlyRole:
+    bucket = stack.node.try_find_child("Bucket") or s3.Bucket(stack, "Bucket", enforce_ssl=True)
+    return Ec2S3ReadOnlyRole(stack, id, locations=[S3Location(bucket, "reports/")], **props)
+
+
+def app_role(stack: Stack) -> S3PrefixAccessRole:
+    bucket = stack.node.try_find_child("Bucket") or s3.Bucket(stack, "Bucket", enforce_ssl=True)
+    return S3PrefixAccessRole(stack, "Pattern", assumed_by=service_principal("lambda.amazonaws.com"),
+                              location=S3Location(bucket, "app/"), access=S3Access.READ)
+
+
+def developer(stack: Stack) -> DeveloperReadOnlyRole:
+    return DeveloperReadOnlyRole(stack, "Pattern", trusted_account_id="111111111111", role_name="DeveloperReadOnly")
+
+
+def ci(stack: Stack) -> GitHubActionsRole:
+    return GitHubActionsRole(stack, "Pattern", repository="acme/app", branches=["main"])
+
+
+def run(build: Callable[[Stack], str | None], *, guard: bool = False) -> tuple[list, str | None]:
+    app = new_app()
+    stack = Stack(app, "Test", env=ENV)
+    if guard:
+        IamGuardrails.of(app)
+    source = build(stack)
+    return guardrail_findings(app), source
+
+
+def assert_refused(found: list, source: str, pattern: str = "Test/Pattern", rule: str = WIDENED) -> str:
+    mine = [(path, message) for r, path, message in found if r == rule]
+    assert mine, f"no {rule} finding: {found}"
+    assert source in {path for path, _ in mine}, f"{source} not named: {[p for p, _ in mine]}"
+    message = next(m for path, m in mine if path == source)
+    if rule == WIDENED:
+        assert message.startswith(f"{pattern} (") and "Fix: " in message
+    return message
+
+
+# ------------------------------------------------------------------------ the pattern's own policy
+
+
+def test_statements_added_to_the_patterns_own_policy_fail_synth():
+    found, source = run(lambda stack: (reader(stack).policy.add_statements(WRITE), "Test/Pattern/Policy/Resource")[1])
+    assert "s3:PutObject on arn:aws:s3:::elsewhere/*" in assert_refused(found, source)
+
+
+def test_an_escape_hatch_rewriting_the_patterns_policy_document_fails_synth():
+    def build(stack):
+        reader(stack).policy.node.default_child.add_property_override("PolicyDocument.Statement.0.Action", "s3:*")
+        return "Test/Pattern/Policy/Resource"
+
+    found, source = run(build)
+    assert "s3:*" in assert_refused(found, source)
+
+
+def test_detaching_the_developer_roles_deny_policies_fails_synth():
+    def build(stack):
+        for policy in developer(stack).deny_policies:
+            policy.node.default_child.add_property_deletion_override("Roles")
+        return "Test/Pattern/Role/Resource"
+
+    found, source = run(build)
+    assert "no longer denies" in assert_refused(found, source)
+
+
+def test_a_deny_statement_of_the_developer_role_given_a_condition_fails_synth():
+    def build(stack):
+        developer(stack).deny_policy.node.default_child.add_property_override(
+            "PolicyDocument.Statement.0.Condition", {"Bool": {"aws:ViaAWSService": "true"}})
+        return "Test/Pattern/Role/Resource"
+
+    found, source = run(build)
+    assert "no longer denies" in assert_refused(found, source)
+
+
+def test_a_grant_to_the_role_imported_by_its_arn_fails_synth():
+    def build(stack):
+        pattern = reader(stack)
+        imported = iam.Role.from_role_arn(stack, "Imported", pattern.role.role_arn)
+        s3.Bucket(stack, "Other", enforce_ssl=True).grant_read_write(imported)
+        return "Test/Imported/PolicyTestImported24776030/Resource"  # the policy CDK names after the import
+
+    found, source = run(build)
+    assert_refused(found, source)
+
+
+# ------------------------------------------------------------------------------------ the trust
+
+
+def test_a_trust_statement_added_for_another_account_fails_synth():
+    def build(stack):
+        reader(stack).role.assume_role_policy.add_statements(iam.PolicyStatement(
+            principals=[iam.AccountPrincipal("333333333333")], actions=["sts:AssumeRole"]))
+        return "Test/Pattern/Role/Resource"
+
+    found, source = run(build)
+    assert "trust policy allows sts:AssumeRole to AWS" in assert_refused(found, source)
+
+
+def test_mfa_conditions_deleted_from_the_developer_trust_fail_synth():
+    def build(stack):
+        cfn = developer(stack).role.node.default_child
+        cfn.add_property_deletion_override("AssumeRolePolicyDocument.Statement.0.Condition.Bool")
+        cfn.add_property_deletion_override("AssumeRolePolicyDocument.Statement.0.Condition.NumericLessThan")
+        return "Test/Pattern/Role/Resource"
+
+    found, source = run(build)
+    message = assert_refused(found, source)
+    assert "bool aws:multifactorauthpresent true" in message and "numericlessthan aws:multifactorauthage" in message
+
+
+def test_source_account_deleted_from_a_service_trust_fails_synth():
+    def build(stack):
+        app_role(stack).role.node.default_child.add_property_deletion_override(
+            "AssumeRolePolicyDocument.Statement.0.Condition")
+        return "Test/Pattern/Role/Resource"
+
+    found, source = run(build)
+    assert "aws:sourceaccount" in assert_refused(found, source)
+
+
+def test_a_ci_trust_widened_to_every_repository_of_the_organisation_fails_synth():
+    def build(stack):
+        cfn = ci(stack).role.node.default_child
+        cfn.add_property_deletion_override(
+            "AssumeRolePolicyDocument.Statement.0.Condition.StringEquals.token\\.actions\\.githubusercontent\\.com:sub")
+        cfn.add_property_override("AssumeRolePolicyDocument.Statement.0.Condition.StringLike",
+                                  {"token.actions.githubusercontent.com:sub": "repo:acme/*"})
+        return "Test/Pattern/Role/Resource"
+
+    found, source = run(build)
+    assert "token.actions.githubusercontent.com:sub" in assert_refused(found, source)
+
+
+# ------------------------------------------------------------------------ the boundary
+
+
+def boundary(stack: Stack) -> iam.ManagedPolicy:
+    return iam.ManagedPolicy(stack, "Boundary", statements=[
+        iam.PolicyStatement(actions=["s3:GetObject"], resources=["arn:aws:s3:::b/*"])])
+
+
+def test_permissions_boundary_cleared_for_the_stack_fails_synth():
+    def build(stack):
+        reader(stack, permissions_boundary=boundary(stack))
+        iam.PermissionsBoundary.of(stack).clear()
+        return "Test/Pattern/Role/Resource"
+
+    found, source = run(build)
+    assert "permissions boundary" in assert_refused(found, source) and "removed" in assert_refused(found, source)
+
+
+def test_an_added_permissions_boundary_or_deny_is_a_narrowing_and_synthesizes():
+    def build(stack):
+        pattern = reader(stack)
+        iam.PermissionsBoundary.of(stack).apply(boundary(stack))
+        pattern.role.add_to_principal_policy(iam.PolicyStatement(
+            effect=iam.Effect.DENY, actions=["s3:GetObject"], resources=["arn:aws:s3:::secret/*"]))
+        return None
+
+    found, _ = run(build)
+    assert found == []
+
+
+# ------------------------------------------------------------------------ nested stacks and stages
+
+
+def test_a_nested_stack_granting_everything_to_the_pattern_role_fails_synth():
+    def build(stack):
+        pattern = reader(stack)
+        nested = NestedStack(stack, "Nested")
+        iam.Policy(nested, "Everything", roles=[pattern.role],
+                   statements=[iam.PolicyStatement(actions=["*"], resources=["*"])])
+        return "Test/Nested/Everything/Resource"
+
+    found, source = run(build)
+    assert "* on *" in assert_refused(found, source)
+
+
+def test_the_general_rules_read_nested_stacks():
+    def build(stack):
+        nested = NestedStack(stack, "Nested")
+        role = iam.Role(nested, "Plain", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"))
+        role.add_to_principal_policy(iam.PolicyStatement(actions=["*"], resources=["*"]))
+        return "Test/Nested/Plain/DefaultPolicy/Resource"
+
+    found, source = run(build, guard=True)
+    assert_refused(found, source, rule="IamGuardrails-AdminAccess")
+
+
+def test_a_widening_in_another_stage_fails_without_iam_guardrails_of():
+    app = new_app()
+    stage = Stage(app, "Prod")
+    stack = Stack(stage, "Test", env=ENV)
+    pattern = reader(stack)
+    s3.Bucket(stack, "Other").grant_read_write(pattern)
+    found = guardrail_findings(app)
+    assert_refused(found, "Prod/Test/Pattern/Role/DefaultPolicy/Resource", pattern="Prod/Test/Pattern")
+
+
+def test_iam_guardrails_of_stays_idempotent_with_patterns_in_stages():
+    app = new_app()
+    stage = Stage(app, "Prod")
+    reader(Stack(stage, "Test", env=ENV))
+    assert IamGuardrails.of(app) is IamGuardrails.of(app) is IamGuardrails.of(stage)
+    assert guardrail_findings(app) == []
+
+
+# ------------------------------------------------------------------------ resource policies
+
+
+def test_principal_star_pinned_to_the_role_by_principal_arn_fails_synth():
+    def build(stack):
+        pattern = reader(stack)
+        bucket = stack.node.find_child("Bucket")
+        bucket.add_to_resource_policy(iam.PolicyStatement(
+            principals=[iam.AnyPrincipal()], actions=["s3:PutObject"], resources=[bucket.arn_for_objects("*")],
+            conditions={"ArnEquals": {"aws:PrincipalArn": pattern.role.role_arn}}))
+        return "Test/Bucket/Policy/Resource"
+
+    found, source = run(build)
+    assert_refused(found, source)
+
+
+def test_principal_star_with_a_principal_arn_pattern_matching_the_role_name_fails_synth():
+    def build(stack):
+        reader(stack, role_name="reports-reader")
+        bucket = stack.node.find_child("Bucket")
+        bucket.add_to_resource_policy(iam.PolicyStatement(
+            principals=[iam.AnyPrincipal()], actions=["s3:PutObject"], resources=[bucket.arn_for_objects("*")],
+            conditions={"StringLike": {"aws:PrincipalArn": "arn:aws:iam::222222222222:role/reports-*"}}))
+        return "Test/Bucket/Policy/Resource"
+
+    found, source = run(build)
+    assert_refused(found, source)
+
+
+def test_a_resource_policy_for_another_role_synthesizes():
+    def build(stack):
+        reader(stack, role_name="reports-reader")
+        other = iam.Role(stack, "Other", role_name="auditor", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"))
+        bucket = stack.node.find_child("Bucket")
+        bucket.add_to_resource_policy(iam.PolicyStatement(
+            principals=[iam.AnyPrincipal()], actions=["s3:GetObject"], resources=[bucket.arn_for_objects("*")],
+            conditions={"ArnEquals": {"aws:PrincipalArn": "arn:aws:iam::222222222222:role/auditor"}}))
+        bucket.add_to_resource_policy(iam.PolicyStatement(
+            principals=[other], actions=["s3:GetObject"], resources=[bucket.arn_for_objects("*")]))
+        return None
+
+    found, _ = run(build)
+    assert found == []
+
+
+def test_a_role_arn_built_with_fn_join_and_the_account_id_fails_synth():
+    def build(stack):
+        pattern = reader(stack)
+        arn = Fn.join("", ["arn:", Aws.PARTITION, ":iam::", Aws.ACCOUNT_ID, ":role/", pattern.role.role_name])
+        bucket = stack.node.find_child("Bucket")
+        bucket.add_to_resource_policy(iam.PolicyStatement(
+            principals=[iam.ArnPrincipal(arn)], actions=["s3:PutObject"], resources=[bucket.arn_for_objects("*")]))
+        return "Test/Bucket/Policy/Resource"
+
+    found, source = run(build)
+    assert_refused(found, source)
+
+
+def test_a_literal_role_arn_in_a_resource_policy_fails_synth():
+    def build(stack):
+        reader(stack, role_name="reports-reader")
+        bucket = stack.node.find_child("Bucket")
+        bucket.add_to_resource_policy(iam.PolicyStatement(
+            principals=[iam.ArnPrincipal("arn:aws:iam::222222222222:role/reports-reader")],
+            actions=["s3:PutObject"], resources=[bucket.arn_for_objects("*")]))
+        return "Test/Bucket/Policy/Resource"
+
+    found, source = run(build)
+    assert_refused(found, source)
+
+
+def test_principal_star_pinned_to_the_role_by_its_user_id_fails_synth_and_a_literal_role_id_fails_closed():
+    def build(stack, user_id):
+        pattern = reader(stack)
+        bucket = stack.node.find_child("Bucket")
+        value = Fn.join("", [pattern.role.role_id, ":*"]) if user_id is None else user_id
+        bucket.add_to_resource_policy(iam.PolicyStatement(
+            principals=[iam.AnyPrincipal()], actions=["s3:PutObject"], resources=[bucket.arn_for_objects("*")],
+            conditions={"StringLike": {"aws:userid": value}}))
+        return "Test/Bucket/Policy/Resource"
+
+    found, source = run(lambda stack: build(stack, None))
+    assert_refused(found, source)
+    found, source = run(lambda stack: build(stack, "AROAEXAMPLEID:*"))
+    assert_refused(found, source, rule="IamGuardrails-PatternPrincipalUnresolved")
+
+
+def test_a_resource_policy_in_another_stack_naming_the_role_by_import_fails_synth():
+    def build(stack):
+        pattern = reader(stack)
+        other = Stack(stack.node.scope, "Other", env=ENV)
+        bucket = s3.Bucket(other, "Shared", enforce_ssl=True)
+        bucket.add_to_resource_policy(iam.PolicyStatement(
+            principals=[iam.ArnPrincipal(pattern.role.role_arn)], actions=["s3:PutObject"],
+            resources=[bucket.arn_for_objects("*")]))
+        return "Other/Shared/Policy/Resource"
+
+    found, source = run(build)
+    assert_refused(found, source)
+
+
+def test_another_roles_trust_naming_the_pattern_role_fails_synth():
+    def build(stack):
+        pattern = reader(stack)
+        iam.Role(stack, "Chained", assumed_by=iam.ArnPrincipal(pattern.role.role_arn))
+        return "Test/Chained/Resource"
+
+    found, source = run(build)
+    assert_refused(found, source)
+
+
+def test_a_lambda_permission_for_the_role_fails_synth():
+    def build(stack):
+        pattern = reader(stack)
+        lambda_.CfnPermission(stack, "Invoke", action="lambda:InvokeFunction", function_name="some-function",
+                              principal=pattern.role.role_arn)
+        return "Test/Invoke"
+
+    found, source = run(build)
+    assert_refused(found, source)
+
+
+def table(stack: Stack, statement: dict) -> dynamodb.CfnTable:
+    """A table (an L1, as a new resource type appears first) with a one-statement resource policy."""
+    return dynamodb.CfnTable(
+        stack, "Table", key_schema=[dynamodb.CfnTable.KeySchemaProperty(attribute_name="id", key_type="HASH")],
+        attribute_definitions=[dynamodb.CfnTable.AttributeDefinitionProperty(attribute_name="id", attribute_type="S")],
+        billing_mode="PAY_PER_REQUEST",
+        resource_policy=dynamodb.CfnTable.ResourcePolicyProperty(
+            policy_document={"Version": "2012-10-17", "Statement": [statement]}))
+
+
+def test_a_table_resource_policy_for_the_role_fails_synth():
+    def build(stack):
+        pattern = reader(stack)
+        table(stack, {"Effect": "Allow", "Principal": {"AWS": pattern.role.role_arn},
+                      "Action": "dynamodb:PutItem", "Resource": "*"})
+        return "Test/Table"
+
+    found, source = run(build)
+    assert_refused(found, source)
+
+
+def test_an_unresolvable_principal_fails_closed_unless_acknowledged():
+    def build(stack, ack: bool):
+        reader(stack)
+        bucket = stack.node.find_child("Bucket")
+        bucket.add_to_resource_policy(iam.PolicyStatement(
+            principals=[iam.ArnPrincipal(Fn.import_value("SomeoneElsesRoleArn"))],
+            actions=["s3:GetObject"], resources=[bucket.arn_for_objects("*")]))
+        if ack:
+            acknowledge(bucket.policy, "IamGuardrails-PatternPrincipalUnresolved",
+                        "The exported role is the auditors' role in the security account, not a pattern's role.")
+        return "Test/Bucket/Policy/Resource"
+
+    found, source = run(lambda stack: build(stack, False))
+    assert_refused(found, source, rule="IamGuardrails-PatternPrincipalUnresolved")
+    found, _ = run(lambda stack: build(stack, True))
+    assert found == []
+
+
+def test_the_general_rules_read_every_resource_type_with_a_policy():
+    def build(stack):
+        table(stack, {"Effect": "Allow", "Principal": "*", "Action": "dynamodb:GetItem", "Resource": "*"})
+        return "Test/Table"
+
+    found, source = run(build, guard=True)
+    assert_refused(found, source, rule="IamGuardrails-OpenResourcePolicy")
+
+
+# ------------------------------------------------------------------------ metadata and deploy time
+
+
+def test_metadata_rewritten_by_an_escape_hatch_fails_synth():
+    def build(stack):
+        pattern = reader(stack)
+        pattern.role.node.default_child.add_override("Metadata.constructs-iam.extensions", [
+            {"reason": "pretend this was reviewed", "actions": ["s3:*"]}])
+        return "Test/Pattern/Role/Resource"
+
+    found, source = run(build)
+    assert "metadata" in assert_refused(found, source)
+
+
+def test_a_function_whose_role_can_rewrite_the_pattern_role_is_flagged():
+    def build(stack):
+        reader(stack)
+        fn = lambda_.Function(stack, "Rewriter", runtime=lambda_.Runtime.PYTHON_3_12, handler="index.handler",
+                              code=lambda_.Code.from_inline("def handler(e, c):\n    return None\n"))
+        fn.add_to_role_policy(iam.PolicyStatement(actions=["iam:PutRolePolicy"], resources=["*"]))
+        return "Test/Rewriter/Resource"
+
+    found, source = run(build)
+    assert "Test/Pattern" in assert_refused(found, source, rule="IamGuardrails-PatternChangedAtDeploy")
+
+
+# ------------------------------------------------------------------------ extend_policy
+
+
+@pytest.mark.parametrize("guard", [False, True])
+def test_extend_policy_refuses_administrator_access_with_or_without_guardrails(guard):
+    app = new_app()
+    stack = Stack(app, "Test", env=ENV)
+    if guard:
+        IamGuardrails.of(app)
+    pattern = reader(stack)
+    with pytest.raises(PropsError, match=r"allows '\*' on '\*'"):
+        pattern.extend_policy([iam.PolicyStatement(actions=["*"], resources=["*"])], reason="the team asked for it")
+    with pytest.raises(PropsError, match="every action of a service"):
+        pattern.extend_policy([iam.PolicyStatement(actions=["s3:*"], resources=["*"])], reason="the team asked for it")
+
+
+def test_extend_policy_widens_on_purpose_without_a_finding():
+    def build(stack):
+        reader(stack).extend_policy([WRITE], reason="The fleet writes its status file there.")
+        return None
+
+    found, _ = run(build)
+    assert found == []
+
+
+# ------------------------------------------------------------------------ refactors that keep working
+
+
+def test_override_logical_id_on_the_patterns_policy_synthesizes():
+    def build(stack):
+        pattern = reader(stack)
+        pattern.policy.node.default_child.override_logical_id("KeptThroughTheRefactor")
+        pattern.role.node.default_child.override_logical_id("KeptRole")
+        return None
+
+    found, _ = run(build)
+    assert found == []
+
+
+class OwnIds(Stack):
+    """A stack that allocates its own logical ids (as some teams do to keep names short)."""
+
+    @jsii.member(jsii_name="allocateLogicalId")
+    def allocate_logical_id(self, cfn_element) -> str:
+        return "Own" + cfn_element.node.path.replace("/", "").replace("-", "")[-40:]
+
+
+def test_a_stack_with_its_own_logical_id_allocation_synthesizes():
+    app = new_app()
+    stack = OwnIds(app, "Test", env=ENV)
+    reader(stack)
+    app_role_stack = OwnIds(app, "Other", env=ENV)
+    developer(app_role_stack)
+    assert guardrail_findings(app) == []
+    widened = new_app()
+    stack = OwnIds(widened, "Test", env=ENV)
+    reader(stack).policy.add_statements(WRITE)
+    assert [r for r, _, _ in guardrail_findings(widened)] == [WIDENED]
+
+
+def test_the_access_report_lists_functions_that_can_rewrite_a_pattern_role():
+    from constructs_iam.report import read_assembly, report, to_markdown
+
+    app = new_app()
+    stack = Stack(app, "Test", env=ENV)
+    reader(stack)
+    fn = lambda_.Function(stack, "Rewriter", runtime=lambda_.Runtime.PYTHON_3_12, handler="index.handler",
+                          code=lambda_.Code.from_inline("def handler(e, c):\n    return None\n"))
+    fn.add_to_role_policy(iam.PolicyStatement(actions=["iam:AttachRolePolicy"], resources=["*"]))
+    acknowledge(fn, "IamGuardrails-PatternChangedAtDeploy", "This function is the platform team's break-glass tool.")
+    data = report(read_assembly(app.synth().directory))
+    (writer,) = data["deploy_time_writers"]
+    assert writer["patterns"] == ["Test/Pattern"] and writer["type"] == "AWS::Lambda::Function"
+    assert "Deploy-time code that can change pattern roles" in to_markdown(data)
