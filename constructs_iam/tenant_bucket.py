@@ -149,6 +149,11 @@ class TenantIsolatedBucket(Construct):
             self.bucket.add_to_resource_policy(iam.PolicyStatement.from_json(statement))
         assert self.bucket.policy is not None
         self.bucket.policy.node.default_child.add_metadata(INTENT_METADATA, {"tenant_tag": TENANT_TAG})  # type: ignore[union-attr]
+        # the tenant tag is the key to the tenants' data: IamGuardrails-TenantTag runs in every app
+        # that holds this bucket, whether or not it calls IamGuardrails.of
+        from .guardrails import IamGuardrails
+
+        IamGuardrails.for_stack(Stack.of(self))
 
     @staticmethod
     def tenant_prefix(prefix: str) -> str:

@@ -231,7 +231,8 @@ def test_admit_refuses_a_prefix_that_nests_with_another_tenants():
 
 # the tag is the key: no policy of the app may let a principal set it (IamGuardrails-TenantTag) -----------------
 
-def tag_findings(statement: iam.PolicyStatement | None = None, *, bucket: bool = True, trust: bool = False) -> list[tuple[str, str]]:
+def tag_findings(statement: iam.PolicyStatement | None = None, *, bucket: bool = True, trust: bool = False,
+                 guardrails_of: bool = True) -> list[tuple[str, str]]:
     app = new_app()
     stack = Stack(app, "Shared", env=ENV)
     if bucket:
@@ -243,7 +244,8 @@ def tag_findings(statement: iam.PolicyStatement | None = None, *, bucket: bool =
                      if trust else iam.ServicePrincipal("lambda.amazonaws.com"))
     if statement is not None:
         other.add_to_policy(statement)
-    IamGuardrails.of(app)
+    if guardrails_of:
+        IamGuardrails.of(app)
     return [(rule, path) for rule, path, _ in guardrail_findings(app) if rule == "IamGuardrails-TenantTag"]
 
 
@@ -269,6 +271,11 @@ ROLES = "arn:aws:iam::222222222222:role/*"
         "tag-key-pattern", "for-any-value", "policy-variable"])
 def test_a_policy_that_lets_a_principal_set_the_tenant_tag_fails_synth(statement):
     assert tag_findings(statement) == [("IamGuardrails-TenantTag", "Shared/Automation/DefaultPolicy/Resource")]
+
+
+def test_the_tenant_tag_rule_holds_in_an_app_that_never_calls_iam_guardrails_of():
+    statement = iam.PolicyStatement(actions=["iam:TagRole"], resources=["arn:aws:iam::222222222222:role/billing"])
+    assert tag_findings(statement, guardrails_of=False) == [("IamGuardrails-TenantTag", "Shared/Automation/DefaultPolicy/Resource")]
 
 
 def test_a_trust_policy_that_accepts_session_tags_fails_synth():

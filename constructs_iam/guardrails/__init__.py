@@ -49,7 +49,8 @@ PLUGIN_NAME = "IamGuardrails"
 """The plugin's name: the namespace of its findings' acknowledgment ids (``IamGuardrails::<rule>``)."""
 
 _ALWAYS = frozenset({"IamGuardrails-PatternWidened", "IamGuardrails-PatternPrincipalUnresolved",
-                     "IamGuardrails-PatternChangedAtDeploy"})
+                     "IamGuardrails-PatternChangedAtDeploy", "IamGuardrails-TenantTag"})
+"""Rules that hold in every app using a pattern or a TenantIsolatedBucket, with or without ``IamGuardrails.of``."""
 
 
 @jsii.implements(IAspect)
