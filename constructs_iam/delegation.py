@@ -98,6 +98,8 @@ def boundary_document(
     protected_policy_arns: Sequence[str] = (),
     regions: Sequence[str] = (),
     guardrail_tag: tuple[str, str] = GUARDRAIL_TAG,
+    guardrail_path: str = "/guardrails/",
+    bootstrap_qualifier: str | None = None,
 ) -> dict[str, Any]:
     """The boundary's policy document as plain data (what ``DelegationBoundary`` deploys)."""
     iam_arn = f"arn:{partition}:iam::{account}"
@@ -115,6 +117,9 @@ def boundary_document(
              "Action": sorted({*ROLE_READS, *ROLE_CHANGES, "iam:PassRole"}), "Resource": roles},
             {"Sid": "ManageDelegatedPolicies", "Effect": "Allow", "Action": list(POLICY_ACTIONS), "Resource": policies},
         ]
+    if bootstrap_qualifier:
+        statements.append({"Sid": "ReadBootstrapVersion", "Effect": "Allow", "Action": "ssm:GetParameters",
+                           "Resource": f"arn:{partition}:ssm:*:{account}:parameter/cdk-bootstrap/{bootstrap_qualifier}/version"})
     key, value = guardrail_tag
     statements += [
         {"Sid": "DenyUsersGroupsAndCredentials", "Effect": "Deny", "NotAction": READS_ONLY,
@@ -125,7 +130,8 @@ def boundary_document(
          "Action": ["iam:DeleteRolePermissionsBoundary", "iam:DeleteUserPermissionsBoundary",
                     "iam:PutUserPermissionsBoundary"], "Resource": "*"},
         {"Sid": "DenyBoundaryAndGuardrailPolicyChanges", "Effect": "Deny", "Action": list(POLICY_CHANGES),
-         "Resource": [boundary_arn, *protected_policy_arns]},
+         "Resource": [boundary_arn, *([f"{iam_arn}:policy{guardrail_path}*"] if guardrail_path != "/" else []),
+                      *protected_policy_arns]},
     ]
     if protected_role_arns:
         statements.append({"Sid": "DenyGuardrailRoles", "Effect": "Deny", "NotAction": READS_ONLY,
@@ -242,7 +248,11 @@ class DelegationBoundary(Construct):
     :param protected_policy_arns: policy ARN -> why. This boundary is always protected. Default: none.
     :param regions: the organisation's regions; others are denied. Default: no region Deny.
     :param guardrail_tag: ``(key, value)`` marking guardrail roles and policies. Default: ``GUARDRAIL_TAG``.
-    :param path: the policy's own path; must not be under ``role_path``. Default: ``/guardrails/``.
+    :param path: the policy's own path; must not be under ``role_path``. Every policy under it
+        (a creator's, the execution policies) is protected like the boundary. Default: ``/guardrails/``.
+    :param bootstrap_qualifier: the CDK bootstrap qualifier whose CloudFormation execution role is
+        under this boundary (``--custom-permissions-boundary``): allows reading its version
+        parameter (``ssm:GetParameters``), which every CDK deployment does. Default: none.
 
     ``managed_policy_arn`` is the literal ARN (the boundary is protected by it, not by a tag);
     ``document`` the policy document as data.
@@ -263,10 +273,14 @@ class DelegationBoundary(Construct):
         guardrail_tag: tuple[str, str] = GUARDRAIL_TAG,
         path: str = "/guardrails/",
         description: str | None = None,
+        bootstrap_qualifier: str | None = None,
     ) -> None:
         super().__init__(scope, id)
         with v.Checks(self) as check:
             check(v.iam_name, "managed_policy_name", managed_policy_name, max_length=128)
+            if bootstrap_qualifier is not None and not (isinstance(bootstrap_qualifier, str)
+                                                        and re.fullmatch(r"[a-z0-9]{1,10}", bootstrap_qualifier)):
+                check.fail("bootstrap_qualifier", bootstrap_qualifier, "must be 1 to 10 lower-case letters or digits")
             if managed_policy_name is None:
                 check.fail("managed_policy_name", managed_policy_name, "must name the policy (its ARN must be known)")
             check(_team_path, "role_path", role_path)
@@ -301,8 +315,9 @@ class DelegationBoundary(Construct):
             boundary_arn=self.managed_policy_arn, partition=self.partition, account=self.account,
             role_path=role_path, allowed_services=list(services), allow_role_creation=allow_role_creation,
             protected_role_arns=list(roles), protected_policy_arns=list(policies), regions=list(regions),
-            guardrail_tag=guardrail_tag,
+            guardrail_tag=guardrail_tag, guardrail_path=path, bootstrap_qualifier=bootstrap_qualifier,
         )
+        self.path = path
         self.policy = iam.ManagedPolicy(
             self, "Policy", managed_policy_name=managed_policy_name, path=path,
             document=iam.PolicyDocument.from_json(self.document),
@@ -318,6 +333,8 @@ class DelegationBoundary(Construct):
             findings += [f"AwsSolutions-IAM5[Resource::{_flat(stack, a)}]" for a in (
                 f"arn:{self.partition}:iam::{self.account}:role{role_path}*",
                 f"arn:{self.partition}:iam::{self.account}:policy{role_path}*")]
+        if bootstrap_qualifier:
+            findings.append(f"AwsSolutions-IAM5[Resource::{_flat(stack, f'arn:{self.partition}:ssm:*:{self.account}:parameter/cdk-bootstrap/{bootstrap_qualifier}/version')}]")
         acknowledge_findings(self.policy, findings, reason)
         _skip_in_checkov(self.policy, ("CKV_AWS_111", "CKV_AWS_109", "CKV_AWS_110", "CKV_AWS_107", "CKV_AWS_108"),
                          reason)
@@ -360,6 +377,11 @@ class RoleCreator(Construct):
     :param managed_policy_arns: policy ARN -> why it may be attached (``arn:aws:iam::aws:policy/...``).
         Default: only the team's own policies under ``role_path``.
     :param grantees: roles to attach the grant to now; ``grant(x)`` adds more. Default: none.
+    :param managed_policy_name: a fixed name, e.g. to pass its ARN to ``cdk bootstrap
+        --cloudformation-execution-policies``. Default: generated.
+
+    The policy lives at the boundary's ``path`` (``/guardrails/``), which the boundary protects:
+    never under the team's path, where the team could rewrite it.
     """
 
     def __init__(
@@ -372,6 +394,7 @@ class RoleCreator(Construct):
         role_path: str | None = None,
         managed_policy_arns: Mapping[str, str] | None = None,
         grantees: Sequence[iam.IRole] = (),
+        managed_policy_name: str | None = None,
     ) -> None:
         super().__init__(scope, id)
         path = boundary.role_path if role_path is None else role_path
@@ -392,6 +415,7 @@ class RoleCreator(Construct):
                 if "*" in arn or name in ("AdministratorAccess", "IAMFullAccess", "PowerUserAccess"):
                     check.fail("managed_policy_arns", arn, "must name one policy that is not administrator access "
                                "(the boundary caps it, but a reviewer should not have to rely on that)")
+            check(v.iam_name, "managed_policy_name", managed_policy_name, max_length=128)
             for grantee in check(v.sequence, "grantees", grantees, what="roles") or []:
                 if not v.has(grantee, "add_managed_policy"):
                     check.fail("grantees", grantee, "must be aws_iam.IRole objects")
@@ -401,8 +425,11 @@ class RoleCreator(Construct):
             boundary_arn=boundary.managed_policy_arn, partition=boundary.partition, account=boundary.account,
             role_path=path, pass_to_services=list(services), managed_policy_arns=list(policies),
         )
+        self.managed_policy_arn: str | None = policy_arn(boundary.partition, boundary.account, boundary.path,
+                                                         managed_policy_name) if managed_policy_name else None
         self.policy = iam.ManagedPolicy(
             self, "Policy", document=iam.PolicyDocument.from_json(self.document), roles=list(grantees),
+            managed_policy_name=managed_policy_name, path=boundary.path,
             description=f"Create roles under {path} only with the permissions boundary {boundary.node.id}",
         )
         stack = Stack.of(self)

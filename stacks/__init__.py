@@ -12,6 +12,7 @@ from constructs_iam import IamGuardrails
 
 from .config import AppConfig, ConfigError, load_cdk_json
 from .ci_stack import CiStack
+from .delegation_stack import DelegationStack, TeamStack
 from .identity_center_stack import IdentityCenterStack
 from .identity_stack import IdentityStack
 from .production_access_stack import ProductionAccessStack
@@ -24,6 +25,8 @@ __all__ = [
     "AppConfig",
     "AppStacks",
     "CiStack",
+    "DelegationStack",
+    "TeamStack",
     "ConfigError",
     "IdentityCenterStack",
     "IdentityStack",
@@ -50,9 +53,12 @@ class AppStacks:
     production_access_stackset: ProductionAccessStackSetStack | None = None
     ci: CiStack | None = None
     identity_center: IdentityCenterStack | None = None
+    delegation: DelegationStack | None = None
+    team: TeamStack | None = None
 
     def all(self) -> list[Stack]:
-        extra = [s for s in (self.production_access_stackset, self.ci, self.identity_center) if s is not None]
+        extra = [s for s in (self.production_access_stackset, self.ci, self.identity_center, self.delegation, self.team)
+                 if s is not None]
         return [self.workload, self.production_access, self.identity, *self.root_activity, *self.workload_shards, *extra]
 
 
@@ -76,6 +82,14 @@ def build_stacks(scope: Construct, config: AppConfig) -> AppStacks:
         identity_center = IdentityCenterStack(
             scope, f"{prefix}-IdentityCenter", config=config, env=identity,
             description="constructs-iam: developer permission set in IAM Identity Center")
+    delegation = team = None
+    if config.delegation is not None:
+        delegation = DelegationStack(
+            scope, f"{prefix}-Delegation", config=config, env=production,
+            description="constructs-iam: a team's permissions boundary and role creator; CDK execution policies")
+        team = TeamStack(
+            scope, f"{prefix}-Team-{config.delegation.team}", config=config, env=production,
+            description=f"constructs-iam: team {config.delegation.team}'s roles, created under its boundary")
     workload = WorkloadStack(
         scope, f"{prefix}-Workload", config=config, env=production,
         description="constructs-iam: data bucket and least-privilege workload roles",
@@ -110,6 +124,8 @@ def build_stacks(scope: Construct, config: AppConfig) -> AppStacks:
         production_access_stackset=stackset,
         ci=ci,
         identity_center=identity_center,
+        delegation=delegation,
+        team=team,
     )
 
 
