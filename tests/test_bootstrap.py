@@ -150,3 +150,43 @@ def test_the_platform_execution_role_is_not_an_administrator(roles):
     assert ask("iam:AttachRolePolicy", f"arn:aws:iam::{ACCOUNT}:role/anything", **{"iam:PolicyARN": ADMIN}) is False
     assert ask("iam:PutRolePolicy", f"arn:aws:iam::{ACCOUNT}:role/cdk-hnb659fds-deploy-role-{ACCOUNT}-eu-west-1") is False
     assert ask("iam:CreatePolicyVersion", f"arn:aws:iam::{ACCOUNT}:policy/guardrails/cdk-hnb659fds-execution-1") is False
+
+
+# ------------------------------------------------------------- the sample app's delegated team
+
+
+def test_the_access_report_shows_the_boundary_on_each_role(sample):
+    from constructs_iam import report
+
+    _, directory = sample
+    data = report.report(report.read_assembly(directory), source="sample")
+    by_arn = {p["arn"]: p for p in data["principals"]}
+    team_roles = [p for p in data["principals"] if p["stack"] == "ConstructsIam-Team-payments" and p["kind"] == "role"]
+    assert team_roles and all(p["permissions_boundary"] == BOUNDARY for p in team_roles)
+    assert by_arn[f"arn:aws:iam::{ACCOUNT}:role/delegation/payments-deployer"]["permissions_boundary"] is None
+    assert f"- permissions boundary: `{BOUNDARY}`" in report.to_markdown(data)
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    ({"allowed_services": {"s3": "files"}}, "constructs-iam.delegation.allowed_services.s3 'files' must say why"),
+    ({"role_path": "/"}, "constructs-iam.delegation.role_path '/' must be the team's IAM path"),
+    ({"pass_to_services": {}}, "constructs-iam.delegation.pass_to_services {} must map each value to the reason"),
+    ({"colour": "blue"}, "colour"),
+])
+def test_malformed_delegation_configuration_names_the_key(change, message):
+    from stacks import ConfigError
+
+    raw = {**SAMPLE, "delegation": {**SAMPLE["delegation"], **change}}
+    with pytest.raises(ConfigError, match=message.replace("(", r"\(").replace("{", r"\{").replace("}", r"\}")):
+        AppConfig.from_dict(raw)
+
+
+def test_a_team_whose_stacks_need_a_service_outside_its_boundary_is_refused(monkeypatch):
+    from stacks import ConfigError
+    from stacks import delegation_stack
+
+    types = json.loads(TYPES_FILE.read_text())
+    types["payments"] = [*types["payments"], "AWS::SQS::Queue"]
+    monkeypatch.setattr(delegation_stack, "TYPES_FILE", type("F", (), {"read_text": lambda self: json.dumps(types)})())
+    with pytest.raises(ConfigError, match=r"allowed_services lacks \['sqs'\]"):
+        build_stacks(new_app(), AppConfig.from_dict(SAMPLE))
