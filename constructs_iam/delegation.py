@@ -69,6 +69,9 @@ POLICY_ACTIONS = ("iam:CreatePolicy", "iam:CreatePolicyVersion", "iam:DeletePoli
 POLICY_CHANGES = ("iam:CreatePolicyVersion", "iam:DeletePolicy", "iam:DeletePolicyVersion",
                   "iam:SetDefaultPolicyVersion", "iam:TagPolicy", "iam:UntagPolicy")
 READS_ONLY = ["iam:Get*", "iam:List*"]
+TAGGING_ACTIONS = ("iam:CreatePolicy", "iam:CreateRole", "iam:TagPolicy", "iam:TagRole", "iam:UntagPolicy",
+                   "iam:UntagRole")
+"""The IAM calls that set or remove a role's or policy's tags (``aws:TagKeys`` in the request)."""
 
 _SERVICE = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
 _ROLE_ARN = re.compile(r"^arn:aws[a-z-]*:iam::(\d{12}|\*):role/[\x21-\x7E]+$")
@@ -100,6 +103,7 @@ def boundary_document(
     guardrail_tag: tuple[str, str] = GUARDRAIL_TAG,
     guardrail_path: str = "/guardrails/",
     bootstrap_qualifier: str | None = None,
+    protected_tag_keys: Sequence[str] = (),
 ) -> dict[str, Any]:
     """The boundary's policy document as plain data (what ``DelegationBoundary`` deploys)."""
     iam_arn = f"arn:{partition}:iam::{account}"
@@ -140,9 +144,8 @@ def boundary_document(
         {"Sid": "DenyGuardrailTaggedRolesAndPolicies", "Effect": "Deny", "NotAction": READS_ONLY,
          "Resource": [f"{iam_arn}:role/*", f"{iam_arn}:policy/*"],
          "Condition": {"StringEquals": {f"aws:ResourceTag/{key}": value}}},
-        {"Sid": "DenyGuardrailTag", "Effect": "Deny",
-         "Action": ["iam:TagPolicy", "iam:TagRole", "iam:UntagPolicy", "iam:UntagRole"], "Resource": "*",
-         "Condition": {"ForAnyValue:StringEquals": {"aws:TagKeys": [key]}}},
+        {"Sid": "DenyGuardrailTag", "Effect": "Deny", "Action": list(TAGGING_ACTIONS), "Resource": "*",
+         "Condition": {"ForAnyValue:StringEquals": {"aws:TagKeys": [key, *protected_tag_keys]}}},
     ]
     if regions:
         statements.append({"Sid": "DenyOutsideRegions", "Effect": "Deny", "NotAction": list(GLOBAL_ACTIONS),
@@ -158,8 +161,12 @@ def creator_document(
     role_path: str,
     pass_to_services: Sequence[str],
     managed_policy_arns: Sequence[str] = (),
+    protected_tag_keys: Sequence[str] = (),
 ) -> dict[str, Any]:
-    """The creator's policy document as plain data (what ``RoleCreator`` deploys)."""
+    """The creator's policy document as plain data (what ``RoleCreator`` deploys).
+
+    ``protected_tag_keys``: tags a created role may not be given nor lose (the guardrail tag, and
+    the keys other policies grant by, e.g. ``TenantPrefix``: a role tagging itself would escalate)."""
     iam_arn = f"arn:{partition}:iam::{account}"
     roles, policies = f"{iam_arn}:role{role_path}*", f"{iam_arn}:policy{role_path}*"
     same_boundary = {"iam:PermissionsBoundary": boundary_arn}
@@ -177,6 +184,9 @@ def creator_document(
         {"Sid": "DenyUnboundedRoles", "Effect": "Deny", "Action": ["iam:CreateRole", "iam:PutRolePermissionsBoundary"],
          "Resource": "*", "Condition": {"StringNotEquals": same_boundary}},
         {"Sid": "DenyBoundaryRemoval", "Effect": "Deny", "Action": "iam:DeleteRolePermissionsBoundary", "Resource": "*"},
+        *([{"Sid": "DenyProtectedTags", "Effect": "Deny", "Action": list(TAGGING_ACTIONS), "Resource": "*",
+            "Condition": {"ForAnyValue:StringEquals": {"aws:TagKeys": list(protected_tag_keys)}}}]
+          if protected_tag_keys else []),
     ]}
 
 
@@ -209,6 +219,12 @@ def _arn(pattern: re.Pattern[str], what: str) -> Any:
             raise v.fail(prop, value, f"must be {what}")
         return value
     return check
+
+
+def _tag_key(prop: str, value: Any) -> str:
+    if not isinstance(value, str) or not re.fullmatch(r"[\w.:/=+@ -]{1,128}", value) or value.startswith("aws:"):
+        raise v.fail(prop, value, "must be a tag key (1-128 of letters, digits, spaces and _.:/=+-@; not aws:)")
+    return value
 
 
 def _team_path(prop: str, value: Any) -> str:
@@ -248,6 +264,9 @@ class DelegationBoundary(Construct):
     :param protected_policy_arns: policy ARN -> why. This boundary is always protected. Default: none.
     :param regions: the organisation's regions; others are denied. Default: no region Deny.
     :param guardrail_tag: ``(key, value)`` marking guardrail roles and policies. Default: ``GUARDRAIL_TAG``.
+    :param protected_tag_keys: tag key -> why no delegated role may set or remove it: the keys other
+        policies grant by (``{"TenantPrefix": "TenantIsolatedBucket confines tenants by it"}``); the
+        guardrail tag's key always. A ``RoleCreator`` refuses them too. Default: none.
     :param path: the policy's own path; must not be under ``role_path``. Every policy under it
         (a creator's, the execution policies) is protected like the boundary. Default: ``/guardrails/``.
     :param bootstrap_qualifier: the CDK bootstrap qualifier whose CloudFormation execution role is
@@ -271,6 +290,7 @@ class DelegationBoundary(Construct):
         protected_policy_arns: Mapping[str, str] | None = None,
         regions: Sequence[str] = (),
         guardrail_tag: tuple[str, str] = GUARDRAIL_TAG,
+        protected_tag_keys: Mapping[str, str] | None = None,
         path: str = "/guardrails/",
         description: str | None = None,
         bootstrap_qualifier: str | None = None,
@@ -301,6 +321,7 @@ class DelegationBoundary(Construct):
             if not (isinstance(guardrail_tag, tuple) and len(guardrail_tag) == 2
                     and all(isinstance(part, str) and part for part in guardrail_tag)):
                 check.fail("guardrail_tag", guardrail_tag, "must be a (key, value) pair of non-empty strings")
+            tag_keys = _check_reasons(check, "protected_tag_keys", protected_tag_keys or {}, _tag_key, "tag keys")
             if not isinstance(allow_role_creation, bool):
                 check.fail("allow_role_creation", allow_role_creation, "must be True or False")
         facts = _facts.scope(scope)
@@ -316,7 +337,9 @@ class DelegationBoundary(Construct):
             role_path=role_path, allowed_services=list(services), allow_role_creation=allow_role_creation,
             protected_role_arns=list(roles), protected_policy_arns=list(policies), regions=list(regions),
             guardrail_tag=guardrail_tag, guardrail_path=path, bootstrap_qualifier=bootstrap_qualifier,
+            protected_tag_keys=list(tag_keys),
         )
+        self.protected_tag_keys: tuple[str, ...] = (guardrail_tag[0], *tag_keys)
         self.path = path
         self.policy = iam.ManagedPolicy(
             self, "Policy", managed_policy_name=managed_policy_name, path=path,
@@ -364,8 +387,9 @@ class RoleCreator(Construct):
     - reading, tagging, updating and deleting those roles, and managing policies under ``role_path``;
     - ``iam:PassRole`` of those roles only to ``pass_to_services`` (``iam:PassedToService``).
 
-    Denies ``iam:DeleteRolePermissionsBoundary`` everywhere, and creating a role or setting a
-    boundary other than this one, whatever else the grantee holds.
+    Denies ``iam:DeleteRolePermissionsBoundary`` everywhere, creating a role or setting a boundary
+    other than this one, and setting or removing the boundary's protected tag keys (the guardrail
+    tag, ABAC keys such as ``TenantPrefix``), whatever else the grantee holds.
 
     Not bounded by this grant: the trust policy of the roles it creates (IAM has no condition key
     for it); the organisation's resource control policies bound who can assume them.
@@ -424,6 +448,7 @@ class RoleCreator(Construct):
         self.document = creator_document(
             boundary_arn=boundary.managed_policy_arn, partition=boundary.partition, account=boundary.account,
             role_path=path, pass_to_services=list(services), managed_policy_arns=list(policies),
+            protected_tag_keys=list(boundary.protected_tag_keys),
         )
         self.managed_policy_arn: str | None = policy_arn(boundary.partition, boundary.account, boundary.path,
                                                          managed_policy_name) if managed_policy_name else None

@@ -20,6 +20,7 @@ from constructs import Construct
 from constructs_iam import DelegationBoundary, IamGuardrails, RoleCreator, cross_account_principal
 from constructs_iam.bootstrap import CdkExecutionPolicies
 from constructs_iam.delegation import GUARDRAIL_TAG
+from constructs_iam.tenant_bucket import TENANT_TAG
 
 from .config import AppConfig, ConfigError, DelegationConfig
 
@@ -48,6 +49,7 @@ class DelegationStack(Stack):
             self, "Boundary", managed_policy_name=delegation.boundary_name, role_path=delegation.role_path,
             allowed_services=dict(delegation.allowed_services), regions=list(delegation.regions),
             protected_role_arns=protected_roles, bootstrap_qualifier=delegation.qualifier,
+            protected_tag_keys={TENANT_TAG: "the shared bucket confines each tenant to its prefix by this role tag"},
         )
         self.creator = RoleCreator(
             self, "Creator", boundary=self.boundary, pass_to_services=dict(delegation.pass_to_services),

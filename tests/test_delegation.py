@@ -26,6 +26,7 @@ from constructs_iam.access.creation import (
     pass_role,
     put_role_boundary,
     put_role_policy,
+    tag_role,
     update_assume_role_policy,
 )
 
@@ -47,6 +48,7 @@ def boundary(scope) -> DelegationBoundary:
                           "logs": "the functions' logs"},
         protected_role_arns={f"arn:aws:iam::{ACCOUNT}:role/cdk-platform-*": "the platform's bootstrap roles"},
         regions=["eu-west-1"],
+        protected_tag_keys={"TenantPrefix": "TenantIsolatedBucket confines tenants by this tag"},
     )
 
 
@@ -175,6 +177,18 @@ def test_creator_cannot_create_a_user_or_an_access_key(built):
     assert create_access_key(model, actor="payments-deployer", user="alice.example").allowed is False
 
 
+def test_creator_cannot_give_or_take_the_tags_other_policies_grant_by(built):
+    *_, model = built
+    for tags in ({"TenantPrefix": "services/billing/"}, {"constructs-iam:guardrail": "true"}):
+        creation = create_role(model, creator="payments-deployer", request=RoleRequest(
+            name="tagged", path=TEAM_PATH, permissions_boundary=BOUNDARY_ARN, tags=tags))
+        assert creation.allowed is False, tags
+        assert tag_role(model, actor="payments-deployer", role="orders", tags=tags).allowed is False, tags
+    creation = create_role(model, creator="payments-deployer", request=RoleRequest(
+        name="tagged", path=TEAM_PATH, permissions_boundary=BOUNDARY_ARN, tags={"cost-centre": "payments"}))
+    assert creation.allowed is True, creation_steps(creation)
+
+
 # --------------------------------------------------------- what a created role can do at most
 
 
@@ -214,8 +228,8 @@ def test_created_role_cannot_touch_guardrail_tagged_roles_or_the_tag(built, admi
         decision = model.evaluate(principal=admin_role, action=action,
                                   resource=f"arn:aws:iam::{ACCOUNT}:role{TEAM_PATH}tagged", context={**REGION, **tagged})
         assert decision.allowed is False, action
-    assert model.evaluate(principal=admin_role, action="iam:TagRole", resource=f"arn:aws:iam::{ACCOUNT}:role{TEAM_PATH}x",
-                          context={**REGION, "aws:TagKeys": ["constructs-iam:guardrail"]}).allowed is False
+    for key in ("constructs-iam:guardrail", "TenantPrefix"):
+        assert tag_role(model, actor=admin_role, role=admin_role, tags={key: "x"}).allowed is False, key
 
 
 def test_created_role_cannot_leave_the_regions(built, admin_role):

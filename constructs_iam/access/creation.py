@@ -49,6 +49,7 @@ __all__ = [
     "put_role_boundary",
     "put_role_policy",
     "role_arn",
+    "tag_role",
     "update_assume_role_policy",
 ]
 
@@ -62,6 +63,7 @@ class RoleRequest:
     :param managed_policy_arns: policies to attach. :param inline_policies: documents to put.
     :param pass_to: a service the role is then passed to (``lambda.amazonaws.com``). Default: none.
     :param trust: the trust policy document. Default: trusts ``lambda.amazonaws.com``.
+    :param tags: tags given at creation (``aws:TagKeys``, ``aws:RequestTag/<key>``). Default: none.
     """
 
     name: str
@@ -72,6 +74,7 @@ class RoleRequest:
     pass_to: str | None = None
     trust: Mapping[str, Any] = field(default_factory=lambda: {"Version": "2012-10-17", "Statement": [
         {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]})
+    tags: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -108,7 +111,8 @@ def create_role(model: AccessModel, *, creator: str, request: RoleRequest) -> Cr
     """Ask each call of creating ``request`` as ``creator`` (a role or user of the model)."""
     arn = role_arn(model, creator, request.name, request.path)
     bounded = {"iam:PermissionsBoundary": request.permissions_boundary} if request.permissions_boundary else {}
-    steps = [("iam:CreateRole", model.evaluate(principal=creator, action="iam:CreateRole", resource=arn, context=bounded))]
+    steps = [("iam:CreateRole", model.evaluate(principal=creator, action="iam:CreateRole", resource=arn,
+                                               context={**bounded, **_tagging(request.tags)}))]
     for policy in request.managed_policy_arns:
         steps.append((f"iam:AttachRolePolicy {policy}", model.evaluate(
             principal=creator, action="iam:AttachRolePolicy", resource=arn,
@@ -120,6 +124,18 @@ def create_role(model: AccessModel, *, creator: str, request: RoleRequest) -> Cr
         steps.append((f"iam:PassRole to {request.pass_to}", pass_role(model, actor=creator, role=arn,
                                                                       service=request.pass_to)))
     return Creation(arn, tuple(steps))
+
+
+def _tagging(tags: Mapping[str, str]) -> dict[str, Any]:
+    if not tags:
+        return {}
+    return {"aws:TagKeys": list(tags), **{f"aws:RequestTag/{key}": value for key, value in tags.items()}}
+
+
+def tag_role(model: AccessModel, *, actor: str, role: str, tags: Mapping[str, str]) -> Decision:
+    """May ``actor`` tag ``role`` with ``tags`` (``iam:TagRole``)?"""
+    arn, current = _target(model, role)
+    return model.evaluate(principal=actor, action="iam:TagRole", resource=arn, context={**current, **_tagging(tags)})
 
 
 def add_role(model: AccessModel, request: RoleRequest, *, account: str, partition: str = "aws") -> str:
@@ -138,6 +154,7 @@ def add_role(model: AccessModel, request: RoleRequest, *, account: str, partitio
         principal.boundary = _document(model, request.permissions_boundary)
         principal.boundary_arn = request.permissions_boundary
     principal.trust = _statements(f"{request.name}/trust", request.trust, lambda d: d)
+    principal.tags.update(request.tags)
     model._principals[arn] = principal
     model._aliases[arn] = arn
     model._aliases.setdefault(request.name, arn)
