@@ -464,10 +464,22 @@ class RoleCreator(Construct):
             f"arn:{boundary.partition}:iam::{boundary.account}:role{path}*",
             f"arn:{boundary.partition}:iam::{boundary.account}:policy{path}*")]
         acknowledge_findings(self.policy, findings, reason)
+        self._findings, self._reason = findings, reason
 
     def grant(self, grantee: iam.IGrantable) -> iam.ManagedPolicy:
-        """Attach the creator policy to ``grantee``'s role (a role, or an ``IGrantable`` whose principal
-        is one, e.g. a ``GitHubActionsRole``); returns the policy."""
+        """Give ``grantee`` the creator statements; returns the policy that holds them.
+
+        A role (or an ``IGrantable`` whose principal is one) gets this construct's policy attached.
+        A pattern of this library (e.g. a ``GitHubActionsRole``) holds only what it documents, so the
+        statements go into its own policy through ``extend_policy`` with the reason recorded."""
+        from ._pattern import RolePattern
+
+        if isinstance(grantee, RolePattern):
+            grantee.extend_policy([iam.PolicyStatement.from_json(s) for s in self.document["Statement"]],
+                                  reason=f"RoleCreator {self.node.path}: create roles under {self.role_path} only "
+                                         "with the delegation boundary")
+            acknowledge_findings(grantee.policy, self._findings, self._reason)
+            return grantee.policy
         role = grantee.grant_principal if v.has(grantee, "grant_principal") else None
         if role is None or not v.has(role, "add_managed_policy") or not v.has(role, "role_arn"):
             raise v.fail("grantee", grantee, "must be an aws_iam.IGrantable whose principal is a role")

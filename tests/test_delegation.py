@@ -359,3 +359,17 @@ def test_creator_refuses_administrator_policies_and_paths_outside_the_boundary()
     assert "role_path '/teams/' must be under the boundary's role_path" in text
     assert "pass_to_services 'lambda' must be an AWS service principal" in text
     assert f"managed_policy_arns '{ADMIN}' must name one policy that is not administrator access" in text
+
+
+def test_a_ci_role_pattern_gets_the_creator_statements_as_a_recorded_widening():
+    from constructs_iam import GitHubActionsRole, GitHubOidcProvider
+
+    app = new_app()
+    stack = cdk.Stack(app, "Ci", env=ENV)
+    creator = RoleCreator(stack, "Creator", boundary=boundary(stack),
+                          pass_to_services={"lambda.amazonaws.com": "the team's functions"})
+    ci = GitHubActionsRole(stack, "GitHub", repository="acme/payments", branches=["main"],
+                           provider=GitHubOidcProvider(stack, "Provider").provider)
+    assert creator.grant(ci) is ci.policy
+    assert ci.extensions and "iam:CreateRole" in ci.extensions[0]["actions"]
+    assert guardrail_findings(app, plugin=None) == []  # no PatternWidened, no unacknowledged nag finding
