@@ -108,7 +108,7 @@ def boundary_document(
     """The boundary's policy document as plain data (what ``DelegationBoundary`` deploys)."""
     iam_arn = f"arn:{partition}:iam::{account}"
     roles, policies = f"{iam_arn}:role{role_path}*", f"{iam_arn}:policy{role_path}*"
-    same_boundary = {"StringEquals": {"iam:PermissionsBoundary": boundary_arn}}
+    same_boundary = {"ArnEquals": {"iam:PermissionsBoundary": boundary_arn}}
     statements: list[dict[str, Any]] = [{
         "Sid": "AllowedServices", "Effect": "Allow",
         "Action": [f"{service}:*" for service in sorted(allowed_services)], "Resource": "*",
@@ -129,7 +129,7 @@ def boundary_document(
         {"Sid": "DenyUsersGroupsAndCredentials", "Effect": "Deny", "NotAction": READS_ONLY,
          "Resource": [f"{iam_arn}:user/*", f"{iam_arn}:group/*"]},
         {"Sid": "DenyRolesWithoutThisBoundary", "Effect": "Deny", "Action": list(BOUNDARY_KEYED_ACTIONS),
-         "Resource": "*", "Condition": {"StringNotEquals": {"iam:PermissionsBoundary": boundary_arn}}},
+         "Resource": "*", "Condition": {"ArnNotEquals": {"iam:PermissionsBoundary": boundary_arn}}},
         {"Sid": "DenyBoundaryRemoval", "Effect": "Deny",
          "Action": ["iam:DeleteRolePermissionsBoundary", "iam:DeleteUserPermissionsBoundary",
                     "iam:PutUserPermissionsBoundary"], "Resource": "*"},
@@ -173,16 +173,16 @@ def creator_document(
     return {"Version": "2012-10-17", "Statement": [
         {"Sid": "CreateRolesWithTheBoundary", "Effect": "Allow",
          "Action": [a for a in BOUNDARY_KEYED_ACTIONS if a != "iam:AttachRolePolicy"],
-         "Resource": roles, "Condition": {"StringEquals": same_boundary}},
+         "Resource": roles, "Condition": {"ArnEquals": same_boundary}},
         {"Sid": "AttachAllowedPolicies", "Effect": "Allow", "Action": "iam:AttachRolePolicy", "Resource": roles,
-         "Condition": {"StringEquals": same_boundary, "ArnLike": {"iam:PolicyARN": [*managed_policy_arns, policies]}}},
+         "Condition": {"ArnEquals": same_boundary, "ArnLike": {"iam:PolicyARN": [*managed_policy_arns, policies]}}},
         {"Sid": "ManageRolesUnderPath", "Effect": "Allow", "Action": sorted({*ROLE_READS, *ROLE_CHANGES}),
          "Resource": roles},
         {"Sid": "ManagePoliciesUnderPath", "Effect": "Allow", "Action": list(POLICY_ACTIONS), "Resource": policies},
         {"Sid": "PassRolesToServices", "Effect": "Allow", "Action": "iam:PassRole", "Resource": roles,
          "Condition": {"StringEquals": {"iam:PassedToService": list(pass_to_services)}}},
         {"Sid": "DenyUnboundedRoles", "Effect": "Deny", "Action": ["iam:CreateRole", "iam:PutRolePermissionsBoundary"],
-         "Resource": "*", "Condition": {"StringNotEquals": same_boundary}},
+         "Resource": "*", "Condition": {"ArnNotEquals": same_boundary}},
         {"Sid": "DenyBoundaryRemoval", "Effect": "Deny", "Action": "iam:DeleteRolePermissionsBoundary", "Resource": "*"},
         *([{"Sid": "DenyProtectedTags", "Effect": "Deny", "Action": list(TAGGING_ACTIONS), "Resource": "*",
             "Condition": {"ForAnyValue:StringEquals": {"aws:TagKeys": list(protected_tag_keys)}}}]

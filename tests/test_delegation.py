@@ -258,7 +258,7 @@ def test_creator_statements_name_the_boundary_in_every_creation(built):
     statements = {s["Sid"]: s for s in creator.document["Statement"]}
     create = statements["CreateRolesWithTheBoundary"]
     assert "iam:CreateRole" in create["Action"]
-    assert create["Condition"] == {"StringEquals": {"iam:PermissionsBoundary": BOUNDARY_ARN}}
+    assert create["Condition"] == {"ArnEquals": {"iam:PermissionsBoundary": BOUNDARY_ARN}}
     assert statements["PassRolesToServices"]["Condition"] == {
         "StringEquals": {"iam:PassedToService": ["lambda.amazonaws.com"]}}
     Template.from_stack(platform).has_resource_properties("AWS::IAM::ManagedPolicy", {
