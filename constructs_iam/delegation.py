@@ -70,8 +70,12 @@ POLICY_CHANGES = ("iam:CreatePolicyVersion", "iam:DeletePolicy", "iam:DeletePoli
                   "iam:SetDefaultPolicyVersion", "iam:TagPolicy", "iam:UntagPolicy")
 READS_ONLY = ["iam:Get*", "iam:List*"]
 TAGGING_ACTIONS = ("iam:CreatePolicy", "iam:CreateRole", "iam:TagPolicy", "iam:TagRole", "iam:UntagPolicy",
-                   "iam:UntagRole")
-"""The IAM calls that set or remove a role's or policy's tags (``aws:TagKeys`` in the request)."""
+                   "iam:UntagRole", "sts:TagSession")
+"""The calls that set or remove a role's or policy's tags (``aws:TagKeys`` in the request), and
+``sts:TagSession``: a session tag overrides the role's tag of the same key in ``aws:PrincipalTag``, so
+a creator that writes a role trusting itself with ``sts:TagSession`` would otherwise assume it as
+another tenant. Condition key names are not case-sensitive (``aws:PrincipalTag/tenantprefix`` is
+``aws:PrincipalTag/TenantPrefix``), so the keys are compared with ``StringEqualsIgnoreCase``."""
 
 _SERVICE = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
 _ROLE_ARN = re.compile(r"^arn:aws[a-z-]*:iam::(\d{12}|\*):role/[\x21-\x7E]+$")
@@ -145,7 +149,7 @@ def boundary_document(
          "Resource": [f"{iam_arn}:role/*", f"{iam_arn}:policy/*"],
          "Condition": {"StringEquals": {f"aws:ResourceTag/{key}": value}}},
         {"Sid": "DenyGuardrailTag", "Effect": "Deny", "Action": list(TAGGING_ACTIONS), "Resource": "*",
-         "Condition": {"ForAnyValue:StringEquals": {"aws:TagKeys": [key, *protected_tag_keys]}}},
+         "Condition": {"ForAnyValue:StringEqualsIgnoreCase": {"aws:TagKeys": [key, *protected_tag_keys]}}},
     ]
     if regions:
         statements.append({"Sid": "DenyOutsideRegions", "Effect": "Deny", "NotAction": list(GLOBAL_ACTIONS),
@@ -185,7 +189,7 @@ def creator_document(
          "Resource": "*", "Condition": {"ArnNotEquals": same_boundary}},
         {"Sid": "DenyBoundaryRemoval", "Effect": "Deny", "Action": "iam:DeleteRolePermissionsBoundary", "Resource": "*"},
         *([{"Sid": "DenyProtectedTags", "Effect": "Deny", "Action": list(TAGGING_ACTIONS), "Resource": "*",
-            "Condition": {"ForAnyValue:StringEquals": {"aws:TagKeys": list(protected_tag_keys)}}}]
+            "Condition": {"ForAnyValue:StringEqualsIgnoreCase": {"aws:TagKeys": list(protected_tag_keys)}}}]
           if protected_tag_keys else []),
     ]}
 

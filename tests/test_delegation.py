@@ -232,6 +232,22 @@ def test_created_role_cannot_touch_guardrail_tagged_roles_or_the_tag(built, admi
         assert tag_role(model, actor=admin_role, role=admin_role, tags={key: "x"}).allowed is False, key
 
 
+def test_protected_tag_keys_hold_in_any_case_and_as_session_tags(built, admin_role):
+    # IAM compares condition key names without case (aws:PrincipalTag/tenantprefix is the same key), and
+    # a session tag overrides the role's: a role trusting its creator with sts:TagSession would do
+    *_, model = built
+    created = f"arn:aws:iam::{ACCOUNT}:role{TEAM_PATH}orders"
+    for actor in ("payments-deployer", admin_role):
+        for key in ("tenantprefix", "TENANTPREFIX", "Constructs-IAM:Guardrail"):
+            assert tag_role(model, actor=actor, role="orders", tags={key: "services/billing/"}).allowed is False, key
+        session = model.evaluate(principal=actor, action="sts:TagSession", resource=created, context={
+            **REGION, "aws:TagKeys": ["TenantPrefix"], "aws:RequestTag/TenantPrefix": "services/billing/"})
+        assert session.allowed is False and session.outcome == "explicit-deny", (actor, session)
+    creation = create_role(model, creator="payments-deployer", request=RoleRequest(
+        name="tagged", path=TEAM_PATH, permissions_boundary=BOUNDARY_ARN, tags={"tenantPrefix": "services/billing/"}))
+    assert creation.allowed is False, creation_steps(creation)
+
+
 def test_created_role_cannot_leave_the_regions(built, admin_role):
     *_, model = built
     bucket = "arn:aws:s3:::orders/a.csv"
