@@ -345,6 +345,33 @@ def test_a_service_linked_role_in_a_delegated_stack_is_refused():
     assert "cannot carry a permissions boundary" in found[0][2]
 
 
+def test_what_expands_after_synth_in_a_delegated_stack_is_refused():
+    # a macro, AWS::Include or Fn::ForEach, or a StackSet, creates roles CloudFormation expands at
+    # deploy time: the rule cannot see whether they carry the boundary, so it refuses them
+    app = new_app()
+    for name, build in {
+        "Macro": lambda stack: stack.add_transform("TeamMacro"),
+        "Include": lambda stack: stack.add_transform("AWS::Include"),
+        "StackSet": lambda stack: cdk.CfnResource(stack, "Set", type="AWS::CloudFormation::StackSet", properties={
+            "StackSetName": "roles", "PermissionModel": "SELF_MANAGED",
+            "TemplateBody": '{"Resources": {"R": {"Type": "AWS::IAM::Role"}}}'}),
+        "Sam": lambda stack: stack.add_transform("AWS::Serverless-2016-10-31"),
+    }.items():
+        stack = cdk.Stack(app, name, env=ENV)
+        iam.Role(stack, "Role", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"))
+        build(stack)
+        IamGuardrails.of(stack, permissions_boundary=DelegationBoundary.reference(stack, "Boundary", BOUNDARY_ARN))
+    found = {(rule, message.split(".")[0]) for rule, _, message in guardrail_findings(app)}
+    assert found == {
+        ("IamGuardrails-PermissionsBoundary", "template transform TeamMacro expands at deploy time into resources "
+         "(roles without the boundary among them) that cannot be checked"),
+        ("IamGuardrails-PermissionsBoundary", "template transform AWS::Include expands at deploy time into resources "
+         "(roles without the boundary among them) that cannot be checked"),
+        ("IamGuardrails-PermissionsBoundary",
+         "a StackSet deploys a template whose roles cannot be checked for the permissions boundary"),
+    }, found
+
+
 # ---------------------------------------------------------------------------- wrong props
 
 

@@ -213,13 +213,36 @@ def permissions_boundary(context: Context) -> Iterator[Finding]:
     stacks (their templates are read from the assembly; CDK does not hand them to validation
     plugins). What creates roles the template cannot show is refused: SAM resources without the
     boundary, service-linked roles (they cannot carry one), a nested stack whose template is not
-    in the assembly."""
+    in the assembly, a StackSet, and a template transform (a macro, ``AWS::Include``,
+    ``AWS::LanguageExtensions``' ``Fn::ForEach``) other than SAM's: CloudFormation expands those
+    after synth, into roles no one checked."""
+    for template in context.guarded:
+        if template.path in context.boundaries:
+            yield from _transform_problems(template)
     for template, logical_id, resource in _resources(context, context.guarded):
         if template.path not in context.boundaries:
             continue
         for location, message in _boundary_problems(resource, context.boundaries[template.path],
                                                     _directory(template.path)):
             yield Finding("IamGuardrails-PermissionsBoundary", template, logical_id, location, message)
+
+
+SAM_TRANSFORM = "AWS::Serverless-2016-10-31"
+"""The one transform a bounded template may use: the rule checks the roles SAM's resources create."""
+
+
+def _transform_problems(template: Template) -> Iterator[Finding]:
+    transforms = template.body.get("Transform") or []
+    for transform in transforms if isinstance(transforms, list) else [transforms]:
+        if transform != SAM_TRANSFORM:
+            yield Finding("IamGuardrails-PermissionsBoundary", template, "Transform", "Transform",
+                          f"template transform {flatten(transform)} expands at deploy time into resources (roles "
+                          "without the boundary among them) that cannot be checked")
+    for key in template.resources:
+        if key.startswith("Fn::"):
+            yield Finding("IamGuardrails-PermissionsBoundary", template, key, f"Resources/{key}",
+                          f"{key} in Resources expands at deploy time into resources (roles without the boundary "
+                          "among them) that cannot be checked")
 
 
 def _directory(path: str) -> str:
@@ -238,6 +261,8 @@ def _boundary_problems(resource: dict[str, Any], expected: Any, directory: str, 
         elif actual != expected:
             yield ("Properties/PermissionsBoundary",
                    f"{kind} has permissions boundary {flatten(actual)}; expected {flatten(expected)}")
+    elif kind_name == "AWS::CloudFormation::StackSet":
+        yield "Type", "a StackSet deploys a template whose roles cannot be checked for the permissions boundary"
     elif kind_name == "AWS::IAM::ServiceLinkedRole":
         yield "Type", "a service-linked role cannot carry a permissions boundary; create it outside the bounded scope"
     elif kind_name == "AWS::CloudFormation::Stack":
@@ -246,6 +271,8 @@ def _boundary_problems(resource: dict[str, Any], expected: Any, directory: str, 
             yield "Properties/TemplateURL", ("nested stack whose template is not in the cloud assembly: the roles it "
                                              "creates cannot be checked for the permissions boundary")
             return
+        for finding in _transform_problems(Template("nested", nested)):
+            yield "Properties/TemplateURL", f"in the nested stack: {finding.message}"
         for inner in (nested.get("Resources") or {}).values():
             if isinstance(inner, dict):
                 where = (inner.get("Metadata") or {}).get("aws:cdk:path", inner.get("Type"))
