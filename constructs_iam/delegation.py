@@ -145,8 +145,9 @@ def boundary_document(
         statements.append({"Sid": "DenyGuardrailRoles", "Effect": "Deny", "NotAction": READS_ONLY,
                            "Resource": list(protected_role_arns)})
     statements += [
-        {"Sid": "DenyGuardrailTaggedRolesAndPolicies", "Effect": "Deny", "NotAction": READS_ONLY,
-         "Resource": [f"{iam_arn}:role/*", f"{iam_arn}:policy/*"],
+        # every resource, not only roles and policies: lambda:* would otherwise let a team rewrite the code of
+        # a platform function (and so act as its role); whatever the platform tags is out of reach
+        {"Sid": "DenyGuardrailTaggedResources", "Effect": "Deny", "NotAction": READS_ONLY, "Resource": "*",
          "Condition": {"StringEquals": {f"aws:ResourceTag/{key}": value}}},
         {"Sid": "DenyGuardrailTag", "Effect": "Deny", "Action": list(TAGGING_ACTIONS), "Resource": "*",
          "Condition": {"ForAnyValue:StringEqualsIgnoreCase": {"aws:TagKeys": [key, *protected_tag_keys]}}},
@@ -251,9 +252,9 @@ class DelegationBoundary(Construct):
     - creating a role, or changing one's policies or boundary, unless the role carries this
       boundary (``iam:PermissionsBoundary``); deleting any permissions boundary;
     - changing this boundary and ``protected_policy_arns``;
-    - anything but reading on ``protected_role_arns`` and on roles and policies tagged
-      ``guardrail_tag`` (no change, no ``sts:AssumeRole``, no ``iam:PassRole``), and adding or
-      removing that tag;
+    - anything but reading on ``protected_role_arns`` and on any resource tagged ``guardrail_tag``
+      (a role, a policy, a function...: no change, no ``sts:AssumeRole``, no ``iam:PassRole``, no
+      ``lambda:UpdateFunctionCode``), and adding or removing that tag;
     - every non-global action outside ``regions`` (when given).
 
     :param managed_policy_name: the policy's name; fixed, so its ARN is known before it exists and

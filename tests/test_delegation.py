@@ -248,6 +248,19 @@ def test_protected_tag_keys_hold_in_any_case_and_as_session_tags(built, admin_ro
     assert creation.allowed is False, creation_steps(creation)
 
 
+def test_created_role_cannot_change_guardrail_tagged_resources_of_other_services(built, admin_role):
+    # lambda is an allowed service: without the tag Deny on every resource, a team role could rewrite
+    # the code of a platform function and run as its role
+    *_, model = built
+    function = f"arn:aws:lambda:eu-west-1:{ACCOUNT}:function:platform-provider"
+    for action in ("lambda:UpdateFunctionCode", "lambda:UpdateFunctionConfiguration", "lambda:InvokeFunction"):
+        decision = model.evaluate(principal=admin_role, action=action, resource=function,
+                                  context={**REGION, "aws:ResourceTag/constructs-iam:guardrail": "true"})
+        assert decision.allowed is False and decision.outcome == "explicit-deny", (action, decision)
+    assert model.evaluate(principal=admin_role, action="lambda:UpdateFunctionCode", resource=function,
+                          context=REGION).allowed is True  # the team's own, untagged
+
+
 def test_created_role_cannot_leave_the_regions(built, admin_role):
     *_, model = built
     bucket = "arn:aws:s3:::orders/a.csv"
