@@ -85,7 +85,11 @@ _POLICY_ARN = re.compile(r"^arn:aws[a-z-]*:iam::(\d{12}|aws|\*):policy/[\x21-\x7
 _NOT_DELEGABLE = {"iam": "role creation is the boundary's own statements (allow_role_creation), never iam:*",
                   "sts": "a delegated role assumes roles through its own policies, not sts:* in the boundary",
                   "organizations": "delegated roles never change the organisation",
-                  "account": "delegated roles never change the account"}
+                  "account": "delegated roles never change the account",
+                  # IAM Identity Center: a permission set or an account assignment is an IAM grant by another name
+                  "sso": "permission sets and account assignments grant access like IAM policies (IAM Identity Center)",
+                  "identitystore": "users and group memberships of IAM Identity Center are identities",
+                  "sso-directory": "users and group memberships of IAM Identity Center are identities"}
 
 
 def policy_arn(partition: str, account: str, path: str, name: str) -> str:
@@ -261,7 +265,8 @@ class DelegationBoundary(Construct):
         the boundary can name itself in its own conditions.
     :param role_path: the team's IAM path (``/teams/payments/``); delegated roles live under it.
     :param allowed_services: service prefix -> why the team needs it (``{"s3": "reports"}``).
-        ``iam``, ``sts``, ``organizations`` and ``account`` are refused.
+        ``iam``, ``sts``, ``organizations``, ``account`` and IAM Identity Center's ``sso``,
+        ``identitystore``, ``sso-directory`` are refused.
     :param allow_role_creation: the bounded roles may themselves create bounded roles under
         ``role_path`` (needed when a CloudFormation execution role is under the boundary). Default: True.
     :param protected_role_arns: role ARN -> why it is a guardrail (wildcards allowed:

@@ -390,6 +390,8 @@ def test_what_expands_after_synth_in_a_delegated_stack_is_refused():
 
 @pytest.mark.parametrize(("props", "message"), [
     ({"allowed_services": {"iam": "roles for the team"}}, "allowed_services 'iam' cannot be delegated"),
+    ({"allowed_services": {"sso": "the team's access"}}, "allowed_services 'sso' cannot be delegated"),
+    ({"allowed_services": {"identitystore": "the team's people"}}, "allowed_services 'identitystore' cannot be delegated"),
     ({"allowed_services": {"s3": "short"}}, "must say why"),
     ({"allowed_services": {"s3:*": "wildcards here"}}, "must be a service prefix"),
     ({"role_path": "/"}, "role_path '/' must be the team's own path"),
