@@ -240,6 +240,9 @@ def _team_path(prop: str, value: Any) -> str:
     v.iam_path(prop, value)
     if value == "/":
         raise v.fail(prop, value, "must be the team's own path such as '/teams/payments/', not '/' (every role)")
+    if "*" in value or "?" in value:
+        # IAM allows them in a path, but the path goes into ARN patterns: '/teams/*/' would be every team's
+        raise v.fail(prop, value, "must not hold '*' or '?': in the creator's ARNs they would match other teams' paths")
     return value
 
 
@@ -446,7 +449,7 @@ class RoleCreator(Construct):
                                       _arn(_POLICY_ARN, "an IAM policy ARN"), "policy ARNs")
             for arn in policies:
                 name = arn.rsplit("/", 1)[-1]
-                if "*" in arn or name in ("AdministratorAccess", "IAMFullAccess", "PowerUserAccess"):
+                if "*" in arn or "?" in arn or name in ("AdministratorAccess", "IAMFullAccess", "PowerUserAccess"):
                     check.fail("managed_policy_arns", arn, "must name one policy that is not administrator access "
                                "(the boundary caps it, but a reviewer should not have to rely on that)")
             check(v.iam_name, "managed_policy_name", managed_policy_name, max_length=128)

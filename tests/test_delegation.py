@@ -395,6 +395,8 @@ def test_what_expands_after_synth_in_a_delegated_stack_is_refused():
     ({"allowed_services": {"s3": "short"}}, "must say why"),
     ({"allowed_services": {"s3:*": "wildcards here"}}, "must be a service prefix"),
     ({"role_path": "/"}, "role_path '/' must be the team's own path"),
+    ({"role_path": "/teams/*/"}, "in the creator's ARNs they would match other teams' paths"),
+    ({"role_path": "/teams/pay?/"}, "in the creator's ARNs they would match other teams' paths"),
     ({"path": "/teams/payments/guard/"}, "must not be under role_path"),
     ({"regions": ["moon-1"]}, "regions 'moon-1' must be an AWS region"),
     ({"protected_role_arns": {"platform-role": "the platform's role"}}, "must be an IAM role ARN"),
@@ -417,6 +419,15 @@ def test_creator_refuses_administrator_policies_and_paths_outside_the_boundary()
     assert "role_path '/teams/' must be under the boundary's role_path" in text
     assert "pass_to_services 'lambda' must be an AWS service principal" in text
     assert f"managed_policy_arns '{ADMIN}' must name one policy that is not administrator access" in text
+
+
+def test_creator_refuses_the_single_character_wildcard_in_policies():
+    # ArnLike matches '?' as any one character: 'AdministratorAcces?' is AdministratorAccess
+    stack = cdk.Stack(new_app(), "Wildcard", env=ENV)
+    with pytest.raises(PropsError) as error:
+        RoleCreator(stack, "Creator", boundary=boundary(stack), pass_to_services={"lambda.amazonaws.com": "functions!"},
+                    managed_policy_arns={ADMIN[:-1] + "?": "looks like one policy"})
+    assert "must name one policy that is not administrator access" in str(error.value)
 
 
 def test_a_ci_role_pattern_gets_the_creator_statements_as_a_recorded_widening():
