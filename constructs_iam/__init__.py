@@ -2,7 +2,8 @@
 
 Workload roles (``Ec2S3ReadOnlyRole``, ``S3PrefixAccessRole``, ``ScalingServiceRole``), human access
 (``DeveloperReadOnlyRole``), people in the identity account (``PeopleGroup``, ``HumanUser``,
-``AccountPasswordPolicy``, ``RootActivityAlarm``), account-wide ``IamGuardrails``, and trust helpers (``service_principal``, ``cross_account_principal``).
+``AccountPasswordPolicy``, ``RootActivityAlarm``), delegated role creation (``DelegationBoundary``,
+``RoleCreator``), account-wide ``IamGuardrails``, and trust helpers (``service_principal``, ``cross_account_principal``).
 Every pattern grants exact actions on exact ARNs and fails at construction with a ``PropsError``
 (a ``ValueError``) naming the construct path and every bad prop, value and rule. A role pattern is
 ``iam.IGrantable`` and holds only what it documents: a widening from elsewhere fails synth
@@ -21,6 +22,7 @@ from .acknowledgments import (
     checkov_equivalents,
     wildcard_resource_finding,
 )
+from .delegation import DelegationBoundary, RoleCreator
 from .developer_access import DENIED_DATA_ACTIONS, DeveloperAccess, DeveloperExtra, developer_policies
 from .developer_read_only_role import DeveloperReadOnlyRole
 from .ec2_s3_read_only_role import Ec2S3ReadOnlyRole
@@ -56,6 +58,8 @@ __all__ = [
     "PerimeterException",
     "PolicyAttachment",
     "StatementSet",
+    "DelegationBoundary",
+    "RoleCreator",
     "DeveloperReadOnlyPermissionSet",
     "GitHubActionsRole",
     "GitHubOidcProvider",

@@ -34,7 +34,7 @@ from typing import Any
 from .access import AccessModel, wildcard_match
 
 SCHEMA = "constructs-iam/access-report/1"
-"""``{"schema", "source", "principals": [{"id", "kind", "arn", "stack", "account", "pattern", "trusted_by":
+"""``{"schema", "source", "principals": [{"id", "kind", "arn", "stack", "account", "pattern", "permissions_boundary", "trusted_by":
 [{"principal", "type", "actions", "conditions", "statement"}], "members" | "groups", "allows": [{"service",
 "actions", "access_levels", "resources", "conditions", "statement"}], "denies": [...], "acknowledgments":
 [{"id", "reason", "at"}], "risks": {"privilege_escalation", "credentials_exposure", "data_exfiltration",
@@ -273,7 +273,9 @@ def _describe(model: AccessModel, record: Any, stack: StackTemplate, path: str, 
     pattern = ((resource.get("Metadata") or {}).get("constructs-iam") or {}).get("pattern")
     return {
         "id": path, "kind": record.kind, "arn": record.arn, "stack": stack.name, "account": stack.account,
-        "pattern": pattern, "trusted_by": trusted_by, "allows": allows, "denies": denies,
+        "pattern": pattern, "permissions_boundary": record.boundary_arn or (
+            "(unresolved)" if record.boundary is not None else None),
+        "trusted_by": trusted_by, "allows": allows, "denies": denies,
         "acknowledgments": acks, "risks": _risks(model, record.arn), "passes_roles": passes,
     }
 
@@ -459,6 +461,9 @@ def to_markdown(data: dict[str, Any]) -> str:
             lines.append(f"- policies: {', '.join(f'`{x}`' for x in p['policies']) or 'none'}")
             lines.append("")
             continue
+        if p["kind"] in ("role", "user"):
+            boundary = p.get("permissions_boundary")
+            lines.append(f"- permissions boundary: `{boundary}`" if boundary else "- permissions boundary: none")
         for t in p.get("trusted_by", []):
             lines.append(f"- trusted: {t['type']} `{t['principal']}` for {', '.join(t['actions'])}"
                          + (f" when `{json.dumps(t['conditions'], sort_keys=True)}`" if t["conditions"] else ""))

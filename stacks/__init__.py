@@ -13,6 +13,7 @@ from constructs_iam.organization_policies import protect_policies
 
 from .config import AppConfig, ConfigError, load_cdk_json
 from .ci_stack import CiStack
+from .delegation_stack import DelegationStack, TeamStack
 from .identity_center_stack import IdentityCenterStack
 from .identity_stack import IdentityStack
 from .organization_stack import OrganizationStack, protected_role_names
@@ -26,6 +27,8 @@ __all__ = [
     "AppConfig",
     "AppStacks",
     "CiStack",
+    "DelegationStack",
+    "TeamStack",
     "ConfigError",
     "IdentityCenterStack",
     "IdentityStack",
@@ -54,9 +57,12 @@ class AppStacks:
     ci: CiStack | None = None
     identity_center: IdentityCenterStack | None = None
     organization: OrganizationStack | None = None
+    delegation: DelegationStack | None = None
+    team: TeamStack | None = None
 
     def all(self) -> list[Stack]:
-        extra = [s for s in (self.production_access_stackset, self.ci, self.identity_center, self.organization)
+        extra = [s for s in (self.production_access_stackset, self.ci, self.identity_center, self.organization,
+                             self.delegation, self.team)
                  if s is not None]
         return [self.workload, self.production_access, self.identity, *self.root_activity, *self.workload_shards, *extra]
 
@@ -88,6 +94,15 @@ def build_stacks(scope: Construct, config: AppConfig) -> AppStacks:
             scope, f"{prefix}-Organization", config=config,
             env=Environment(account=config.organization.management_account_id, region="us-east-1"),
             description="constructs-iam: SCPs, RCPs and centralized root access (management account)")
+    delegation = team = None
+    if config.delegation is not None:
+        delegation = DelegationStack(
+            scope, f"{prefix}-Delegation", config=config, env=production,
+            description="constructs-iam: a team's permissions boundary and role creator; CDK execution policies")
+        team = TeamStack(
+            scope, f"{prefix}-Team-{config.delegation.team}", config=config, env=production,
+            description=f"constructs-iam: team {config.delegation.team}'s roles, created under its boundary")
+        team.add_dependency(delegation)  # its roles need the boundary policy to exist
     workload = WorkloadStack(
         scope, f"{prefix}-Workload", config=config, env=production,
         description="constructs-iam: data bucket and least-privilege workload roles",
@@ -123,6 +138,8 @@ def build_stacks(scope: Construct, config: AppConfig) -> AppStacks:
         ci=ci,
         identity_center=identity_center,
         organization=organization,
+        delegation=delegation,
+        team=team,
     )
     if organization is not None:
         # the customer managed policies of the protected roles go where ProtectPlatformRoles keeps them

@@ -33,7 +33,10 @@ _TOP_KEYS = (
     "developer_extras", "scaling_instance_types",
     "stack_prefix", "identity", "workloads", "stacksets", "ci", "identity_center", "support_role_name",
     "organization",
+    "delegation",
 )
+_DELEGATION_KEYS = ("team", "role_path", "boundary_name", "qualifier", "allowed_services", "pass_to_services",
+                    "managed_policy_arns", "regions")
 _CI_KEYS = ("repository", "branches", "environments", "tags", "deploy_accounts", "deploy_regions", "cdk_qualifier",
             "role_name", "workflow")
 _IDENTITY_CENTER_KEYS = ("instance_arn", "group_id", "account_ids", "access", "extras", "session_hours", "name")
@@ -139,6 +142,21 @@ class IdentityCenterConfig:
 
 
 @dataclass(frozen=True)
+class DelegationConfig:
+    """One team that creates its own roles under a DelegationBoundary, and deploys with its own
+    CDK bootstrap (qualifier) whose execution role is under that boundary."""
+
+    team: str
+    role_path: str
+    boundary_name: str
+    qualifier: str
+    allowed_services: tuple[tuple[str, str], ...]  # (service prefix, reason)
+    pass_to_services: tuple[tuple[str, str], ...]  # (service principal, reason)
+    managed_policy_arns: tuple[tuple[str, str], ...] = ()  # (policy ARN, reason)
+    regions: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class AppConfig:
     """Everything app.py needs, validated."""
 
@@ -162,6 +180,7 @@ class AppConfig:
     identity_center: IdentityCenterConfig | None = None
     support_role_name: str = "Support"
     organization: OrganizationConfig | None = None
+    delegation: DelegationConfig | None = None
 
     @classmethod
     def from_context(cls, node: Any) -> AppConfig:
@@ -264,8 +283,26 @@ class AppConfig:
                 session_hours=ic.integer("session_hours", 1, 1, 12),
                 name=ic.string("name", re.compile(r"^[\w+=,.@-]{1,32}$"), "must be a permission set name", default="DeveloperReadOnly"),
             )
+        delegation = None
+        if "delegation" in r.raw:
+            d = r.sub("delegation", _DELEGATION_KEYS)
+            delegation = DelegationConfig(
+                team=d.string("team", _WORKLOAD, "must be 1-40 letters, digits or '-', starting with a letter"),
+                role_path=d.string("role_path", re.compile(r"^/(?:[\x21-\x7E]+/)+$"),
+                                   "must be the team's IAM path such as '/teams/payments/' (not '/')"),
+                boundary_name=d.string("boundary_name", _NAME, "must be an IAM policy name"),
+                qualifier=d.string("qualifier", re.compile(r"^[a-z0-9]{1,10}$"), "must be a bootstrap qualifier"),
+                allowed_services=_reasons(d, "allowed_services", re.compile(r"^[a-z0-9-]{1,40}$"),
+                                          "must be service prefixes such as 's3'"),
+                pass_to_services=_reasons(d, "pass_to_services", re.compile(r"^[a-z0-9.-]+\.amazonaws\.com$"),
+                                          "must be service principals"),
+                managed_policy_arns=_reasons(d, "managed_policy_arns", re.compile(r"^arn:aws[a-z-]*:iam::(aws|\d{12}):policy/.+$"),
+                                             "must be IAM policy ARNs", required=False),
+                regions=tuple(d.strings("regions", REGION_PATTERN, "must be AWS regions", default=[])),
+            )
         stackset_enabled = stacksets.boolean("enabled", False)
         return cls(
+            delegation=delegation,
             region=r.string("region", REGION_PATTERN, "must be an AWS region such as 'eu-west-1'"),
             identity_account_id=r.string("identity_account_id", ACCOUNT_ID_PATTERN, "must be 12 digits"),
             production_account_id=r.string("production_account_id", ACCOUNT_ID_PATTERN, "must be 12 digits"),
@@ -435,6 +472,20 @@ def _parse_override(key: str, value: Any) -> Any:
         return value
     # account ids must stay strings even though they parse as numbers
     return value if key.endswith("account_id") or isinstance(parsed, str) else parsed
+
+
+def _reasons(reader: _Reader, key: str, pattern: re.Pattern[str], rule: str, *,
+             required: bool = True) -> tuple[tuple[str, str], ...]:
+    """A mapping of value -> reason (at least 10 characters): each allowance says why."""
+    value = reader.raw.get(key, {} if not required else None)
+    if not isinstance(value, dict) or (required and not value):
+        raise ConfigError(f"{reader.path}.{key} {value!r} must map each value to the reason it is allowed")
+    for item, why in value.items():
+        if not pattern.match(item):
+            raise ConfigError(f"{reader.path}.{key} {item!r} {rule}")
+        if not isinstance(why, str) or len(why.strip()) < 10:
+            raise ConfigError(f"{reader.path}.{key}.{item} {why!r} must say why it is allowed (10 characters or more)")
+    return tuple(value.items())
 
 
 def load_cdk_json(path: Path | str = ROOT / "cdk.json") -> dict[str, Any]:

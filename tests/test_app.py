@@ -65,6 +65,8 @@ def test_stacks_target_the_configured_accounts(sample):
         *{(f"ConstructsIam-Workloads-{n}", "222222222222", "eu-west-1") for n in ("10", "12", "15")},
         ("ConstructsIam-CiDeploy", "222222222222", "eu-west-1"),
         ("ConstructsIam-Organization", "999999999999", "us-east-1"),
+        ("ConstructsIam-Delegation", "222222222222", "eu-west-1"),
+        ("ConstructsIam-Team-payments", "222222222222", "eu-west-1"),
     }
 
 
@@ -188,9 +190,10 @@ def test_real_cdk_cli_synthesizes_the_app_with_no_finding(tmp_path):
     report = json.loads((tmp_path / "out" / "validation-report.json").read_text())
     assert [v for p in report["pluginReports"] for v in p["violations"]] == []
     assert sorted(p.name for p in (tmp_path / "out").glob("*.template.json")) == [
-        "ConstructsIam-CiDeploy.template.json", "ConstructsIam-Identity.template.json",
-        "ConstructsIam-Organization.template.json", "ConstructsIam-ProductionAccess.template.json",
-        "ConstructsIam-RootActivity-us-east-1.template.json", "ConstructsIam-Workload.template.json",
+        "ConstructsIam-CiDeploy.template.json", "ConstructsIam-Delegation.template.json",
+        "ConstructsIam-Identity.template.json", "ConstructsIam-Organization.template.json",
+        "ConstructsIam-ProductionAccess.template.json", "ConstructsIam-RootActivity-us-east-1.template.json",
+        "ConstructsIam-Team-payments.template.json", "ConstructsIam-Workload.template.json",
         "ConstructsIam-Workloads-10.template.json", "ConstructsIam-Workloads-12.template.json",
         "ConstructsIam-Workloads-15.template.json",
     ]

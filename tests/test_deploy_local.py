@@ -44,6 +44,8 @@ STACKS = {
     "ConstructsIam-Workloads-12": "eu-west-1",
     "ConstructsIam-CiDeploy": "eu-west-1",
     "ConstructsIam-Workloads-15": "eu-west-1",
+    "ConstructsIam-Delegation": "eu-west-1",
+    "ConstructsIam-Team-payments": "eu-west-1",
 }
 PEOPLE = {user["name"] for user in CONTEXT["constructs-iam"]["identity"]["users"]}
 UPDATED_CONTEXT = {
@@ -93,8 +95,9 @@ def test_roles_hold_exactly_the_synthesized_trust_session_and_boundary(deployed)
             assert role.get("PermissionsBoundary", {}).get("PermissionsBoundaryArn") == properties.get("PermissionsBoundary"), logical_id
             assert role["Path"] == properties.get("Path", "/")
             iam_checked += 1
-    # 3 workload, developer, 2 support (production, identity), password policy handler, 3 sample workloads, CI
-    assert iam_checked == 11
+    # 3 workload, developer, 2 support (production, identity), password policy handler, 3 sample workloads, CI,
+    # the delegated team's deployer and its workload role (with the team's boundary)
+    assert iam_checked == 13
 
 
 def test_managed_policies_hold_exactly_the_synthesized_documents_and_attachments(deployed):
@@ -111,7 +114,9 @@ def test_managed_policies_hold_exactly_the_synthesized_documents_and_attachments
             assert sorted(g["GroupName"] for g in entities["PolicyGroups"]) == sorted(properties.get("Groups", []))
             assert entities["PolicyUsers"] == [], f"{logical_id} is attached to a user"
             checked += 1
-    assert checked == 12  # 3 workload, 1 production access, 4 identity, 3 sample workloads, 1 CI
+    # 3 workload, 1 production access, 4 identity, 3 sample workloads, 1 CI, 5 delegation (boundary, creator,
+    # 3 bootstrap execution policies), 1 of the delegated team
+    assert checked == 18
 
 
 def test_aws_managed_read_only_access_is_attached_to_the_developer_role(deployed):

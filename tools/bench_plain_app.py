@@ -1,8 +1,8 @@
 """The sample app written with plain aws_cdk (aws_iam directly), no checks: the benchmark's baseline.
 
 Same stacks, same resource types and counts (kept in step with the app: the shared bucket, support
-roles, analyzers, the CI stack, tenant tags, the management account's policies and root access handler),
-similar statements; no validation, no guardrails, no
+roles, analyzers, the CI stack, tenant tags, the management account's policies and root access handler,
+the delegated team), similar statements; no validation, no guardrails, no
 cdk-nag. Run by tools/bench.py exactly like app.py (CDK_CONTEXT_JSON from cdk.json, CDK_OUTDIR).
 """
 
@@ -151,5 +151,32 @@ for n, workload in enumerate(c.get("workloads", {}).get("items", [])):
     policy(s, f"{workload['name']}Policy", [role], statements=[
         iam.PolicyStatement(actions=["s3:GetObject", "s3:PutObject"], resources=[shared.arn_for_objects(f"{workload['prefix']}*")]),
         iam.PolicyStatement(actions=["s3:ListBucket"], resources=[shared.bucket_arn])])
+
+if c.get("delegation"):  # a delegated team: boundary, creator, deployer, execution policies; the team's stack
+    d = c["delegation"]
+    dl = cdk.Stack(app, "Plain-Delegation", env=prod)
+    boundary_arn = f"arn:aws:iam::{c['production_account_id']}:policy/guardrails/{d['boundary_name']}"
+    iam.ManagedPolicy(dl, "Boundary", managed_policy_name=d["boundary_name"], path="/guardrails/", statements=[
+        iam.PolicyStatement(actions=[f"{s}:*" for s in d["allowed_services"]], resources=["*"]),
+        iam.PolicyStatement(effect=iam.Effect.DENY, actions=["iam:CreateRole"], resources=["*"],
+                            conditions={"StringNotEquals": {"iam:PermissionsBoundary": boundary_arn}})])
+    deployer = iam.Role(dl, "Deployer", role_name=f"{d['team']}-deployer", path="/delegation/",
+                        assumed_by=iam.AccountPrincipal(c["identity_account_id"]))
+    Tags.of(deployer).add("constructs-iam:guardrail", "true")
+    iam.ManagedPolicy(dl, "Creator", managed_policy_name=f"{d['team']}-role-creator", path="/guardrails/", roles=[deployer],
+                      statements=[iam.PolicyStatement(actions=["iam:CreateRole", "iam:PutRolePolicy"],
+                                                      resources=[f"arn:aws:iam::{c['production_account_id']}:role{d['role_path']}*"],
+                                                      conditions={"StringEquals": {"iam:PermissionsBoundary": boundary_arn}})])
+    for n, name in enumerate(("cdk-hnb659fds-execution-1", "cdk-hnb659fds-execution-2", f"cdk-{d['qualifier']}-execution-1")):
+        iam.ManagedPolicy(dl, f"Execution{n}", managed_policy_name=name, path="/guardrails/", statements=[
+            iam.PolicyStatement(actions=["s3:CreateBucket", "iam:GetRole"], resources=["*"])])
+    team = cdk.Stack(app, f"Plain-Team-{d['team']}", env=prod,
+                     synthesizer=cdk.DefaultStackSynthesizer(qualifier=d["qualifier"]))
+    team_role = iam.Role(team, "Workload", role_name=f"{d['team']}-workload", path=d["role_path"],
+                         assumed_by=iam.ServicePrincipal(next(iter(d["pass_to_services"]))),
+                         permissions_boundary=iam.ManagedPolicy.from_managed_policy_arn(team, "Boundary", boundary_arn))
+    iam.ManagedPolicy(team, "WorkloadPolicy", path=d["role_path"], roles=[team_role], statements=[
+        iam.PolicyStatement(actions=["dynamodb:GetItem"], resources=[f"arn:aws:dynamodb:{c['region']}:"
+                                                                      f"{c['production_account_id']}:table/{d['team']}-orders"])])
 
 app.synth()

@@ -37,11 +37,20 @@ def app_regions() -> list[str]:
     return sorted({config.region, *config.identity.root_alarm_regions})
 
 
+def app_qualifiers() -> list[tuple[str, str]]:
+    """(qualifier, region) of the bootstraps other than CDK's default (a delegated team's)."""
+    config = AppConfig.from_dict(load_cdk_json()[CONTEXT_KEY])
+    return [(config.delegation.qualifier, config.region)] if config.delegation else []
+
+
 def deploy(aws: LocalAws, outdir: Path, context: dict[str, str] | None = None) -> dict[str, str]:
     """Bootstrap every region, deploy every stack, return {stack: status}; raise on any failure."""
     ctx = {**LOCAL_CONTEXT, **(context or {})}
     regions = app_regions()
     aws.cdk("bootstrap", *[f"aws://{ACCOUNT}/{region}" for region in regions], context=ctx)
+    for qualifier, region in app_qualifiers():  # a delegated team deploys with a bootstrap of its own
+        aws.cdk("bootstrap", f"aws://{ACCOUNT}/{region}", "--qualifier", qualifier,
+                "--toolkit-stack-name", f"CDKToolkit-{qualifier}", context=ctx)
     # moto 5.2.5 finds change sets by name alone, across stacks, so a second deploy that reuses the
     # CLI's default name ("cdk-deploy-change-set") picks up an old change set and fails or waits
     # forever. A name unique to this run (stacks deploy one after another) avoids it.
@@ -59,7 +68,7 @@ def stack_statuses(aws: LocalAws, regions: list[str]) -> dict[str, str]:
     statuses = {}
     for region in regions:
         for stack in aws.client("cloudformation", region).describe_stacks()["Stacks"]:
-            if stack["StackName"] != "CDKToolkit":
+            if not stack["StackName"].startswith("CDKToolkit"):
                 statuses[stack["StackName"]] = stack["StackStatus"]
     return statuses
 

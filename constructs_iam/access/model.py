@@ -28,6 +28,7 @@ class _Principal:
     path: str | None
     statements: list[Statement] = field(default_factory=list)
     boundary: list[Statement] | None = None
+    boundary_arn: str | None = None  # the permissions boundary's ARN, when it resolves
     trust: list[Statement] = field(default_factory=list)
     tags: dict[str, str] = field(default_factory=dict)  # the principal's IAM tags: aws:PrincipalTag/<key>
 
@@ -44,6 +45,7 @@ class AccessModel:
         self._aliases: dict[str, str] = {}
         self._resource_policy_statements: list[Statement] = []
         self._key_policies: dict[str, list[Statement]] = {}  # key ARN -> its key policy (a second gate)
+        self._managed_policies: dict[str, list[Statement]] = {}  # customer managed policy ARN -> statements
         self._documents: list[tuple[str, str, Any]] = []
         # (stack name, output name) -> a function resolving that output in its own template
         self._outputs: dict[tuple[str, str], Any] = {}

@@ -126,6 +126,8 @@ def load_template(model: AccessModel, template: Mapping[str, Any], *, account: s
                         return _statements(paths.get(logical_id, logical_id), props(logical_id)["PolicyDocument"], resolver)
                 except Unresolvable:
                     continue
+        if arn in model._managed_policies:  # a customer managed policy of a template added before
+            return model._managed_policies[arn]
         try:
             document = model.catalog.document(arn)
         except Unresolvable as error:
@@ -133,6 +135,15 @@ def load_template(model: AccessModel, template: Mapping[str, Any], *, account: s
         if document is None:
             return [_broken(arn, f"managed policy {arn} is outside the model")]
         return _statements(arn.rsplit("/", 1)[-1], document, lambda d: d)  # AWS managed: no intrinsics
+
+    # customer managed policies by ARN, for roles of later templates (a boundary in another stack)
+    for logical_id, resource in resources.items():
+        if resource["Type"] == "AWS::IAM::ManagedPolicy":
+            try:
+                model._managed_policies[arn_of(logical_id)] = _statements(
+                    paths.get(logical_id, logical_id), props(logical_id)["PolicyDocument"], resolver)
+            except Unresolvable:
+                continue
 
     # every policy document of the template, resolved, for linters
     for logical_id, resource in resources.items():
@@ -184,6 +195,10 @@ def load_template(model: AccessModel, template: Mapping[str, Any], *, account: s
             principal.statements += _statements(f"{paths.get(logical_id, logical_id)}/{inline.get('PolicyName')}", inline["PolicyDocument"], resolver)
         if p.get("PermissionsBoundary") is not None:
             principal.boundary = document_for(p["PermissionsBoundary"], "PermissionsBoundary")
+            try:
+                principal.boundary_arn = resolver(p["PermissionsBoundary"])
+            except Unresolvable:
+                pass
         if kind == "role":
             principal.trust = _statements(f"{paths.get(logical_id, logical_id)}/trust", p.get("AssumeRolePolicyDocument", {}), resolver)
         if kind == "user":

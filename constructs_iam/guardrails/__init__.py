@@ -25,6 +25,7 @@ import jsii
 from aws_cdk import (
     AspectPriority,
     Aspects,
+    CfnResource,
     IAspect,
     IPolicyValidationPlugin,
     PolicyValidationPluginReport,
@@ -63,6 +64,10 @@ class _ApplyBoundary:
     def visit(self, node: IConstruct) -> None:
         if isinstance(node, (iam.CfnRole, iam.CfnUser)) and node.permissions_boundary is None:
             node.permissions_boundary = self.boundary.managed_policy_arn
+        elif type(node) is CfnResource and node.cfn_resource_type in ("AWS::IAM::Role", "AWS::IAM::User"):
+            # a plain CfnResource role (core CustomResourceProvider's): CDK's own PermissionsBoundary
+            # overrides the property the same way
+            node.add_property_override("PermissionsBoundary", self.boundary.managed_policy_arn)
 
 
 # one plugin per app (the root of the construct tree); value: (root, plugin), the root kept alive

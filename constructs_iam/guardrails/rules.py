@@ -207,22 +207,102 @@ def open_resource_policy(context: Context) -> Iterator[Finding]:
 
 
 def permissions_boundary(context: Context) -> Iterator[Finding]:
+    """Every role and user of a bounded scope carries the boundary, whatever created it: L2 and L1
+    roles, custom-resource providers' roles (a plain ``CfnResource`` of type ``AWS::IAM::Role``),
+    singleton functions' roles at the stack's root, roles of other libraries, roles in nested
+    stacks (their templates are read from the assembly; CDK does not hand them to validation
+    plugins). What creates roles the template cannot show is refused: SAM resources without the
+    boundary, service-linked roles (they cannot carry one), a nested stack whose template is not
+    in the assembly, a StackSet, and a template transform (a macro, ``AWS::Include``,
+    ``AWS::LanguageExtensions``' ``Fn::ForEach``) other than SAM's: CloudFormation expands those
+    after synth, into roles no one checked."""
+    for template in context.guarded:
+        if template.path in context.boundaries:
+            yield from _transform_problems(template)
     for template, logical_id, resource in _resources(context, context.guarded):
         if template.path not in context.boundaries:
             continue
-        kind = {"AWS::IAM::Role": "role", "AWS::IAM::User": "user"}.get(resource.get("Type", ""))
-        if kind is None:
-            continue
-        expected = context.boundaries[template.path]
-        actual = (resource.get("Properties") or {}).get("PermissionsBoundary")
+        for location, message in _boundary_problems(resource, context.boundaries[template.path],
+                                                    _directory(template.path)):
+            yield Finding("IamGuardrails-PermissionsBoundary", template, logical_id, location, message)
+
+
+SAM_TRANSFORM = "AWS::Serverless-2016-10-31"
+"""The one transform a bounded template may use: the rule checks the roles SAM's resources create."""
+
+
+def _transform_problems(template: Template) -> Iterator[Finding]:
+    transforms = template.body.get("Transform") or []
+    for transform in transforms if isinstance(transforms, list) else [transforms]:
+        if transform != SAM_TRANSFORM:
+            yield Finding("IamGuardrails-PermissionsBoundary", template, "Transform", "Transform",
+                          f"template transform {flatten(transform)} expands at deploy time into resources (roles "
+                          "without the boundary among them) that cannot be checked")
+    for key in template.resources:
+        if key.startswith("Fn::"):
+            yield Finding("IamGuardrails-PermissionsBoundary", template, key, f"Resources/{key}",
+                          f"{key} in Resources expands at deploy time into resources (roles without the boundary "
+                          "among them) that cannot be checked")
+
+
+def _directory(path: str) -> str:
+    return path.rsplit("/", 1)[0] if "/" in path else "."
+
+
+def _boundary_problems(resource: dict[str, Any], expected: Any, directory: str, depth: int = 0) -> Iterator[tuple[str, str]]:
+    kind_name, props = resource.get("Type", ""), resource.get("Properties") or {}
+    kind = {"AWS::IAM::Role": "role", "AWS::IAM::User": "user"}.get(kind_name)
+    if kind is None and kind_name.startswith("AWS::Serverless::") and "Role" not in props:
+        kind = f"{kind_name} (SAM creates its role)"
+    if kind is not None:
+        actual = props.get("PermissionsBoundary")
         if actual is None:
-            message = f"{kind} has no permissions boundary; expected {flatten(expected)}"
+            yield "Properties/PermissionsBoundary", f"{kind} has no permissions boundary; expected {flatten(expected)}"
         elif actual != expected:
-            message = f"{kind} has permissions boundary {flatten(actual)}; expected {flatten(expected)}"
-        else:
-            continue
-        yield Finding("IamGuardrails-PermissionsBoundary", template, logical_id,
-                      "Properties/PermissionsBoundary", message)
+            yield ("Properties/PermissionsBoundary",
+                   f"{kind} has permissions boundary {flatten(actual)}; expected {flatten(expected)}")
+    elif kind_name == "AWS::CloudFormation::StackSet":
+        yield "Type", "a StackSet deploys a template whose roles cannot be checked for the permissions boundary"
+    elif kind_name == "AWS::IAM::ServiceLinkedRole":
+        yield "Type", "a service-linked role cannot carry a permissions boundary; create it outside the bounded scope"
+    elif kind_name == "AWS::CloudFormation::Stack":
+        nested = _nested_template(resource, directory)
+        if nested is None or depth > 5:
+            yield "Properties/TemplateURL", ("nested stack whose template is not in the cloud assembly: the roles it "
+                                             "creates cannot be checked for the permissions boundary")
+            return
+        for finding in _transform_problems(Template("nested", nested)):
+            yield "Properties/TemplateURL", f"in the nested stack: {finding.message}"
+        for inner in (nested.get("Resources") or {}).values():
+            if isinstance(inner, dict):
+                where = (inner.get("Metadata") or {}).get("aws:cdk:path", inner.get("Type"))
+                for _, message in _boundary_problems(inner, expected, directory, depth + 1):
+                    yield "Properties/TemplateURL", f"in the nested stack, {where}: {message}"
+
+
+def _nested_template(resource: dict[str, Any], directory: str) -> dict[str, Any] | None:
+    """A CDK nested stack's template, from the assembly: by its asset path (the CLI's metadata) or
+    by the object key of its TemplateURL in the stacks' asset manifests."""
+    import json
+    from pathlib import Path
+
+    asset = (resource.get("Metadata") or {}).get("aws:asset:path")
+    if not isinstance(asset, str):
+        key = flatten((resource.get("Properties") or {}).get("TemplateURL")).rsplit("/", 1)[-1]
+        for manifest in Path(directory).glob("*.assets.json"):
+            try:
+                files = json.loads(manifest.read_text()).get("files", {})
+            except (OSError, ValueError):
+                continue
+            for entry in files.values():
+                if any(d.get("objectKey") == key for d in (entry.get("destinations") or {}).values()):
+                    asset = (entry.get("source") or {}).get("path")
+    if not isinstance(asset, str) or "/" in asset or not asset.endswith(".json"):
+        return None
+    try:
+        return json.loads((Path(directory) / asset).read_text())
+    except (OSError, ValueError):
+        return None
 
 
 def pattern_widened(context: Context) -> Iterator[Finding]:
