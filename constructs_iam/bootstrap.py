@@ -35,7 +35,7 @@ from constructs import Construct
 
 from . import _facts
 from . import _validation as v
-from .acknowledgments import _skip_in_checkov, acknowledge_findings
+from .acknowledgments import _skip_in_checkov, acknowledge, acknowledge_findings
 
 __all__ = [
     "CdkExecutionPolicies",
@@ -283,8 +283,21 @@ class CdkExecutionPolicies(Construct):
                 document=iam.PolicyDocument.from_json(document),
                 description=f"CDK bootstrap {qualifier}: CloudFormation execution policy {n} of {len(documents)}")
             acknowledge_findings(policy, ["AwsSolutions-IAM5[Resource::*]"], reason)
-            _skip_in_checkov(policy, CHECKOV_WIDE, reason)
+            _skip_in_checkov(policy, [(check, reason) for check in CHECKOV_WIDE])
+            if not delegated and any(_tags_roles(statement) for statement in document["Statement"]):
+                acknowledge(policy, "IamGuardrails-TenantTag",
+                            "The platform's CloudFormation execution role is the deploying role: it creates and tags "
+                            "the app's roles, tenant roles included (TenantIsolatedBucket.admit); teams deploy with "
+                            "their own execution role, which holds no IAM action.")
             self.policies.append(policy)
+
+
+def _tags_roles(statement: Mapping[str, Any]) -> bool:
+    actions = statement.get("Action")
+    names = [actions] if isinstance(actions, str) else list(actions or [])
+    return statement.get("Effect") == "Allow" and any(
+        a.lower() in ("iam:tagrole", "iam:untagrole", "iam:createrole", "iam:taguser", "iam:untaguser", "iam:createuser")
+        for a in names if isinstance(a, str))
 
 
 # ------------------------------------------------------------------------------------- CLI

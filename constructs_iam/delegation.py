@@ -372,8 +372,8 @@ class DelegationBoundary(Construct):
         if bootstrap_qualifier:
             findings.append(f"AwsSolutions-IAM5[Resource::{_flat(stack, f'arn:{self.partition}:ssm:*:{self.account}:parameter/cdk-bootstrap/{bootstrap_qualifier}/version')}]")
         acknowledge_findings(self.policy, findings, reason)
-        _skip_in_checkov(self.policy, ("CKV_AWS_111", "CKV_AWS_109", "CKV_AWS_110", "CKV_AWS_107", "CKV_AWS_108"),
-                         reason)
+        _skip_in_checkov(self.policy, [(check, reason) for check in
+                                       ("CKV_AWS_111", "CKV_AWS_109", "CKV_AWS_110", "CKV_AWS_107", "CKV_AWS_108")])
 
     @staticmethod
     def reference(scope: Construct, id: str, managed_policy_arn: str) -> iam.IManagedPolicy:

@@ -102,7 +102,7 @@ def build_stacks(scope: Construct, config: AppConfig) -> AppStacks:
         team = TeamStack(
             scope, f"{prefix}-Team-{config.delegation.team}", config=config, env=production,
             description=f"constructs-iam: team {config.delegation.team}'s roles, created under its boundary")
-        team.add_dependency(delegation)  # its roles need the boundary policy to exist
+        team.add_stack_dependency(delegation)  # its roles need the boundary policy to exist
     workload = WorkloadStack(
         scope, f"{prefix}-Workload", config=config, env=production,
         description="constructs-iam: data bucket and least-privilege workload roles",

@@ -355,10 +355,13 @@ def tenant_tag(context: Context) -> Iterator[Finding]:
         elif resource.get("Type") == "AWS::SSO::PermissionSet":  # the roles Identity Center provisions
             documents.append(("Properties/InlinePolicy", (resource.get("Properties") or {}).get("InlinePolicy")))
         for location, document in documents:
+            # a Deny in the same document of tagging with the tenant key (whatever else it tags) closes it
+            closing = [d for d in statements(document) if _denies_tag_keys(d, tags)]
             for statement in statements(document):
                 if statement.get("Effect") != "Allow":
                     continue
-                granted = [a for a in TENANT_TAG_ACTIONS if _grants(statement, a)]
+                granted = [a for a in TENANT_TAG_ACTIONS if _grants(statement, a)
+                           and not any(_grants(deny, a) for deny in closing)]
                 if granted and not _tag_keys_exclude(statement.get("Condition"), tags):
                     yield Finding("IamGuardrails-TenantTag", template, logical_id, location,
                                   f"statement {_sid(statement)} allows {', '.join(granted)} without limiting aws:TagKeys "
@@ -410,6 +413,25 @@ def _grants(statement: dict[str, Any], action: str) -> bool:
     if "NotAction" in statement:
         return not any(matches(p) for p in as_list(statement["NotAction"]))
     return any(matches(p) for p in as_list(statement.get("Action")))
+
+
+def _denies_tag_keys(statement: Any, tags: set[str]) -> bool:
+    """A Deny on every resource whose only condition is ``ForAnyValue:StringEqualsIgnoreCase`` on
+    ``aws:TagKeys`` naming each tenant tag: any request that sets or removes that key is refused
+    (IAM compares tag keys without case, so only the IgnoreCase operator is sure)."""
+    if not isinstance(statement, dict) or statement.get("Effect") != "Deny" or "NotResource" in statement:
+        return False
+    if "*" not in as_list(statement.get("Resource")):
+        return False
+    condition = statement.get("Condition")
+    if not isinstance(condition, dict) or len(condition) != 1:
+        return False
+    (operator, block), = condition.items()
+    if operator.lower() != "foranyvalue:stringequalsignorecase" or not isinstance(block, dict) or len(block) != 1:
+        return False
+    (key, value), = block.items()
+    named = {v.lower() for v in as_list(value) if isinstance(v, str)}
+    return key.lower() == "aws:tagkeys" and all(tag.lower() in named for tag in tags)
 
 
 def _tag_keys_exclude(condition: Any, tags: set[str]) -> bool:
