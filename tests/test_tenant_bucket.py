@@ -366,3 +366,22 @@ def test_in_a_nested_stack_the_parents_execution_role_manages_the_bucket():
     shared = TenantIsolatedBucket(NestedStack(parent, "Data"), "Shared")
     assert parent.resolve(shared.deployment_role_arn) == \
         "arn:aws:iam::222222222222:role/cdk-hnb659fds-cfn-exec-role-222222222222-eu-west-1"
+
+
+def _tag_policy_findings(operator: str) -> list[tuple[str, str]]:
+    app = new_app()
+    stack = Stack(app, "Shared", env=ENV)
+    TenantIsolatedBucket(stack, "Shared", bucket_name="acme-shared-data")
+    iam.ManagedPolicy(stack, "Tagger", document=iam.PolicyDocument.from_json({"Version": "2012-10-17", "Statement": [
+        {"Sid": "TagTeamRoles", "Effect": "Allow", "Action": ["iam:TagRole", "iam:CreateRole"], "Resource": ROLES},
+        {"Sid": "NeverTheTenantTag", "Effect": "Deny", "Action": ["iam:TagRole", "iam:CreateRole"], "Resource": "*",
+         "Condition": {operator: {"aws:TagKeys": ["TenantPrefix"]}}}]}))
+    return [(rule, path) for rule, path, _ in guardrail_findings(app) if rule == "IamGuardrails-TenantTag"]
+
+
+def test_a_tagging_allow_closed_by_a_deny_of_the_tenant_key_in_the_same_policy_passes():
+    assert _tag_policy_findings("ForAnyValue:StringEqualsIgnoreCase") == []
+
+
+def test_a_case_sensitive_deny_of_the_tenant_key_does_not_close_it():  # 'tenantprefix' is the same IAM tag
+    assert _tag_policy_findings("ForAnyValue:StringEquals") == [("IamGuardrails-TenantTag", "Shared/Tagger/Resource")]
