@@ -237,7 +237,8 @@ def _pack(patterns: list[str], limit: int) -> list[dict[str, Any]] | None:
 
 
 def _order(patterns: Iterable[str]) -> list[str]:
-    return sorted(set(patterns), key=lambda p: (p.lower(), p))
+    """Code-point order: the order CDK writes a statement's actions in, so documents and templates agree."""
+    return sorted(set(patterns))
 
 
 def allow_documents(access: DeveloperAccess, extras: Iterable[DeveloperExtra] = ()) -> list[dict[str, Any]]:
