@@ -137,32 +137,6 @@ def is_action(action: str) -> bool:
     return bool(service) and bool(name) and service.replace("-", "").isalnum() and name.replace("*", "").isalnum()
 
 
-@lru_cache(maxsize=1)
-def classification() -> dict[str, Any]:
-    return json.loads(CLASSIFICATION.read_text())
-
-
-def classified_actions() -> dict[str, str]:
-    """Every classified action -> its class (``config``, ``data``, ``credentials``, ``logs``, ``traces``)."""
-    return actions_of(classification())
-
-
-def actions_of(stored: dict[str, Any]) -> dict[str, str]:
-    """action -> class, from a classification's two parts (its decisions, and the configuration
-    actions listed by service)."""
-    result = {action: item["class"] for action, item in stored["decisions"].items()}
-    for service, names in stored["configuration"].items():
-        result.update({f"{service}:{name}": "config" for name in names})
-    return result
-
-
-def unclassified(catalog_actions: Iterable[str]) -> list[str]:
-    """Actions of the catalog's ReadOnlyAccess that the classification does not know yet: each must
-    be reviewed (``python -m tools.classify_read_only``) before the developer role may see it."""
-    known = {action.lower() for action in classified_actions()}
-    return sorted({a for a in catalog_actions if a.lower() not in known}, key=str.lower)
-
-
 @dataclass(frozen=True)
 class DeveloperPolicies:
     """Our documents for one level: the packed Allow documents and the Deny backstop."""
@@ -182,8 +156,9 @@ def classification() -> dict[str, Any]:
     return json.loads(CLASSIFICATION.read_text())
 
 
+@lru_cache(maxsize=1)
 def classified_actions() -> dict[str, str]:
-    """Every catalog action -> its class (one of ``CLASSES``)."""
+    """Every catalog action -> its class (one of ``CLASSES``); shared, do not change it."""
     return actions_of(classification())
 
 
@@ -247,6 +222,11 @@ def allow_documents(access: DeveloperAccess, extras: Iterable[DeveloperExtra] = 
     character first) while IAM's quotas hold; sorted, so the same inputs give the same documents.
 
     Raises ``ValueError`` naming the quota when the required patterns alone do not fit."""
+    return list(_allow_documents(access, tuple(dict.fromkeys(extras))))
+
+
+@lru_cache(maxsize=32)
+def _allow_documents(access: DeveloperAccess, extras: tuple[DeveloperExtra, ...]) -> tuple[dict[str, Any], ...]:
     required, optional = _levels(access, extras)
     documents = _pack(_order(required), MAX_POLICY_CHARACTERS)
     if documents is None:
@@ -262,7 +242,7 @@ def allow_documents(access: DeveloperAccess, extras: Iterable[DeveloperExtra] = 
         budget -= len(pattern) + 3
     while (documents := _pack(_order(chosen), MAX_POLICY_CHARACTERS)) is None:
         chosen.pop()  # the last optional pattern taken; the required ones fit on their own
-    return documents
+    return tuple(documents)
 
 
 def deny_document(access: DeveloperAccess, additional: Iterable[str] = (), partition: str = "aws") -> dict[str, Any]:

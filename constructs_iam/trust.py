@@ -123,7 +123,7 @@ def cross_account_principal(
     if require_mfa:
         conditions["Bool"] = {"aws:MultiFactorAuthPresent": "true"}
         conditions["NumericLessThan"] = {"aws:MultiFactorAuthAge": str(int(max_mfa_age.to_seconds()))}
-    equals: dict[str, str] = {}
+    equals: dict[str, object] = {}
     if external_id is not None:
         equals["sts:ExternalId"] = external_id
     if arns:

@@ -19,9 +19,10 @@ from constructs_iam import (
     SupportRole,
 )
 from constructs_iam.access import AccessModel
+from constructs_iam.developer_access import classified_actions
 
 from .support import ENV, nag_findings, new_app
-from .test_developer_access import DATA_READS, DEBUGGING_READS, REVIEWED_FAMILIES, RUNTIME_SETTINGS, WRITES
+from .test_developer_access import DATA_READS, DEBUGGING_READS, REVIEWED_FAMILIES, RUNTIME_SETTINGS, WRITES, visible_in
 
 INSTANCE = "arn:aws:sso:::instance/ssoins-1234567890abcdef"
 
@@ -122,6 +123,9 @@ def test_the_permission_set_and_the_developer_role_allow_and_deny_the_same_reque
         by_role = role_model.evaluate(principal="arn:aws:iam::222222222222:role/DeveloperReadOnly", action=action, resource=resource)
         by_set = set_model.evaluate(principal="arn:aws:iam::222222222222:role/PermissionSetSession", action=action, resource=resource)
         assert by_role.allowed == by_set.allowed, (action, resource, by_role.reason, by_set.reason)
+    session = "arn:aws:iam::222222222222:role/PermissionSetSession"
+    assert visible_in(set_model, session) == visible_in(role_model, "arn:aws:iam::222222222222:role/DeveloperReadOnly")
+    assert [a for a in visible_in(set_model, session) if classified_actions()[a] != "config"] == []
 
 
 def test_extras_reach_the_permission_set_too():

@@ -153,16 +153,24 @@ def test_no_aws_managed_policy_reaches_the_developer_role(sample):
     assert {src.rsplit("/", 1)[-1] for src in sources} >= {"DenyDataAccess", "ReadConfiguration"}
 
 
+def visible_in(model: AccessModel, principal: str) -> list[str]:
+    """The catalog actions some Allow of ``principal``'s synthesized policies matches and no Deny
+    on every resource matches (read from the templates only: the role's own and managed policies)."""
+    statements = model.effective_policy(principal)["Statement"]
+    allows = [p for s in statements if s["Effect"] == "Allow" for p in _list(s.get("Action", []))]
+    denies = [p for s in statements if s["Effect"] == "Deny" and s.get("Resource") == "*" for p in _list(s["Action"])]
+    allow, deny = _by_service(allows), _by_service(denies)
+    everything = allow.get("*", [])  # a pattern whose service part is a wildcard would match every service
+    return [a for a in classified_actions()
+            if any(wildcard_match(p, a, case_sensitive=False) for p in allow.get(_service(a), []) + everything)
+            and not any(wildcard_match(p, a, case_sensitive=False) for p in deny.get(_service(a), ()))]
+
+
 def test_the_developer_sees_over_5000_actions_of_the_catalog_and_none_that_is_not_config(sample):
     """Read from the synthesized template: every catalog action some Allow of the role matches and
     no Deny matches is counted, and each one is classified config."""
-    statements = sample.effective_policy(DEV_ROLE)["Statement"]
-    allows = [p for s in statements if s["Effect"] == "Allow" for p in _list(s["Action"])]
-    denies = [p for s in statements if s["Effect"] == "Deny" and s["Resource"] == "*" for p in _list(s["Action"])]
     classes = classified_actions()
-    allow, deny = _by_service(allows), _by_service(denies)
-    visible = [a for a in classes if any(wildcard_match(p, a, case_sensitive=False) for p in allow.get(_service(a), ()))
-               and not any(wildcard_match(p, a, case_sensitive=False) for p in deny.get(_service(a), ()))]
+    visible = visible_in(sample, DEV_ROLE)
     assert len(visible) > 5000
     assert [a for a in visible if classes[a] != "config"] == []
     assert len(visible) == len(visible_actions())

@@ -84,7 +84,9 @@ OVERRIDES: dict[str, tuple[str, frozenset[str], str]] = {
         "profile:SearchProfiles", "profile:ListProfileObjects", "profile:GetProfileObjectType",
         "sso-directory:DescribeUser", "sso-directory:ListUsers", "sso-directory:SearchUsers",
         "workmail:DescribeUser", "workmail:ListUsers", "chime:ListUsers", "chime:GetUser",
-        "wickr:ListUsers", "wickr:GetUser",
+        "wickr:ListUsers", "wickr:GetUser", "sns:ListSubscriptions", "sns:ListSubscriptionsByTopic",
+        "ses:GetMemberOfAddressList", "ses:ListMembersOfAddressList", "mailmanager:GetMemberOfAddressList",
+        "mailmanager:ListMembersOfAddressList",
     ), "returns end users' attributes, contacts, devices or endpoints with user attributes"),
     "execution-payloads": ("data", _names(
         "states:DescribeExecution", "states:GetExecutionHistory", "states:DescribeMapRun",
@@ -137,7 +139,8 @@ OVERRIDES: dict[str, tuple[str, frozenset[str], str]] = {
         "mq:DescribeUser", "kafka:GetBootstrapBrokers", "sagemaker:CreatePresignedDomainUrl",
         "transfer:DescribeAgreement", "iot:DescribeCertificate", "iot:GetRegistrationCode",
         "greengrass:GetConnectivityInfo", "appflow:DescribeConnectorProfiles", "appflow:DescribeConnectors",
-        "events:DescribeConnection", "dms:DescribeEndpoints",
+        "events:DescribeConnection", "dms:DescribeEndpoints", "firehose:DescribeDeliveryStream",
+        "ssm:GetDeployablePatchSnapshotForInstance", "ssm:GetManifest",
     ), "returns or mints credentials: directory-bucket sessions, data-access grants, compute access, unlock codes, "
        "stream and ingest keys, basic-auth settings, connection passwords, CHAP secrets, endpoint settings"),
     "runtime-settings": ("runtime_config", _names(
@@ -171,7 +174,8 @@ OVERRIDES: dict[str, tuple[str, frozenset[str], str]] = {
         "proton:GetEnvironment", "proton:GetServiceInstance", "proton:GetService",
         "ec2:DescribeLaunchTemplates", "gamelift:DescribeRuntimeConfiguration", "gamelift:DescribeFleetAttributes",
         "states:DescribeStateMachine", "states:DescribeStateMachineForExecution", "states:DescribeStateMachineAlias",
-        "iot:GetTopicRule", "events:DescribeApiDestination",
+        "iot:GetTopicRule", "events:DescribeApiDestination", "cloudformation:GetResource",
+        "cloudformation:ListResources", "cloudcontrol:GetResource", "cloudcontrol:ListResources",
     ), "settings read at run time that commonly hold secrets in practice: environment variables, task and job "
        "definitions, build projects, platform environment settings, stack templates and parameters, configuration "
        "documents, state machine definitions; open with extras=[RUNTIME_CONFIG]"),
