@@ -266,6 +266,32 @@ def test_each_level_fits_iams_quotas_in_a_stable_order():
         assert list(first.allowed_patterns) == sorted(first.allowed_patterns)
 
 
+def test_a_level_that_cannot_fit_fails_naming_the_quota(monkeypatch):
+    from constructs_iam import developer_access
+
+    monkeypatch.setattr(developer_access, "MAX_ALLOW_POLICIES", 1)
+    developer_access._allow_documents.cache_clear()
+    try:
+        with pytest.raises(ValueError, match="IAM's quota of 10 managed policies per role"):
+            developer_access.allow_documents(DeveloperAccess.CONFIGURATION, [DeveloperExtra.RUNTIME_CONFIG])
+    finally:
+        developer_access._allow_documents.cache_clear()
+
+
+def test_a_catalog_upgrade_lists_new_actions_under_allowed_wildcards_for_review():
+    import copy
+
+    from tools.classify_read_only import new_under_wildcards
+
+    stored = classification()
+    wildcard = next(p for p, _, _ in stored["patterns"]["configuration"] if p.endswith("*") and p.startswith("ec2:"))
+    invented = wildcard[:-1] + "InventedByAws"
+    fresh = copy.deepcopy(stored)
+    fresh["actions"]["ec2"][invented.split(":", 1)[1]] = "config configuration"
+    fresh["actions"]["newservice"] = {"GetCustomerRecords": "data data-name"}
+    assert new_under_wildcards(stored, fresh) == [invented]
+
+
 def test_more_denied_actions_than_a_policy_holds_fail_naming_the_quota():
     too_many = [f"ec2:DescribeInvented{i:04d}Thing" for i in range(400)]
     with pytest.raises(PropsError, match="IAM's 6144 for one managed policy"):
