@@ -69,6 +69,7 @@ BACKSTOP: tuple[str, ...] = (
     "cognito-identity:GetCredentialsForIdentity", "cognito-identity:GetOpenIdToken*", "appsync:*ApiKey*",
     "glue:GetConnection*", "snowball:GetJobUnlockCode", "gamelift:Get*Access",
     "lightsail:Get*AccessDetails", "lightsail:Get*Password", "secretsmanager:GetRandomPassword",
+    "ec2:DescribeVpnConnections", "ec2:GetVpnConnectionDeviceSampleConfiguration", "codepipeline:Get*JobDetails",
 )
 """Denied at every level and with every extra, by wildcard where a family is data or credentials:
 a Deny may be broad. It holds what AWS adds later under an allowed wildcard (a new object read, a
@@ -199,14 +200,20 @@ def _allow_document(patterns: list[str], index: int) -> dict[str, Any]:
 
 def _pack(patterns: list[str], limit: int) -> list[dict[str, Any]] | None:
     """Sorted patterns packed in order into the fewest documents of at most ``limit`` characters
-    (None when more than ``MAX_ALLOW_POLICIES`` are needed)."""
+    (None when more than ``MAX_ALLOW_POLICIES`` are needed). A document's size is its empty size
+    plus each pattern's JSON string and a comma, so it is counted, not serialized, per pattern."""
     documents: list[dict[str, Any]] = []
     current: list[str] = []
+    size = 0
     for pattern in patterns:
-        if current and _size(_allow_document([*current, pattern], len(documents))) > limit:
+        cost = len(json.dumps(pattern)) + 1
+        if current and size + cost > limit:
             documents.append(_allow_document(current, len(documents)))
-            current = []
+            current, size = [], 0
+        if not current:
+            size = _size(_allow_document([], len(documents))) - 1  # '[]' holds the first pattern without a comma
         current.append(pattern)
+        size += cost
     documents.append(_allow_document(current, len(documents)))
     return documents if len(documents) <= MAX_ALLOW_POLICIES else None
 

@@ -110,6 +110,8 @@ REVIEWED_FAMILIES = [
     ("amplify:GetApp", "*"), ("ivs:GetStreamKey", "*"), ("s3vectors:QueryVectors", "*"),
     ("bedrock-agentcore:RetrieveMemoryRecords", "*"), ("connect:GetContactAttributes", "*"),
     ("mobiletargeting:GetEndpoint", "*"), ("glue:GetConnection", "*"),
+    ("ec2:DescribeVpnConnections", "*"), ("codepipeline:GetJobDetails", "*"), ("wafv2:GetSampledRequests", "*"),
+    ("sns:ListSubscriptionsByTopic", "arn:aws:sns:eu-west-1:222222222222:alerts"), ("firehose:DescribeDeliveryStream", "*"),
 ]
 
 WRITES = [

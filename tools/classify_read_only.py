@@ -122,6 +122,8 @@ OVERRIDES: dict[str, tuple[str, frozenset[str], str]] = {
         "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr-public:BatchGetImage",
         "glue:GetPartition", "glue:GetPartitions", "glue:BatchGetPartition", "glue:GetTableVersions",
         "dax:GetItem", "dax:BatchGetItem", "dax:Query", "dax:Scan",
+        "wafv2:GetSampledRequests", "waf:GetSampledRequests", "waf-regional:GetSampledRequests",
+        "ec2:DescribeClientVpnConnections",
     ), "returns execution inputs and outputs, archived mail, messages, device shadows, health records, stream "
        "records, vectors, agent memory, query results, file contents or images: data, not configuration"),
     "minted-credentials": ("credentials", _names(
@@ -141,8 +143,11 @@ OVERRIDES: dict[str, tuple[str, frozenset[str], str]] = {
         "greengrass:GetConnectivityInfo", "appflow:DescribeConnectorProfiles", "appflow:DescribeConnectors",
         "events:DescribeConnection", "dms:DescribeEndpoints", "firehose:DescribeDeliveryStream",
         "ssm:GetDeployablePatchSnapshotForInstance", "ssm:GetManifest",
+        "ec2:DescribeVpnConnections", "ec2:GetVpnConnectionDeviceSampleConfiguration",
+        "codepipeline:GetJobDetails", "codepipeline:GetThirdPartyJobDetails",
     ), "returns or mints credentials: directory-bucket sessions, data-access grants, compute access, unlock codes, "
-       "stream and ingest keys, basic-auth settings, connection passwords, CHAP secrets, endpoint settings"),
+       "stream and ingest keys, basic-auth settings, connection passwords, CHAP secrets, endpoint settings, "
+       "VPN pre-shared keys, pipeline jobs' artifact credentials"),
     "runtime-settings": ("runtime_config", _names(
         "lambda:GetFunctionConfiguration", "lambda:ListFunctions", "lambda:ListVersionsByFunction",
         "ecs:DescribeTaskDefinition", "ecs:DescribeTasks", "ecs:DescribeTaskSets",
@@ -176,6 +181,7 @@ OVERRIDES: dict[str, tuple[str, frozenset[str], str]] = {
         "states:DescribeStateMachine", "states:DescribeStateMachineForExecution", "states:DescribeStateMachineAlias",
         "iot:GetTopicRule", "events:DescribeApiDestination", "cloudformation:GetResource",
         "cloudformation:ListResources", "cloudcontrol:GetResource", "cloudcontrol:ListResources",
+        "cloudfront:GetFunction", "cloudfront:GetConnectionFunction",
     ), "settings read at run time that commonly hold secrets in practice: environment variables, task and job "
        "definitions, build projects, platform environment settings, stack templates and parameters, configuration "
        "documents, state machine definitions; open with extras=[RUNTIME_CONFIG]"),
@@ -227,7 +233,8 @@ LOG_NAME = _rx(r"^(logs:(Get|Filter)\w*(Events?|Record|Results|Object|Fields)$|l
                r"|cloudtrail:(GetQueryResults|StartQuery|LookupEvents_)$|\w+:Get\w*Logs?$)")
 LOG_WORDS = _rx(r"\b(log events|log records?|log lines|log data|log files?|log stream events)\b")
 TRACE_NAME = _rx(r"^(xray:(BatchGetTraces|GetTraceSummaries|GetTraceGraph|ListTraces|GetRetrievedTracesGraph"
-                 r"|ListRetrievedTraces|GetServiceGraph|GetTimeSeriesServiceStatistics|GetInsight\w*|GetTrace\w*))$")
+                 r"|ListRetrievedTraces|GetServiceGraph|GetTimeSeriesServiceStatistics|GetInsight\w*|GetTrace\w*"
+                 r"|BatchGetTrace\w*|GetDistinctTraceGraphs))$")
 RUNTIME_NAME = _rx(r"(Environment|TaskDefinition|JobDefinition|Template|ConfigurationDocument|HostedConfiguration"
                    r"|LaunchConfiguration|Script|Notebook|UserData|BootstrapAction|Parameters?$|Variables?$|Definition$)")
 RUNTIME_WORDS = _rx(r"\b(environment variables?|environments?|task definitions?|job definitions?|build projects?"
