@@ -26,7 +26,7 @@ from constructs_iam.developer_access import (
 from stacks import AppConfig, build_stacks
 from tools.classify_read_only import catalog, catalog_version
 
-from .support import CONTEXT, ENV, new_app
+from .support import CONTEXT, ENV, ROOT, new_app
 
 DEV_ROLE = "arn:aws:iam::222222222222:role/DeveloperReadOnly"
 ACCOUNT = "arn:aws:{service}:eu-west-1:222222222222:{resource}"
@@ -388,3 +388,14 @@ def test_the_trust_itself_refuses_another_persons_name():
 def test_bad_levels_and_dates_are_refused_naming_the_prop(props, message):
     with pytest.raises(PropsError, match=message.replace("[", r"\[").replace("]", r"\]")):
         DeveloperReadOnlyRole(Stack(App(), "P", env=ENV), "Dev", trusted_account_id="111111111111", **props)
+
+
+def test_the_documented_counts_are_the_generated_ones():
+    """README and docs/developer-access.md state the visible-action counts per level: they stay true."""
+    page = (ROOT / "docs" / "developer-access.md").read_text()
+    readme = (ROOT / "README.md").read_text()
+    default = f"**{len(visible_actions()):,}**"
+    assert default in page and default in readme
+    for access, extras in [(DeveloperAccess.CONFIGURATION, [DeveloperExtra.RUNTIME_CONFIG]), (DeveloperAccess.VIEW_ONLY, [])]:
+        count = f"{len(visible_actions(access, extras)):,}"
+        assert count in page and count in readme, (access, extras, count)
