@@ -44,7 +44,7 @@ from .people_group import ALLOWED_WITHOUT_MFA, PeopleGroup
 from .root_activity_alarm import RootActivityAlarm
 from .s3_location import S3Access, S3Location, normalize_s3_prefix
 from .s3_prefix_access_role import S3PrefixAccessRole
-from .permission_set import DeveloperReadOnlyPermissionSet
+from .permission_set import DeveloperReadOnlyPermissionSet, DeveloperReadOnlyPolicies
 from .scaling_service_role import ScalingServiceRole
 from .support_role import SupportRole
 from .tenant_bucket import TenantIsolatedBucket
@@ -61,6 +61,7 @@ __all__ = [
     "DelegationBoundary",
     "RoleCreator",
     "DeveloperReadOnlyPermissionSet",
+    "DeveloperReadOnlyPolicies",
     "GitHubActionsRole",
     "GitHubOidcProvider",
     "SupportRole",

@@ -16,16 +16,18 @@ from aws_cdk import Aws, Duration, Stack, Token
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
-from . import _nag, _role
+from . import _role
 from . import _validation as v
-from .acknowledgments import acknowledge
+from .acknowledgments import acknowledge_findings
 from ._pattern import RolePattern
 from .developer_access import DeveloperAccess, DeveloperExtra, check_level, developer_policies
 from .trust import MAX_MFA_AGE_LIMIT, check_expiry, check_principal_arns, cross_account_principal
 
-VIEW_ONLY_POLICY = "job-function/ViewOnlyAccess"
-"""AWS managed, maintained by AWS as services launch: List/Describe/Get of configuration and
-metadata (about 1,700 actions), and no credential-exposure action (measured with cloudsplaining)."""
+ALLOW_LIST_REASON = (
+    "Reads of configuration generated from the project's classification of the whole IAM catalog "
+    "(constructs_iam/data, tools/classify_read_only.py): every wildcard matches only catalog actions classified "
+    "config, and configuration reads have no narrower resource to name; the DenyDataAccess backstop on the same "
+    "role denies the data and credential families whatever AWS adds under a wildcard.")
 
 Grantee = Union[iam.IGroup, iam.IRole, iam.IUser]
 
@@ -35,23 +37,27 @@ class DeveloperReadOnlyRole(RolePattern):
 
     Trust: ``arn:aws:iam::<trusted_account_id>:root`` (optionally only ``trusted_principal_arns``
     via ``aws:PrincipalArn``), only with ``aws:MultiFactorAuthPresent`` true and
-    ``aws:MultiFactorAuthAge`` below ``max_mfa_age``, only with a source identity set
-    (``sts:SetSourceIdentity``; ``grant_assume`` pins it to the IAM user's own name, so CloudTrail
-    names the person behind every action), and, with ``expires``, only before that moment.
+    ``aws:MultiFactorAuthAge`` below ``max_mfa_age``, only with the caller's own IAM user name as its
+    source identity (the trust requires ``sts:SourceIdentity`` equal to ``${aws:username}``, so
+    CloudTrail names the person behind every action and nobody takes another's name; role sessions
+    and federated callers have no user name and are refused: they use
+    ``DeveloperReadOnlyPermissionSet``), and, with ``expires``, only before that moment.
 
-    Permissions (``access``): ``DeveloperAccess.CONFIGURATION`` (default): AWS ``ReadOnlyAccess``
-    with every data and credential read denied (``constructs_iam.developer_access``); or
-    ``DeveloperAccess.VIEW_ONLY``: AWS ``ViewOnlyAccess`` minus ``DENIED_DATA_ACTIONS``. The denies
-    are customer managed policies (``DenyDataAccess``, split by IAM's size limit).
+    Permissions (``access``): an allow-list the project generates from its classification of the
+    whole IAM catalog (``constructs_iam.developer_access``), no AWS managed policy.
+    ``DeveloperAccess.CONFIGURATION`` (default): the ``config`` reads, packed into the customer
+    managed policies ``ReadConfiguration``, ``ReadConfiguration2``, ... (at most 9);
+    ``DeveloperAccess.VIEW_ONLY``: the ``config`` reads at the List access level. At every level
+    the ``DenyDataAccess`` policy is a Deny backstop of the data and credential families.
 
     :param trusted_account_id: the identity account developers come from (12 digits).
     :param access: the level. Default: ``DeveloperAccess.CONFIGURATION``.
-    :param extras: data opened by name at the configuration level, e.g. ``[DeveloperExtra.LOGS]``.
-        Default: none (logs and traces denied).
+    :param extras: reads opened by name at the configuration level, e.g. ``[DeveloperExtra.LOGS]``.
+        Default: none (logs, traces and run-time settings such as environment variables denied).
     :param expires: a time-zone-aware ``datetime`` after which nobody can assume the role (an
         incident, an audit). Default: no end.
-    :param require_source_identity: refuse callers that set no ``sts:SourceIdentity``.
-        Default: True.
+    :param require_source_identity: admit only IAM users whose ``sts:SourceIdentity`` is their own
+        user name. Default: True.
     :param max_session_duration: 1 to 12 hours. Default: one hour.
     :param trusted_principal_arns: only these roles/users of the trusted account. Default: any
         principal that the identity account allows (through its groups) to assume the role.
@@ -65,8 +71,8 @@ class DeveloperReadOnlyRole(RolePattern):
     :param description: the role's description. Default: a sentence naming the pattern.
     :param permissions_boundary: a managed policy capping the role. Default: none.
 
-    ``.policy`` (also ``.deny_policy``) is the first deny policy, ``.deny_policies`` all of them.
-    The role holds only those and the level's AWS managed policy: anything else reaching it fails
+    ``.policy`` (also ``.deny_policy``) is the Deny backstop, ``.allow_policies`` the allow-list.
+    The role holds only those: anything else reaching it fails
     synth with ``IamGuardrails-PatternWidened``; ``extend_policy(statements, reason=...)`` widens it.
     """
 
@@ -135,29 +141,30 @@ class DeveloperReadOnlyRole(RolePattern):
             # the caller sets its source identity in the same AssumeRole call
             self.role.node.default_child.add_property_override(  # type: ignore[union-attr]
                 "AssumeRolePolicyDocument.Statement.0.Action", ["sts:AssumeRole", "sts:SetSourceIdentity"])
-        managed = iam.ManagedPolicy.from_aws_managed_policy_name(policies.managed_policy)
-        self.role.add_managed_policy(managed)
-        ids = ["DenyDataAccess"] + [f"DenyDataAccess{i + 1}" for i in range(1, len(policies.deny_documents))]
-        self.deny_policies: list[iam.ManagedPolicy] = [
-            iam.ManagedPolicy(
-                self, policy_id, roles=[self.role], document=iam.PolicyDocument.from_json(document),
-                description="Denies reading data (objects, items, secrets, parameters, messages, logs, traces) "
-                            "and issuing credentials" + (f" (part {i + 1})" if i else ""),
-            )
-            for i, (policy_id, document) in enumerate(zip(ids, policies.deny_documents))
-        ]
-        self.deny_policy: iam.ManagedPolicy = self.deny_policies[0]
-        self.denied_actions = policies.denied_actions
-        acknowledge(
-            self.role,
-            f"AwsSolutions-IAM4[Policy::{_nag.flatten(Stack.of(self).resolve(managed.managed_policy_arn))}]",
-            f"{policies.managed_policy} is the AWS-maintained policy for reading configuration across services, "
-            "kept current by AWS as services launch; every data and credential read it includes is denied by the "
-            "DenyDataAccess policies attached to the same role (classified in constructs_iam/data).",
+        # our own documents only: the Deny backstop keeps its construct id (and logical id) from the
+        # previous design; the packed Allow documents are ReadConfiguration, ReadConfiguration2, ...
+        self.deny_policy: iam.ManagedPolicy = iam.ManagedPolicy(
+            self, "DenyDataAccess", roles=[self.role], document=iam.PolicyDocument.from_json(policies.deny_document),
+            description="Denies reading data (objects, items, secrets, parameters, messages, user data) and "
+                        "issuing credentials, whatever an allowed wildcard matches",
         )
+        allow_ids = ["ReadConfiguration"] + [f"ReadConfiguration{i + 1}" for i in range(1, len(policies.allow_documents))]
+        self.allow_policies: list[iam.ManagedPolicy] = []
+        for i, (policy_id, document) in enumerate(zip(allow_ids, policies.allow_documents)):
+            policy = iam.ManagedPolicy(
+                self, policy_id, roles=[self.role], document=iam.PolicyDocument.from_json(document),
+                description=f"Reads of configuration, generated from constructs_iam/data (part {i + 1} of "
+                            f"{len(policies.allow_documents)})",
+            )
+            wildcards = [p for p in document["Statement"][0]["Action"] if "*" in p]
+            acknowledge_findings(policy, ["AwsSolutions-IAM5[Resource::*]"] + [
+                f"AwsSolutions-IAM5[Action::{p}]" for p in wildcards], ALLOW_LIST_REASON)
+            self.allow_policies.append(policy)
+        self.deny_policies: list[iam.ManagedPolicy] = [self.deny_policy]
+        self.denied_actions = policies.denied_actions
+        self.allowed_patterns = policies.allowed_patterns
         self.policy: iam.ManagedPolicy = self.deny_policy
-        self._seal(scope, policies=self.deny_policies, allowed_managed_policy_arns=[managed.managed_policy_arn],
-                   policy_ids=ids,
+        self._seal(scope, policies=[self.deny_policy, *self.allow_policies], policy_ids=["DenyDataAccess", *allow_ids],
                    trust_actions=["sts:AssumeRole", "sts:SetSourceIdentity"] if require_source_identity else None)
 
     # ----------------------------------------------------------------------------------- grants

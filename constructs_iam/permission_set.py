@@ -8,23 +8,78 @@ import re
 from collections.abc import Sequence
 
 from aws_cdk import Aws, Duration
+from aws_cdk import aws_iam as iam
 from aws_cdk import aws_sso as sso
 from constructs import Construct
 
 from . import _validation as v
-from .developer_access import DeveloperAccess, DeveloperExtra, check_level, developer_policies
+from .acknowledgments import acknowledge_findings
+from .developer_access import (
+    MAX_ROLE_INLINE_CHARACTERS,
+    DeveloperAccess,
+    DeveloperExtra,
+    allow_documents,
+    check_level,
+    developer_policies,
+)
 
 _INSTANCE_ARN = re.compile(r"^arn:aws[a-z-]*:sso:::instance/(sso)?ins-[a-zA-Z0-9-.]{16}$")
 _GROUP_ID = re.compile(r"^([0-9a-f]{10}-|)[A-Fa-f0-9]{8}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{12}$")
 _NAME = re.compile(r"^[\w+=,.@-]{1,32}$")
-MAX_INLINE_POLICY_CHARACTERS = 32768
-"""IAM Identity Center's limit for a permission set's inline policy."""
+MAX_INLINE_POLICY_CHARACTERS = MAX_ROLE_INLINE_CHARACTERS
+"""Identity Center accepts 32,768 characters, but the inline policy becomes the inline policy of a
+role in every assigned account, where IAM's 10,240 characters for a role's inline policies apply."""
+POLICY_PATH = "/constructs-iam/"
+"""The IAM path of the customer managed policies a permission set references."""
+
+
+def policy_names(name: str, count: int) -> list[str]:
+    """The names of the ``count`` allow policies of the permission set called ``name``."""
+    return [f"{name}ReadConfiguration" + (str(i + 1) if i else "") for i in range(count)]
+
+
+class DeveloperReadOnlyPolicies(Construct):
+    """The customer managed policies that ``DeveloperReadOnlyPermissionSet`` references, created in
+    one account: deploy it in every account the permission set is assigned in (the sample app does
+    so in the production-access stack and its StackSet template when Identity Center is
+    configured), with the same ``name``, ``access`` and ``extras`` as the permission set.
+
+    A permission set names customer managed policies by name and path; Identity Center fails the
+    assignment in an account where they do not exist.
+
+    :param name: the permission set's name. Default: ``DeveloperReadOnly``.
+    :param access: the level. Default: ``DeveloperAccess.CONFIGURATION``.
+    :param extras: reads opened by name. Default: none.
+    """
+
+    def __init__(self, scope: Construct, id: str, *, name: str = "DeveloperReadOnly",
+                 access: DeveloperAccess = DeveloperAccess.CONFIGURATION,
+                 extras: Sequence[DeveloperExtra] = ()) -> None:
+        super().__init__(scope, id)
+        with v.Checks(self) as check:
+            if not isinstance(name, str) or not _NAME.match(name):
+                check.fail("name", name, "must be 1 to 32 letters, digits or +=,.@_-")
+            opened, _ = check_level(check, access, extras, ())
+        documents = allow_documents(access, opened)
+        self.policies: list[iam.ManagedPolicy] = []
+        for policy_name, document in zip(policy_names(name, len(documents)), documents):
+            policy = iam.ManagedPolicy(self, policy_name, managed_policy_name=policy_name, path=POLICY_PATH,
+                                       document=iam.PolicyDocument.from_json(document),
+                                       description="Reads of configuration for the developer permission set")
+            acknowledge_findings(policy, ["AwsSolutions-IAM5[Resource::*]"] + [
+                f"AwsSolutions-IAM5[Action::{p}]" for p in document["Statement"][0]["Action"] if "*" in p],
+                "generated allow-list of configuration reads (constructs_iam/data): every wildcard matches only "
+                "catalog actions classified config; the permission set's inline Deny backstop holds the data families")
+            self.policies.append(policy)
 
 
 class DeveloperReadOnlyPermissionSet(Construct):
     """A permission set giving exactly what ``DeveloperReadOnlyRole`` gives, from the same policy
-    source (``developer_policies``): the level's AWS managed policy, and the same deny statements as
-    one inline policy; a short session; optionally assigned to one group in some accounts.
+    source (``developer_policies``): the Deny backstop as its inline policy (within the 10,240
+    characters IAM allows a role's inline policies in each account), and the packed allow-list as
+    references to customer managed policies (``<name>ReadConfiguration``, ``...2``, path
+    ``/constructs-iam/``), which ``DeveloperReadOnlyPolicies`` creates in every assigned account;
+    no AWS managed policy; a short session; optionally assigned to one group in some accounts.
 
     :param instance_arn: the IAM Identity Center instance (``arn:aws:sso:::instance/ssoins-...``).
     :param access: the level. Default: ``DeveloperAccess.CONFIGURATION``.
@@ -72,18 +127,24 @@ class DeveloperReadOnlyPermissionSet(Construct):
                 check.fail("account_ids", accounts, "need group_id: who is assigned there")
             if not check.problems:
                 policies = developer_policies(access, opened, extra, partition=Aws.PARTITION)
-                statements = [s for document in policies.deny_documents for s in document["Statement"]]
-                self.inline_policy = {"Version": "2012-10-17", "Statement": statements}
+                self.inline_policy = policies.deny_document
                 if len(json.dumps(self.inline_policy, separators=(",", ":"))) > MAX_INLINE_POLICY_CHARACTERS:
                     check.fail("additional_denied_actions", len(extra),
-                                                     "make the inline policy longer than Identity Center's 32,768 characters")
-        self.managed_policy_arns = [f"arn:{Aws.PARTITION}:iam::aws:policy/{policies.managed_policy}"]
+                               f"make the inline policy longer than the {MAX_INLINE_POLICY_CHARACTERS:,} characters IAM "
+                               "allows a role's inline policies in each assigned account")
+        self.managed_policy_arns: list[str] = []  # no AWS managed policy
+        self.customer_managed_policies = [{"Name": n, "Path": POLICY_PATH}
+                                          for n in policy_names(name, len(policies.allow_documents))]
+        self.allow_documents = policies.allow_documents
         self.denied_actions = policies.denied_actions
         hours = int((v.seconds_of(session_duration) or 3600) // 3600)
         self.permission_set = sso.CfnPermissionSet(
             self, "Resource", instance_arn=instance_arn, name=name,
             description="Developers: read-only view of configuration, no data (constructs-iam)",
-            managed_policies=self.managed_policy_arns, inline_policy=self.inline_policy,
+            inline_policy=self.inline_policy,
+            customer_managed_policy_references=[
+                sso.CfnPermissionSet.CustomerManagedPolicyReferenceProperty(name=r["Name"], path=r["Path"])
+                for r in self.customer_managed_policies],
             session_duration=f"PT{hours}H",
         )
         self.assignments = [

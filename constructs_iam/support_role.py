@@ -19,7 +19,9 @@ SUPPORT_POLICY = "AWSSupportAccess"
 
 class SupportRole(RolePattern):
     """A role with AWS's ``AWSSupportAccess`` (open and follow support cases), assumed from the
-    identity account with fresh MFA, like ``DeveloperReadOnlyRole``.
+    identity account with fresh MFA and the caller's own IAM user name as its source identity
+    (``sts:SourceIdentity`` equal to ``${aws:username}``, required by the trust; callers run
+    ``aws sts assume-role --source-identity <their user name> ...``), like ``DeveloperReadOnlyRole``.
 
     :param trusted_account_id: the account the support engineers come from (12 digits).
     :param trusted_principal_arns: only these roles/users there. Default: any the account allows.
@@ -57,11 +59,15 @@ class SupportRole(RolePattern):
         self.role: iam.Role = _role.build_role(
             self,
             assumed_by=cross_account_principal(trusted_account_id, principal_arns=trusted_principal_arns,
-                                               require_mfa=True, max_mfa_age=max_mfa_age),
+                                               require_mfa=True, max_mfa_age=max_mfa_age,
+                                               require_source_identity=True),
             role_name=role_name, path=path,
             description=description or "AWS Support cases (CIS 1.16), MFA required",
             permissions_boundary=permissions_boundary, max_session_duration=max_session_duration,
         )
+        # the caller names itself in the same AssumeRole call (its own IAM user name, pinned by the trust)
+        self.role.node.default_child.add_property_override(  # type: ignore[union-attr]
+            "AssumeRolePolicyDocument.Statement.0.Action", ["sts:AssumeRole", "sts:SetSourceIdentity"])
         support = iam.ManagedPolicy.from_aws_managed_policy_name(SUPPORT_POLICY)
         self.role.add_managed_policy(support)
         self.policy = support  # type: ignore[assignment]  # an IManagedPolicy: AWS maintains it

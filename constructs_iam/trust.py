@@ -89,9 +89,13 @@ def cross_account_principal(
         hours. Default: one hour.
     :param external_id: require this ``sts:ExternalId`` (for third parties acting for you).
         Default: none.
-    :param require_source_identity: refuse callers that set no ``sts:SourceIdentity``
-        (``Null sts:SourceIdentity false``); the role's trust must also allow
-        ``sts:SetSourceIdentity``. Default: False.
+    :param require_source_identity: admit an IAM user only when the ``sts:SourceIdentity`` it sets
+        is its own user name (``StringEquals sts:SourceIdentity ${aws:username}``), so nobody
+        assumes the role under another person's name; the role's trust must also allow
+        ``sts:SetSourceIdentity``. A caller that is not an IAM user (a role session, federated
+        through SAML/OIDC or IAM Identity Center) has no ``aws:username``: the condition cannot
+        match and the trust refuses it (such people use ``DeveloperReadOnlyPermissionSet``, whose
+        sessions Identity Center names). Default: False.
     :param expires: refuse every assumption from this moment on (``DateLessThan aws:CurrentTime``);
         a time-zone-aware ``datetime`` in the future. Default: no end.
 
@@ -118,12 +122,17 @@ def cross_account_principal(
     if require_mfa:
         conditions["Bool"] = {"aws:MultiFactorAuthPresent": "true"}
         conditions["NumericLessThan"] = {"aws:MultiFactorAuthAge": str(int(max_mfa_age.to_seconds()))}
+    equals: dict[str, object] = {}
     if external_id is not None:
-        conditions["StringEquals"] = {"sts:ExternalId": external_id}
+        equals["sts:ExternalId"] = external_id
     if arns:
         conditions["ArnEquals"] = {"aws:PrincipalArn": arns if len(arns) > 1 else arns[0]}
     if require_source_identity:
-        conditions["Null"] = {"sts:SourceIdentity": "false"}
+        # the trust itself pins the name, not only the caller's policy: a principal of the identity
+        # account with MFA cannot set another person's name (a role session has no aws:username)
+        equals["sts:SourceIdentity"] = "${aws:username}"
+    if equals:
+        conditions["StringEquals"] = equals
     if check_expiry("expires", expires) is not None:
         conditions["DateLessThan"] = {"aws:CurrentTime": iso_utc(expires)}  # type: ignore[arg-type]
     return iam.PrincipalWithConditions(iam.AccountPrincipal(account_id), conditions)

@@ -7,7 +7,14 @@ from typing import Any
 from aws_cdk import CfnOutput, Duration, Stack
 from constructs import Construct
 
-from constructs_iam import AccessAnalyzer, DeveloperAccess, DeveloperExtra, DeveloperReadOnlyRole, SupportRole
+from constructs_iam import (
+    AccessAnalyzer,
+    DeveloperAccess,
+    DeveloperExtra,
+    DeveloperReadOnlyPolicies,
+    DeveloperReadOnlyRole,
+    SupportRole,
+)
 
 from .config import AppConfig
 
@@ -26,6 +33,16 @@ def developer_role(scope: Construct, config: AppConfig) -> DeveloperReadOnlyRole
     )
 
 
+def permission_set_policies(scope: Construct, config: AppConfig) -> DeveloperReadOnlyPolicies | None:
+    """The customer managed policies the Identity Center permission set references, in this account
+    (a permission set names them; each assigned account must hold them), when Identity Center is configured."""
+    ic = config.identity_center
+    if ic is None:
+        return None
+    return DeveloperReadOnlyPolicies(scope, "PermissionSetPolicies", name=ic.name, access=DeveloperAccess(ic.access),
+                                     extras=[DeveloperExtra(e) for e in ic.extras])
+
+
 def account_baseline(scope: Construct, config: AppConfig) -> tuple[SupportRole, AccessAnalyzer]:
     """CIS 1.16 and 1.19 in a production account: the support role (MFA from the identity
     account) and IAM Access Analyzer in this region."""
@@ -41,4 +58,5 @@ class ProductionAccessStack(Stack):
         super().__init__(scope, id, **kwargs)
         self.developer_role = developer_role(self, config)
         self.support_role, self.analyzer = account_baseline(self, config)
+        self.permission_set_policies = permission_set_policies(self, config)
         CfnOutput(self, "DeveloperRoleArn", value=self.developer_role.role.role_arn)

@@ -18,7 +18,7 @@ from cdk_stacksets import (
 from constructs import Construct
 
 from .config import AppConfig
-from .production_access_stack import account_baseline, developer_role
+from .production_access_stack import account_baseline, developer_role, permission_set_policies
 
 
 class ProductionAccessStackSetTemplate(StackSetStack):
@@ -28,6 +28,7 @@ class ProductionAccessStackSetTemplate(StackSetStack):
         super().__init__(scope, id)
         self.developer_role = developer_role(self, config)
         self.support_role, self.analyzer = account_baseline(self, config)
+        self.permission_set_policies = permission_set_policies(self, config)
 
 
 class ProductionAccessStackSetStack(Stack):

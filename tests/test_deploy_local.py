@@ -114,15 +114,17 @@ def test_managed_policies_hold_exactly_the_synthesized_documents_and_attachments
             assert sorted(g["GroupName"] for g in entities["PolicyGroups"]) == sorted(properties.get("Groups", []))
             assert entities["PolicyUsers"] == [], f"{logical_id} is attached to a user"
             checked += 1
-    # 3 workload, 1 production access, 4 identity, 3 sample workloads, 1 CI, 5 delegation (boundary, creator,
-    # 3 bootstrap execution policies), 1 of the delegated team
-    assert checked == 18
+    # 3 workload, 10 production access (Deny backstop, 9 allow-list parts), 4 identity, 3 sample workloads, 1 CI,
+    # 5 delegation (boundary, creator, 3 bootstrap execution policies), 1 of the delegated team
+    assert checked == 27
 
 
-def test_aws_managed_read_only_access_is_attached_to_the_developer_role(deployed):
+def test_the_developer_role_holds_our_allow_list_and_backstop_and_no_aws_managed_policy(deployed):
     iam = deployed["stacks"]["ConstructsIam-ProductionAccess"].iam
     attached = iam.list_attached_role_policies(RoleName="DeveloperReadOnly")["AttachedPolicies"]
-    assert "arn:aws:iam::aws:policy/ReadOnlyAccess" in [p["PolicyArn"] for p in attached]
+    assert [p for p in attached if ":iam::aws:policy/" in p["PolicyArn"]] == []
+    names = {p["PolicyName"] for p in attached}
+    assert len(attached) <= 10 and any("DenyDataAccess" in n for n in names) and any("ReadConfiguration" in n for n in names)
 
 
 def test_instance_profile_carries_the_ec2_role(deployed):

@@ -7,7 +7,8 @@ from aws_cdk import App, Duration, Stack
 from aws_cdk import aws_iam as iam
 from aws_cdk.assertions import Match, Template
 
-from constructs_iam import DENIED_DATA_ACTIONS, DeveloperAccess, DeveloperReadOnlyRole
+from constructs_iam.access.matching import wildcard_match
+from constructs_iam import DENIED_DATA_ACTIONS, DeveloperAccess, DeveloperReadOnlyRole, developer_policies
 
 from .support import ENV, nag_findings, new_app, new_stack, policy_statements, trust_statements
 
@@ -31,7 +32,7 @@ def test_cannot_be_assumed_without_fresh_mfa_or_a_source_identity_from_the_ident
             "Condition": {
                 "Bool": {"aws:MultiFactorAuthPresent": "true"},
                 "NumericLessThan": {"aws:MultiFactorAuthAge": "3600"},
-                "Null": {"sts:SourceIdentity": "false"},
+                "StringEquals": {"sts:SourceIdentity": "${aws:username}"},
             },
         }
     ]
@@ -42,12 +43,15 @@ def test_session_is_one_hour_by_default(built):
     template.has_resource_properties("AWS::IAM::Role", {"MaxSessionDuration": 3600, "RoleName": "DeveloperReadOnly"})
 
 
-def test_sees_configuration_through_read_only_access_by_default(built):
-    _, template, _ = built
-    template.has_resource_properties(
-        "AWS::IAM::Role",
-        {"ManagedPolicyArns": [{"Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, ":iam::aws:policy/ReadOnlyAccess"]]}]},
-    )
+def test_sees_configuration_through_its_own_allow_list_and_no_aws_managed_policy(built):
+    stack, template, dev = built
+    arns = template.find_resources("AWS::IAM::Role")
+    (role,) = arns.values()
+    assert "ManagedPolicyArns" not in role["Properties"]  # our policies attach themselves (Roles), no AWS one
+    assert len(dev.allow_policies) == len(developer_policies().allow_documents) <= 9
+    first = policy_statements(template, dev.allow_policies[0])
+    assert [s["Sid"] for s in first] == ["ReadConfiguration"] and first[0]["Effect"] == "Allow"
+    assert first[0]["Action"] == list(developer_policies().allow_documents[0]["Statement"][0]["Action"])
 
 
 @pytest.fixture(scope="module")
@@ -58,55 +62,56 @@ def view_only():
     return stack, Template.from_stack(stack), dev
 
 
-def test_view_only_level_sees_configuration_through_view_only_access(view_only):
-    _, template, _ = view_only
-    template.has_resource_properties(
-        "AWS::IAM::Role",
-        {"ManagedPolicyArns": [{"Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, ":iam::aws:policy/job-function/ViewOnlyAccess"]]}]},
-    )
+def test_view_only_level_is_built_the_same_way_from_list_level_reads(view_only):
+    _, template, dev = view_only
+    patterns = [p for policy in dev.allow_policies for s in policy_statements(template, policy) for p in s["Action"]]
+    assert patterns == list(developer_policies(DeveloperAccess.VIEW_ONLY).allowed_patterns)
+    def allows(action):
+        return any(wildcard_match(p, action, case_sensitive=False) for p in patterns)
+
+    assert allows("iam:ListRoles") and allows("ec2:DescribeVpcs")
+    assert not allows("ec2:DescribeLaunchTemplateVersions") and not allows("iam:GetRole")  # user data; not a List
 
 
 def test_view_only_level_cannot_read_data_or_get_credentials(view_only):
     _, template, dev = view_only
-    (deny,) = policy_statements(template, dev.deny_policy)
+    deny, api_keys = policy_statements(template, dev.deny_policy)
     assert deny["Effect"] == "Deny" and deny["Resource"] == "*"
     denied = set(deny["Action"])
     for action in [
-        "s3:GetObject", "secretsmanager:GetSecretValue", "ssm:GetParameter", "kms:Decrypt",
-        "dynamodb:GetItem", "dynamodb:Query", "dynamodb:Scan", "sqs:ReceiveMessage", "kinesis:GetRecords",
+        "s3:GetObject*", "secretsmanager:*SecretValue*", "ssm:GetParameter*", "kms:Decrypt*",
+        "dynamodb:*Item*", "dynamodb:Query*", "dynamodb:Scan*", "sqs:ReceiveMessage*", "kinesis:GetRecords*",
         "sts:GetFederationToken", "iam:CreateAccessKey", "ecr:GetAuthorizationToken", "rds-db:connect",
     ]:
         assert action in denied, action
     assert denied == set(DENIED_DATA_ACTIONS)
+    assert api_keys["Sid"] == "DenyApiKeyValues" and api_keys["Action"] == "apigateway:GET"
 
 
-def test_configuration_level_denies_every_classified_data_read_and_the_credential_calls(built):
+def test_configuration_level_denies_the_data_and_credential_families_by_wildcard(built):
     _, template, dev = built
-    denied = set()
-    for policy in dev.deny_policies:
-        for statement in policy_statements(template, policy):
-            assert statement["Effect"] == "Deny"
-            if statement["Sid"].startswith("DenyDataAndCredentials"):
-                assert statement["Resource"] == "*"
-                denied |= set(statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]])
-    assert set(DENIED_DATA_ACTIONS) <= denied
-    assert {"logs:GetLogEvents", "logs:FilterLogEvents", "xray:BatchGetTraces", "s3:GetObject",
-            "dynamodb:Query", "ssm:GetParameter", "ec2:GetConsoleOutput", "ecr:BatchGetImage"} <= denied
+    (deny, _) = policy_statements(template, dev.deny_policy)
+    assert deny["Sid"] == "DenyDataAndCredentials" and deny["Resource"] == "*"
+    assert set(DENIED_DATA_ACTIONS) == set(deny["Action"])
+    assert {"s3:GetObject*", "dynamodb:Query*", "ssm:GetParameter*", "ec2:GetConsole*", "ecr:BatchGetImage",
+            "ec2:DescribeLaunchTemplateVersions", "cognito-idp:DescribeUserPoolClient*"} <= set(deny["Action"])
 
 
-def test_every_deny_policy_fits_iam_size_limits(built):
+def test_every_policy_fits_iam_size_limits(built):
     import json as _json
 
     _, template, dev = built
-    assert 1 <= len(dev.deny_policies) <= 8
-    for policy in dev.deny_policies:
+    assert len(dev.deny_policies) == 1 and 1 <= len(dev.allow_policies) <= 9
+    for policy in [*dev.deny_policies, *dev.allow_policies]:
         document = {"Version": "2012-10-17", "Statement": policy_statements(template, policy)}
         assert len(_json.dumps(document, separators=(",", ":"))) <= 6144
 
 
-def test_no_allow_statement_besides_the_aws_managed_policy(built):
+def test_the_only_allow_statements_are_the_generated_reads(built):
     _, template, dev = built
-    assert all(s["Effect"] == "Deny" for p in dev.deny_policies for s in policy_statements(template, p))
+    assert all(s["Effect"] == "Deny" for s in policy_statements(template, dev.deny_policy))
+    assert all(s["Effect"] == "Allow" and s["Sid"].startswith("ReadConfiguration")
+               for p in dev.allow_policies for s in policy_statements(template, p))
 
 
 def test_passes_nag_packs_with_one_named_acknowledgment(built):

@@ -163,7 +163,8 @@ def test_developer_role_knows_who_did_what_the_caller_must_name_themself(model):
     without = model.can_assume(role=DEV_ROLE, caller=alice, context=FRESH_MFA)
     assert without.allowed is False  # no source identity: refused (both sides ask for it)
     pretending = model.can_assume(role=DEV_ROLE, caller=alice, context=as_person("bob.example"))
-    assert pretending.allowed is False and pretending.reason.startswith("caller side")  # only one's own name
+    # only one's own name, refused by the role's trust itself (sts:SourceIdentity == ${aws:username})
+    assert pretending.allowed is False and pretending.reason.startswith("trust conditions not met")
 
 
 def test_people_outside_the_developers_group_cannot_assume_the_production_role(model):
@@ -178,7 +179,8 @@ def test_developer_role_sees_configuration_but_not_data(model, data_key):
         ("iam:ListRoles", "*", {}, True),
         ("s3:ListAllMyBuckets", "*", {}, True),
         ("cloudwatch:ListMetrics", "*", {}, True),
-        ("lambda:ListFunctions", "*", {}, True),
+        ("lambda:ListFunctionUrlConfigs", "arn:aws:lambda:eu-west-1:222222222222:function:f", {}, True),
+        ("lambda:ListFunctions", "*", {}, False),  # environment variables: DeveloperExtra.RUNTIME_CONFIG
         ("s3:GetObject", f"{BUCKET}/reports/daily/a.csv", TLS, False),
         ("secretsmanager:GetSecretValue", "arn:aws:secretsmanager:eu-west-1:222222222222:secret:db", {}, False),
         ("ssm:GetParameter", "arn:aws:ssm:eu-west-1:222222222222:parameter/db/password", {}, False),

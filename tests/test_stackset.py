@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 import warnings
 from pathlib import Path
 
@@ -15,9 +16,11 @@ from cloudsplaining.scan.policy_document import PolicyDocument
 from cloudsplaining.shared.exclusions import DEFAULT_EXCLUSIONS
 
 from constructs_iam.access import AccessModel
+from constructs_iam.developer_access import classified_actions
 from stacks import AppConfig, ConfigError, build_stacks
 
 from .support import CONTEXT, cfn_lint, nag_findings, new_app
+from .test_developer_access import DATA_READS, DEBUGGING_READS, REVIEWED_FAMILIES, RUNTIME_SETTINGS, visible_in
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")
@@ -92,6 +95,8 @@ def test_the_instance_template_passes_parliament_cloudsplaining_and_the_access_m
             # the same pin as tests/test_policy_linters.py: parliament's database predates some denied actions
             if "DenyDataAccess" in source:
                 findings = [f for f in findings if f.issue not in ("UNKNOWN_PREFIX", "UNKNOWN_ACTION")]
+            if re.search(r"DeveloperReadOnly/?ReadConfiguration", source):  # the generated allow-list
+                findings = [f for f in findings if f.issue not in ("UNKNOWN_PREFIX", "UNKNOWN_ACTION")]
             assert findings == [], source
     role = "arn:aws:iam::444455556666:role/DeveloperReadOnly"
     document = PolicyDocument(model.effective_policy(role))
@@ -106,6 +111,14 @@ def test_the_instance_template_passes_parliament_cloudsplaining_and_the_access_m
     no_identity = {k: v for k, v in mfa.items() if k != "sts:SourceIdentity"}
     assert model.can_assume(role=role, caller="arn:aws:iam::111111111111:user/dev", context=no_identity).allowed is False
     assert model.evaluate(principal=role, action="s3:GetObject", resource="arn:aws:s3:::any/key").allowed is False
+    # the StackSet's developer role is one of the developer access paths: the same reads, the same refusals
+    assert [a for a in visible_in(model, role) if classified_actions()[a] != "config"] == []
+    for action, resource in [*DATA_READS, *REVIEWED_FAMILIES, *RUNTIME_SETTINGS]:
+        assert model.evaluate(principal=role, action=action, resource=resource.replace("222222222222", "444455556666")
+                              ).allowed is False, action
+    for action, resource in DEBUGGING_READS:
+        assert model.evaluate(principal=role, action=action, resource=resource.replace("222222222222", "444455556666")
+                              ).allowed is True, action
 
 
 @pytest.mark.parametrize(("changes", "message"), [

@@ -20,6 +20,8 @@ from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_secretsmanager as sm
 from aws_cdk import aws_sns as sns
 
+from constructs_iam.developer_access import developer_policies
+
 app = cdk.App()
 c = app.node.try_get_context("constructs-iam")
 prod = cdk.Environment(account=c["production_account_id"], region=c["region"])
@@ -64,9 +66,11 @@ policy(w, "ScalingPolicy", [scaler], statements=[
 
 p = cdk.Stack(app, "Plain-ProductionAccess", env=prod)
 dev = iam.Role(p, "Developer", role_name=c["developer_role_name"],
-               assumed_by=iam.AccountPrincipal(c["identity_account_id"]).with_conditions({"Bool": {"aws:MultiFactorAuthPresent": "true"}}),
-               managed_policies=[iam.ManagedPolicy.from_aws_managed_policy_name("ReadOnlyAccess")])
-policy(p, "Deny", [dev], statements=[iam.PolicyStatement(effect=iam.Effect.DENY, actions=["s3:GetObject", "kms:Decrypt"], resources=["*"])])
+               assumed_by=iam.AccountPrincipal(c["identity_account_id"]).with_conditions({"Bool": {"aws:MultiFactorAuthPresent": "true"}}))
+# the same documents the sample's developer role holds (its generated allow-list and Deny backstop), as plain data
+_dev = developer_policies()
+for _i, _doc in enumerate((_dev.deny_document, *_dev.allow_documents)):
+    iam.ManagedPolicy(p, f"DeveloperPolicy{_i}", roles=[dev], document=iam.PolicyDocument.from_json(_doc))
 
 
 def support_and_analyzer(scope: cdk.Stack, name: str | None) -> None:

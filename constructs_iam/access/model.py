@@ -155,6 +155,9 @@ class AccessModel:
             account = _account_of(caller)
             if account:
                 ctx.setdefault("aws:PrincipalAccount", account)
+            user = re.match(r"^arn:aws[a-z-]*:iam::\d{12}:user/(?:.*/)?([^/]+)$", caller)
+            if user:  # IAM puts the user's name in every request of an IAM user (not of a role session)
+                ctx.setdefault("aws:username", user.group(1))
         trust = self._match_trust(target, caller, action, ctx)
         if trust.allowed is not True:
             return trust
