@@ -77,4 +77,5 @@ class SupportRole(RolePattern):
             "CIS AWS Foundations 1.16 asks for a support role with the AWS managed AWSSupportAccess policy; it "
             "grants only the AWS Support API (support:*), kept current by AWS.",
         )
-        self._seal(scope, policies=[], allowed_managed_policy_arns=[support.managed_policy_arn], policy_ids=[])
+        self._seal(scope, policies=[], allowed_managed_policy_arns=[support.managed_policy_arn], policy_ids=[],
+                   trust_actions=["sts:AssumeRole", "sts:SetSourceIdentity"])
