@@ -25,6 +25,9 @@ from .developer_read_only_role import DeveloperReadOnlyRole
 from .ec2_s3_read_only_role import Ec2S3ReadOnlyRole
 from .guardrails import IamGuardrails
 from .access_analyzer import AccessAnalyzer
+from .credential_hygiene import CredentialHygiene
+from .key_rotation import AccessKeyRotation
+from .session_access import InstanceSessionAccess, SessionDocument, SessionPreferences, session_agent_statements
 from .github_actions import GitHubActionsRole, GitHubOidcProvider
 from .human_user import HumanUser
 from .key_policy import kms_key_policy
@@ -41,6 +44,12 @@ from .trust import cross_account_principal, service_principal
 
 __all__ = [
     "AccessAnalyzer",
+    "AccessKeyRotation",
+    "CredentialHygiene",
+    "InstanceSessionAccess",
+    "SessionDocument",
+    "SessionPreferences",
+    "session_agent_statements",
     "DeveloperReadOnlyPermissionSet",
     "GitHubActionsRole",
     "GitHubOidcProvider",

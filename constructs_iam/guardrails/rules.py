@@ -225,6 +225,25 @@ def permissions_boundary(context: Context) -> Iterator[Finding]:
                       "Properties/PermissionsBoundary", message)
 
 
+def ec2_key_pair(context: Context) -> Iterator[Finding]:
+    """EC2 key pairs, and instances, launch templates and launch configurations that name one."""
+    for template, logical_id, resource in _resources(context, context.guarded):
+        kind, props = resource.get("Type"), resource.get("Properties") or {}
+        if kind == "AWS::EC2::KeyPair":
+            yield Finding("IamGuardrails-Ec2KeyPair", template, logical_id, "Type",
+                          "an EC2 key pair is a long-lived SSH credential shared by whoever holds the file")
+            continue
+        if kind == "AWS::EC2::LaunchTemplate":
+            where, key = "Properties/LaunchTemplateData/KeyName", (props.get("LaunchTemplateData") or {}).get("KeyName")
+        elif kind in ("AWS::EC2::Instance", "AWS::AutoScaling::LaunchConfiguration"):
+            where, key = "Properties/KeyName", props.get("KeyName")
+        else:
+            continue
+        if key is not None:
+            yield Finding("IamGuardrails-Ec2KeyPair", template, logical_id, where,
+                          f"{kind} launches instances with the key pair {flatten(key)}")
+
+
 @dataclass(frozen=True)
 class _Pattern:
     template: Template
@@ -330,6 +349,11 @@ RULES: tuple[Rule, ...] = (
     Rule("IamGuardrails-PermissionsBoundary", "Every role and user carries the boundary",
          "IamGuardrails.of(scope, permissions_boundary=...) requires that boundary on every role and user.",
          "Set permissions_boundary (or let IamGuardrails apply it).", permissions_boundary),
+    Rule("IamGuardrails-Ec2KeyPair", "No SSH key pairs on instances",
+         "An EC2 key pair is a private key file that anyone holding it can use, that no one rotates, and whose "
+         "use IAM and CloudTrail do not see; Session Manager gives shells decided by IAM and logged.",
+         "Remove KeyName and the key pair; reach instances with Session Manager (Ec2S3ReadOnlyRole(session_manager=...), "
+         "InstanceSessionAccess), or acknowledge this finding with the reason the key is needed.", ec2_key_pair),
     Rule("IamGuardrails-PatternWidened", "A pattern's role holds only what the pattern grants",
          "A constructs_iam pattern documents exactly what its role may do; a grant_*, add_to_principal_policy, "
          "add_managed_policy, L1 policy or resource policy from elsewhere silently widens it.",
