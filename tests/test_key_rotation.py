@@ -1,0 +1,92 @@
+"""HumanUser(rotate_every=...) and AccessKeyRotation: the key rotates, the function's role touches
+only that user's keys and that one secret (AccessModel), nothing secret in the template."""
+
+from __future__ import annotations
+
+import pytest
+from aws_cdk import Duration
+from aws_cdk.assertions import Match, Template
+
+from constructs_iam import HumanUser, PeopleGroup, PropsError
+from constructs_iam.access import AccessModel
+
+from .support import logical_id, nag_findings, new_stack, policy_statements
+
+ACCOUNT, REGION = "222222222222", "eu-west-1"
+
+
+@pytest.fixture(scope="module")
+def built():
+    stack = new_stack()
+    group = PeopleGroup(stack, "Developers", group_name="developers")
+    dave = HumanUser(stack, "Dave", user_name="dave.example", groups=[group], console_access=False,
+                     access_key=True, rotate_every=Duration.days(90))
+    bob = HumanUser(stack, "Bob", user_name="bob.example", groups=[group], access_key=True)
+    template = Template.from_stack(stack)
+    return stack, template, dave, bob, AccessModel.from_stack(stack)
+
+
+def test_rotating_key_is_created_by_the_rotation_not_by_cloudformation(built):
+    _, template, dave, bob, _ = built
+    assert dave.access_key is None and dave.rotation is not None
+    keys = template.find_resources("AWS::IAM::AccessKey")
+    assert [k["Properties"]["UserName"] for k in keys.values()] == [{"Ref": logical_id(bob.user)}]
+    secret = template.to_json()["Resources"][logical_id(dave.access_key_secret)]["Properties"]
+    assert "SecretString" not in secret and secret["Name"] == "people/dave.example/access-key"
+
+
+def test_secrets_manager_rotates_every_90_days_from_the_first_deploy(built):
+    _, template, dave, _, _ = built
+    template.has_resource_properties("AWS::SecretsManager::RotationSchedule", {
+        "SecretId": {"Ref": logical_id(dave.access_key_secret)},
+        "RotationLambdaARN": {"Fn::GetAtt": [logical_id(dave.rotation.function), "Arn"]},
+        "RotateImmediatelyOnUpdate": True,
+        "RotationRules": {"AutomaticallyAfterDays": 90},
+    })
+    template.has_resource_properties("AWS::Events::Rule", {"ScheduleExpression": "rate(1 day)"})
+    template.has_resource_properties("AWS::Lambda::Function", {
+        "Environment": {"Variables": Match.object_like({"USER_NAME": "dave.example", "GRACE_SECONDS": str(7 * 86400)})}})
+
+
+def test_rotation_role_holds_exactly_this_users_keys_this_secret_and_its_logs(built):
+    _, template, dave, _, _ = built
+    statements = {s["Sid"]: s for s in policy_statements(template, dave.rotation.policy)}
+    assert statements["ManageThisUsersKeys"]["Resource"] == f"arn:aws:iam::{ACCOUNT}:user/dave.example"
+    assert sorted(statements["ManageThisUsersKeys"]["Action"]) == [
+        "iam:CreateAccessKey", "iam:DeleteAccessKey", "iam:ListAccessKeys", "iam:UpdateAccessKey"]
+    assert statements["RotateThisSecret"]["Resource"] == {"Ref": logical_id(dave.access_key_secret)}
+    assert statements["UseTheSecretsKeyThroughSecretsManager"]["Condition"] == {
+        "StringEquals": {"kms:ViaService": f"secretsmanager.{REGION}.amazonaws.com"}}
+    assert set(statements) == {"ManageThisUsersKeys", "RotateThisSecret", "WriteOwnLogs",
+                               "UseTheSecretsKeyThroughSecretsManager"}
+
+
+def test_rotation_role_cannot_touch_another_users_keys_or_secret(built):
+    stack, _, dave, bob, model = built
+    role = dave.rotation.role.node.path
+    for action in ("iam:CreateAccessKey", "iam:UpdateAccessKey", "iam:DeleteAccessKey"):
+        assert model.evaluate(principal=role, action=action,
+                              resource=f"arn:aws:iam::{ACCOUNT}:user/dave.example").allowed is True
+        assert model.evaluate(principal=role, action=action,
+                              resource=f"arn:aws:iam::{ACCOUNT}:user/bob.example").allowed is False
+    bob_secret = model.evaluate(principal=role, action="secretsmanager:PutSecretValue",
+                                resource=f"arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:people/bob.example/access-key-AbCdEf")
+    assert bob_secret.allowed is False
+
+
+def test_rotation_passes_the_nag_packs_without_acknowledging_rotation(built):
+    stack, *_ = built
+    assert nag_findings(stack) == []
+
+
+@pytest.mark.parametrize(("kwargs", "message"), [
+    ({"access_key": False, "rotate_every": Duration.days(90)}, "rotate_every '90 days' needs access_key=True"),
+    ({"access_key": True, "rotate_every": Duration.days(400)}, "rotate_every"),
+    ({"access_key": True, "rotate_every": Duration.hours(36)}, "must be whole days"),
+])
+def test_bad_rotation_props_fail_at_synth_naming_the_prop(kwargs, message):
+    stack = new_stack()
+    group = PeopleGroup(stack, "G", group_name="g")
+    with pytest.raises(PropsError) as error:
+        HumanUser(stack, "U", user_name="u.example", groups=[group], **kwargs)
+    assert message in str(error.value)
