@@ -80,11 +80,11 @@ class CredentialHygiene(Construct):
     ) -> None:
         super().__init__(scope, id)
         with v.Checks(self) as check:
-            for prop, value in (("max_unused", max_unused), ("max_key_age", max_key_age),
-                                ("unused_access_age", unused_access_age)):
-                if check(v.duration_between, prop, value, Duration.days(1), Duration.days(365)) and \
-                        value.to_days(integral=False) != int(value.to_days(integral=False)):
-                    check.fail(prop, value.to_human_string(), "must be whole days")
+            for prop, age in (("max_unused", max_unused), ("max_key_age", max_key_age),
+                              ("unused_access_age", unused_access_age)):
+                if check(v.duration_between, prop, age, Duration.days(1), Duration.days(365)) and \
+                        age.to_days(integral=False) != int(age.to_days(integral=False)):
+                    check.fail(prop, age.to_human_string(), "must be whole days")
             if password_policy is not None and not isinstance(password_policy, AccountPasswordPolicy):
                 check.fail("password_policy", password_policy, "must be an AccountPasswordPolicy")
             for prop, value in (("remediate_unused", remediate_unused), ("unused_access_analyzer", unused_access_analyzer)):
