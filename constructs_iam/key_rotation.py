@@ -25,7 +25,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import cast
 
-from aws_cdk import CfnResource, Duration, RemovalPolicy, Stack
+from aws_cdk import CfnResource, Duration, RemovalPolicy, Stack, Tags
 from aws_cdk import aws_events as events
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
@@ -39,6 +39,8 @@ from . import _validation as v
 from .acknowledgments import acknowledge
 
 HANDLER_DIRECTORY = Path(__file__).parent / "_key_rotation"
+USER_TAG = "constructs-iam:access-key-of"
+"""The secret's tag naming the user whose key it holds (the function reads it; no environment)."""
 
 _ACKNOWLEDGMENTS = {
     "NIST.800.53.R5-LambdaConcurrency": "Secrets Manager invokes the rotation function once per rotation "
@@ -57,7 +59,8 @@ class AccessKeyRotation(Construct):
 
     :param user_name: the IAM user whose keys the function manages (and nobody else's).
     :param path: that user's IAM path. Default: ``/``.
-    :param secret: the secret holding ``{"AccessKeyId", "SecretAccessKey"}``.
+    :param secret: the secret holding ``{"AccessKeyId", "SecretAccessKey"}``; it is tagged
+        ``constructs-iam:access-key-of=<user_name>`` (an imported secret must carry that tag already).
     :param encryption_key: the secret's customer managed key. Default: none (AWS managed key).
     :param rotate_every: 1 to 365 whole days.
     :param grace_period: how long the old, deactivated key is kept before it is deleted, 1 hour to
@@ -126,9 +129,9 @@ class AccessKeyRotation(Construct):
             log_group=self.log_group,
             timeout=Duration.minutes(1),
             description=f"Rotates the access key of IAM user {user_name} (Secrets Manager rotation)",
-            environment={"USER_NAME": user_name, "SECRET_ARN": secret.secret_arn,
-                         "GRACE_SECONDS": str(int(grace_period.to_seconds()))},
         )
+        # the function finds its user in the secret's tag: no environment variables to encrypt
+        Tags.of(secret).add(USER_TAG, user_name)
         # wait for the permissions, not only for the role (which the GetAtt already implies)
         function_resource = cast(CfnResource, self.function.node.default_child)
         function_resource.add_override("DependsOn", [stack.get_logical_id(cast(CfnResource, self.policy.node.default_child))])
@@ -145,7 +148,8 @@ class AccessKeyRotation(Construct):
         cleanup = events.CfnRule(
             self, "Cleanup", schedule_expression="rate(1 day)",
             description=f"Deletes the old access key of {user_name} once its grace period is over",
-            targets=[events.CfnRule.TargetProperty(id="Cleanup", arn=self.function.function_arn)],
+            targets=[events.CfnRule.TargetProperty(id="Cleanup", arn=self.function.function_arn, input=stack.to_json_string({
+                "Cleanup": True, "SecretId": secret.secret_arn, "GraceSeconds": int(grace_period.to_seconds())}))],
         )
         lambda_.CfnPermission(
             self, "ScheduleInvokes", action="lambda:InvokeFunction", function_name=self.function.function_arn,

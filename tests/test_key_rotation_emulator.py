@@ -21,7 +21,7 @@ from typing import Any
 
 import pytest
 
-from constructs_iam._key_rotation.handler import Rotation, handler
+from constructs_iam._key_rotation.handler import USER_TAG, Rotation, handler
 from tools.emulator import LocalAws
 
 pytestmark = pytest.mark.deploy
@@ -44,8 +44,9 @@ def world(aws: LocalAws) -> dict[str, Any]:
     iam.create_user(UserName=OTHER)
     other_key = iam.create_access_key(UserName=OTHER)["AccessKey"]["AccessKeyId"]
     # as HumanUser creates it: a placeholder until the first rotation creates the key
-    arn = secrets.create_secret(Name=f"people/{USER}/access-key",
+    arn = secrets.create_secret(Name=f"people/{USER}/access-key", Tags=[{"Key": USER_TAG, "Value": USER}],
                                 SecretString=json.dumps({"AccessKeyId": "", "Placeholder": "x"}))["ARN"]
+    untagged = secrets.create_secret(Name="people/nobody/access-key", SecretString="{}")["ARN"]
     role = iam.create_role(RoleName="stand-in", AssumeRolePolicyDocument=json.dumps(LAMBDA_TRUST))["Role"]["Arn"]
     archive = io.BytesIO()
     with zipfile.ZipFile(archive, "w") as zipped:
@@ -57,7 +58,8 @@ def world(aws: LocalAws) -> dict[str, Any]:
         "iam": iam, "secretsmanager": secrets,
         "sts_factory": lambda key_id, secret: aws.client("sts", aws_access_key_id=key_id, aws_secret_access_key=secret),
     }
-    return {"aws": aws, "arn": arn, "function": function, "clients": clients, "other_key": other_key}
+    return {"aws": aws, "arn": arn, "function": function, "clients": clients, "other_key": other_key,
+            "untagged": untagged}
 
 
 def start_rotation(world: dict[str, Any], token: str) -> None:
@@ -75,9 +77,6 @@ def start_rotation(world: dict[str, Any], token: str) -> None:
 
 
 def run_step(world: dict[str, Any], monkeypatch: pytest.MonkeyPatch, event: dict[str, Any]) -> None:
-    monkeypatch.setenv("USER_NAME", USER)
-    monkeypatch.setenv("SECRET_ARN", world["arn"])
-    monkeypatch.setenv("GRACE_SECONDS", str(7 * 24 * 3600))
     handler(event, None, clients=world["clients"])
 
 
@@ -120,8 +119,7 @@ def test_a_step_already_done_is_not_repeated(world, monkeypatch):
 
 
 def test_the_old_key_is_deleted_only_after_the_grace_period(world, monkeypatch):
-    monkeypatch.setenv("USER_NAME", USER)
-    rotation = Rotation(user_name=USER, secret_arn=world["arn"], grace_seconds=7 * 24 * 3600, clients=world["clients"])
+    rotation = Rotation(secret_arn=world["arn"], grace_seconds=7 * 24 * 3600, clients=world["clients"])
     now = datetime.datetime.now(datetime.timezone.utc)
     rotation.cleanup(now=now + datetime.timedelta(days=6))
     assert sorted(keys(world).values()) == ["Active", "Inactive"]
@@ -147,7 +145,7 @@ def test_a_second_active_key_made_by_hand_is_refused_then_deactivated_by_the_cle
     with pytest.raises(RuntimeError, match="refusing to create a third"):
         run_step(world, monkeypatch, {"Step": "createSecret", "SecretId": world["arn"],
                                       "ClientRequestToken": "00000000-0000-4000-8000-000000000005"})
-    run_step(world, monkeypatch, {"detail-type": "Scheduled Event", "source": "aws.events"})
+    run_step(world, monkeypatch, {"Cleanup": True, "SecretId": world["arn"], "GraceSeconds": 7 * 24 * 3600})
     assert keys(world)[stray] == "Inactive"
     assert list(keys(world).values()).count("Active") == 1
 
@@ -156,9 +154,9 @@ def test_another_users_keys_are_never_touched(world):
     assert keys(world, OTHER) == {world["other_key"]: "Active"}
 
 
-def test_the_function_refuses_another_secret(world, monkeypatch):
-    with pytest.raises(ValueError, match="rotates .* only"):
-        run_step(world, monkeypatch, {"Step": "createSecret", "SecretId": "arn:aws:secretsmanager:us-east-1:123456789012:secret:other",
+def test_the_function_refuses_a_secret_that_names_no_user(world, monkeypatch):
+    with pytest.raises(ValueError, match="has no tag constructs-iam:access-key-of"):
+        run_step(world, monkeypatch, {"Step": "createSecret", "SecretId": world["untagged"],
                                       "ClientRequestToken": "00000000-0000-4000-8000-000000000009"})
 
 

@@ -1,8 +1,9 @@
 """Secrets Manager rotation function for one IAM user's access key (shipped with ``HumanUser``).
 
 Secrets Manager calls it with ``Step`` = ``createSecret``, ``setSecret``, ``testSecret`` and
-``finishSecret`` (the Lambda rotation contract); a daily EventBridge schedule calls it with a
-``Scheduled Event`` to delete the old key once the grace period has passed.
+``finishSecret`` (the Lambda rotation contract); a daily EventBridge schedule calls it with
+``{"Cleanup": true, "SecretId": ..., "GraceSeconds": ...}`` to delete the old key once the grace
+period has passed.
 
 - createSecret: delete any *inactive* key of the user that is not the current one (IAM allows two
   keys per user), create a new key, store it as the secret's ``AWSPENDING`` version.
@@ -12,10 +13,12 @@ Secrets Manager calls it with ``Step`` = ``createSecret``, ``setSecret``, ``test
 - finishSecret: move ``AWSCURRENT`` to the new version, then deactivate every other key of the
   user: two keys are active only between createSecret and finishSecret.
 - scheduled cleanup: deactivate any other active key (one created by hand), and delete the
-  inactive ones once ``GRACE_SECONDS`` have passed since the current version was created.
+  inactive ones once ``GraceSeconds`` have passed since the current version was created.
 
-Environment: ``USER_NAME`` (the one user whose keys it manages), ``SECRET_ARN`` (the one secret),
-``GRACE_SECONDS``. It logs steps and the last four characters of key ids, never a secret value.
+The user whose keys it manages is named by the secret's tag ``constructs-iam:access-key-of``
+(no environment variables); its role allows only that user's keys and that one secret, so a
+changed tag can only make the rotation fail. It logs steps and the last four characters of key
+ids, never a secret value.
 """
 
 from __future__ import annotations
@@ -23,7 +26,6 @@ from __future__ import annotations
 import datetime
 import json
 import logging
-import os
 import time
 from typing import Any
 
@@ -35,20 +37,16 @@ LOG.setLevel(logging.INFO)
 PENDING, CURRENT = "AWSPENDING", "AWSCURRENT"
 
 
+USER_TAG = "constructs-iam:access-key-of"
+
+
 def handler(event: dict[str, Any], context: Any = None, *, clients: dict[str, Any] | None = None) -> None:
-    """The Lambda entry point. ``clients`` (``iam``, ``secretsmanager``, ``sts``) are for tests."""
-    rotation = Rotation(
-        user_name=os.environ["USER_NAME"],
-        secret_arn=os.environ["SECRET_ARN"],
-        grace_seconds=int(os.environ.get("GRACE_SECONDS", "604800")),
-        clients=clients,
-    )
-    if event.get("detail-type") == "Scheduled Event":
-        rotation.cleanup()
+    """The Lambda entry point. ``clients`` (``iam``, ``secretsmanager``, ``sts_factory``) are for tests."""
+    if event.get("Cleanup") is True:
+        Rotation(secret_arn=event["SecretId"], grace_seconds=int(event["GraceSeconds"]), clients=clients).cleanup()
         return
     secret_id, token, step = event["SecretId"], event["ClientRequestToken"], event["Step"]
-    if secret_id != rotation.secret_arn:
-        raise ValueError(f"this function rotates {rotation.secret_arn} only, not {secret_id}")
+    rotation = Rotation(secret_arn=secret_id, clients=clients)
     if not rotation.ready(token):
         return
     steps = {"createSecret": rotation.create, "setSecret": rotation.set, "testSecret": rotation.test,
@@ -64,12 +62,15 @@ def _short(key_id: str | None) -> str:
 
 
 class Rotation:
-    def __init__(self, *, user_name: str, secret_arn: str, grace_seconds: int,
-                 clients: dict[str, Any] | None = None) -> None:
-        self.user_name, self.secret_arn, self.grace_seconds = user_name, secret_arn, grace_seconds
+    def __init__(self, *, secret_arn: str, grace_seconds: int = 0, clients: dict[str, Any] | None = None) -> None:
+        self.secret_arn, self.grace_seconds = secret_arn, grace_seconds
         clients = clients or {}
         self.iam = clients.get("iam") or boto3.client("iam")
         self.secrets = clients.get("secretsmanager") or boto3.client("secretsmanager")
+        tags = {t["Key"]: t["Value"] for t in self.secrets.describe_secret(SecretId=secret_arn).get("Tags", [])}
+        if not tags.get(USER_TAG):
+            raise ValueError(f"secret {secret_arn} has no tag {USER_TAG} naming the user whose key it holds")
+        self.user_name: str = tags[USER_TAG]
         self._sts_factory = clients.get("sts_factory") or (
             lambda key_id, secret: boto3.client("sts", aws_access_key_id=key_id, aws_secret_access_key=secret))
 
