@@ -2,7 +2,9 @@
 
 Workload roles (``Ec2S3ReadOnlyRole``, ``S3PrefixAccessRole``, ``ScalingServiceRole``), human access
 (``DeveloperReadOnlyRole``), people in the identity account (``PeopleGroup``, ``HumanUser``,
-``AccountPasswordPolicy``, ``RootActivityAlarm``), account-wide ``IamGuardrails``, and trust helpers (``service_principal``, ``cross_account_principal``).
+``AccountPasswordPolicy``, ``RootActivityAlarm``), credential checks and rotation (``CredentialHygiene``,
+``AccessKeyRotation``), instances reached without SSH keys (``SessionPreferences``,
+``InstanceSessionAccess``), account-wide ``IamGuardrails``, and trust helpers (``service_principal``, ``cross_account_principal``).
 Every pattern grants exact actions on exact ARNs and fails at construction with a ``PropsError``
 (a ``ValueError``) naming the construct path and every bad prop, value and rule. A role pattern is
 ``iam.IGrantable`` and holds only what it documents: a widening from elsewhere fails synth

@@ -142,7 +142,8 @@ class SessionPreferences(Construct):
         self.log_group_name = self.log_group.log_group_name
         self.log_group_arn = self.log_group.log_group_arn
         self.document = ssm.CfnDocument(
-            self, "Preferences", name=PREFERENCES_DOCUMENT, document_type="Session", update_method="NewVersion",
+            self, "Preferences", name=PREFERENCES_DOCUMENT, document_type="Session", document_format="JSON",
+            update_method="NewVersion",
             content={
                 "schemaVersion": "1.0",
                 "description": "Session Manager preferences (constructs-iam SessionPreferences)",
