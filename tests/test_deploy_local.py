@@ -19,6 +19,7 @@ tools/moto_cfn.py. What it proves and what it cannot:
 
 from __future__ import annotations
 
+import ast
 import json
 from collections.abc import Iterator
 from typing import Any
@@ -166,7 +167,8 @@ def test_session_preferences_document_is_deployed_with_logging_and_encryption(de
     stack = deployed["stacks"]["ConstructsIam-Workload"]
     ssm = stack.aws.client("ssm", "eu-west-1")
     document = ssm.get_document(Name="SSM-SessionManagerRunShell", DocumentFormat="JSON")
-    inputs = json.loads(document["Content"])["inputs"]
+    # moto 5.2.5's CloudFormation stores a JSON-object Content as Python's repr of the dict
+    inputs = ast.literal_eval(document["Content"])["inputs"]
     (group_id,) = [k for k in stack.resources("AWS::Logs::LogGroup") if k.startswith("SessionPreferencesLogs")]
     (key_id,) = [k for k in stack.resources("AWS::KMS::Key") if k.startswith("SessionPreferencesKey")]
     assert inputs["cloudWatchLogGroupName"] == stack.ref(group_id)
