@@ -353,7 +353,7 @@ def _session_edges(index: dict[str, dict[str, Any]], roles: list[dict[str, Any]]
                       and any(":instance/" in r or r == "*" for r in allow["resources"])})
         if not via:
             continue
-        conditions = next((allow["conditions"] for allow in caller["allows"]
+        conditions: dict[str, Any] = next((allow["conditions"] for allow in caller["allows"]
                            if any(wildcard_match(a, via[0], case_sensitive=False) for a in allow["actions"])), {})
         for role in instance_roles:
             if role is not caller and role["account"] == caller["account"]:

@@ -154,6 +154,8 @@ def test_developers_open_shells_only_on_the_scalers_instances_and_end_only_their
         ("ssm:StartSession", instance, {"ssm:resourceTag/managed-by": tag}, True),
         ("ssm:StartSession", "arn:aws:ssm:eu-west-1:222222222222:document/SSM-SessionManagerRunShell", {}, True),
         ("ssm:TerminateSession", session, {"aws:userid": alice, "ssm:resourceTag/aws:ssmmessages:session-id": alice}, True),
+        ("ssm:ResumeSession", session, {"aws:userid": alice, "ssm:resourceTag/aws:ssmmessages:session-id": alice}, True),
+        ("kms:GenerateDataKey", key_arn(app_stacks.workload, app_stacks.workload.session_preferences.key), {}, True),
         ("ssm:StartSession", instance, {"ssm:resourceTag/managed-by": "someone-else"}, False),
         ("ssm:StartSession", "arn:aws:ssm:eu-west-1::document/AWS-StartPortForwardingSession", {}, False),
         ("ssm:TerminateSession", session, {"aws:userid": alice, "ssm:resourceTag/aws:ssmmessages:session-id": bob}, False),
