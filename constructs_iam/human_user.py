@@ -63,7 +63,8 @@ class HumanUser(Construct):
         365 whole days) with the library's rotation function (``AccessKeyRotation``): the key is
         created by the first rotation at deploy time, never by CloudFormation, and the old key is
         deactivated at each rotation and deleted 7 days later. The person reads the current key
-        from the same secret. Default: no rotation (one key created by CloudFormation).
+        from the same secret. The rotation function's role carries ``permissions_boundary`` too.
+        Default: no rotation (one key created by CloudFormation).
     """
 
     def __init__(
