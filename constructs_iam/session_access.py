@@ -122,14 +122,16 @@ class SessionPreferences(Construct):
         )
         self.key.add_to_resource_policy(iam.PolicyStatement(
             sid="SessionDataForThisAccount",
-            # the person's client asks for a data key, the instance's agent decrypts with it; IAM
-            # policies (InstanceSessionAccess, the instance roles' session_manager option) decide who
+            # the person's client asks for a data key, the instance's agent decrypts with it (both call
+            # KMS themselves, so no kms:ViaService), always with the session's encryption context
+            # (aws:ssm:SessionId, aws:ssm:TargetId); IAM policies (InstanceSessionAccess, the instance
+            # roles' session_manager option) decide who
             actions=["kms:Decrypt", "kms:GenerateDataKey"],
             principals=[iam.AccountRootPrincipal()], resources=["*"],  # in a key policy, "*" means this key
-            conditions={"StringEquals": {"kms:CallerAccount": stack.account}},
+            conditions={"StringEquals": {"kms:CallerAccount": stack.account},
+                        "Null": {"kms:EncryptionContext:aws:ssm:SessionId": "false"}},
         ))
-        log_groups = stack.format_arn(service="logs", resource="log-group", resource_name="*",
-                                      arn_format=ArnFormat.COLON_RESOURCE_NAME)
+        log_groups = _all_log_groups(stack)
         self.key.add_to_resource_policy(iam.PolicyStatement(
             sid="CloudWatchLogsForThisAccountsLogGroups",
             actions=["kms:Encrypt", "kms:Decrypt", "kms:ReEncryptFrom", "kms:ReEncryptTo", "kms:GenerateDataKey"],
@@ -172,7 +174,8 @@ def session_agent_statements(stack: Stack, preferences: SessionPreferences) -> l
       ``ssm:UpdateInstanceInformation`` on this account's instances;
     - ``kms:Decrypt`` on the preferences' key (session data encryption);
     - ``logs:CreateLogStream``/``PutLogEvents``/``DescribeLogStreams`` on the preferences' log
-      group and ``logs:DescribeLogGroups`` (the agent checks that the group is encrypted).
+      group and ``logs:DescribeLogGroups`` (no resource types: ``*`` in this region; the agent
+      checks that the group is encrypted).
     """
     region_only = {"StringEquals": {"aws:RequestedRegion": stack.region}}
     return [
@@ -187,20 +190,20 @@ def session_agent_statements(stack: Stack, preferences: SessionPreferences) -> l
         {"Sid": "SessionManagerWriteSessionLogs", "Effect": "Allow",
          "Action": ["logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents"],
          "Resource": [preferences.log_group_arn, f"{preferences.log_group_arn}:log-stream:*"]},
+        # DescribeLogGroups has no resource-level permissions (it lists by prefix): "*" in this region
         {"Sid": "SessionManagerCheckLogEncryption", "Effect": "Allow", "Action": "logs:DescribeLogGroups",
-         "Resource": _all_log_groups(stack)},
+         "Resource": "*", "Condition": region_only},
     ]
 
 
 def session_agent_acknowledgments(stack: Stack, preferences: SessionPreferences) -> list[tuple[str, str]]:
     """The wildcard findings of ``session_agent_statements``, each with its reason."""
     return [
-        ("*", "The ssmmessages channel actions have no resource types; pinned to this region."),
+        ("*", "The ssmmessages channel actions and logs:DescribeLogGroups (the agent checks that the session "
+              "log group is encrypted) have no resource-level permissions; pinned to this region."),
         (stack.format_arn(service="ec2", resource="instance", resource_name="*"),
          "The agent registers the instance it runs on; instance ids are not known when the role is made."),
         (f"{preferences.log_group_arn}:log-stream:*", "Session Manager names one log stream per session."),
-        (_all_log_groups(stack), "logs:DescribeLogGroups lists groups by prefix; the agent uses it to "
-                                 "check that the session log group is encrypted (read-only)."),
     ]
 
 

@@ -155,11 +155,14 @@ def test_developers_open_shells_only_on_the_scalers_instances_and_end_only_their
         ("ssm:StartSession", "arn:aws:ssm:eu-west-1:222222222222:document/SSM-SessionManagerRunShell", {}, True),
         ("ssm:TerminateSession", session, {"aws:userid": alice, "ssm:resourceTag/aws:ssmmessages:session-id": alice}, True),
         ("ssm:ResumeSession", session, {"aws:userid": alice, "ssm:resourceTag/aws:ssmmessages:session-id": alice}, True),
-        ("kms:GenerateDataKey", key_arn(app_stacks.workload, app_stacks.workload.session_preferences.key), {}, True),
+        ("kms:GenerateDataKey", key_arn(app_stacks.workload, app_stacks.workload.session_preferences.key),
+         {"kms:EncryptionContext:aws:ssm:SessionId": "alice.example-0123456789abcdef0"}, True),
         ("ssm:StartSession", instance, {"ssm:resourceTag/managed-by": "someone-else"}, False),
         ("ssm:StartSession", "arn:aws:ssm:eu-west-1::document/AWS-StartPortForwardingSession", {}, False),
         ("ssm:TerminateSession", session, {"aws:userid": alice, "ssm:resourceTag/aws:ssmmessages:session-id": bob}, False),
         ("ssm:SendCommand", instance, {"ssm:resourceTag/managed-by": tag}, False),
+        ("kms:Decrypt", key_arn(app_stacks.workload, app_stacks.workload.session_preferences.key),
+         {"kms:EncryptionContext:aws:ssm:SessionId": "alice.example-0123456789abcdef0"}, False),
         ("s3:GetObject", f"{BUCKET}/reports/daily/a.csv", TLS, False),
     ])
 
