@@ -170,3 +170,37 @@ def test_no_secret_value_is_ever_logged(world, monkeypatch, caplog):
     value = current(world)
     assert caplog.records, "the function logs its steps"
     assert value["SecretAccessKey"] not in caplog.text and value["AccessKeyId"] not in caplog.text
+
+
+def test_the_cleanup_leaves_a_rotation_in_progress_alone_so_its_retry_succeeds(world, monkeypatch):
+    # a testSecret that failed (IAM slow to propagate) is retried by Secrets Manager with the same
+    # version: if the daily cleanup deactivated its key in between, every retry would fail
+    iam = world["clients"]["iam"]
+    for key_id, status in keys(world).items():
+        if status == "Inactive":
+            iam.delete_access_key(UserName=USER, AccessKeyId=key_id)
+    token = "00000000-0000-4000-8000-000000000007"
+    start_rotation(world, token)
+    run_step(world, monkeypatch, {"Step": "createSecret", "SecretId": world["arn"], "ClientRequestToken": token})
+    run_step(world, monkeypatch, {"Cleanup": True, "SecretId": world["arn"], "GraceSeconds": 7 * 24 * 3600})
+    assert sorted(keys(world).values()) == ["Active", "Active"]
+    for step in ("testSecret", "finishSecret"):
+        run_step(world, monkeypatch, {"Step": step, "SecretId": world["arn"], "ClientRequestToken": token})
+    assert keys(world)[current(world)["AccessKeyId"]] == "Active"
+    assert list(keys(world).values()).count("Active") == 1
+
+
+def test_a_stuck_rotations_key_is_deactivated_once_the_grace_period_is_over(world, monkeypatch):
+    iam = world["clients"]["iam"]
+    for key_id, status in keys(world).items():
+        if status == "Inactive":
+            iam.delete_access_key(UserName=USER, AccessKeyId=key_id)
+    token = "00000000-0000-4000-8000-000000000008"
+    start_rotation(world, token)
+    run_step(world, monkeypatch, {"Step": "createSecret", "SecretId": world["arn"], "ClientRequestToken": token})
+    rotation = Rotation(secret_arn=world["arn"], grace_seconds=7 * 24 * 3600, clients=world["clients"])
+    rotation.cleanup(now=datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(days=8))
+    # never two active keys longer than the grace period: the person's current key stays on
+    statuses = keys(world)
+    assert statuses.pop(current(world)["AccessKeyId"]) == "Active"
+    assert list(statuses.values()) == ["Inactive"]

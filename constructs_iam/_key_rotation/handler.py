@@ -13,7 +13,10 @@ period has passed.
 - finishSecret: move ``AWSCURRENT`` to the new version, then deactivate every other key of the
   user: two keys are active only between createSecret and finishSecret.
 - scheduled cleanup: deactivate any other active key (one created by hand), and delete the
-  inactive ones once ``GraceSeconds`` have passed since the current version was created.
+  inactive ones once ``GraceSeconds`` have passed since the current version was created. The key
+  of a rotation still in progress (the ``AWSPENDING`` version, e.g. a ``testSecret`` that Secrets
+  Manager retries) is left alone until it is ``GraceSeconds`` old: deactivating it would make
+  every retry fail; after that it is deactivated like any other.
 
 The user whose keys it manages is named by the secret's tag ``constructs-iam:access-key-of``
 (no environment variables); its role allows only that user's keys and that one secret, so a
@@ -152,9 +155,13 @@ class Rotation:
         rotated_at = self.secrets.get_secret_value(SecretId=self.secret_arn, VersionStage=CURRENT)["CreatedDate"]
         if rotated_at.tzinfo is None:
             rotated_at = rotated_at.replace(tzinfo=datetime.timezone.utc)
-        self._deactivate_others(current)
+        pending, pending_at = self._pending_key()
+        in_progress = pending if pending_at is not None and (now - pending_at).total_seconds() < self.grace_seconds else None
+        if in_progress:
+            LOG.info("key %s belongs to a rotation in progress: left alone", _short(in_progress))
+        self._deactivate_others(current, keep=in_progress)
         for key in self._keys():
-            if key["AccessKeyId"] == current or key["Status"] != "Inactive":
+            if key["AccessKeyId"] in (current, in_progress) or key["Status"] != "Inactive":
                 continue
             if (now - rotated_at).total_seconds() >= self.grace_seconds:
                 self.iam.delete_access_key(UserName=self.user_name, AccessKeyId=key["AccessKeyId"])
@@ -175,9 +182,25 @@ class Rotation:
             return None  # the placeholder the secret was created with: no key yet
         return value.get("AccessKeyId") if isinstance(value, dict) else None
 
-    def _deactivate_others(self, current: str | None = None) -> None:
+    def _pending_key(self) -> tuple[str | None, datetime.datetime | None]:
+        """The key id of a rotation in progress (an AWSPENDING version that is not current) and when it was made."""
+        stages = self.secrets.describe_secret(SecretId=self.secret_arn).get("VersionIdsToStages", {})
+        version = next((v for v, labels in stages.items() if PENDING in labels and CURRENT not in labels), None)
+        if version is None:
+            return None, None
+        try:
+            pending = self.secrets.get_secret_value(SecretId=self.secret_arn, VersionId=version, VersionStage=PENDING)
+            value = json.loads(pending["SecretString"])
+        except (self.secrets.exceptions.ResourceNotFoundException, ValueError):
+            return None, None  # createSecret has not stored a key yet
+        created = pending["CreatedDate"]
+        if created.tzinfo is None:
+            created = created.replace(tzinfo=datetime.timezone.utc)
+        return (value.get("AccessKeyId") if isinstance(value, dict) else None), created
+
+    def _deactivate_others(self, current: str | None = None, keep: str | None = None) -> None:
         current = current or self._current_key_id()
         for key in self._keys():
-            if key["AccessKeyId"] != current and key["Status"] == "Active":
+            if key["AccessKeyId"] not in (current, keep) and key["Status"] == "Active":
                 self.iam.update_access_key(UserName=self.user_name, AccessKeyId=key["AccessKeyId"], Status="Inactive")
                 LOG.info("deactivated key %s", _short(key["AccessKeyId"]))
