@@ -33,6 +33,7 @@ PREFERENCES_DOCUMENT = "SSM-SessionManagerRunShell"
 
 _TAG_KEY = re.compile(r"^[\w .:/=+@-]{1,128}$")
 _OS_USER = re.compile(r"^[a-z_][a-z0-9_-]{0,31}$")
+_LOG_GROUP = re.compile(r"^[\w.\-/#]{1,512}$")  # CloudWatch Logs' own pattern for group names (no wildcards)
 
 
 class SessionDocument(enum.Enum):
@@ -98,14 +99,21 @@ class SessionPreferences(Construct):
     ) -> None:
         super().__init__(scope, id)
         with v.Checks(self) as check:
-            check(v.duration_between, "idle_timeout", idle_timeout, Duration.minutes(1), Duration.minutes(60))
-            check(v.duration_between, "max_session", max_session, Duration.minutes(1), Duration.hours(24))
+            for prop, value, most in (("idle_timeout", idle_timeout, Duration.minutes(60)),
+                                      ("max_session", max_session, Duration.hours(24))):
+                if check(v.duration_between, prop, value, Duration.minutes(1), most) and \
+                        value.to_seconds() % 60:
+                    check.fail(prop, value.to_human_string(), "must be whole minutes (Session Manager counts minutes)")
             if (existing_key_arn is None) != (existing_log_group_name is None):
                 check.fail("existing_key_arn/existing_log_group_name", existing_key_arn or existing_log_group_name,
                            "adopt existing preferences with both, or give neither to create them")
             if existing_key_arn is not None and not v.is_token(existing_key_arn) and \
                     not re.match(r"^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key/[\w-]+$", str(existing_key_arn)):
                 check.fail("existing_key_arn", existing_key_arn, "must be a KMS key ARN")
+            if existing_log_group_name is not None and not v.is_token(existing_log_group_name) and \
+                    (not isinstance(existing_log_group_name, str) or not _LOG_GROUP.match(existing_log_group_name)):
+                check.fail("existing_log_group_name", existing_log_group_name,
+                           "must be a log group name (1 to 512 of letters, digits and _ - . / #; no wildcards)")
         stack = Stack.of(self)
         self.adopted = existing_key_arn is not None
         self.document: ssm.CfnDocument | None = None

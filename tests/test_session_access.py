@@ -5,6 +5,7 @@ account's preferences (logged, encrypted). Intent checked with AccessModel."""
 from __future__ import annotations
 
 import pytest
+from aws_cdk import Duration
 from aws_cdk import aws_s3 as s3
 from aws_cdk.assertions import Match, Template
 
@@ -149,6 +150,22 @@ def test_port_forwarding_and_instance_connect_are_opt_in():
     assert model.evaluate(**send, context={"aws:ResourceTag/team": "web", "ec2:osuser": "ec2-user"}).allowed is True
     assert model.evaluate(**send, context={"aws:ResourceTag/team": "web", "ec2:osuser": "root"}).allowed is False
     assert model.evaluate(**send, context={"aws:ResourceTag/team": "db", "ec2:osuser": "ec2-user"}).allowed is False
+
+
+@pytest.mark.parametrize(("kwargs", "message"), [
+    # a wildcard would give every instance role write access to every log group of the account
+    ({"existing_key_arn": f"arn:aws:kms:{REGION}:{ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+      "existing_log_group_name": "*"}, "existing_log_group_name '*' must be a log group name"),
+    ({"existing_key_arn": f"arn:aws:kms:{REGION}:{ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+      "existing_log_group_name": ""}, "existing_log_group_name '' must be a log group name"),
+    ({"idle_timeout": Duration.seconds(90)}, "idle_timeout '1 minute 30 seconds' must be whole minutes"),
+    ({"max_session": Duration.seconds(150)}, "max_session '2 minutes 30 seconds' must be whole minutes"),
+])
+def test_bad_preferences_fail_at_synth_naming_the_prop(kwargs, message):
+    stack = new_stack()
+    with pytest.raises(PropsError) as error:
+        SessionPreferences(stack, "Prefs", **kwargs)
+    assert message in str(error.value)
 
 
 @pytest.mark.parametrize(("kwargs", "message"), [
