@@ -62,7 +62,8 @@ class HumanUser(Construct):
     :param rotate_every: with ``access_key=True``, Secrets Manager rotates the key this often (1 to
         365 whole days) with the library's rotation function (``AccessKeyRotation``): the key is
         created by the first rotation at deploy time, never by CloudFormation, and the old key is
-        deactivated at each rotation and deleted 7 days later. The person reads the current key
+        deactivated at each rotation and deleted 7 days later (half of ``rotate_every`` when that is
+        shorter: the next rotation deletes it anyway). The person reads the current key
         from the same secret. The rotation function's role carries ``permissions_boundary`` too.
         Default: no rotation (one key created by CloudFormation).
     """
@@ -104,9 +105,10 @@ class HumanUser(Construct):
                     "and access_key False leave the person no way to sign in; a user without credentials "
                     "is not a person (use a role for workloads)",
                 )
-            if rotate_every is not None and access_key is not True:
-                check.fail("rotate_every", rotate_every.to_human_string() if v.has(rotate_every, "to_days") else rotate_every,
-                           "needs access_key=True: it rotates the access key")
+            if rotate_every is not None and not v.has(rotate_every, "to_days"):
+                check.fail("rotate_every", rotate_every, "must be an aws_cdk.Duration")
+            elif rotate_every is not None and access_key is not True:
+                check.fail("rotate_every", rotate_every.to_human_string(), "needs access_key=True: it rotates the access key")
             if access_key_readers and not access_key:
                 check.fail("access_key_readers", list(access_key_readers), "needs access_key=True")
             if initial_password_readers and not console_access:
@@ -175,6 +177,8 @@ class HumanUser(Construct):
             self.rotation = AccessKeyRotation(
                 self, "AccessKeyRotation", user_name=user_name, path=path, secret=self.access_key_secret,
                 encryption_key=self.key, rotate_every=rotate_every, permissions_boundary=permissions_boundary,
+                # the next rotation deletes the old key anyway: never promise a longer grace than the period
+                grace_period=Duration.hours(max(1, min(7 * 24, int(rotate_every.to_hours(integral=False)) // 2))),
             )
             self.rotation.node.add_dependency(self.user)
         elif access_key:

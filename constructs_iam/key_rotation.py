@@ -64,7 +64,7 @@ class AccessKeyRotation(Construct):
     :param encryption_key: the secret's customer managed key. Default: none (AWS managed key).
     :param rotate_every: 1 to 365 whole days.
     :param grace_period: how long the old, deactivated key is kept before it is deleted, 1 hour to
-        90 days. Default: 7 days.
+        90 days and shorter than ``rotate_every``. Default: 7 days.
     :param permissions_boundary: a managed policy capping the function's role. Default: none.
     """
 
@@ -84,6 +84,8 @@ class AccessKeyRotation(Construct):
         super().__init__(scope, id)
         days = 0
         with v.Checks(self) as check:
+            if user_name is None:
+                check.fail("user_name", user_name, "is required: the one IAM user whose key rotates")
             check(v.iam_name, "user_name", user_name, max_length=64)
             check(v.iam_path, "path", path)
             if secret is None or not v.has(secret, "secret_arn"):
@@ -92,7 +94,11 @@ class AccessKeyRotation(Construct):
                 days = int(rotate_every.to_days(integral=False))
                 if days != rotate_every.to_days(integral=False):
                     check.fail("rotate_every", rotate_every.to_human_string(), "must be whole days (Secrets Manager rotates by days)")
-            check(v.duration_between, "grace_period", grace_period, Duration.hours(1), Duration.days(90))
+            if check(v.duration_between, "grace_period", grace_period, Duration.hours(1), Duration.days(90)) and \
+                    days and grace_period.to_seconds() >= rotate_every.to_seconds():
+                check.fail("grace_period", grace_period.to_human_string(),
+                           f"must be shorter than rotate_every ({rotate_every.to_human_string()}): the next rotation "
+                           "deletes the previous key (IAM allows two keys per user)")
             check(_role.check_boundary, "permissions_boundary", permissions_boundary)
         stack = Stack.of(self)
         self.user_arn = stack.format_arn(service="iam", region="", resource="user", resource_name=f"{path[1:]}{user_name}")

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import pytest
 from aws_cdk import Duration
+from aws_cdk import aws_secretsmanager as secretsmanager
 from aws_cdk.assertions import Template
 
 from constructs_iam import HumanUser, PeopleGroup, PropsError
 from constructs_iam.access import AccessModel
+from constructs_iam.key_rotation import AccessKeyRotation
 
 from .support import logical_id, nag_findings, new_stack, policy_statements
 
@@ -89,6 +91,7 @@ def test_rotation_passes_the_nag_packs_without_acknowledging_rotation(built):
     ({"access_key": False, "rotate_every": Duration.days(90)}, "rotate_every '90 days' needs access_key=True"),
     ({"access_key": True, "rotate_every": Duration.days(400)}, "rotate_every"),
     ({"access_key": True, "rotate_every": Duration.hours(36)}, "must be whole days"),
+    ({"access_key": True, "rotate_every": "90"}, "rotate_every '90' must be an aws_cdk.Duration"),
 ])
 def test_bad_rotation_props_fail_at_synth_naming_the_prop(kwargs, message):
     stack = new_stack()
@@ -96,3 +99,25 @@ def test_bad_rotation_props_fail_at_synth_naming_the_prop(kwargs, message):
     with pytest.raises(PropsError) as error:
         HumanUser(stack, "U", user_name="u.example", groups=[group], **kwargs)
     assert message in str(error.value)
+
+
+@pytest.mark.parametrize(("kwargs", "message"), [
+    ({"user_name": None}, "user_name None is required"),
+    # the next rotation deletes the previous key (two keys per user): a longer grace would be a false promise
+    ({"rotate_every": Duration.days(5), "grace_period": Duration.days(7)},
+     "grace_period '7 days' must be shorter than rotate_every (5 days)"),
+])
+def test_bad_access_key_rotation_props_fail_at_synth_naming_the_prop(kwargs, message):
+    stack = new_stack()
+    props = {"user_name": "u.example", "secret": secretsmanager.Secret(stack, "Secret"), "rotate_every": Duration.days(30), **kwargs}
+    with pytest.raises(PropsError) as error:
+        AccessKeyRotation(stack, "Rotation", **props)
+    assert message in str(error.value)
+
+
+def test_a_short_rotation_period_keeps_the_old_key_half_the_period_not_longer():
+    stack = new_stack()
+    group = PeopleGroup(stack, "G", group_name="g")
+    user = HumanUser(stack, "U", user_name="u.example", groups=[group], console_access=False, access_key=True,
+                     rotate_every=Duration.days(3))
+    assert user.rotation is not None and user.rotation.grace_period.to_hours() == 36
