@@ -7,7 +7,9 @@ from collections.abc import Callable
 
 from aws_cdk import Stack
 from aws_cdk import aws_autoscaling as autoscaling
+from aws_cdk import aws_batch as batch
 from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_eks as eks
 
 from constructs_iam import IamGuardrails, acknowledge
 
@@ -58,3 +60,32 @@ def test_a_key_pair_can_be_acknowledged_with_a_reason():
         acknowledge(instance, RULE, "Vendor appliance without an SSM agent; SSH from the bastion only, key in the vault.")
 
     assert key_pair_findings(acknowledged) == set()
+
+
+def test_a_key_name_behind_an_intrinsic_or_an_escape_hatch_is_reported():
+    def conditional(stack: Stack) -> None:
+        template = ec2.CfnLaunchTemplate(stack, "Template", launch_template_data=ec2.CfnLaunchTemplate.LaunchTemplateDataProperty(
+            metadata_options=ec2.CfnLaunchTemplate.MetadataOptionsProperty(http_tokens="required")))
+        template.add_property_override("LaunchTemplateData", {"Fn::If": [
+            "WithKey", {"KeyName": "ops"}, {"MetadataOptions": {"HttpTokens": "required"}}]})
+
+    assert key_pair_findings(conditional) == {(RULE, "Test/Template")}
+
+
+def test_other_launchers_naming_a_key_are_reported_and_without_one_pass():
+    def with_keys(stack: Stack) -> None:
+        ec2.CfnSpotFleet(stack, "Fleet", spot_fleet_request_config_data=ec2.CfnSpotFleet.SpotFleetRequestConfigDataProperty(
+            iam_fleet_role="arn:aws:iam::222222222222:role/fleet", target_capacity=1,
+            launch_specifications=[ec2.CfnSpotFleet.SpotFleetLaunchSpecificationProperty(
+                image_id="ami-0123456789abcdef0", key_name="ops")]))
+        eks.CfnNodegroup(stack, "Nodes", cluster_name="c", node_role="arn:aws:iam::222222222222:role/node",
+                         subnets=["subnet-0123456789abcdef0"], remote_access=eks.CfnNodegroup.RemoteAccessProperty(ec2_ssh_key="ops"))
+        batch.CfnComputeEnvironment(stack, "Batch", type="MANAGED", compute_resources=batch.CfnComputeEnvironment.ComputeResourcesProperty(
+            type="EC2", maxv_cpus=1, subnets=["subnet-0123456789abcdef0"], ec2_key_pair="ops"))
+
+    def without(stack: Stack) -> None:
+        eks.CfnNodegroup(stack, "Nodes", cluster_name="c", node_role="arn:aws:iam::222222222222:role/node",
+                         subnets=["subnet-0123456789abcdef0"])
+
+    assert key_pair_findings(with_keys) == {(RULE, "Test/Fleet"), (RULE, "Test/Nodes"), (RULE, "Test/Batch")}
+    assert key_pair_findings(without) == set()

@@ -225,21 +225,44 @@ def permissions_boundary(context: Context) -> Iterator[Finding]:
                       "Properties/PermissionsBoundary", message)
 
 
+# the properties naming an EC2 key pair, by the resource types that launch instances with one
+_KEY_NAME_PROPERTIES: dict[str, tuple[str, ...]] = {
+    "AWS::EC2::": ("KeyName",),  # Instance, LaunchTemplate(Data), SpotFleet launch specifications
+    "AWS::AutoScaling::": ("KeyName",),  # LaunchConfiguration
+    "AWS::EKS::Nodegroup": ("Ec2SshKey",),  # RemoteAccess
+    "AWS::Batch::ComputeEnvironment": ("Ec2KeyPair",),  # ComputeResources
+    "AWS::EMR::Cluster": ("Ec2KeyName",),  # Instances
+    "AWS::EMR::InstanceGroupConfig": ("Ec2KeyName",),
+    "AWS::ImageBuilder::InfrastructureConfiguration": ("KeyPair",),
+}
+
+
+def _key_names(value: Any, names: tuple[str, ...], where: str) -> Iterator[tuple[str, Any]]:
+    """Every ``names`` property anywhere under ``value``, also inside intrinsics (``Fn::If`` branches)."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if key in names and item is not None:
+                yield f"{where}/{key}", item
+            else:
+                yield from _key_names(item, names, f"{where}/{key}")
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _key_names(item, names, f"{where}/{index}")
+
+
 def ec2_key_pair(context: Context) -> Iterator[Finding]:
-    """EC2 key pairs, and instances, launch templates and launch configurations that name one."""
+    """EC2 key pairs, and instances, launch templates, launch configurations, fleets, node groups
+    and other instance launchers that name one (wherever the key name sits in their properties)."""
     for template, logical_id, resource in _resources(context, context.guarded):
         kind, props = resource.get("Type"), resource.get("Properties") or {}
         if kind == "AWS::EC2::KeyPair":
             yield Finding("IamGuardrails-Ec2KeyPair", template, logical_id, "Type",
                           "an EC2 key pair is a long-lived SSH credential shared by whoever holds the file")
             continue
-        if kind == "AWS::EC2::LaunchTemplate":
-            where, key = "Properties/LaunchTemplateData/KeyName", (props.get("LaunchTemplateData") or {}).get("KeyName")
-        elif kind in ("AWS::EC2::Instance", "AWS::AutoScaling::LaunchConfiguration"):
-            where, key = "Properties/KeyName", props.get("KeyName")
-        else:
+        names = next((n for prefix, n in _KEY_NAME_PROPERTIES.items() if isinstance(kind, str) and kind.startswith(prefix)), None)
+        if names is None:
             continue
-        if key is not None:
+        for where, key in _key_names(props, names, "Properties"):
             yield Finding("IamGuardrails-Ec2KeyPair", template, logical_id, where,
                           f"{kind} launches instances with the key pair {flatten(key)}")
 
