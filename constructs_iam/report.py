@@ -314,8 +314,9 @@ def _edges(model: AccessModel, index: dict[str, dict[str, Any]], groups: list[di
         for caller in index.values():
             if caller is role or ("*" not in accounts and _account(caller["arn"]) not in accounts):
                 continue
+            name = caller["arn"].rsplit("/", 1)[-1]  # as a person assumes a role: their own name
             context = {"aws:MultiFactorAuthPresent": "true", "aws:MultiFactorAuthAge": "1",
-                       "sts:SourceIdentity": caller["arn"].rsplit("/", 1)[-1]}
+                       "sts:SourceIdentity": name, "sts:RoleSessionName": name}
             decision = model.can_assume(role=role["arn"], caller=caller["arn"], context=context)
             if decision.allowed:
                 conditions: dict[str, Any] = next((t["conditions"] for t in role["trusted_by"] if t["type"] == "AWS"), {})

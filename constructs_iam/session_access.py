@@ -239,8 +239,10 @@ class InstanceSessionAccess(RolePattern):
       tagged instances, only for those OS users (``ec2:osuser``).
 
     Trusted by ``trusted_account_id`` (optionally only ``trusted_principal_arns``) with MFA younger
-    than ``max_mfa_age`` and a source identity (``sts:SetSourceIdentity``) that CloudTrail
-    records with every session. Grant people with ``DeveloperReadOnlyRole.grant_assume_by_arn``.
+    than ``max_mfa_age``, a source identity (``sts:SetSourceIdentity``) that CloudTrail records
+    with every session, and the caller's IAM user name as role session name (``sts:RoleSessionName``
+    = ``${aws:username}``: what makes a session one person's; callers that are role sessions, which
+    have no user name, are refused). Grant people with ``DeveloperReadOnlyRole.grant_assume_by_arn``.
 
     :param trusted_account_id: the identity account.
     :param instance_tag_key: the tag marking the instances people may open sessions on.
@@ -316,8 +318,13 @@ class InstanceSessionAccess(RolePattern):
             description=description or "Session Manager sessions on tagged instances only, MFA required",
             permissions_boundary=permissions_boundary, max_session_duration=max_session_duration,
         )
-        self.role.node.default_child.add_property_override(  # type: ignore[union-attr]
+        trust = self.role.node.default_child
+        trust.add_property_override(  # type: ignore[union-attr]
             "AssumeRolePolicyDocument.Statement.0.Action", ["sts:AssumeRole", "sts:SetSourceIdentity"])
+        # "own sessions" rests on aws:userid (<role id>:<session name>): the caller chooses the session
+        # name, so it must be their IAM user name, or Alice could name hers "bob" and resume Bob's shell
+        trust.add_property_override(  # type: ignore[union-attr]
+            "AssumeRolePolicyDocument.Statement.0.Condition.StringEquals.sts:RoleSessionName", "${aws:username}")
         stack = Stack.of(self)
         instances = stack.format_arn(service="ec2", resource="instance", resource_name="*")
         sessions = stack.format_arn(service="ssm", resource="session", resource_name="*")

@@ -84,10 +84,25 @@ def test_session_role_needs_mfa_and_a_source_identity(built):
     assert model.can_assume(role=access.role.node.path, caller=caller, context={
         "aws:MultiFactorAuthPresent": "true", "aws:MultiFactorAuthAge": "300"}).allowed is False
     assert model.can_assume(role=access.role.node.path, caller=caller, context={
-        "aws:MultiFactorAuthPresent": "true", "aws:MultiFactorAuthAge": "300",
-        "sts:SourceIdentity": "alice.example"}).allowed is True
+        "aws:MultiFactorAuthPresent": "true", "aws:MultiFactorAuthAge": "300", "aws:username": "alice.example",
+        "sts:SourceIdentity": "alice.example", "sts:RoleSessionName": "alice.example"}).allowed is True
     trust = template.to_json()["Resources"][logical_id(access.role)]["Properties"]["AssumeRolePolicyDocument"]
     assert trust["Statement"][0]["Action"] == ["sts:AssumeRole", "sts:SetSourceIdentity"]
+
+
+def test_no_one_can_take_another_persons_session_name(built):
+    # aws:userid of a role session is <role id>:<session name>: if Alice could pick "bob.example" as
+    # her session name, Bob's sessions would be "her own" (resume = take over his shell)
+    _, _, _, _, _, access, model = built
+    alice = {"aws:MultiFactorAuthPresent": "true", "aws:MultiFactorAuthAge": "300", "aws:username": "alice.example",
+             "sts:SourceIdentity": "alice.example"}
+    caller = f"arn:aws:iam::{IDENTITY}:user/alice.example"
+    assert model.can_assume(role=access.role.node.path, caller=caller,
+                            context={**alice, "sts:RoleSessionName": "bob.example"}).allowed is False
+    assert model.can_assume(role=access.role.node.path, caller=caller, context=alice).allowed is False
+    role_caller = {k: v for k, v in alice.items() if k != "aws:username"}  # a role session has no user name
+    assert model.can_assume(role=access.role.node.path, caller=f"arn:aws:iam::{IDENTITY}:role/someone",
+                            context={**role_caller, "sts:RoleSessionName": "bob.example"}).allowed is False
 
 
 def test_session_role_holds_nothing_but_sessions(built):

@@ -153,6 +153,8 @@ class AccessModel:
             account = _account_of(caller)
             if account:
                 ctx.setdefault("aws:PrincipalAccount", account)
+            if caller_principal is not None and caller_principal.kind == "user":
+                ctx.setdefault("aws:username", caller_principal.name)  # IAM sets it for a user's request
         trust = self._match_trust(target, caller, action, ctx)
         if trust.allowed is not True:
             return trust
