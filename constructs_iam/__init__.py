@@ -3,7 +3,9 @@
 Workload roles (``Ec2S3ReadOnlyRole``, ``S3PrefixAccessRole``, ``ScalingServiceRole``), human access
 (``DeveloperReadOnlyRole``), people in the identity account (``PeopleGroup``, ``HumanUser``,
 ``AccountPasswordPolicy``, ``RootActivityAlarm``), delegated role creation (``DelegationBoundary``,
-``RoleCreator``), account-wide ``IamGuardrails``, and trust helpers (``service_principal``, ``cross_account_principal``).
+``RoleCreator``), credential checks and rotation (``CredentialHygiene``, ``AccessKeyRotation``),
+instances reached without SSH keys (``SessionPreferences``, ``InstanceSessionAccess``), account-wide
+``IamGuardrails``, and trust helpers (``service_principal``, ``cross_account_principal``).
 Every pattern grants exact actions on exact ARNs and fails at construction with a ``PropsError``
 (a ``ValueError``) naming the construct path and every bad prop, value and rule. A role pattern is
 ``iam.IGrantable`` and holds only what it documents: a widening from elsewhere fails synth
@@ -29,6 +31,9 @@ from .ec2_s3_read_only_role import Ec2S3ReadOnlyRole
 from .guardrails import IamGuardrails
 from .access_analyzer import AccessAnalyzer
 from .centralized_root_access import CentralizedRootAccess
+from .credential_hygiene import CredentialHygiene
+from .key_rotation import AccessKeyRotation
+from .session_access import InstanceSessionAccess, SessionDocument, SessionPreferences, session_agent_statements
 from .github_actions import GitHubActionsRole, GitHubOidcProvider
 from .human_user import HumanUser
 from .key_policy import kms_key_policy
@@ -60,6 +65,12 @@ __all__ = [
     "StatementSet",
     "DelegationBoundary",
     "RoleCreator",
+    "AccessKeyRotation",
+    "CredentialHygiene",
+    "InstanceSessionAccess",
+    "SessionDocument",
+    "SessionPreferences",
+    "session_agent_statements",
     "DeveloperReadOnlyPermissionSet",
     "DeveloperReadOnlyPolicies",
     "GitHubActionsRole",

@@ -54,6 +54,7 @@ CHECKOV_EQUIVALENTS: dict[str, tuple[str, ...]] = {
     "NIST.800.53.R5-KMSBackingKeyRotationEnabled": ("CKV_AWS_7",),
     # CloudWatch Logs
     "NIST.800.53.R5-CloudWatchLogGroupRetentionPeriod": ("CKV_AWS_66",),
+    "NIST.800.53.R5-CloudWatchLogGroupEncrypted": ("CKV_AWS_158",),  # KMS encryption
 }
 """cdk-nag rule (the id before any ``[...]``) -> the checkov checks that test the same property.
 Kept small and explicit; a test checks that every checkov id exists in the pinned checkov."""

@@ -9,9 +9,10 @@ from constructs import Construct
 
 from . import _facts, _nag, _role
 from . import _validation as v
-from .acknowledgments import acknowledge_findings
+from .acknowledgments import acknowledge_findings, acknowledge_wildcards
 from ._pattern import RolePattern
 from .s3_location import S3Access, S3Location, check_locations, object_findings, s3_statements
+from .session_access import SessionPreferences, session_agent_acknowledgments, session_agent_statements
 
 
 class Ec2S3ReadOnlyRole(RolePattern):
@@ -32,6 +33,12 @@ class Ec2S3ReadOnlyRole(RolePattern):
     :param path: the IAM path of the role and instance profile. Default: ``/``.
     :param description: the role's description. Default: a sentence naming the pattern.
     :param permissions_boundary: a managed policy capping the role. Default: none.
+    :param session_manager: the account's ``SessionPreferences``: the role also holds what the SSM
+        agent needs for Session Manager and nothing more (``session_agent_statements``: the four
+        ``ssmmessages`` channel actions, ``ssm:UpdateInstanceInformation``, decrypting session data
+        with the preferences' key, writing session logs to their log group), so people reach the
+        instance through ``InstanceSessionAccess`` instead of SSH keys. Part of the pattern, not a
+        widening. Default: none (no Session Manager).
 
     The role holds only this policy: any other permission reaching it (``bucket.grant_*(reader)``,
     ``reader.role.add_to_principal_policy``, an L1 policy naming the role) fails synth with
@@ -50,10 +57,13 @@ class Ec2S3ReadOnlyRole(RolePattern):
         path: str = "/",
         description: str | None = None,
         permissions_boundary: iam.IManagedPolicy | None = None,
+        session_manager: SessionPreferences | None = None,
     ) -> None:
         super().__init__(scope, id)
         with v.Checks(self) as check:
             self.locations = check(check_locations, "locations", locations)
+            if session_manager is not None and not isinstance(session_manager, SessionPreferences):
+                check.fail("session_manager", session_manager, "must be the account's SessionPreferences")
             _role.check_role_props(check, role_name=role_name, path=path, description=description,
                   permissions_boundary=permissions_boundary)
         self.role: iam.Role = _role.build_role(
@@ -66,11 +76,17 @@ class Ec2S3ReadOnlyRole(RolePattern):
         )
         stack = _facts.scope(scope).stack.stack
         statements = s3_statements(stack, self.locations, S3Access.READ)
+        self.session_manager = session_manager
+        if session_manager is not None:
+            statements += session_agent_statements(stack, session_manager)
         self.policy: iam.ManagedPolicy = _role.attach_policy(
-            self, self.role, statements, "Read-only access to the named S3 prefixes"
+            self, self.role, statements,
+            "Read-only access to the named S3 prefixes" + ("; Session Manager agent" if session_manager else "")
         )
         self.instance_profile: iam.InstanceProfile = iam.InstanceProfile(
             self, "InstanceProfile", role=self.role, instance_profile_name=role_name, path=path
         )
         acknowledge_findings(self.policy, object_findings(stack, self.locations), _nag.OBJECT_ARN_REASON)
+        if session_manager is not None:
+            acknowledge_wildcards(self.policy, session_agent_acknowledgments(stack, session_manager))
         self._seal(scope, policies=[self.policy])

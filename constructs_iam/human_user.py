@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, Union
 
-from aws_cdk import RemovalPolicy, SecretValue, Stack
+from aws_cdk import Duration, RemovalPolicy, SecretValue, Stack
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_secretsmanager as secretsmanager
@@ -15,6 +15,7 @@ from . import _role
 from . import _validation as v
 from .acknowledgments import acknowledge
 from .key_policy import kms_key_policy
+from .key_rotation import AccessKeyRotation
 from .people_group import PeopleGroup
 
 GroupLike = Union[PeopleGroup, iam.IGroup]
@@ -58,6 +59,13 @@ class HumanUser(Construct):
         Default: ``RemovalPolicy.RETAIN``.
     :param path: the IAM path. Default: ``/``.
     :param permissions_boundary: a managed policy capping the user. Default: none.
+    :param rotate_every: with ``access_key=True``, Secrets Manager rotates the key this often (1 to
+        365 whole days) with the library's rotation function (``AccessKeyRotation``): the key is
+        created by the first rotation at deploy time, never by CloudFormation, and the old key is
+        deactivated at each rotation and deleted 7 days later (half of ``rotate_every`` when that is
+        shorter: the next rotation deletes it anyway). The person reads the current key
+        from the same secret. The rotation function's role carries ``permissions_boundary`` too.
+        Default: no rotation (one key created by CloudFormation).
     """
 
     def __init__(
@@ -75,6 +83,7 @@ class HumanUser(Construct):
         removal_policy: RemovalPolicy = RemovalPolicy.RETAIN,
         path: str = "/",
         permissions_boundary: iam.IManagedPolicy | None = None,
+        rotate_every: Duration | None = None,
     ) -> None:
         super().__init__(scope, id)
         iam_groups: list[iam.IGroup] = []
@@ -96,6 +105,10 @@ class HumanUser(Construct):
                     "and access_key False leave the person no way to sign in; a user without credentials "
                     "is not a person (use a role for workloads)",
                 )
+            if rotate_every is not None and not v.has(rotate_every, "to_days"):
+                check.fail("rotate_every", rotate_every, "must be an aws_cdk.Duration")
+            elif rotate_every is not None and access_key is not True:
+                check.fail("rotate_every", rotate_every.to_human_string(), "needs access_key=True: it rotates the access key")
             if access_key_readers and not access_key:
                 check.fail("access_key_readers", list(access_key_readers), "needs access_key=True")
             if initial_password_readers and not console_access:
@@ -149,7 +162,26 @@ class HumanUser(Construct):
 
         self.access_key_secret: CredentialSecret | None = None
         self.access_key: iam.AccessKey | None = None
-        if access_key:
+        self.rotation: AccessKeyRotation | None = None
+        if access_key and rotate_every is not None:
+            # the rotation function owns the key: the first rotation (at deploy) creates it
+            self.access_key_secret = self._credential_secret(
+                "AccessKeySecret",
+                "access-key",
+                f"Access key of {user_name} (AccessKeyId, SecretAccessKey), rotated every {rotate_every.to_human_string()}",
+                access_key_readers,
+                rotated=True,
+                generate_secret_string=secretsmanager.SecretStringGenerator(
+                    secret_string_template='{"AccessKeyId": ""}', generate_string_key="Placeholder"),
+            )
+            self.rotation = AccessKeyRotation(
+                self, "AccessKeyRotation", user_name=user_name, path=path, secret=self.access_key_secret,
+                encryption_key=self.key, rotate_every=rotate_every, permissions_boundary=permissions_boundary,
+                # the next rotation deletes the old key anyway: never promise a longer grace than the period
+                grace_period=Duration.hours(max(1, min(7 * 24, int(rotate_every.to_hours(integral=False)) // 2))),
+            )
+            self.rotation.node.add_dependency(self.user)
+        elif access_key:
             self.access_key = iam.AccessKey(self, "AccessKey", user=self.user, status=iam.AccessKeyStatus.ACTIVE)
             self.access_key_secret = self._credential_secret(
                 "AccessKeySecret",
@@ -163,14 +195,16 @@ class HumanUser(Construct):
             )
 
     def _credential_secret(
-        self, id: str, name: str, description: str, readers: Sequence[iam.IPrincipal], **value: Any
+        self, id: str, name: str, description: str, readers: Sequence[iam.IPrincipal], *, rotated: bool = False,
+        **value: Any,
     ) -> CredentialSecret:
         """``people/<user_name>/<name>``, encrypted with the user's key, readable by ``readers``."""
         assert self.key is not None
         secret = CredentialSecret(self, id, secret_name=f"{SECRET_PREFIX}{self.user_name}/{name}",
                                   description=description, encryption_key=self.key, **value)
-        acknowledge(secret, "AwsSolutions-SMG4", _NO_ROTATION)
-        acknowledge(secret, "NIST.800.53.R5-SecretsManagerRotationEnabled", _NO_ROTATION)
+        if not rotated:
+            acknowledge(secret, "AwsSolutions-SMG4", _NO_ROTATION)
+            acknowledge(secret, "NIST.800.53.R5-SecretsManagerRotationEnabled", _NO_ROTATION)
         for reader in readers:
             self._allow_read(secret, reader)
         return secret
@@ -237,7 +271,9 @@ class CredentialSecret(Construct):
             generated = secretsmanager.CfnSecret.GenerateSecretStringProperty(
                 password_length=generate_secret_string.password_length,
                 exclude_characters=generate_secret_string.exclude_characters,
-                require_each_included_type=generate_secret_string.require_each_included_type)
+                require_each_included_type=generate_secret_string.require_each_included_type,
+                secret_string_template=generate_secret_string.secret_string_template,
+                generate_string_key=generate_secret_string.generate_string_key)
         value = None
         if secret_object_value is not None:  # JSON with the values' tokens, as Secret writes it
             value = Stack.of(self).to_json_string({k: v.unsafe_unwrap() for k, v in secret_object_value.items()})

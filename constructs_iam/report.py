@@ -39,7 +39,7 @@ SCHEMA = "constructs-iam/access-report/1"
 "actions", "access_levels", "resources", "conditions", "statement"}], "denies": [...], "acknowledgments":
 [{"id", "reason", "at"}], "risks": {"privilege_escalation", "credentials_exposure", "data_exfiltration",
 "resource_exposure"}, "passes_roles": [{"role", "to_services", "statement"}]}], "edges": [{"from", "to",
-"kind": "assume" | "pass_role" | "member", "via", "conditions"}], "paths": [{"from", "steps", "to",
+"kind": "assume" | "pass_role" | "session" | "member", "via", "conditions"}], "paths": [{"from", "steps", "to",
 "reaches"}], "resources": {"<resource pattern>": ["<principal id>", ...]}, "organization": {"<account id>":
 [{"name", "type", "attached_to", "sets"}]}}`` (``organization`` is ``{}`` without a management stack)."""
 
@@ -339,8 +339,9 @@ def _edges(model: AccessModel, index: dict[str, dict[str, Any]], groups: list[di
         for caller in index.values():
             if caller is role or ("*" not in accounts and _account(caller["arn"]) not in accounts):
                 continue
+            name = caller["arn"].rsplit("/", 1)[-1]  # as a person assumes a role: their own name
             context = {"aws:MultiFactorAuthPresent": "true", "aws:MultiFactorAuthAge": "1",
-                       "sts:SourceIdentity": caller["arn"].rsplit("/", 1)[-1]}
+                       "sts:SourceIdentity": name, "sts:RoleSessionName": name}
             decision = model.can_assume(role=role["arn"], caller=caller["arn"], context=context)
             if decision.allowed:
                 conditions: dict[str, Any] = next((t["conditions"] for t in role["trusted_by"] if t["type"] == "AWS"), {})
@@ -355,9 +356,35 @@ def _edges(model: AccessModel, index: dict[str, dict[str, Any]], groups: list[di
                     if to:
                         edges.append({"from": caller["id"], "to": role["id"], "kind": "pass_role", "via": to,
                                       "conditions": {}})
+    edges += _session_edges(index, roles)
     for group in groups:
         for member in group["members"]:
             edges.append({"from": member, "to": group["id"], "kind": "member", "via": [], "conditions": {}})
+    return edges
+
+
+_SESSION_ACTIONS = ("ssm:StartSession", "ec2-instance-connect:SendSSHPublicKey")
+
+
+def _session_edges(index: dict[str, dict[str, Any]], roles: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """A shell on an instance can use the instance role's credentials: a principal allowed to open a
+    session (or push an SSH key) on instances of an account reaches every role EC2 may assume there."""
+    edges = []
+    instance_roles = [r for r in roles if any(t["type"] == "Service" and t["principal"] == "ec2.amazonaws.com"
+                                               for t in r["trusted_by"])]
+    for caller in index.values():
+        via = sorted({action for allow in caller.get("allows", []) if not allow.get("not")
+                      for action in _SESSION_ACTIONS
+                      if any(wildcard_match(a, action, case_sensitive=False) for a in allow["actions"])
+                      and any(":instance/" in r or r == "*" for r in allow["resources"])})
+        if not via:
+            continue
+        conditions: dict[str, Any] = next((allow["conditions"] for allow in caller["allows"]
+                           if any(wildcard_match(a, via[0], case_sensitive=False) for a in allow["actions"])), {})
+        for role in instance_roles:
+            if role is not caller and role["account"] == caller["account"]:
+                edges.append({"from": caller["id"], "to": role["id"], "kind": "session", "via": via,
+                              "conditions": conditions})
     return edges
 
 
@@ -369,12 +396,12 @@ def _account(arn: str) -> str:
 
 
 def _paths(index: dict[str, dict[str, Any]], edges: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Chains of assume/pass_role edges (up to three steps) from each principal, and what the last
+    """Chains of assume/pass_role/session edges (up to three steps) from each principal, and what the last
     role can reach (its allowed resources)."""
     by_id = {p["id"]: p for p in index.values()}
     out: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for edge in edges:
-        if edge["kind"] in ("assume", "pass_role") and edge["from"] in by_id:
+        if edge["kind"] in ("assume", "pass_role", "session") and edge["from"] in by_id:
             out[edge["from"]].append(edge)
     paths = []
     for start in by_id:
@@ -388,7 +415,8 @@ def _paths(index: dict[str, dict[str, Any]], edges: list[dict[str, Any]]) -> lis
                     if target in seen:
                         continue
                     seen.add(target)
-                    verb = "assumes" if edge["kind"] == "assume" else f"passes to {', '.join(edge['via'])}"
+                    verb = {"assume": "assumes", "session": "opens a session on an instance of"}.get(
+                        edge["kind"], f"passes to {', '.join(edge['via'])}")
                     trail = [*steps, f"{verb} {target}"]
                     reaches = sorted({r for allow in by_id[target].get("allows", []) for r in allow["resources"] if r != "*"})
                     paths.append({"from": start, "steps": trail, "to": target, "reaches": reaches})

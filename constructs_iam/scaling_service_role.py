@@ -44,10 +44,12 @@ class ScalingServiceRole(RolePattern):
       ``ec2:DescribeInstances``, ``DescribeInstanceStatus`` on ``*`` in this region only
       (``aws:RequestedRegion``): these actions have no resource-level permissions;
     - ``cloudwatch:DescribeAlarms`` on this account's alarms in this region;
-    - ``ec2:RunInstances`` on instances and volumes only when they are tagged
-      ``<launch_tag_key>=<launch_tag_value>`` at launch (and only of ``instance_types`` / from
-      ``launch_template`` when given), and on the images, subnets, security groups, network
-      interfaces and key pairs of this region (exact subnets / security groups when given);
+    - ``ec2:RunInstances`` on instances only when they are tagged ``<launch_tag_key>=<launch_tag_value>``
+      at launch and require IMDSv2 (``ec2:MetadataHttpTokens`` ``required``), and only of
+      ``instance_types`` / from ``launch_template`` when given; on volumes only when tagged the same;
+      and on the images, subnets, security groups and network interfaces of this region (exact
+      subnets / security groups when given); key pairs only with ``key_pairs=True``, so by default an
+      instance launched with a key pair is refused (people reach instances with Session Manager);
     - ``ec2:CreateTags`` on instances and volumes, only as part of ``RunInstances``;
     - ``ec2:TerminateInstances`` only on instances carrying that tag;
     - ``iam:PassRole`` on ``instance_role`` only, only to ``ec2.amazonaws.com``;
@@ -63,6 +65,7 @@ class ScalingServiceRole(RolePattern):
     :param security_group_ids: the security groups instances may use. Default: any in this region.
     :param target_group_arns: load balancer target groups it may register instances with.
         Default: none.
+    :param key_pairs: allow launching with an EC2 key pair of this region. Default: False.
     :param launch_tag_key: the tag marking instances it launched. Default: ``managed-by``.
     :param launch_tag_value: that tag's value. Default: this construct's unique id.
     :param role_name: the IAM role name. Default: generated.
@@ -89,6 +92,7 @@ class ScalingServiceRole(RolePattern):
         subnet_ids: Sequence[str] = (),
         security_group_ids: Sequence[str] = (),
         target_group_arns: Sequence[str] = (),
+        key_pairs: bool = False,
         launch_tag_key: str = "managed-by",
         launch_tag_value: str | None = None,
         role_name: str | None = None,
@@ -113,6 +117,8 @@ class ScalingServiceRole(RolePattern):
                         r"^arn:aws[a-z-]*:elasticloadbalancing:[a-z0-9-]+:\d{12}:targetgroup/[\w-]+/[0-9a-f]+$", arn
                     ):
                         raise v.fail("target_group_arns", arn, "must be a target group ARN (no wildcards)")
+            if not isinstance(key_pairs, bool):
+                check.fail("key_pairs", key_pairs, "must be True or False")
             if not isinstance(launch_tag_key, str) or not _TAG_KEY.match(launch_tag_key) or launch_tag_key.lower().startswith("aws:"):
                 check.fail(
                     "launch_tag_key", launch_tag_key, "must be a tag key of 1 to 128 characters, not starting with 'aws:'")
@@ -146,16 +152,22 @@ class ScalingServiceRole(RolePattern):
         images = ec2_arn("image", account=False)
         subnets = [ec2_arn("subnet", s) for s in subnet_ids] or [ec2_arn("subnet")]
         groups = [ec2_arn("security-group", g) for g in security_group_ids] or [ec2_arn("security-group")]
-        launch_resources = [ec2_arn("network-interface"), ec2_arn("key-pair"), images, *subnets, *groups]
+        self.key_pairs = key_pairs
+        launch_resources = [ec2_arn("network-interface"), *([ec2_arn("key-pair")] if key_pairs else []),
+                            images, *subnets, *groups]
+        tagged = {f"aws:RequestTag/{launch_tag_key}": tag_value}
+        # ec2:MetadataHttpTokens and ec2:InstanceType exist on the instance only: volumes get their own statement
         launch_conditions: dict[str, dict[str, object]] = {
-            "StringEquals": {f"aws:RequestTag/{launch_tag_key}": tag_value}
+            "StringEquals": {**tagged, "ec2:MetadataHttpTokens": "required"}
         }
+        volume_conditions: dict[str, dict[str, object]] = {"StringEquals": dict(tagged)}
         if instance_types:
             launch_conditions["StringLike"] = {"ec2:InstanceType": list(instance_types)}
         if launch_template is not None:
             template_arn = ec2_arn("launch-template", launch_template.launch_template_id or "*")
             launch_resources.append(template_arn)
             launch_conditions["ArnEquals"] = {"ec2:LaunchTemplate": template_arn}
+            volume_conditions["ArnEquals"] = {"ec2:LaunchTemplate": template_arn}
 
         region_only = {"StringEquals": {"aws:RequestedRegion": stack.region}}
         alarms = stack.format_arn(service="cloudwatch", resource="alarm", resource_name="*", arn_format=ArnFormat.COLON_RESOURCE_NAME)
@@ -170,8 +182,14 @@ class ScalingServiceRole(RolePattern):
             iam.PolicyStatement(
                 sid="LaunchTaggedInstances",
                 actions=["ec2:RunInstances"],
-                resources=[instances, volumes],
+                resources=[instances],
                 conditions=launch_conditions,
+            ),
+            iam.PolicyStatement(
+                sid="LaunchTaggedVolumes",
+                actions=["ec2:RunInstances"],
+                resources=[volumes],
+                conditions=volume_conditions,
             ),
             iam.PolicyStatement(sid="LaunchWithNetworkAndImage", actions=["ec2:RunInstances"], resources=launch_resources),
             iam.PolicyStatement(
@@ -209,7 +227,8 @@ class ScalingServiceRole(RolePattern):
             f"launch tag {launch_tag_key} (aws:RequestTag), CreateTags only happens during "
             "RunInstances, and TerminateInstances requires the tag (aws:ResourceTag).")
         network_reason = (
-            "RunInstances must reference the network interface it creates and the image, key pair, "
+            "RunInstances must reference the network interface it creates and the image, "
+            + ("key pair, " if key_pairs else "") +
             "subnet and security group it uses; scoped to this account and region (set subnet_ids "
             "and security_group_ids to name them exactly).")
         acknowledge_wildcards(self.policy, [

@@ -34,6 +34,7 @@ _TOP_KEYS = (
     "stack_prefix", "identity", "workloads", "stacksets", "ci", "identity_center", "support_role_name",
     "organization",
     "delegation",
+    "session_role_name",
 )
 _DELEGATION_KEYS = ("team", "role_path", "boundary_name", "qualifier", "allowed_services", "pass_to_services",
                     "managed_policy_arns", "regions")
@@ -41,7 +42,7 @@ _CI_KEYS = ("repository", "branches", "environments", "tags", "deploy_accounts",
             "role_name", "workflow")
 _IDENTITY_CENTER_KEYS = ("instance_arn", "group_id", "account_ids", "access", "extras", "session_hours", "name")
 _IDENTITY_KEYS = ("groups", "users", "alarm_emails", "password_policy", "developer_group", "root_alarm_regions")
-_USER_KEYS = ("name", "groups", "console_access", "access_key")
+_USER_KEYS = ("name", "groups", "console_access", "access_key", "rotate_access_key_days")
 _PASSWORD_KEYS = ("minimum_length", "reuse_prevention", "max_age_days")
 _WORKLOADS_KEYS = ("bucket_name", "shards", "items", "kms_key_arn", "create_bucket")
 _WORKLOAD_KEYS = ("name", "prefix", "access", "service", "role", "reads_from", "whole_bucket")
@@ -60,6 +61,7 @@ class UserConfig:
     groups: tuple[str, ...]
     console_access: bool = True
     access_key: bool = False
+    rotate_access_key_days: int | None = None  # Secrets Manager rotates the key (HumanUser rotate_every)
 
 
 @dataclass(frozen=True)
@@ -181,6 +183,7 @@ class AppConfig:
     support_role_name: str = "Support"
     organization: OrganizationConfig | None = None
     delegation: DelegationConfig | None = None
+    session_role_name: str = "InstanceSession"  # InstanceSessionAccess in the production account
 
     @classmethod
     def from_context(cls, node: Any) -> AppConfig:
@@ -205,9 +208,13 @@ class AppConfig:
                 groups=tuple(u.strings("groups", _NAME, "must name groups", non_empty=True)),
                 console_access=u.boolean("console_access", True),
                 access_key=u.boolean("access_key", False),
+                rotate_access_key_days=u.optional_integer("rotate_access_key_days", None, 1, 365),
             )
             for u in identity.items("users", _USER_KEYS)
         )
+        for index, user in enumerate(users):
+            if user.rotate_access_key_days and not user.access_key:
+                raise ConfigError(f"{CONTEXT_KEY}.identity.users[{index}].rotate_access_key_days needs access_key: true")
         _refuse_duplicates(f"{CONTEXT_KEY}.identity.users", [u.name for u in users], "user name", ".name")
         for index, user in enumerate(users):
             _refuse_duplicates(f"{CONTEXT_KEY}.identity.users[{index}].groups", list(user.groups), "group")
@@ -329,6 +336,7 @@ class AppConfig:
             identity_center=identity_center,
             organization=read_organization(r) if "organization" in r.raw else None,
             support_role_name=r.string("support_role_name", _NAME, "must be an IAM role name", default="Support"),
+            session_role_name=r.string("session_role_name", _NAME, "must be an IAM role name", default="InstanceSession"),
             stack_prefix=r.string("stack_prefix", re.compile(r"^[A-Za-z][A-Za-z0-9-]{0,63}$"),
                                   "must start with a letter and contain letters, digits, '-'", default="ConstructsIam"),
             identity=IdentityConfig(

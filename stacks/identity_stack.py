@@ -10,6 +10,7 @@ from constructs import Construct
 
 from constructs_iam import (
     AccountPasswordPolicy,
+    CredentialHygiene,
     DeveloperReadOnlyRole,
     HumanUser,
     PeopleGroup,
@@ -34,6 +35,8 @@ class IdentityStack(Stack):
             reuse_prevention=policy.reuse_prevention,
             max_age=Duration.days(policy.max_age_days) if policy.max_age_days else None,
         )
+        # CIS 1.3-1.5, 1.7-1.9, 1.11, 1.13-1.15 checked by AWS Config (needs the account's recorder)
+        self.credential_hygiene = CredentialHygiene(self, "CredentialHygiene", password_policy=self.password_policy)
         self.groups = {name: PeopleGroup(self, f"Group-{name}", group_name=name) for name in identity.groups}
         self.developer_role_arn = DeveloperReadOnlyRole.arn_for(
             account_id=config.production_account_id, role_name=config.developer_role_name
@@ -42,6 +45,13 @@ class IdentityStack(Stack):
             self,
             "AssumeProductionReadOnly",
             role_arn=self.developer_role_arn,
+            grantee=self.groups[identity.developer_group].group,
+        )
+        # developers open Session Manager sessions through the session role (MFA, source identity)
+        self.session_role_arn = DeveloperReadOnlyRole.arn_for(
+            account_id=config.production_account_id, role_name=config.session_role_name)
+        self.assume_session = DeveloperReadOnlyRole.grant_assume_by_arn(
+            self, "AssumeInstanceSession", role_arn=self.session_role_arn,
             grantee=self.groups[identity.developer_group].group,
         )
         # CIS 1.16: a support role here too; the account's people need a grant to assume it (MFA)
@@ -61,6 +71,7 @@ class IdentityStack(Stack):
                 console_access=user.console_access,
                 access_key=user.access_key,
                 encryption_key=self.secrets_key,
+                rotate_every=Duration.days(user.rotate_access_key_days) if user.rotate_access_key_days else None,
             )
             # the person fetches their own key (people/<name>/access-key) through PeopleGroup, with MFA
             self.users[user.name] = human

@@ -11,6 +11,8 @@ from constructs import Construct
 
 from constructs_iam import (
     Ec2S3ReadOnlyRole,
+    InstanceSessionAccess,
+    SessionPreferences,
     S3Access,
     S3Location,
     S3PrefixAccessRole,
@@ -76,10 +78,13 @@ class WorkloadStack(Stack):
         )
         acknowledge(self.data_bucket, "NIST.800.53.R5-S3BucketReplicationEnabled", REPLICATION_REASON)
 
+        # Session Manager instead of SSH keys: the account's preferences (logged, encrypted sessions)
+        self.session_preferences = SessionPreferences(self, "SessionPreferences")
         self.ec2_reader = Ec2S3ReadOnlyRole(
             self,
             "Ec2ReadOnly",
             locations=[S3Location(self.data_bucket, prefix) for prefix in config.ec2_read_prefixes],
+            session_manager=self.session_preferences,
         )
         self.app_role = S3PrefixAccessRole(
             self,
@@ -94,6 +99,16 @@ class WorkloadStack(Stack):
             instance_role=self.ec2_reader.role,
             instance_types=list(config.scaling_instance_types),
         )
+        # people open shells (with MFA) only on the instances the scaler launched, as themselves
+        self.session_access = InstanceSessionAccess(
+            self,
+            "InstanceSession",
+            trusted_account_id=config.identity_account_id,
+            instance_tag_key=self.scaler.launch_tag[0],
+            instance_tag_value=self.scaler.launch_tag[1],
+            preferences=self.session_preferences,
+            role_name=config.session_role_name,
+        )
         self.shared_bucket: TenantIsolatedBucket | None = None
         if config.workloads.create_bucket:
             # the many workloads' bucket, each tenant confined to its prefix by the bucket too
@@ -107,3 +122,5 @@ class WorkloadStack(Stack):
         CfnOutput(self, "Ec2InstanceProfileArn", value=self.ec2_reader.instance_profile.instance_profile_arn)
         CfnOutput(self, "AppPrefixAccessRoleArn", value=self.app_role.role.role_arn)
         CfnOutput(self, "ScalingRoleArn", value=self.scaler.role.role_arn)
+        CfnOutput(self, "InstanceSessionRoleArn", value=self.session_access.role.role_arn)
+        CfnOutput(self, "SessionLogGroupName", value=self.session_preferences.log_group_name)

@@ -17,7 +17,9 @@ class DeployedStack:
         self.aws, self.name, self.region, self.outdir = aws, name, region, outdir
         self.template = json.loads((outdir / f"{name}.template.json").read_text())
         resources = aws.client("cloudformation", region).describe_stack_resources(StackName=name)["StackResources"]
-        self.physical = {r["LogicalResourceId"]: r["PhysicalResourceId"] for r in resources if r.get("LogicalResourceId")}
+        # resources moto does not create (Config rules, rotation schedules) have no physical id
+        self.physical = {r["LogicalResourceId"]: r["PhysicalResourceId"] for r in resources
+                         if r.get("LogicalResourceId") and r.get("PhysicalResourceId")}
         self.iam = aws.client("iam")
 
     def resources(self, resource_type: str) -> dict[str, dict[str, Any]]:

@@ -53,7 +53,7 @@ def add_workload(**item: Any) -> Callable[[dict[str, Any]], None]:
      "constructs-iam.workloads.items[0].reads_from 'reportng' is not a workload name; did you mean 'reporting'?"),
     (lambda raw: raw["workloads"]["items"][0].update(reads_from=["billing"]), "names the workload itself"),
     (lambda raw: raw["identity"]["users"].append(copy.deepcopy(raw["identity"]["users"][0])),
-     "constructs-iam.identity.users[0].name and constructs-iam.identity.users[3].name: user name 'alice.example' "
+     "constructs-iam.identity.users[0].name and constructs-iam.identity.users[4].name: user name 'alice.example' "
      "is listed more than once"),
     (lambda raw: raw["identity"].update(groups=["developers", "auditors", "developers"]),
      "constructs-iam.identity.groups[0] and constructs-iam.identity.groups[2]: group 'developers' is listed more than once"),

@@ -47,7 +47,8 @@ def people(stack: Stack) -> HumanUser:
 def test_every_rule_has_a_stable_id_an_explanation_and_a_fix():
     assert [rule.id for rule in RULES] == [
         "IamGuardrails-UserPolicy", "IamGuardrails-AdminAccess", "IamGuardrails-OpenTrust",
-        "IamGuardrails-OpenResourcePolicy", "IamGuardrails-PermissionsBoundary", "IamGuardrails-PatternWidened",
+        "IamGuardrails-OpenResourcePolicy", "IamGuardrails-PermissionsBoundary", "IamGuardrails-Ec2KeyPair",
+        "IamGuardrails-PatternWidened",
         "IamGuardrails-TenantTag",  # its cases: tests/test_tenant_bucket.py
         "IamGuardrails-PatternPrincipalUnresolved", "IamGuardrails-PatternChangedAtDeploy",
     ]

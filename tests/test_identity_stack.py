@@ -43,7 +43,8 @@ def test_only_developers_can_assume(identity):
     stack, template = identity
     assume = [p for p in template.find_resources("AWS::IAM::ManagedPolicy").values()
               if "sts:AssumeRole" in json.dumps(p["Properties"]["PolicyDocument"])]
-    assert [p["Properties"]["Groups"] for p in assume] == [[{"Ref": logical_id(stack.groups["developers"].group)}]]
+    # the production read-only role and the instance session role
+    assert [p["Properties"]["Groups"] for p in assume] == [[{"Ref": logical_id(stack.groups["developers"].group)}]] * 2
 
 
 def test_every_group_enforces_mfa(identity):

@@ -122,7 +122,8 @@ def test_scaling_role_passes_only_the_instance_role_and_only_to_ec2(model, app_s
     check(model, SCALER, [
         ("iam:PassRole", ec2_role, {"iam:PassedToService": "ec2.amazonaws.com"}, True),
         ("cloudwatch:GetMetricData", "*", region, True),
-        ("ec2:RunInstances", instance, {"aws:RequestTag/managed-by": tag, "ec2:InstanceType": "t3.micro"}, True),
+        ("ec2:RunInstances", instance, {"aws:RequestTag/managed-by": tag, "ec2:InstanceType": "t3.micro",
+                                        "ec2:MetadataHttpTokens": "required"}, True),
         ("ec2:TerminateInstances", instance, {"aws:ResourceTag/managed-by": tag}, True),
         ("ec2:CreateTags", instance, {"ec2:CreateAction": "RunInstances"}, True),
         ("ec2:DescribeInstances", "*", region, True),
@@ -132,8 +133,36 @@ def test_scaling_role_passes_only_the_instance_role_and_only_to_ec2(model, app_s
         ("ec2:TerminateInstances", instance, {"aws:ResourceTag/managed-by": "someone-else"}, False),
         ("ec2:RunInstances", instance, {"aws:RequestTag/managed-by": tag, "ec2:InstanceType": "p5.48xlarge"}, False),
         ("ec2:RunInstances", instance, {"ec2:InstanceType": "t3.micro"}, False),  # untagged launch
+        ("ec2:RunInstances", instance, {"aws:RequestTag/managed-by": tag, "ec2:InstanceType": "t3.micro",
+                                        "ec2:MetadataHttpTokens": "optional"}, False),  # IMDSv1 allowed
+        ("ec2:RunInstances", "arn:aws:ec2:eu-west-1:222222222222:key-pair/ops", {}, False),  # no SSH key pairs
         ("ec2:CreateTags", instance, {"ec2:CreateAction": "CreateTags"}, False),  # retagging someone's instance
         ("cloudwatch:GetMetricData", "*", {"aws:RequestedRegion": "us-east-1"}, False),
+        ("s3:GetObject", f"{BUCKET}/reports/daily/a.csv", TLS, False),
+    ])
+
+
+# ------------------------------------------------------------------- instance session role
+
+
+def test_developers_open_shells_only_on_the_scalers_instances_and_end_only_their_own_sessions(model, app_stacks):
+    tag = app_stacks.workload.scaler.launch_tag[1]
+    instance = "arn:aws:ec2:eu-west-1:222222222222:instance/i-0123456789abcdef0"
+    session = "arn:aws:ssm:eu-west-1:222222222222:session/alice-0123456789abcdef0"
+    alice, bob = "AROAEXAMPLE:alice.example", "AROAEXAMPLE:bob.example"
+    check(model, "ConstructsIam-Workload/InstanceSession/Role", [
+        ("ssm:StartSession", instance, {"ssm:resourceTag/managed-by": tag}, True),
+        ("ssm:StartSession", "arn:aws:ssm:eu-west-1:222222222222:document/SSM-SessionManagerRunShell", {}, True),
+        ("ssm:TerminateSession", session, {"aws:userid": alice, "ssm:resourceTag/aws:ssmmessages:session-id": alice}, True),
+        ("ssm:ResumeSession", session, {"aws:userid": alice, "ssm:resourceTag/aws:ssmmessages:session-id": alice}, True),
+        ("kms:GenerateDataKey", key_arn(app_stacks.workload, app_stacks.workload.session_preferences.key),
+         {"kms:EncryptionContext:aws:ssm:SessionId": "alice.example-0123456789abcdef0"}, True),
+        ("ssm:StartSession", instance, {"ssm:resourceTag/managed-by": "someone-else"}, False),
+        ("ssm:StartSession", "arn:aws:ssm:eu-west-1::document/AWS-StartPortForwardingSession", {}, False),
+        ("ssm:TerminateSession", session, {"aws:userid": alice, "ssm:resourceTag/aws:ssmmessages:session-id": bob}, False),
+        ("ssm:SendCommand", instance, {"ssm:resourceTag/managed-by": tag}, False),
+        ("kms:Decrypt", key_arn(app_stacks.workload, app_stacks.workload.session_preferences.key),
+         {"kms:EncryptionContext:aws:ssm:SessionId": "alice.example-0123456789abcdef0"}, False),
         ("s3:GetObject", f"{BUCKET}/reports/daily/a.csv", TLS, False),
     ])
 

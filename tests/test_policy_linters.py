@@ -112,6 +112,14 @@ for source, issues in (("Delegation/PlatformExecution/Policy1", ("RESOURCE_STAR"
                       "parliament 1.6.4's database.",
             "link": "https://docs.aws.amazon.com/cdk/v2/guide/bootstrapping-customizing.html",
         })
+PINNED.append({
+    "issue": "UNKNOWN_CONDITION_FOR_ACTION", "kind": "identity", "source_endswith": "InstanceSession/Policy",
+    "detail": "Unknown condition ssm:SessionDocumentAccessCheck for action ssm:StartSession",
+    "reason": "parliament 1.6.4's condition database predates ssm:SessionDocumentAccessCheck, which the Service "
+              "Authorization Reference lists for ssm:StartSession: with it, a session without a document name "
+              "is checked against the default shell document too.",
+    "link": "https://docs.aws.amazon.com/service-authorization/latest/reference/list_awssystemsmanager.html",
+})
 
 ALLOWED_ACTION_COUNTS: dict[str, int] = {}
 
@@ -194,7 +202,7 @@ def test_workload_roles_stay_countably_small(model):
     def count(path: str) -> int:
         return len(PolicyDocument(model.effective_policy(path)).all_allowed_actions)
 
-    assert count("ConstructsIam-Workload/Ec2ReadOnly/Role") <= 3
+    assert count("ConstructsIam-Workload/Ec2ReadOnly/Role") <= 3 + 10  # + the Session Manager agent's ten
     assert count("ConstructsIam-Workload/AppPrefixAccess/Role") <= 8
     assert count("ConstructsIam-Workload/Scaling/Role") <= 15
     assert count("ConstructsIam-Identity/PasswordPolicy/Role") == 4

@@ -66,6 +66,18 @@ def test_the_scaling_role_can_pass_the_instance_role_and_so_reach_the_reports(da
     assert any(w.startswith("ConstructsIam-Workload/Scaling/Role (via") for w in reaching)
 
 
+def test_opening_a_session_on_an_instance_is_a_path_to_its_instance_role(data):
+    """A shell on an instance can use the instance role's credentials."""
+    (path,) = [p for p in data["paths"] if p["from"] == "ConstructsIam-Workload/InstanceSession/Role"]
+    assert path["to"] == "ConstructsIam-Workload/Ec2ReadOnly/Role"
+    assert path["steps"] == ["opens a session on an instance of ConstructsIam-Workload/Ec2ReadOnly/Role"]
+    assert any(r.endswith("/reports/daily/*") for r in path["reaches"])
+    (edge,) = [e for e in data["edges"] if e["kind"] == "session"]
+    assert edge["via"] == ["ssm:StartSession"]
+    developer = ("ConstructsIam-Identity/User-alice.example/User", "ConstructsIam-Workload/Ec2ReadOnly/Role")
+    assert developer in {(p["from"], p["to"]) for p in data["paths"]}
+
+
 def test_principals_carry_trust_grants_acknowledgments_and_risk_flags(data):
     by_id = {p["id"]: p for p in data["principals"]}
     ec2 = by_id["ConstructsIam-Workload/Ec2ReadOnly/Role"]

@@ -8,6 +8,7 @@ from aws_cdk import aws_iam as iam
 from aws_cdk.assertions import Template
 
 from constructs_iam import ScalingServiceRole
+from constructs_iam.access import AccessModel
 
 from .support import actions_of, logical_id, nag_findings, new_stack, policy_statements, trust_statements
 
@@ -48,7 +49,27 @@ def test_terminates_only_instances_it_launched(built):
     assert terminate["Action"] == "ec2:TerminateInstances"
     assert terminate["Condition"] == {"StringEquals": {"aws:ResourceTag/managed-by": "web-fleet"}}
     launch = statements["LaunchTaggedInstances"]
-    assert launch["Condition"]["StringEquals"] == {"aws:RequestTag/managed-by": "web-fleet"}
+    assert launch["Condition"]["StringEquals"]["aws:RequestTag/managed-by"] == "web-fleet"
+    assert statements["LaunchTaggedVolumes"]["Condition"] == {"StringEquals": {"aws:RequestTag/managed-by": "web-fleet"}}
+
+
+def test_launches_only_instances_that_require_imdsv2(built):
+    *_, statements = built
+    launch = statements["LaunchTaggedInstances"]
+    assert launch["Resource"] == "arn:aws:ec2:eu-west-1:222222222222:instance/*"
+    assert launch["Condition"]["StringEquals"]["ec2:MetadataHttpTokens"] == "required"
+
+
+def test_launches_without_key_pairs_unless_allowed(built):
+    stack, template, scaler, *_ = built
+    model = AccessModel.from_stack(stack)
+    key_pair = "arn:aws:ec2:eu-west-1:222222222222:key-pair/ops"
+    assert model.evaluate(principal=scaler.role.node.path, action="ec2:RunInstances", resource=key_pair).allowed is False
+    allowed = new_stack()
+    role = iam.Role(allowed, "I", assumed_by=iam.ServicePrincipal("ec2.amazonaws.com"))
+    with_keys = ScalingServiceRole(allowed, "S", instance_role=role, key_pairs=True)
+    assert AccessModel.from_stack(allowed).evaluate(principal=with_keys.role.node.path, action="ec2:RunInstances",
+                                                    resource=key_pair).allowed is True
 
 
 def test_launches_only_allowed_instance_types_in_named_subnets(built):
@@ -120,6 +141,7 @@ def test_launch_template_is_required_when_given():
         ({"security_group_ids": ["default"]}, "security_group_ids 'default' must be a security group id"),
         ({"target_group_arns": ["arn:aws:elasticloadbalancing:eu-west-1:222222222222:targetgroup/*"]}, "must be a target group ARN"),
         ({"launch_tag_key": "aws:owner"}, "launch_tag_key 'aws:owner' must be a tag key"),
+        ({"key_pairs": "yes"}, "key_pairs 'yes' must be True or False"),
         ({"assumed_by": iam.AnyPrincipal()}, "trusts any principal ('*')"),
     ],
 )

@@ -109,7 +109,8 @@ def as_list(value: Any) -> list[Any]:
 def test_every_key_policy_separates_administration_from_use(sample_out):
     policies = key_policies(sample_out)
     assert {k[:12] for k in policies} == {"PasswordPoli", "UserSecretsK", "RootActivity", "DataKey17AFB", "SharedBucket",
-                                          "CentralizedR"}  # the root access handler's log key (management stack)
+                                          "CentralizedR",  # the root access handler's log key (management stack)
+                                          "SessionPrefe"}
     for key, statements in policies.items():
         admin = [s for s in statements if s.get("Sid") == "KeyAdministration"]
         assert len(admin) == 1 and sorted(as_list(admin[0]["Action"])) == sorted(ADMIN_ACTIONS), key
@@ -123,7 +124,10 @@ def test_every_key_policy_separates_administration_from_use(sample_out):
             assert principal != "*" and principal.get("AWS") != "*", (key, statement)
             uses = {a for a in actions if a in ("kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey", "kms:CreateGrant")}
             if uses and "AWS" in principal:  # an account's principals use a key only through a service, as callers of it
-                assert {"kms:ViaService", "kms:CallerAccount"} <= set(statement["Condition"]["StringEquals"]), (key, statement)
+                # (Session Manager's client and agent call KMS themselves: only for a session's data)
+                conditions = statement["Condition"]
+                assert {"kms:ViaService", "kms:CallerAccount"} <= set(conditions.get("StringEquals", {})) or \
+                    conditions.get("Null") == {"kms:EncryptionContext:aws:ssm:SessionId": "false"}, (key, statement)
             if uses and "Service" in principal:  # a service only for this account's resources
                 assert statement.get("Condition"), (key, statement)
 

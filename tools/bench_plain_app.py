@@ -11,6 +11,7 @@ from __future__ import annotations
 import aws_cdk as cdk
 from aws_cdk import Duration, RemovalPolicy, SecretValue, Tags
 from aws_cdk import aws_accessanalyzer as accessanalyzer
+from aws_cdk import aws_config as config
 from aws_cdk import aws_events as events
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
@@ -19,6 +20,7 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_secretsmanager as sm
 from aws_cdk import aws_sns as sns
+from aws_cdk import aws_ssm as ssm
 
 from constructs_iam.developer_access import developer_policies
 
@@ -38,11 +40,18 @@ logs_bucket = s3.Bucket(w, "AccessLogBucket", encryption=s3.BucketEncryption.S3_
 key = kms.Key(w, "DataKey", enable_key_rotation=True)
 bucket = s3.Bucket(w, "DataBucket", encryption_key=key, enforce_ssl=True, versioned=True, server_access_logs_bucket=logs_bucket,
                    block_public_access=s3.BlockPublicAccess.BLOCK_ALL, removal_policy=RemovalPolicy.RETAIN)
+session_key = kms.Key(w, "SessionKey", enable_key_rotation=True)  # Session Manager preferences
+session_logs = logs.LogGroup(w, "SessionLogs", encryption_key=session_key)
+ssm.CfnDocument(w, "SessionPreferences", name="SSM-SessionManagerRunShell", document_type="Session", content={
+    "schemaVersion": "1.0", "sessionType": "Standard_Stream",
+    "inputs": {"cloudWatchLogGroupName": session_logs.log_group_name, "kmsKeyId": session_key.key_arn}})
 ec2_role = iam.Role(w, "Ec2Role", assumed_by=iam.ServicePrincipal("ec2.amazonaws.com"))
 policy(w, "Ec2Policy", [ec2_role], statements=[
     iam.PolicyStatement(actions=["s3:GetObject"], resources=[bucket.arn_for_objects(f"{p}*") for p in c["ec2_read_prefixes"]]),
     iam.PolicyStatement(actions=["s3:ListBucket"], resources=[bucket.bucket_arn]),
-    iam.PolicyStatement(actions=["kms:Decrypt"], resources=[key.key_arn])])
+    iam.PolicyStatement(actions=["kms:Decrypt"], resources=[key.key_arn, session_key.key_arn]),
+    iam.PolicyStatement(actions=["ssmmessages:CreateControlChannel", "ssm:UpdateInstanceInformation"], resources=["*"]),
+    iam.PolicyStatement(actions=["logs:CreateLogStream", "logs:PutLogEvents"], resources=[session_logs.log_group_arn])])
 iam.InstanceProfile(w, "Profile", role=ec2_role)
 app_role = iam.Role(w, "AppRole", assumed_by=iam.ServicePrincipal(c["app_service"]))
 policy(w, "AppPolicy", [app_role], statements=[
@@ -63,7 +72,11 @@ policy(w, "ScalingPolicy", [scaler], statements=[
     iam.PolicyStatement(actions=["cloudwatch:GetMetricData", "ec2:DescribeInstances"], resources=["*"]),
     iam.PolicyStatement(actions=["ec2:RunInstances", "ec2:TerminateInstances", "ec2:CreateTags"], resources=["*"]),
     iam.PolicyStatement(actions=["iam:PassRole"], resources=[ec2_role.role_arn])])
-
+session_role = iam.Role(w, "InstanceSession", role_name=c.get("session_role_name", "InstanceSession"),
+                        assumed_by=iam.AccountPrincipal(c["identity_account_id"]).with_conditions({"Bool": {"aws:MultiFactorAuthPresent": "true"}}))
+policy(w, "InstanceSessionPolicy", [session_role], statements=[
+    iam.PolicyStatement(actions=["ssm:StartSession", "ssm:TerminateSession"], resources=["*"]),
+    iam.PolicyStatement(actions=["kms:GenerateDataKey"], resources=[session_key.key_arn])])
 p = cdk.Stack(app, "Plain-ProductionAccess", env=prod)
 dev = iam.Role(p, "Developer", role_name=c["developer_role_name"],
                assumed_by=iam.AccountPrincipal(c["identity_account_id"]).with_conditions({"Bool": {"aws:MultiFactorAuthPresent": "true"}}))
@@ -89,19 +102,44 @@ policy(i, "HandlerPolicy", [handler_role], statements=[iam.PolicyStatement(actio
 fn = lambda_.Function(i, "Handler", runtime=lambda_.Runtime.PYTHON_3_14, handler="index.handler",
                       code=lambda_.Code.from_inline("def handler(e, c): pass"), role=handler_role, log_group=log_group)
 cdk.CustomResource(i, "PasswordPolicy", service_token=fn.function_arn, properties={"MinimumPasswordLength": 14})
+for rule in ("IAM_USER_UNUSED_CREDENTIALS_CHECK", "ACCESS_KEYS_ROTATED", "IAM_ROOT_ACCESS_KEY_CHECK", "ROOT_ACCOUNT_MFA_ENABLED",
+             "ROOT_ACCOUNT_HARDWARE_MFA_ENABLED", "MFA_ENABLED_FOR_IAM_CONSOLE_ACCESS", "IAM_PASSWORD_POLICY",
+             "IAM_USER_NO_POLICIES_CHECK", "IAM_POLICY_NO_STATEMENTS_WITH_ADMIN_ACCESS"):  # CredentialHygiene
+    config.CfnConfigRule(i, rule, source=config.CfnConfigRule.SourceProperty(owner="AWS", source_identifier=rule))
 groups = {g: iam.Group(i, f"Group-{g}", group_name=g) for g in c["identity"]["groups"]}
 for g, group in groups.items():
     policy(i, f"Mfa-{g}", groups=[group], statements=[iam.PolicyStatement(effect=iam.Effect.DENY, not_actions=["iam:ChangePassword"], resources=["*"])])
 policy(i, "Assume", groups=[groups[c["identity"]["developer_group"]]], statements=[
     iam.PolicyStatement(actions=["sts:AssumeRole"], resources=[f"arn:aws:iam::{c['production_account_id']}:role/{c['developer_role_name']}"])])
+policy(i, "AssumeSession", groups=[groups[c["identity"]["developer_group"]]], statements=[
+    iam.PolicyStatement(actions=["sts:AssumeRole"], resources=[f"arn:aws:iam::{c['production_account_id']}:role/InstanceSession"])])
 iam.Role(i, "Support", assumed_by=iam.AccountPrincipal(c["identity_account_id"]),
          managed_policies=[iam.ManagedPolicy.from_aws_managed_policy_name("AWSSupportAccess")])
 secrets_key = kms.Key(i, "SecretsKey", enable_key_rotation=True)
 for u in c["identity"]["users"]:
-    secret = sm.Secret(i, f"Password-{u['name']}", encryption_key=secrets_key)
+    console = u.get("console_access", True)
+    secret = sm.Secret(i, f"Password-{u['name']}", encryption_key=secrets_key) if console else None
     user = iam.User(i, f"User-{u['name']}", user_name=u["name"], groups=[groups[g] for g in u["groups"]],
-                    password=secret.secret_value, password_reset_required=True)
-    if u.get("access_key"):
+                    password=secret.secret_value if secret else None, password_reset_required=True if secret else None)
+    if u.get("access_key") and u.get("rotate_access_key_days"):  # the rotation function of each rotating key
+        key_secret = sm.Secret(i, f"KeySecret-{u['name']}", encryption_key=secrets_key)
+        rotation_role = iam.Role(i, f"Rotation-{u['name']}", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"))
+        policy(i, f"RotationPolicy-{u['name']}", [rotation_role], statements=[
+            iam.PolicyStatement(actions=["iam:CreateAccessKey", "iam:DeleteAccessKey"], resources=[user.user_arn]),
+            iam.PolicyStatement(actions=["secretsmanager:PutSecretValue"], resources=[key_secret.secret_arn])])
+        rotation_fn = lambda_.Function(i, f"RotationFn-{u['name']}", runtime=lambda_.Runtime.PYTHON_3_14, handler="index.handler",
+                                       code=lambda_.Code.from_inline("def handler(e, c): pass"), role=rotation_role,
+                                       log_group=logs.LogGroup(i, f"RotationLogs-{u['name']}"))
+        lambda_.CfnPermission(i, f"RotationInvoke-{u['name']}", action="lambda:InvokeFunction", function_name=rotation_fn.function_arn,
+                              principal="secretsmanager.amazonaws.com")
+        sm.CfnRotationSchedule(i, f"RotationSchedule-{u['name']}", secret_id=key_secret.secret_arn,
+                               rotation_lambda_arn=rotation_fn.function_arn,
+                               rotation_rules=sm.CfnRotationSchedule.RotationRulesProperty(automatically_after_days=90))
+        cleanup = events.CfnRule(i, f"RotationCleanup-{u['name']}", schedule_expression="rate(1 day)",
+                                 targets=[events.CfnRule.TargetProperty(id="Cleanup", arn=rotation_fn.function_arn)])
+        lambda_.CfnPermission(i, f"CleanupInvoke-{u['name']}", action="lambda:InvokeFunction", function_name=rotation_fn.function_arn,
+                              principal="events.amazonaws.com", source_arn=cleanup.attr_arn)
+    elif u.get("access_key"):
         access_key = iam.AccessKey(i, f"Key-{u['name']}", user=user)
         sm.Secret(i, f"KeySecret-{u['name']}", encryption_key=secrets_key,
                   secret_object_value={"AccessKeyId": SecretValue.unsafe_plain_text(access_key.access_key_id),

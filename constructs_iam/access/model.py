@@ -155,6 +155,8 @@ class AccessModel:
             account = _account_of(caller)
             if account:
                 ctx.setdefault("aws:PrincipalAccount", account)
+            if caller_principal is not None and caller_principal.kind == "user":
+                ctx.setdefault("aws:username", caller_principal.name)  # IAM sets it for a user's request
             user = re.match(r"^arn:aws[a-z-]*:iam::\d{12}:user/(?:.*/)?([^/]+)$", caller)
             if user:  # IAM puts the user's name in every request of an IAM user (not of a role session)
                 ctx.setdefault("aws:username", user.group(1))

@@ -280,6 +280,48 @@ def _boundary_problems(resource: dict[str, Any], expected: Any, directory: str, 
                     yield "Properties/TemplateURL", f"in the nested stack, {where}: {message}"
 
 
+# the properties naming an EC2 key pair, by the resource types that launch instances with one
+_KEY_NAME_PROPERTIES: dict[str, tuple[str, ...]] = {
+    "AWS::EC2::": ("KeyName",),  # Instance, LaunchTemplate(Data), SpotFleet launch specifications
+    "AWS::AutoScaling::": ("KeyName",),  # LaunchConfiguration
+    "AWS::EKS::Nodegroup": ("Ec2SshKey",),  # RemoteAccess
+    "AWS::Batch::ComputeEnvironment": ("Ec2KeyPair",),  # ComputeResources
+    "AWS::EMR::Cluster": ("Ec2KeyName",),  # Instances
+    "AWS::EMR::InstanceGroupConfig": ("Ec2KeyName",),
+    "AWS::ImageBuilder::InfrastructureConfiguration": ("KeyPair",),
+}
+
+
+def _key_names(value: Any, names: tuple[str, ...], where: str) -> Iterator[tuple[str, Any]]:
+    """Every ``names`` property anywhere under ``value``, also inside intrinsics (``Fn::If`` branches)."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if key in names and item is not None:
+                yield f"{where}/{key}", item
+            else:
+                yield from _key_names(item, names, f"{where}/{key}")
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _key_names(item, names, f"{where}/{index}")
+
+
+def ec2_key_pair(context: Context) -> Iterator[Finding]:
+    """EC2 key pairs, and instances, launch templates, launch configurations, fleets, node groups
+    and other instance launchers that name one (wherever the key name sits in their properties)."""
+    for template, logical_id, resource in _resources(context, context.guarded):
+        kind, props = resource.get("Type"), resource.get("Properties") or {}
+        if kind == "AWS::EC2::KeyPair":
+            yield Finding("IamGuardrails-Ec2KeyPair", template, logical_id, "Type",
+                          "an EC2 key pair is a long-lived SSH credential shared by whoever holds the file")
+            continue
+        names = next((n for prefix, n in _KEY_NAME_PROPERTIES.items() if isinstance(kind, str) and kind.startswith(prefix)), None)
+        if names is None:
+            continue
+        for where, key in _key_names(props, names, "Properties"):
+            yield Finding("IamGuardrails-Ec2KeyPair", template, logical_id, where,
+                          f"{kind} launches instances with the key pair {flatten(key)}")
+
+
 def _nested_template(resource: dict[str, Any], directory: str) -> dict[str, Any] | None:
     """A CDK nested stack's template, from the assembly: by its asset path (the CLI's metadata) or
     by the object key of its TemplateURL in the stacks' asset manifests."""
@@ -478,6 +520,11 @@ RULES: tuple[Rule, ...] = (
     Rule("IamGuardrails-PermissionsBoundary", "Every role and user carries the boundary",
          "IamGuardrails.of(scope, permissions_boundary=...) requires that boundary on every role and user.",
          "Set permissions_boundary (or let IamGuardrails apply it).", permissions_boundary),
+    Rule("IamGuardrails-Ec2KeyPair", "No SSH key pairs on instances",
+         "An EC2 key pair is a private key file that anyone holding it can use, that no one rotates, and whose "
+         "use IAM and CloudTrail do not see; Session Manager gives shells decided by IAM and logged.",
+         "Remove KeyName and the key pair; reach instances with Session Manager (Ec2S3ReadOnlyRole(session_manager=...), "
+         "InstanceSessionAccess), or acknowledge this finding with the reason the key is needed.", ec2_key_pair),
     Rule("IamGuardrails-PatternWidened", "A pattern's role holds only what the pattern grants",
          "A constructs_iam pattern documents exactly what its role may do; a grant_*, add_to_principal_policy, "
          "add_managed_policy, L1 policy or resource policy from elsewhere silently widens it.",
