@@ -19,7 +19,8 @@ from constructs import Construct
 from . import _validation as v
 from .key_policy import kms_key_policy
 
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_EMAIL = v.EMAIL
+_TOPIC_NAME = re.compile(r"^[A-Za-z0-9_-]{1,256}\Z")
 
 ROOT_ACTIVITY_PATTERN: dict[str, Any] = {
     "detail-type": ["AWS Console Sign In via CloudTrail", "AWS API Call via CloudTrail"],
@@ -62,11 +63,11 @@ class RootActivityAlarm(Construct):
         with v.Checks(self) as check:
             addresses = check(v.sequence, "emails", emails, what="e-mail addresses") or []
             for email in addresses:
-                if not isinstance(email, str) or (not v.is_token(email) and not _EMAIL.match(email)):
+                if not isinstance(email, str) or (not v.is_token(email) and not v.matches(_EMAIL, email)):
                     check.fail("emails", email, "must be an e-mail address")
-            check(v.unique, "emails", [e for e in addresses if isinstance(e, str)])
+            check(v.unique_items, "emails", addresses, key=lambda e: e.lower() if isinstance(e, str) else e)
             if topic_name is not None and not v.is_token(topic_name) and (
-                    not isinstance(topic_name, str) or not re.match(r"^[A-Za-z0-9_-]{1,256}$", topic_name)):
+                    not v.matches(_TOPIC_NAME, topic_name)):
                 check.fail("topic_name", topic_name, "must be 1 to 256 letters, digits, '-' or '_'")
         stack = Stack.of(self)
         self.key = encryption_key or kms.Key(

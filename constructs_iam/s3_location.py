@@ -21,7 +21,7 @@ from . import _validation as v
 # Characters S3 documents as safe in object keys, plus '=' (Hive-style partitions such as
 # 'year=2026/') and '@', ',', '+', ':'. Everything else (IAM wildcards '*' and '?', '$' of policy
 # variables, '#', '%', '\\', quotes, spaces, control characters) is refused.
-_SEGMENT = re.compile(r"^[A-Za-z0-9!_.'()=+@,:-]+$")
+_SEGMENT = re.compile(r"^[A-Za-z0-9!_.'()=+@,:-]+\Z")
 _MAX_KEY_BYTES = 1024
 
 
@@ -154,7 +154,7 @@ def _normalize_prefix(prefix: Any) -> str:
             if segment in ("", ".", ".."):
                 rule = "must not contain empty, '.' or '..' path segments"
                 break
-            if not _SEGMENT.match(segment):
+            if not v.matches(_SEGMENT, segment):
                 rule = (
                     "may contain only letters, digits, '/' between segments and the characters "
                     "!_.'()=+@,:-"

@@ -19,10 +19,11 @@ from .acknowledgments import acknowledge_wildcards
 from ._pattern import RolePattern
 from .trust import service_principal
 
-_INSTANCE_TYPE = re.compile(r"^[a-z][a-z0-9-]*\.(\*|[a-z0-9]+)$")
-_SUBNET = re.compile(r"^subnet-[0-9a-f]{8,17}$")
-_SECURITY_GROUP = re.compile(r"^sg-[0-9a-f]{8,17}$")
-_TAG_KEY = re.compile(r"^[\w .:/=+@-]{1,128}$")
+_INSTANCE_TYPE = re.compile(r"^[a-z][a-z0-9-]*\.(\*|[a-z0-9]+)\Z")
+_SUBNET = re.compile(r"^subnet-[0-9a-f]{8,17}\Z")
+_SECURITY_GROUP = re.compile(r"^sg-[0-9a-f]{8,17}\Z")
+_TARGET_GROUP_ARN = re.compile(r"^arn:aws[a-z-]*:elasticloadbalancing:[a-z0-9-]+:[0-9]{12}:targetgroup/[A-Za-z0-9-]+/[0-9a-f]+\Z")
+_TAG_KEY = re.compile(r"^[\w .:/=+@-]{1,128}\Z")
 
 READ_ACTIONS = [
     "cloudwatch:GetMetricData",
@@ -109,11 +110,9 @@ class ScalingServiceRole(RolePattern):
                   "a security group id such as 'sg-0123456789abcdef0'")
             with check.each():
                 for arn in _as_list("target_group_arns", target_group_arns):
-                    if not v.is_token(arn) and not re.match(
-                        r"^arn:aws[a-z-]*:elasticloadbalancing:[a-z0-9-]+:\d{12}:targetgroup/[\w-]+/[0-9a-f]+$", arn
-                    ):
+                    if not v.is_token(arn) and not v.matches(_TARGET_GROUP_ARN, arn):
                         raise v.fail("target_group_arns", arn, "must be a target group ARN (no wildcards)")
-            if not isinstance(launch_tag_key, str) or not _TAG_KEY.match(launch_tag_key) or launch_tag_key.lower().startswith("aws:"):
+            if not isinstance(launch_tag_key, str) or not v.matches(_TAG_KEY, launch_tag_key) or launch_tag_key.lower().startswith("aws:"):
                 check.fail(
                     "launch_tag_key", launch_tag_key, "must be a tag key of 1 to 128 characters, not starting with 'aws:'")
             if tag_value is not None and (not isinstance(tag_value, str) or (not v.is_token(tag_value) and not 1 <= len(tag_value) <= 256)):
@@ -231,6 +230,6 @@ def _as_list(prop: str, values: Sequence[str]) -> list[str]:
 def _check_list(prop: str, values: Sequence[str], pattern: re.Pattern[str], what: str) -> None:
     items = _as_list(prop, values)
     for item in items:
-        if not isinstance(item, str) or (not v.is_token(item) and not pattern.match(item)):
+        if not isinstance(item, str) or (not v.is_token(item) and not v.matches(pattern, item)):
             raise v.fail(prop, item, f"must be {what}")
     v.unique(prop, items)
