@@ -9,10 +9,9 @@ change is what those roles allow, and nothing is attached to the CI role itself.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 
-from aws_cdk import Duration, Stack
+from aws_cdk import Annotations, Duration, Stack
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
@@ -26,18 +25,17 @@ AUDIENCE = "sts.amazonaws.com"
 BOOTSTRAP_ROLES = ("deploy", "file-publishing", "image-publishing", "lookup")
 """The CDK bootstrap roles CI assumes (``cdk-<qualifier>-<kind>-role-<account>-<region>``)."""
 
-_OWNER = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$")
-_REPO = re.compile(r"^[A-Za-z0-9._-]{1,100}$")
-# git ref names: no spaces, no wildcards, none of ~^:?*[\ and no '..' (git check-ref-format)
-_REF = re.compile(r"^(?!.*\.\.)(?!/)(?!.*//)[^\s~^:?*\[\\]{1,255}(?<!/)(?<!\.lock)$")
-_ENVIRONMENT = re.compile(r"^[^\s*?'\"`:,;/\\]{1,255}$")
-_QUALIFIER = re.compile(r"^[a-z0-9]{1,10}$")
+SUBJECT_KINDS = {"ref:refs/heads/": "branch", "ref:refs/tags/": "tag", "environment:": "environment"}
+"""The subjects GitHub issues for a repository's workflows, after ``repo:<owner>/<name>:`` (default
+claim template), and what each names. A pull request's token says ``pull_request`` instead."""
+_PROPS = {"branch": "branches", "tag": "tags", "environment": "environments"}
 
 
 class GitHubOidcProvider(Construct):
     """The account's OIDC identity provider for GitHub Actions (audience ``sts.amazonaws.com``).
 
-    Only one may exist per account: create it in one stack, or use ``GitHubOidcProvider.existing``
+    Only one may exist per account (a second one for the same account in one app is refused with
+    ``PropsError`` naming both construct paths): create it in one stack, or use ``GitHubOidcProvider.existing``
     to name the one the account already has. Written as ``AWS::IAM::OIDCProvider`` directly (no
     custom resource, no Lambda); IAM trusts GitHub's certificate authority, so no thumbprint is
     pinned.
@@ -50,8 +48,12 @@ class GitHubOidcProvider(Construct):
         with v.Checks(self) as check:
             ids = check(v.non_empty, "client_ids", client_ids, what="audiences") or []
             for item in ids:
-                if not isinstance(item, str) or not item or "*" in item:
+                if not isinstance(item, str) or not item.strip() or "*" in item or item != item.strip():
                     check.fail("client_ids", item, "must be audiences such as 'sts.amazonaws.com'")
+            check(v.unique_items, "client_ids", ids)
+        account, _ = v.deploy_target(self)
+        v.one_per_scope(self, (account, GITHUB_ISSUER),
+                        f"url 'https://{GITHUB_ISSUER}': a second provider for it in account {account}")
         self.resource = iam.CfnOIDCProvider(self, "Resource", url=f"https://{GITHUB_ISSUER}", client_id_list=list(ids))
         self.provider: iam.IOpenIdConnectProvider = iam.OpenIdConnectProvider.from_open_id_connect_provider_arn(
             self, "Provider", self.resource.attr_arn)
@@ -120,36 +122,41 @@ class GitHubActionsRole(RolePattern):
         patterns: list[str] = []
         accounts: list[str] = []
         with v.Checks(self) as check:
-            with check.each():
-                repository = check_repository(repository)
-            for prop, values, kind, pattern in (("branches", branches, "ref:refs/heads/", _REF),
-                                                ("environments", environments, "environment:", _ENVIRONMENT),
-                                                ("tags", tags, "ref:refs/tags/", _REF)):
+            repository = check(v.github_repository, "repository", repository)
+            for prop, values, kind in (("branches", branches, "ref:refs/heads/"), ("environments", environments, "environment:"),
+                                       ("tags", tags, "ref:refs/tags/")):
                 items = check(v.sequence, prop, values, what="names") or []
                 for item in items:
-                    if not isinstance(item, str) or not pattern.match(item) or item in ("*", "**"):
-                        check.fail(prop, item, "must be exact names: no wildcards, spaces or '..'")
-                    elif isinstance(repository, str):
+                    if prop == "environments":
+                        ok = check(v.github_environment, prop, item)
+                    else:
+                        ok = check(v.git_ref_name, prop, item, SUBJECT_KINDS[kind])
+                    if ok is not None and isinstance(repository, str):
                         subjects.append(f"repo:{repository}:{kind}{item}")
-                check(v.unique, prop, [i for i in items if isinstance(i, str)])
-            for item in check(v.sequence, "subject_patterns", subject_patterns, what="subjects") or []:
-                if not isinstance(item, str) or not isinstance(repository, str) or not item.startswith(f"repo:{repository}:") \
-                        or item.endswith(":*") or item == f"repo:{repository}:*":
-                    check.fail(
-                        "subject_patterns", item, f"must start with 'repo:{repository}:' and name a kind of ref "
-                        "(e.g. 'repo:owner/name:ref:refs/heads/release/*'), not every subject of the repository")
-                else:
+                check(v.unique_items, prop, items)
+            items = check(v.sequence, "subject_patterns", subject_patterns, what="subjects") or []
+            for item in items:
+                problem = subject_pattern_problem(item, repository) if isinstance(repository, str) else None
+                if problem:
+                    check.fail("subject_patterns", item, problem)
+                elif isinstance(repository, str):
                     patterns.append(item)
+            check(v.unique_items, "subject_patterns", items)
             if not subjects and not patterns and not check.problems:
                 check.fail(
                     "branches/environments/tags", [], "must name at least one branch, environment or tag: a trust on "
                     "the repository alone lets every branch and pull request deploy")
             if provider is not None and not v.has(provider, "open_id_connect_provider_arn"):
                 check.fail("provider", provider, "must be an aws_iam.IOpenIdConnectProvider")
-            for account in check(v.sequence, "deploy_accounts", deploy_accounts, what="account ids") or []:
+            elif provider is not None:
+                with check.each():
+                    _check_provider_account(scope, provider)
+            listed = check(v.sequence, "deploy_accounts", deploy_accounts, what="account ids") or []
+            for account in listed:
                 if check(v.account_id, "deploy_accounts", account) is not None:
                     accounts.append(account)
-            if not isinstance(cdk_qualifier, str) or not _QUALIFIER.match(cdk_qualifier):
+            check(v.unique_items, "deploy_accounts", listed)
+            if not v.matches(v.CDK_QUALIFIER, cdk_qualifier):
                 check.fail("cdk_qualifier", cdk_qualifier, "must be 1 to 10 lower-case letters or digits")
             check(v.duration_between, "max_session_duration", max_session_duration, v.ONE_HOUR, v.TWELVE_HOURS)
             _role.check_role_props(check, role_name=role_name, path=path, description=description,
@@ -177,6 +184,11 @@ class GitHubActionsRole(RolePattern):
                 conditions={"StringEquals": audience, "StringLike": {f"{GITHUB_ISSUER}:sub": _one(patterns)}},
             ))
         targets = accounts or [facts.stack.account]
+        if not accounts:
+            Annotations.of(self).add_warning_v2(
+                "constructs-iam:GitHubActionsRole.deploy_accounts",
+                f"deploy_accounts is empty: CI may assume the CDK bootstrap roles of this stack's account "
+                f"({facts.stack.account}) only; name the accounts it deploys to in deploy_accounts")
         arns = [f"arn:{stack.partition}:iam::{account}:role/cdk-{cdk_qualifier}-{kind}-role-{account}-*"
                 for account in targets for kind in BOOTSTRAP_ROLES]
         self.bootstrap_role_arns = tuple(arns)
@@ -196,14 +208,94 @@ class GitHubActionsRole(RolePattern):
 
 def check_repository(repository: object) -> str:
     """``owner/name`` of a GitHub repository, without wildcards."""
-    if not isinstance(repository, str) or repository.count("/") != 1:
-        raise v.fail("repository", repository, "must be 'owner/name' of one GitHub repository")
-    owner, name = repository.split("/")
-    if not _OWNER.match(owner) or not _REPO.match(name) or name in (".", ".."):
-        raise v.fail("repository", repository,
-                     "must be 'owner/name' with no wildcards: owner of letters, digits and '-', name of letters, "
-                     "digits and '.', '_', '-'")
-    return repository
+    return v.github_repository("repository", repository)
+
+
+def subject_pattern_problem(pattern: object, repository: str) -> str | None:
+    """Why a ``StringLike`` subject pattern is too wide for ``repository``, or None.
+
+    Decided by what the pattern matches under IAM's ``StringLike`` (``*`` any run of characters,
+    ``?`` one character), not by its spelling: it must stay inside the repository (a literal
+    ``repo:<owner>/<name>:`` start: a repository name holds no ``:``), must not match a
+    pull-request token (``repo:<owner>/<name>:pull_request``), must be able to match subjects of
+    one kind only (branches, tags or environments) and not every name of that kind."""
+    start = f"repo:{repository}:"
+    if not isinstance(pattern, str) or not pattern.startswith(start):
+        return (f"must start with {start!r}, without wildcards, and name a kind of ref "
+                "(e.g. 'repo:owner/name:ref:refs/heads/release/*'): a wildcard there matches other repositories")
+    if "${" in pattern or any(not character.isprintable() or character.isspace() for character in pattern):
+        return "must not hold policy variables ('${...}'), spaces or control characters"
+    rest = pattern[len(start):]
+    if glob_matches(rest, "pull_request"):
+        return (f"matches pull-request tokens ({start}pull_request): any pull request could deploy; name a kind of "
+                "ref (e.g. 'ref:refs/heads/release/*'), not every subject of the repository")
+    kinds = [kind for kind in SUBJECT_KINDS if glob_can_start(rest, kind)]
+    if len(kinds) != 1:
+        what = "no subject GitHub issues" if not kinds else "subjects of several kinds (" + ", ".join(
+            SUBJECT_KINDS[k] for k in kinds) + ")"
+        return (f"matches {what}: a pattern must name one kind, 'ref:refs/heads/...', 'ref:refs/tags/...' or "
+                "'environment:...', not every subject of the repository")
+    names = ("main", "a", "1", "feature/x", "dependabot/npm_and_yarn/x", "gh-readonly-queue/main/pr-1-abc")
+    if all(glob_matches(rest, kinds[0] + name) for name in names):
+        what = SUBJECT_KINDS[kinds[0]]
+        return (f"matches every {what} of the repository (any {what} anyone can push or create could deploy): "
+                f"name them in {_PROPS[what]}, or narrow the pattern (e.g. 'ref:refs/heads/release/*')")
+    return None
+
+
+def _glob_states(pattern: str, text: str) -> set[int]:
+    """The positions in ``pattern`` reachable after reading ``text`` (IAM ``StringLike``)."""
+    def close(states: set[int]) -> set[int]:
+        todo = list(states)
+        while todo:
+            i = todo.pop()
+            if i < len(pattern) and pattern[i] == "*" and i + 1 not in states:
+                states.add(i + 1)
+                todo.append(i + 1)
+        return states
+
+    states = close({0})
+    for character in text:
+        following = set()
+        for i in states:
+            if i < len(pattern):
+                if pattern[i] == "*":
+                    following.add(i)
+                elif pattern[i] == "?" or pattern[i] == character:
+                    following.add(i + 1)
+        states = close(following)
+        if not states:
+            break
+    return states
+
+
+def glob_matches(pattern: str, text: str) -> bool:
+    """``StringLike``: ``pattern`` matches all of ``text``."""
+    return len(pattern) in _glob_states(pattern, text)
+
+
+def glob_can_start(pattern: str, prefix: str) -> bool:
+    """``pattern`` matches some text that starts with ``prefix``."""
+    return bool(_glob_states(pattern, prefix))
+
+
+def _check_provider_account(scope: Construct, provider: iam.IOpenIdConnectProvider) -> None:
+    """A role trusts an identity provider of its own account only: IAM looks the provider up in the
+    role's account, so one from another account never works (or names a different provider)."""
+    stack = Stack.of(scope)
+    arn = provider.open_id_connect_provider_arn
+    account = None
+    if not v.is_token(arn):
+        parts = arn.split(":")
+        account = parts[4] if len(parts) > 5 else None
+    elif isinstance(provider, Construct):
+        owner = Stack.of(provider).account
+        account = None if v.is_token(owner) else owner
+    here = stack.account
+    if account and not v.is_token(here) and account != here:
+        raise v.fail("provider", arn if not v.is_token(arn) else provider.node.path,
+                     f"is in account {account}, not this stack's account {here}: a role can trust only an OIDC provider "
+                     "of its own account; create GitHubOidcProvider in each account (or use GitHubOidcProvider.existing)")
 
 
 def _one(values: list[str]) -> object:
