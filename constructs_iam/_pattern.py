@@ -7,10 +7,11 @@ from collections.abc import Sequence
 from typing import Any
 
 import jsii
+from aws_cdk import Stack
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
-from . import _facts, _nag
+from . import _extension, _facts, _nag
 from . import _validation as v
 from .guardrails import PATTERN_METADATA, IamGuardrails
 
@@ -68,6 +69,11 @@ class RolePattern(Construct):
         The only way to give a pattern's role more than the pattern grants without failing synth
         (``IamGuardrails-PatternWidened``). ``reason`` is recorded in the role's template metadata
         and printed by ``make synth``'s summary, so reviewers see every widening and why.
+
+        Refused at the call (``PropsError``), whether or not the app calls ``IamGuardrails.of``: a
+        statement with a principal, without actions or resources, or granting administrator access
+        (``IamGuardrails-AdminAccess``), and an extension that takes the policy past IAM's 6,144
+        characters.
         """
         items: list[Any] = []
         with v.Checks(self) as check:
@@ -76,6 +82,14 @@ class RolePattern(Construct):
             if wrong:
                 check.fail("statements", wrong[0], "must contain only aws_iam.PolicyStatement objects")
             check(v.reason, "reason", reason, "the pattern is widened")
+            if not check.problems:  # refused at the call, with or without IamGuardrails.of
+                stack = Stack.of(self)
+                resolved = stack.resolve([item.to_statement_json() for item in items])
+                check.problems.extend(_extension.statement_problems(resolved))
+                if not check.problems:
+                    too_long = _extension.size_problem(stack, self.policy.document, resolved)
+                    if too_long:
+                        check.problems.append(too_long)
         self.policy.add_statements(*items)
         self.extensions.append({
             "reason": reason,

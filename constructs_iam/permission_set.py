@@ -4,7 +4,6 @@ sign in through IAM Identity Center."""
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Sequence
 
 from aws_cdk import Aws, Duration
@@ -14,9 +13,9 @@ from constructs import Construct
 from . import _validation as v
 from .developer_access import DeveloperAccess, DeveloperExtra, check_level, developer_policies
 
-_INSTANCE_ARN = re.compile(r"^arn:aws[a-z-]*:sso:::instance/(sso)?ins-[a-zA-Z0-9-.]{16}$")
-_GROUP_ID = re.compile(r"^([0-9a-f]{10}-|)[A-Fa-f0-9]{8}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{12}$")
-_NAME = re.compile(r"^[\w+=,.@-]{1,32}$")
+_INSTANCE_ARN = v.SSO_INSTANCE_ARN
+_GROUP_ID = v.IDENTITY_STORE_GROUP_ID
+_NAME = v.PERMISSION_SET_NAME
 MAX_INLINE_POLICY_CHARACTERS = 32768
 """IAM Identity Center's limit for a permission set's inline policy."""
 
@@ -56,18 +55,20 @@ class DeveloperReadOnlyPermissionSet(Construct):
         super().__init__(scope, id)
         accounts: list[str] = []
         with v.Checks(self) as check:
-            if not v.is_token(instance_arn) and (not isinstance(instance_arn, str) or not _INSTANCE_ARN.match(instance_arn)):
+            if not v.is_token(instance_arn) and (not isinstance(instance_arn, str) or not v.matches(_INSTANCE_ARN, instance_arn)):
                 check.fail("instance_arn", instance_arn,
                                                  "must be an IAM Identity Center instance ARN (arn:aws:sso:::instance/ssoins-...)")
             opened, extra = check_level(check, access, extras, additional_denied_actions)
             check(v.duration_between, "session_duration", session_duration, v.ONE_HOUR, v.TWELVE_HOURS)
-            if not isinstance(name, str) or not _NAME.match(name):
+            if not isinstance(name, str) or not v.matches(_NAME, name):
                 check.fail("name", name, "must be 1 to 32 letters, digits or +=,.@_-")
-            if group_id is not None and not v.is_token(group_id) and (not isinstance(group_id, str) or not _GROUP_ID.match(group_id)):
+            if group_id is not None and not v.is_token(group_id) and (not isinstance(group_id, str) or not v.matches(_GROUP_ID, group_id)):
                 check.fail("group_id", group_id, "must be an identity store group id")
-            for account in check(v.sequence, "account_ids", account_ids, what="account ids") or []:
+            listed = check(v.sequence, "account_ids", account_ids, what="account ids") or []
+            for account in listed:
                 if check(v.account_id, "account_ids", account) is not None:
                     accounts.append(account)
+            check(v.unique_items, "account_ids", listed)  # in Python: two assignments with one id crash in jsii
             if accounts and group_id is None:
                 check.fail("account_ids", accounts, "need group_id: who is assigned there")
             if not check.problems:
@@ -79,12 +80,11 @@ class DeveloperReadOnlyPermissionSet(Construct):
                                                      "make the inline policy longer than Identity Center's 32,768 characters")
         self.managed_policy_arns = [f"arn:{Aws.PARTITION}:iam::aws:policy/{policies.managed_policy}"]
         self.denied_actions = policies.denied_actions
-        hours = int((v.seconds_of(session_duration) or 3600) // 3600)
         self.permission_set = sso.CfnPermissionSet(
             self, "Resource", instance_arn=instance_arn, name=name,
             description="Developers: read-only view of configuration, no data (constructs-iam)",
             managed_policies=self.managed_policy_arns, inline_policy=self.inline_policy,
-            session_duration=f"PT{hours}H",
+            session_duration=iso_duration(v.seconds_of(session_duration) or 3600),
         )
         self.assignments = [
             sso.CfnAssignment(
@@ -95,3 +95,13 @@ class DeveloperReadOnlyPermissionSet(Construct):
             )
             for account in accounts
         ]
+
+
+def iso_duration(seconds: float) -> str:
+    """``seconds`` exactly as an ISO-8601 duration (``PT1H30M``): 90 minutes stay 90 minutes."""
+    whole = int(seconds)
+    if whole != seconds:
+        raise v.fail("session_duration", seconds, "must be a whole number of seconds")
+    hours, rest = divmod(whole, 3600)
+    minutes, secs = divmod(rest, 60)
+    return "PT" + "".join(f"{n}{unit}" for n, unit in ((hours, "H"), (minutes, "M"), (secs, "S")) if n) if whole else "PT0S"

@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from aws_cdk import RemovalPolicy, Tags
+from aws_cdk import Annotations, RemovalPolicy, Tags
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
@@ -35,7 +35,7 @@ OBJECT_ACTIONS = ["s3:*Object*", "s3:AbortMultipartUpload", "s3:ListMultipartUpl
 """Every action on objects (get, put, delete, versions, tags, ACLs, attributes, restore) and on uploads."""
 
 # IAM tag values: letters, digits, spaces and _ . : / = + - @ (and at most 256 characters)
-_TAG_VALUE = re.compile(r"^[\w.:/=+@ -]{1,256}$")
+_TAG_VALUE = re.compile(r"^[\w.:/=+@ -]{1,256}\Z")
 
 
 class TenantIsolatedBucket(Construct):
@@ -66,7 +66,7 @@ class TenantIsolatedBucket(Construct):
         super().__init__(scope, id)
         with v.Checks(self) as check:
             if bucket_name is not None and not v.is_token(bucket_name) and (
-                    not isinstance(bucket_name, str) or not re.match(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", bucket_name)):
+                    not v.matches(v.BUCKET_NAME, bucket_name)):
                 check.fail("bucket_name", bucket_name, "must be an S3 bucket name")
             if encryption_key is not None and not v.has(encryption_key, "key_arn"):
                 check.fail("encryption_key", encryption_key, "must be an aws_kms.IKey")
@@ -96,17 +96,77 @@ class TenantIsolatedBucket(Construct):
         normalised = normalize_s3_prefix(prefix)
         if not normalised:
             raise v.fail("prefix", prefix, "must not be empty: a tenant of a shared bucket owns one prefix, not the bucket")
-        if not _TAG_VALUE.match(normalised):
+        if not v.matches(_TAG_VALUE, normalised):
             raise v.fail("prefix", normalised, "must be a valid tag value (letters, digits and _ . : / = + - @) to "
                          "isolate it with aws:PrincipalTag")
         return normalised
 
     @staticmethod
     def admit(pattern: Any, prefix: str) -> str:
-        """Tag ``pattern``'s role (or a role) with its tenant prefix (``tenant_prefix``); return it."""
-        normalised = TenantIsolatedBucket.tenant_prefix(prefix)
-        Tags.of(getattr(pattern, "role", pattern)).add(TENANT_TAG, normalised)
+        """Tag ``pattern``'s role (or a role) with its tenant prefix (``tenant_prefix``); return it.
+
+        Only a role this app creates can carry the tag (a pattern of this library, or an
+        ``aws_iam.Role``): a group, a user, an imported role or a service principal is refused with
+        ``PropsError``, since nothing would be tagged and the tenant would not be isolated. A role
+        admitted twice, and a prefix that overlaps another admitted tenant's (one starts with the
+        other: the bucket's ``<prefix>*`` would let one tenant reach the other's data), are refused
+        too, naming both. A prefix other than the pattern's own S3 location is a synth warning."""
+        role = getattr(pattern, "role", pattern) if v.has(pattern, "role") else pattern
+        where = pattern.node.path if v.has(pattern, "node") else f"{pattern!r}"
+        problems = []
+        normalised = None
+        try:
+            normalised = TenantIsolatedBucket.tenant_prefix(prefix)
+        except ValueError as error:
+            problems.append(str(error))
+        if not isinstance(role, iam.Role) or not isinstance(role.node.default_child, iam.CfnRole):
+            problems.append(str(v.fail(
+                "pattern", where, "must be a role this app creates (a constructs_iam pattern or an aws_iam.Role): "
+                "a group, user, imported role or service principal cannot carry the TenantPrefix tag, so the "
+                "bucket could not tell it apart from an administrator")))
+        if problems:
+            raise v.PropsError(where, "TenantIsolatedBucket.admit", problems)
+        assert normalised is not None
+        tenants = _tenants(role)
+        for other_path, other_prefix in tenants.items():
+            if other_path == role.node.path:
+                problems.append(str(v.fail("pattern", where, f"is already admitted with prefix {other_prefix!r}; a role "
+                                           "has one TenantPrefix tag (the last would win silently)")))
+            elif normalised.startswith(other_prefix) or other_prefix.startswith(normalised):
+                how = "is the prefix" if normalised == other_prefix else "overlaps the prefix"
+                problems.append(str(v.fail("prefix", normalised, f"{how} {other_prefix!r} of tenant {other_path}: one "
+                                           "tenant would read or overwrite the other's data; give each its own prefix")))
+        if problems:
+            raise v.PropsError(where, "TenantIsolatedBucket.admit", problems)
+        tenants[role.node.path] = normalised
+        own = [location.prefix for location in _locations(pattern)]
+        if own and normalised not in own:
+            Annotations.of(role).add_warning_v2(
+                "constructs-iam:TenantIsolatedBucket.admit.prefix",
+                f"prefix {normalised!r} is not the role's own S3 location ({', '.join(repr(p) for p in own)}): the bucket "
+                "will deny the role its own data and allow it the tenant prefix instead")
+        Tags.of(role).add(TENANT_TAG, normalised)
         return normalised
+
+
+_TENANTS: dict[int, tuple[Any, dict[str, str]]] = {}
+
+
+def _tenants(construct: Any) -> dict[str, str]:
+    """The roles admitted in ``construct``'s app (construct path -> prefix): the tag is read by every
+    isolated bucket, so tenants are unique across the app."""
+    root = construct.node.root
+    entry = _TENANTS.get(id(root))
+    if entry is None or entry[0] is not root:
+        entry = (root, {})
+        _TENANTS[id(root)] = entry
+    return entry[1]
+
+
+def _locations(pattern: Any) -> list[Any]:
+    if v.has(pattern, "location") and getattr(pattern, "location", None) is not None:
+        return [pattern.location]
+    return list(getattr(pattern, "locations", None) or []) if v.has(pattern, "locations") else []
 
 
 def isolation_statements(bucket_arn: str) -> list[dict[str, Any]]:
