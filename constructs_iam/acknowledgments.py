@@ -20,7 +20,11 @@ made on and its children. cdk-nag 3 and ``IamGuardrails`` both read these acknow
 
 from __future__ import annotations
 
+import difflib
+import json
 from collections.abc import Sequence
+from functools import lru_cache
+from pathlib import Path
 
 from aws_cdk import Acknowledgment, CfnResource, Stack, Stage, Validations
 from constructs import IConstruct
@@ -34,6 +38,7 @@ __all__ = [
     "acknowledge",
     "acknowledge_wildcard_resources",
     "acknowledge_wildcards",
+    "check_rule_id",
     "checkov_equivalents",
     "flatten",
     "wildcard_resource_finding",
@@ -64,11 +69,13 @@ def acknowledge(scope: IConstruct, finding_id: str, reason: str) -> None:
         ``NIST.800.53.R5-S3BucketLoggingEnabled``) or an ``IamGuardrails-<Rule>`` id.
     :param reason: why this finding is acceptable here; at least ``MIN_REASON`` (10) characters.
 
-    Refused with a ``ValueError``: an empty or short reason, and a stack, stage or app as scope
-    (that would silence the finding for everything inside it).
+    Refused with a ``ValueError``: an empty or short reason, a stack, stage or app as scope (that
+    would silence the finding for everything inside it), and an id whose rule no pack has
+    (``check_rule_id``: a misspelt id would acknowledge nothing while looking reviewed).
     """
     if not isinstance(finding_id, str) or not finding_id.strip():
         raise v.fail("finding_id", finding_id, "must name one finding, e.g. 'AwsSolutions-S1'")
+    check_rule_id("finding_id", finding_id)
     v.reason("reason", reason, "the finding is acceptable")
     if isinstance(scope, (Stage, Stack)):
         raise v.fail("scope", scope.node.path,
@@ -79,6 +86,38 @@ def acknowledge(scope: IConstruct, finding_id: str, reason: str) -> None:
     checkov = checkov_equivalents(finding_id)
     if checkov:
         _skip_in_checkov(scope, checkov, reason)
+
+
+NAG_RULE_IDS_FILE = Path(__file__).parent / "data" / "nag_rule_ids.json"
+"""Every rule id of the cdk-nag packs (written by ``python -m tools.nag_rule_ids`` from the pinned cdk-nag)."""
+
+
+@lru_cache(maxsize=1)
+def _rule_ids() -> dict[str, frozenset[str]]:
+    packs = json.loads(NAG_RULE_IDS_FILE.read_text())["packs"]
+    return {pack: frozenset(ids) for pack, ids in packs.items()}
+
+
+def check_rule_id(prop: str, finding_id: str) -> str:
+    """``finding_id`` names a rule that exists: an ``IamGuardrails-<Rule>`` of ``RULES``, or a rule of
+    one of cdk-nag's packs (``AwsSolutions-IAM5``, ``NIST.800.53.R5-S3BucketLoggingEnabled``), with an
+    optional ``[...]`` naming the finding. Anything else is refused with the closest rule id."""
+    from .guardrails.rules import RULES_BY_ID
+
+    if not isinstance(finding_id, str) or any(c.isspace() and c != " " for c in finding_id) or finding_id != finding_id.strip():
+        raise v.fail(prop, finding_id, "must be one finding id on one line, without surrounding spaces")
+    named = finding_id.removeprefix(f"{PLUGIN_NAME}::")
+    rule, bracket, _ = named.partition("[")
+    known = set(RULES_BY_ID)
+    for ids in _rule_ids().values():
+        known |= ids
+    if rule in known and (not bracket or named.endswith("]")):
+        return finding_id
+    close = difflib.get_close_matches(rule, sorted(known), n=1, cutoff=0.6)
+    hint = f"; did you mean {close[0]!r}?" if close else ""
+    packs = ", ".join([*_rule_ids(), PLUGIN_NAME])
+    raise v.fail(prop, finding_id, f"names no rule of the packs ({packs}){hint}: an acknowledgment of an unknown id "
+                 "acknowledges nothing")
 
 
 def checkov_equivalents(finding_id: str) -> tuple[str, ...]:
