@@ -10,7 +10,9 @@ from constructs import Construct
 
 from constructs_iam import IamGuardrails
 
-from .config import AppConfig, ConfigError, load_cdk_json
+from constructs_iam import PropsError
+
+from .config import AppConfig, ConfigError, config_error, load_cdk_json
 from .ci_stack import CiStack
 from .identity_center_stack import IdentityCenterStack
 from .identity_stack import IdentityStack
@@ -57,7 +59,17 @@ class AppStacks:
 
 
 def build_stacks(scope: Construct, config: AppConfig) -> AppStacks:
-    """Every stack of the app, with stable construct ids (they are the CloudFormation stack names)."""
+    """Every stack of the app, with stable construct ids (they are the CloudFormation stack names).
+
+    A value the configuration reader let through and a construct refused is a ``ConfigError``
+    naming the ``cdk.json`` key (``config_error``), not a ``PropsError`` naming a construct prop."""
+    try:
+        return _build_stacks(scope, config)
+    except PropsError as error:
+        raise config_error(error) from None
+
+
+def _build_stacks(scope: Construct, config: AppConfig) -> AppStacks:
     production = Environment(account=config.production_account_id, region=config.region)
     identity = Environment(account=config.identity_account_id, region=config.region)
     prefix = config.stack_prefix
@@ -102,6 +114,8 @@ def build_stacks(scope: Construct, config: AppConfig) -> AppStacks:
             RootActivityStack(
                 scope, f"{prefix}-RootActivity-{region}", config=config,
                 env=Environment(account=config.identity_account_id, region=region),
+                # one account-level analyzer per account and region: production access has one in config.region
+                analyzer=not (config.identity_account_id == config.production_account_id and region == config.region),
                 description=f"constructs-iam: alarm on root user activity and IAM Access Analyzer in {region}",
             )
             for region in config.identity.root_alarm_regions
