@@ -82,6 +82,9 @@ class RolePattern(Construct):
             if wrong:
                 check.fail("statements", wrong[0], "must contain only aws_iam.PolicyStatement objects")
             check(v.reason, "reason", reason, "the pattern is widened")
+            if not isinstance(self.policy, iam.ManagedPolicy):
+                check.fail("statements", f"{len(items)} statement(s)", "cannot be added: this pattern's only policy is "
+                           "AWS managed; grant what else is needed through a role of its own")
             if not check.problems:  # refused at the call, with or without IamGuardrails.of
                 stack = Stack.of(self)
                 resolved = stack.resolve([item.to_statement_json() for item in items])

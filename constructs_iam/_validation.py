@@ -283,7 +283,8 @@ def warn(prop: str, value: Any, rule: str) -> None:
 def warn_unknown_actions(prop: str, actions: Iterable[Any], known: Iterable[str], what: str) -> list[str]:
     """Warn about each of ``actions`` (``service:Name``, ``*``/``?`` allowed, case-insensitive as IAM
     compares actions) that matches none of ``known``: a misspelt action denies nothing."""
-    names = [k.lower() for k in known]
+    spelled = {k.lower(): k for k in known}
+    names = list(spelled)
     by_service: dict[str, list[str]] = {}
     for name in names:
         by_service.setdefault(name.split(":", 1)[0], []).append(name)
@@ -297,7 +298,7 @@ def warn_unknown_actions(prop: str, actions: Iterable[Any], known: Iterable[str]
         if not any(pattern.fullmatch(name) for name in by_service.get(service, ())):
             unknown.append(action)
             close = difflib.get_close_matches(action.lower(), by_service.get(service, names), n=1)
-            hint = f"; did you mean {close[0]!r}?" if close else ""
+            hint = f"; did you mean {spelled[close[0]]!r}?" if close else ""
             warn(prop, action, f"matches no action {what}, so it denies nothing{hint}")
     return unknown
 

@@ -288,7 +288,7 @@ def _check_provider_account(scope: Construct, provider: iam.IOpenIdConnectProvid
     if not v.is_token(arn):
         parts = arn.split(":")
         account = parts[4] if len(parts) > 5 else None
-    elif isinstance(provider, Construct):
+    elif v.has(provider, "node"):  # a provider of this app (a jsii proxy, not a Python Construct)
         owner = Stack.of(provider).account
         account = None if v.is_token(owner) else owner
     here = stack.account

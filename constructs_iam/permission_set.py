@@ -11,7 +11,7 @@ from aws_cdk import aws_sso as sso
 from constructs import Construct
 
 from . import _validation as v
-from .developer_access import DeveloperAccess, DeveloperExtra, check_level, developer_policies
+from .developer_access import DeveloperAccess, DeveloperExtra, check_level, classified_actions, developer_policies
 
 _INSTANCE_ARN = v.SSO_INSTANCE_ARN
 _GROUP_ID = v.IDENTITY_STORE_GROUP_ID
@@ -59,6 +59,7 @@ class DeveloperReadOnlyPermissionSet(Construct):
                 check.fail("instance_arn", instance_arn,
                                                  "must be an IAM Identity Center instance ARN (arn:aws:sso:::instance/ssoins-...)")
             opened, extra = check_level(check, access, extras, additional_denied_actions)
+            v.warn_unknown_actions("additional_denied_actions", extra, classified_actions(), "the developer role is granted")
             check(v.duration_between, "session_duration", session_duration, v.ONE_HOUR, v.TWELVE_HOURS)
             if not isinstance(name, str) or not v.matches(_NAME, name):
                 check.fail("name", name, "must be 1 to 32 letters, digits or +=,.@_-")
