@@ -469,3 +469,9 @@ def test_a_baseline_of_another_app_warns_that_no_principal_matched(assembly, oth
     assert "shares no principal" in err
     status, err = cli(capsys, str(assembly), "--baseline", str(assembly))
     assert status == 0 and "shares no principal" not in err
+
+
+def test_the_nag_rule_ids_are_those_of_the_pinned_cdk_nag():
+    from tools import nag_rule_ids
+
+    assert nag_rule_ids.main(["--check"]) == 0
