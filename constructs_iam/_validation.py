@@ -132,7 +132,7 @@ def seconds_of(value: Duration) -> float | None:
     cached = _SECONDS.get(id(value))
     if cached is not None and cached[0] is value:
         return cached[1]
-    seconds = None if value.is_unresolved() else value.to_seconds()
+    seconds = None if value.is_unresolved() else value.to_seconds(integral=False)
     _SECONDS[id(value)] = (value, seconds)
     return seconds
 
@@ -143,6 +143,8 @@ def duration_between(prop: str, value: Duration, minimum: Duration, maximum: Dur
     seconds = seconds_of(value)
     if seconds is None:
         return value
+    if seconds != int(seconds):
+        raise fail(prop, value.to_human_string(), f"must be a whole number of seconds (it is {seconds})")
     if not seconds_of(minimum) <= seconds <= seconds_of(maximum):  # type: ignore[operator]
         raise ValueError(
             f"{prop} {value.to_human_string()!r} must be between {minimum.to_human_string()} and "
@@ -367,6 +369,29 @@ def git_ref_name(prop: str, value: Any, kind: str) -> str:
         raise fail(prop, value, f"is a full ref: give the {kind} name{hint}; the trust adds 'refs/heads/' or 'refs/tags/' itself")
     if not matches(GIT_REF, value) or value in ("*", "**", "@"):
         raise fail(prop, value, f"must be exact names: no wildcards, spaces or '..' (git {kind} names)")
+    return value
+
+
+_IP_ADDRESS = re.compile(r"^[0-9]{1,3}(\.[0-9]{1,3}){3}\Z")
+
+
+def bucket_name(prop: str, value: Any) -> str:
+    """An S3 bucket name as S3 (and CDK, which would otherwise fail in jsii) allows it: 3 to 63 of
+    lower-case letters, digits, '.' and '-', starting and ending with a letter or digit, no '..', '.-'
+    or '-.', not an IP address, none of S3's reserved prefixes and suffixes."""
+    if is_token(value):
+        return value
+    rule = None
+    if not matches(BUCKET_NAME, value):
+        rule = "must be 3 to 63 lower-case letters, digits, '.' and '-', starting and ending with a letter or digit"
+    elif ".." in value or ".-" in value or "-." in value:
+        rule = "must not hold '..', '.-' or '-.'"
+    elif matches(_IP_ADDRESS, value):
+        rule = "must not look like an IP address"
+    elif value.startswith(("xn--", "sthree-", "amzn-s3-demo-")) or value.endswith(("-s3alias", "--ol-s3", ".mrap", "--x-s3")):
+        rule = "must not use a prefix or suffix S3 reserves (xn--, sthree-, -s3alias, --ol-s3, .mrap, --x-s3)"
+    if rule:
+        raise fail(prop, value, f"{rule} (an S3 bucket name)")
     return value
 
 

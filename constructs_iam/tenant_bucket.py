@@ -65,9 +65,8 @@ class TenantIsolatedBucket(Construct):
     ) -> None:
         super().__init__(scope, id)
         with v.Checks(self) as check:
-            if bucket_name is not None and not v.is_token(bucket_name) and (
-                    not v.matches(v.BUCKET_NAME, bucket_name)):
-                check.fail("bucket_name", bucket_name, "must be an S3 bucket name")
+            if bucket_name is not None:
+                check(v.bucket_name, "bucket_name", bucket_name)
             if encryption_key is not None and not v.has(encryption_key, "key_arn"):
                 check.fail("encryption_key", encryption_key, "must be an aws_kms.IKey")
             if not isinstance(removal_policy, RemovalPolicy):

@@ -262,7 +262,7 @@ class AppConfig:
             )
         stackset_enabled = stacksets.boolean("enabled", False)
         identity_account_id = r.string("identity_account_id", v.account_id, "must be 12 digits")
-        return cls(
+        config = cls(
             region=r.string("region", v.region, ""),
             identity_account_id=identity_account_id,
             production_account_id=r.string("production_account_id", v.account_id, "must be 12 digits"),
@@ -303,7 +303,7 @@ class AppConfig:
                     "root_alarm_regions", v.region, "", default=["us-east-1"], non_empty=True, unique=True)),
             ),
             workloads=WorkloadsConfig(
-                bucket_name=workloads.string("bucket_name", v.BUCKET_NAME,
+                bucket_name=workloads.string("bucket_name", v.bucket_name,
                                              "must be an S3 bucket name", default="") if items else "",
                 shards=workloads.integer("shards", 16, 1, 200),
                 items=items,
@@ -323,6 +323,8 @@ class AppConfig:
                 delegated_admin=stacksets.boolean("delegated_admin", False),
             ),
         )
+        _refuse_shared_role_names(config)
+        return config
 
 
 # Top-level fields that `cdk ... -c constructs-iam.<field>=<value>` may override (the CLI cannot set
@@ -381,6 +383,20 @@ def config_error(error: Any) -> ConfigError:
         where = f"{CONTEXT_KEY}.{key}" if key else f"{CONTEXT_KEY} (the value of {prop})"
         lines.append(f"{where}: {problem} (refused by {error.path}, {error.kind})")
     return ConfigError("\n".join(lines))
+
+
+def _refuse_shared_role_names(config: AppConfig) -> None:
+    """Role names are unique per account (case-insensitively): two keys naming one role in the
+    production account would pass synth and fail at deploy."""
+    named = [("developer_role_name", config.developer_role_name), ("support_role_name", config.support_role_name)]
+    if config.ci is not None:
+        named.append(("ci.role_name", config.ci.role_name))
+    seen: dict[str, str] = {}
+    for key, name in named:
+        if name.lower() in seen:
+            raise ConfigError(f"{CONTEXT_KEY}.{seen[name.lower()]} and {CONTEXT_KEY}.{key}: role name {name!r} is used twice "
+                              f"in the production account {config.production_account_id}; IAM role names are unique per account")
+        seen[name.lower()] = key
 
 
 def _refuse_duplicates(path: str, values: list[str], what: str, suffix: str = "", *, fold: bool = True) -> None:

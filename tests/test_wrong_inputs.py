@@ -311,6 +311,11 @@ def test_a_ninety_minute_permission_set_session_stays_ninety_minutes():
     Template.from_stack(s).has_resource_properties("AWS::SSO::PermissionSet", {"SessionDuration": "PT1H30M"})
 
 
+def test_a_fractional_session_is_a_props_error_not_a_jsii_trace():
+    with pytest.raises(PropsError, match="session_duration '1 hour 30 minutes' must be a whole number of seconds"):
+        DeveloperReadOnlyPermissionSet(stack(), "P", instance_arn=INSTANCE, session_duration=Duration.seconds(5400.5))
+
+
 def test_duplicate_permission_set_accounts_are_a_props_error_not_a_jsii_trace():
     with pytest.raises(PropsError, match="account_ids '333333333333' is listed more than once"):
         DeveloperReadOnlyPermissionSet(stack(), "P", instance_arn=INSTANCE, group_id="12345678-1234-1234-1234-123456789012",
@@ -389,6 +394,12 @@ def changed(mutate: Callable[[dict[str, Any]], None]) -> dict[str, Any]:
      "constructs-iam.developer_trusted_principal_arns item"),
     (lambda raw: raw["stacksets"].update(enabled=True, organizational_unit_ids=["r-abcd"], regions=["eu-west-1", "eu-west-1"]),
      "constructs-iam.stacksets.regions[0] and"),
+    (lambda raw: raw["workloads"].update(bucket_name="acme..data"), "constructs-iam.workloads.bucket_name 'acme..data' must not hold"),
+    (lambda raw: raw["workloads"].update(bucket_name="192.168.1.1"), "'192.168.1.1' must not look like an IP address"),
+    (lambda raw: raw.update(support_role_name=raw["developer_role_name"]),
+     "constructs-iam.developer_role_name and constructs-iam.support_role_name: role name 'DeveloperReadOnly' is used twice"),
+    (lambda raw: raw["ci"].update(role_name=raw["support_role_name"].lower()),
+     "constructs-iam.support_role_name and constructs-iam.ci.role_name: role name 'support' is used twice"),
 ])
 def test_configuration_values_a_construct_would_refuse_are_refused_naming_the_key(mutate, message):
     with pytest.raises(ConfigError) as error:
