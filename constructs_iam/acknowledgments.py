@@ -69,17 +69,27 @@ def acknowledge(scope: IConstruct, finding_id: str, reason: str) -> None:
         ``NIST.800.53.R5-S3BucketLoggingEnabled``) or an ``IamGuardrails-<Rule>`` id.
     :param reason: why this finding is acceptable here; at least ``MIN_REASON`` (10) characters.
 
-    Refused with a ``ValueError``: an empty or short reason, a stack, stage or app as scope (that
+    Refused with a ``PropsError`` (a ``ValueError``) naming ``scope``'s path: an empty or short reason, a stack, stage or app as scope (that
     would silence the finding for everything inside it), and an id whose rule no pack has
     (``check_rule_id``: a misspelt id would acknowledge nothing while looking reviewed).
     """
+    problems = []
     if not isinstance(finding_id, str) or not finding_id.strip():
-        raise v.fail("finding_id", finding_id, "must name one finding, e.g. 'AwsSolutions-S1'")
-    check_rule_id("finding_id", finding_id)
-    v.reason("reason", reason, "the finding is acceptable")
+        problems.append(str(v.fail("finding_id", finding_id, "must name one finding, e.g. 'AwsSolutions-S1'")))
+    else:
+        try:
+            check_rule_id("finding_id", finding_id)
+        except ValueError as error:
+            problems.append(str(error))
+    try:
+        v.reason("reason", reason, "the finding is acceptable")
+    except ValueError as error:
+        problems.append(str(error))
     if isinstance(scope, (Stage, Stack)):
-        raise v.fail("scope", scope.node.path,
-                     "must be the resource (or a construct holding it), not a whole stack, stage or app")
+        problems.append(str(v.fail("scope", scope.node.path,
+                                   "must be the resource (or a construct holding it), not a whole stack, stage or app")))
+    if problems:  # a PropsError (a ValueError) naming the construct the acknowledgment was made on
+        raise v.PropsError(scope.node.path if v.has(scope, "node") else repr(scope), "acknowledge", problems)
     if finding_id.startswith(f"{PLUGIN_NAME}-"):
         finding_id = f"{PLUGIN_NAME}::{finding_id}"
     Validations.of(scope).acknowledge(Acknowledgment(id=finding_id, reason=reason))
@@ -153,6 +163,7 @@ def acknowledge_wildcard_resources(scope: IConstruct, arns: Sequence[str], reaso
 def acknowledge_wildcards(scope: IConstruct, reasons: Sequence[tuple[str, str]], rule: str = "AwsSolutions-IAM5") -> list[str]:
     """``acknowledge_wildcard_resources`` for several ``(arn, reason)`` pairs at once: the ARNs are
     resolved in one call and acknowledged in one, whatever their number."""
+    check_rule_id("rule", rule)
     for _, reason in reasons:
         v.reason("reason", reason, "the finding is acceptable")
     resolved = Stack.of(scope).resolve([arn for arn, _ in reasons])  # one round trip for every ARN

@@ -29,7 +29,7 @@ import sys
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from .access import AccessModel, wildcard_match
 
@@ -565,9 +565,15 @@ class ArgumentProblem(Exception):
         super().__init__(f"argument {argument}: {message}")
 
 
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:  # one line naming the argument, exit 2 (no usage block)
+        print(f"{self.prog}: error: {message} (see --help)", file=sys.stderr)
+        raise SystemExit(2)
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m constructs_iam.report", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = _Parser(prog="python -m constructs_iam.report", description=__doc__,
+                     formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("cdk_out", help="a synthesized cloud assembly (cdk.out)")
     parser.add_argument("--format", choices=("md", "html", "json"), default="md")
     parser.add_argument("--output", help="write here instead of standard output")
@@ -586,10 +592,9 @@ def _run(args: argparse.Namespace) -> int:
         raise ArgumentProblem("--accept", "needs --baseline: accepted grants are new ones compared with a baseline")
     _check_output(args.output)
     accepted = _accepted(args.accept) if args.accept is not None else set()
-    stacks = _assembly("cdk_out", args.cdk_out)
-    data = report(stacks, source=args.cdk_out)
+    data = _report("cdk_out", args.cdk_out)
     if args.baseline is not None:
-        old = report(_assembly("--baseline", args.baseline), source=args.baseline)
+        old = _report("--baseline", args.baseline)
         shared = {p["id"] for p in old["principals"]} & {p["id"] for p in data["principals"]}
         if not shared:
             print(f"warning: --baseline {args.baseline} shares no principal with {args.cdk_out}: every grant below shows as "
@@ -605,6 +610,15 @@ def _run(args: argparse.Namespace) -> int:
     text = {"md": to_markdown, "html": to_html, "json": lambda d: json.dumps(d, indent=1, sort_keys=False) + "\n"}[args.format](data)
     _write(text, args.output)
     return 0
+
+
+def _report(argument: str, path: str) -> dict[str, Any]:
+    stacks = _assembly(argument, path)
+    try:
+        return report(stacks, source=path)
+    except (ValueError, KeyError, TypeError, AttributeError) as error:  # valid JSON, but not what CDK writes
+        raise ArgumentProblem(argument, f"{path!r} holds a template that cannot be read as CloudFormation: "
+                              f"{type(error).__name__}: {error}".replace("\n", " ")) from None
 
 
 def _assembly(argument: str, path: str) -> list[StackTemplate]:

@@ -486,3 +486,17 @@ def test_the_nag_rule_ids_are_those_of_the_pinned_cdk_nag():
     from tools import nag_rule_ids
 
     assert nag_rule_ids.main(["--check"]) == 0
+
+
+def test_an_unknown_format_is_one_line_and_exit_2(assembly, capsys):
+    with pytest.raises(SystemExit) as exit_:
+        report.main([str(assembly), "--format", "pdf"])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert exit_.value.code == 2 and len(err) == 1 and "argument --format: invalid choice: 'pdf'" in err[0]
+
+
+def test_a_template_that_is_json_but_not_cloudformation_is_one_line(assembly, tmp_path, capsys):
+    broken = corrupt(tmp_path, assembly, "template", json.dumps({"Resources": {"Role": {"Type": "AWS::IAM::Role",
+                                                                                        "Properties": "not an object"}}}))
+    status, err = cli(capsys, str(broken))
+    assert status == 2 and len(err.strip().splitlines()) == 1 and "argument cdk_out:" in err
