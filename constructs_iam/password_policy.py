@@ -81,6 +81,8 @@ class AccountPasswordPolicy(Construct):
         reserved_concurrent_executions: int | None = None,
     ) -> None:
         super().__init__(scope, id)
+        account, _ = v.deploy_target(self)  # the password policy is account-wide: one per account
+        v.one_per_scope(self, (account,), f"a second account password policy for account {account}")
         with v.Checks(self) as check:
             if vpc is not None and not v.has(vpc, "vpc_id"):
                 check.fail("vpc", vpc, "must be an aws_ec2.IVpc")

@@ -12,7 +12,7 @@ from constructs_iam import IamGuardrails
 
 from constructs_iam import PropsError
 
-from .config import AppConfig, ConfigError, config_error, load_cdk_json
+from .config import CONTEXT_KEY, AppConfig, ConfigError, config_error, load_cdk_json
 from .ci_stack import CiStack
 from .identity_center_stack import IdentityCenterStack
 from .identity_stack import IdentityStack
@@ -67,6 +67,9 @@ def build_stacks(scope: Construct, config: AppConfig) -> AppStacks:
         return _build_stacks(scope, config)
     except PropsError as error:
         raise config_error(error) from None
+    except RuntimeError as error:  # CDK itself refused a value (a jsii error): its first line, not a Node trace
+        first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        raise ConfigError(f"{CONTEXT_KEY}: CDK refused the configuration: {first}") from None
 
 
 def _build_stacks(scope: Construct, config: AppConfig) -> AppStacks:

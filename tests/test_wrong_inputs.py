@@ -293,6 +293,15 @@ def test_two_github_providers_in_one_account_are_refused_naming_both():
     GitHubOidcProvider(Stack(app, "C", env=Environment(account="333333333333", region="eu-west-1")), "GitHub")
 
 
+def test_two_password_policies_in_one_account_are_refused_naming_both():
+    from constructs_iam import AccountPasswordPolicy
+
+    app = App()
+    AccountPasswordPolicy(Stack(app, "A", env=ENV), "Passwords")
+    with pytest.raises(PropsError, match="B/Passwords \\(AccountPasswordPolicy\\): .*account 222222222222; A/Passwords is already one"):
+        AccountPasswordPolicy(Stack(app, "B", env=Environment(account="222222222222", region="us-east-1")), "Passwords")
+
+
 def test_the_app_builds_one_analyzer_when_identity_and_production_are_one_account():
     raw = copy.deepcopy(SAMPLE)
     raw.update(identity_account_id=raw["production_account_id"])
