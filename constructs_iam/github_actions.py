@@ -48,7 +48,8 @@ class GitHubOidcProvider(Construct):
         with v.Checks(self) as check:
             ids = check(v.non_empty, "client_ids", client_ids, what="audiences") or []
             for item in ids:
-                if not isinstance(item, str) or not item.strip() or "*" in item or item != item.strip():
+                if not isinstance(item, str) or not item.strip() or "*" in item or item != item.strip() or len(item) > 255 \
+                        or not item.isprintable():
                     check.fail("client_ids", item, "must be audiences such as 'sts.amazonaws.com'")
             check(v.unique_items, "client_ids", ids)
         account, _ = v.deploy_target(self)

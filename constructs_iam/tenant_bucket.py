@@ -35,6 +35,7 @@ OBJECT_ACTIONS = ["s3:*Object*", "s3:AbortMultipartUpload", "s3:ListMultipartUpl
 """Every action on objects (get, put, delete, versions, tags, ACLs, attributes, restore) and on uploads."""
 
 # IAM tag values: letters, digits, spaces and _ . : / = + - @ (and at most 256 characters)
+_LOG_PREFIX = re.compile(r"^[A-Za-z0-9!_.'()=+@,:/-]{1,1024}\Z")
 _TAG_VALUE = re.compile(r"^[\w.:/=+@ -]{1,256}\Z")
 
 
@@ -69,6 +70,12 @@ class TenantIsolatedBucket(Construct):
                 check(v.bucket_name, "bucket_name", bucket_name)
             if encryption_key is not None and not v.has(encryption_key, "key_arn"):
                 check.fail("encryption_key", encryption_key, "must be an aws_kms.IKey")
+            if server_access_logs_bucket is not None and not v.has(server_access_logs_bucket, "bucket_arn"):
+                check.fail("server_access_logs_bucket", server_access_logs_bucket, "must be an aws_s3.IBucket")
+            if not isinstance(server_access_logs_prefix, str) or (
+                    server_access_logs_prefix and not v.matches(_LOG_PREFIX, server_access_logs_prefix)):
+                check.fail("server_access_logs_prefix", server_access_logs_prefix,
+                           "must be a key prefix of letters, digits and !_.'()=+@,:-/ (e.g. 'shared-bucket/')")
             if not isinstance(removal_policy, RemovalPolicy):
                 check.fail("removal_policy", removal_policy, "must be an aws_cdk.RemovalPolicy")
         self.key: kms.IKey = encryption_key or kms.Key(

@@ -509,3 +509,16 @@ def test_a_template_that_is_json_but_not_cloudformation_is_one_line(assembly, tm
                                                                                         "Properties": "not an object"}}}))
     status, err = cli(capsys, str(broken))
     assert status == 2 and len(err.strip().splitlines()) == 1 and "argument cdk_out:" in err
+
+
+@pytest.mark.parametrize(("build", "message"), [
+    (lambda s: TenantIsolatedBucket(s, "T", server_access_logs_bucket="logs"), "server_access_logs_bucket 'logs' must be an aws_s3.IBucket"),
+    (lambda s: TenantIsolatedBucket(s, "T", server_access_logs_bucket=s3.Bucket(s, "L"), server_access_logs_prefix=5),
+     "server_access_logs_prefix 5 must be a key prefix"),
+    (lambda s: TenantIsolatedBucket(s, "T", bucket_name="acme..shared"), "bucket_name 'acme..shared' must not hold '..'"),
+    (lambda s: GitHubOidcProvider(s, "G", client_ids=["a" * 256]), "client_ids 'a+' must be audiences"),
+    (lambda s: GitHubOidcProvider(s, "G", client_ids=["sts.amazonaws.com", "sts.amazonaws.com"]), "is listed more than once"),
+])
+def test_wrong_props_of_last_rounds_constructs_are_props_errors_not_jsii_traces(build, message):
+    with pytest.raises(PropsError, match=message):
+        build(stack())
