@@ -6,6 +6,8 @@ where each finding can be acknowledged on its resource (``constructs_iam.acknowl
 
 from __future__ import annotations
 
+import re
+
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -156,11 +158,26 @@ def admin_access(context: Context) -> Iterator[Finding]:
                                   f"AWS managed policy {name} is attached (administrator access)")
 
 
+# ARNs of different services and shapes, in each partition: a resource pattern matching all of them in one
+# partition is '*' in all but spelling ('arn:*', 'arn:aws:*', 'arn:aws:*:*:*:*', '*:*'), judged by what it
+# matches rather than by a list of spellings.
+_PROBE_ARNS = ("arn:{p}:iam::123456789012:role/r", "arn:{p}:s3:::b/k", "arn:{p}:ec2:eu-west-1:123456789012:instance/i-1",
+               "arn:{p}:kms:eu-west-1:123456789012:key/k")
+_PARTITIONS = ("aws", "aws-cn", "aws-us-gov", "aws-iso", "aws-iso-b", "aws-iso-e", "aws-iso-f", "aws-eusc")
+
+
+def _every_resource(resource: Any) -> bool:
+    if not isinstance(resource, str):
+        return False
+    pattern = re.compile("".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in resource), re.DOTALL)
+    return any(all(pattern.fullmatch(arn.format(p=p)) for arn in _PROBE_ARNS) for p in _PARTITIONS)
+
+
 def _admin_problem(statement: dict[str, Any]) -> str | None:
     if statement.get("Effect") != "Allow":
         return None
     resources = as_list(statement.get("Resource"))
-    on_everything = "*" in resources or "NotResource" in statement
+    on_everything = any(_every_resource(r) for r in resources) or "NotResource" in statement
     if not on_everything:
         return None
     if "NotAction" in statement:
