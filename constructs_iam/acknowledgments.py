@@ -85,7 +85,9 @@ def acknowledge(scope: IConstruct, finding_id: str, reason: str) -> None:
         v.reason("reason", reason, "the finding is acceptable")
     except ValueError as error:
         problems.append(str(error))
-    if isinstance(scope, (Stage, Stack)):
+    if not v.has(scope, "node"):
+        problems.append(str(v.fail("scope", scope, "must be a construct (the resource, or a construct holding it)")))
+    elif isinstance(scope, (Stage, Stack)):
         problems.append(str(v.fail("scope", scope.node.path,
                                    "must be the resource (or a construct holding it), not a whole stack, stage or app")))
     if problems:  # a PropsError (a ValueError) naming the construct the acknowledgment was made on

@@ -53,7 +53,7 @@ class Ec2S3ReadOnlyRole(RolePattern):
     ) -> None:
         super().__init__(scope, id)
         with v.Checks(self) as check:
-            self.locations = check(check_locations, "locations", locations)
+            self.locations = check(check_locations, "locations", locations, self)
             _role.check_role_props(check, role_name=role_name, path=path, description=description,
                   permissions_boundary=permissions_boundary)
         self.role: iam.Role = _role.build_role(

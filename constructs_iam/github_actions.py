@@ -44,6 +44,7 @@ class GitHubOidcProvider(Construct):
     """
 
     def __init__(self, scope: Construct, id: str, *, client_ids: Sequence[str] = (AUDIENCE,)) -> None:
+        v.construct_id(type(self).__name__, scope, id)
         super().__init__(scope, id)
         with v.Checks(self) as check:
             ids = check(v.non_empty, "client_ids", client_ids, what="audiences") or []
@@ -289,6 +290,10 @@ def _check_provider_account(scope: Construct, provider: iam.IOpenIdConnectProvid
     if not v.is_token(arn):
         parts = arn.split(":")
         account = parts[4] if len(parts) > 5 else None
+        if not arn.endswith(f":oidc-provider/{GITHUB_ISSUER}"):
+            raise v.fail("provider", arn, f"is not GitHub's OIDC provider (its ARN must end in "
+                         f"':oidc-provider/{GITHUB_ISSUER}'): the role's conditions are on GitHub's token claims, "
+                         "so no token of another issuer could assume it")
     elif v.has(provider, "node"):  # a provider of this app (a jsii proxy, not a Python Construct)
         owner = Stack.of(provider).account
         account = None if v.is_token(owner) else owner

@@ -52,6 +52,7 @@ class DeveloperReadOnlyPermissionSet(Construct):
         group_id: str | None = None,
         account_ids: Sequence[str] = (),
     ) -> None:
+        v.construct_id(type(self).__name__, scope, id)
         super().__init__(scope, id)
         accounts: list[str] = []
         with v.Checks(self) as check:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from typing import Any
 
 from aws_cdk import ArnFormat, Names, Stack
 from aws_cdk import aws_ec2 as ec2
@@ -112,6 +113,17 @@ class ScalingServiceRole(RolePattern):
                 for arn in _as_list("target_group_arns", target_group_arns):
                     if not v.is_token(arn) and not v.matches(_TARGET_GROUP_ARN, arn):
                         raise v.fail("target_group_arns", arn, "must be a target group ARN (no wildcards)")
+                    _check_where(self, "target_group_arns", arn, region=True,
+                                 why="an Auto Scaling group registers instances only with target groups of its own "
+                                     "account and region")
+            if instance_role is not None and v.has(instance_role, "role_arn"):
+                with check.each():
+                    arn = instance_role.role_arn
+                    if v.is_token(arn) and v.has(instance_role, "node"):  # a role of this app: its stack's account
+                        account = Stack.of(instance_role).account
+                        arn = f"arn:aws:iam::{account}:role/{instance_role.node.path}" if not v.is_token(account) else arn
+                    _check_where(self, "instance_role", arn, region=False,
+                                 why="iam:PassRole passes only roles of the launching account to its instances")
             if not isinstance(launch_tag_key, str) or not v.matches(_TAG_KEY, launch_tag_key) or launch_tag_key.lower().startswith("aws:"):
                 check.fail(
                     "launch_tag_key", launch_tag_key, "must be a tag key of 1 to 128 characters, not starting with 'aws:'")
@@ -221,6 +233,19 @@ class ScalingServiceRole(RolePattern):
             *[(r, network_reason) for r in launch_resources if r not in (instances, volumes)],
         ])
         self._seal(scope, policies=[self.policy])
+
+
+def _check_where(scope: Construct, prop: str, arn: Any, *, region: bool, why: str) -> None:
+    """``arn`` (when literal) is in ``scope``'s stack's account (and region): a ``ValueError`` otherwise."""
+    if not isinstance(arn, str) or v.is_token(arn) or arn.count(":") < 5:
+        return
+    stack = Stack.of(scope)
+    parts = arn.split(":")
+    for name, theirs, ours in (("account", parts[4], stack.account), ("region", parts[3], stack.region)):
+        if name == "region" and not region:
+            continue
+        if theirs and not v.is_token(ours) and theirs != ours:
+            raise v.fail(prop, arn, f"is in {name} {theirs}, not this stack's {name} {ours}: {why}")
 
 
 def _as_list(prop: str, values: Sequence[str]) -> list[str]:

@@ -64,6 +64,7 @@ class TenantIsolatedBucket(Construct):
         server_access_logs_prefix: str = "shared-bucket/",
         removal_policy: RemovalPolicy = RemovalPolicy.RETAIN,
     ) -> None:
+        v.construct_id(type(self).__name__, scope, id)
         super().__init__(scope, id)
         with v.Checks(self) as check:
             if bucket_name is not None:
@@ -73,9 +74,11 @@ class TenantIsolatedBucket(Construct):
             if server_access_logs_bucket is not None and not v.has(server_access_logs_bucket, "bucket_arn"):
                 check.fail("server_access_logs_bucket", server_access_logs_bucket, "must be an aws_s3.IBucket")
             if not isinstance(server_access_logs_prefix, str) or (
-                    server_access_logs_prefix and not v.matches(_LOG_PREFIX, server_access_logs_prefix)):
+                    server_access_logs_prefix and (not v.matches(_LOG_PREFIX, server_access_logs_prefix)
+                                                   or server_access_logs_prefix.startswith("/"))):
                 check.fail("server_access_logs_prefix", server_access_logs_prefix,
-                           "must be a key prefix of letters, digits and !_.'()=+@,:-/ (e.g. 'shared-bucket/')")
+                           "must be a key prefix of letters, digits and !_.'()=+@,:-/, not starting with '/' (S3 keys are relative; "
+                           "e.g. 'shared-bucket/')")
             if not isinstance(removal_policy, RemovalPolicy):
                 check.fail("removal_policy", removal_policy, "must be an aws_cdk.RemovalPolicy")
         self.key: kms.IKey = encryption_key or kms.Key(

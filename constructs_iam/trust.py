@@ -50,8 +50,13 @@ def service_principal(
         v.account_id("source_account", account)
     conditions: dict[str, dict[str, str]] = {"StringEquals": {"aws:SourceAccount": account}}
     if source_arn is not None:
-        if not v.is_token(source_arn) and not source_arn.startswith("arn:"):
+        if not v.is_token(source_arn) and (not isinstance(source_arn, str) or not source_arn.startswith("arn:")):
             raise v.fail("source_arn", source_arn, "must be an ARN")
+        arn_account = source_arn.split(":")[4] if not v.is_token(source_arn) and source_arn.count(":") >= 5 else ""
+        if (source_account is not None and not v.is_token(account) and v.matches(v.ACCOUNT_ID, arn_account)
+                and arn_account != account):
+            raise v.fail("source_arn", source_arn, f"is in account {arn_account}, not source_account {account}: "
+                         "no request could meet both conditions, so the service could never assume the role")
         conditions["ArnLike"] = {"aws:SourceArn": source_arn}
     principal = iam.ServicePrincipal(service, conditions=conditions)
     _role.known_closed(principal)  # a service, not '*': the patterns need not resolve it to check
@@ -100,6 +105,9 @@ def cross_account_principal(
     either lets any credential that leaks from the other account in.
     """
     v.account_id("account_id", account_id)
+    for name, flag in (("require_mfa", require_mfa), ("require_source_identity", require_source_identity)):
+        if not isinstance(flag, bool):
+            raise v.fail(name, flag, "must be True or False")
     v.duration_between("max_mfa_age", max_mfa_age, v.ONE_MINUTE, MAX_MFA_AGE_LIMIT)
     if external_id is not None and not v.is_token(external_id):
         if not isinstance(external_id, str) or not v.matches(_EXTERNAL_ID, external_id):

@@ -13,11 +13,20 @@ from typing import Any, Callable
 import pytest
 from aws_cdk import App, Duration, Environment, Stack
 from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 from aws_cdk.assertions import Annotations, Match, Template
 
 from constructs_iam import (
     AccessAnalyzer,
+    AccountPasswordPolicy,
+    HumanUser,
+    IamGuardrails,
+    PeopleGroup,
+    RootActivityAlarm,
+    ScalingServiceRole,
+    cross_account_principal,
+    kms_key_policy,
     DeveloperReadOnlyPermissionSet,
     DeveloperReadOnlyRole,
     GitHubActionsRole,
@@ -187,6 +196,8 @@ def widened(statements: list[iam.PolicyStatement]) -> None:
     (lambda: iam.PolicyStatement(actions=["*"], resources=["*"]), "allows '\\*' on '\\*' \\(administrator access\\)"),
     (lambda: iam.PolicyStatement(actions=["iam:*"], resources=["*"]), "allows every action of a service \\(iam:\\*\\)"),
     (lambda: iam.PolicyStatement(not_actions=["iam:*"], resources=["*"]), "allows NotAction on '\\*'"),
+    (lambda: iam.PolicyStatement(actions=["*"], resources=["arn:*"]), "allows '\\*' on '\\*' \\(administrator access\\)"),
+    (lambda: iam.PolicyStatement(actions=["iam:*"], resources=["arn:aws:*:*:*:*"]), "allows every action of a service \\(iam:\\*\\)"),
     (lambda: iam.PolicyStatement(actions=["s3:GetObject"], resources=["*"], principals=[iam.AnyPrincipal()]),
      "names a principal \\(any principal, '\\*'\\)"),
     (lambda: iam.PolicyStatement(actions=["s3:GetObject"], resources=["*"], principals=[iam.AccountPrincipal("333333333333")]),
@@ -522,3 +533,76 @@ def test_a_template_that_is_json_but_not_cloudformation_is_one_line(assembly, tm
 def test_wrong_props_of_last_rounds_constructs_are_props_errors_not_jsii_traces(build, message):
     with pytest.raises(PropsError, match=message):
         build(stack())
+
+
+# ------------------------------------------------------------- round 2b: a second independent set
+
+
+@pytest.mark.parametrize(("build", "message"), [
+    (lambda s: (PeopleGroup(s, "G"), PeopleGroup(s, "G")),
+     "S/G \\(PeopleGroup\\): id 'G' is already used in S by S/G \\(PeopleGroup\\)"),
+    (lambda s: (SupportRole(s, "R", trusted_account_id="111111111111"), SupportRole(s, "R", trusted_account_id="111111111111")),
+     "S/R \\(SupportRole\\): id 'R' is already used in S by S/R \\(SupportRole\\)"),
+    (lambda s: SupportRole(s, "R", trusted_account_id="111111111111", description="reads\x00"),
+     "description 'reads\\\\x00' must be a string of at most 1000 characters: printable"),
+    (lambda s: PeopleGroup(s, "G", enforce_mfa="false"), "enforce_mfa 'false' must be True or False"),
+    (lambda s: HumanUser(s, "U", user_name="alice", groups=[PeopleGroup(s, "G")], encryption_key="alias/people"),
+     "encryption_key 'alias/people' must be an aws_kms.IKey"),
+    (lambda s: AccountPasswordPolicy(s, "P", max_age=Duration.hours(36)), "max_age '1 day 12 hours' must be a whole number of days"),
+    (lambda s: TenantIsolatedBucket(s, "T", server_access_logs_bucket=s3.Bucket(s, "L"), server_access_logs_prefix="/logs/"),
+     "server_access_logs_prefix '/logs/' must be a key prefix .* not starting with '/'"),
+    (lambda s: ScalingServiceRole(s, "Sc", instance_role=iam.Role.from_role_arn(s, "I", "arn:aws:iam::999999999999:role/x")),
+     "instance_role 'arn:aws:iam::999999999999:role/x' is in account 999999999999, not this stack's account 222222222222"),
+    (lambda s: ScalingServiceRole(s, "Sc", instance_role=iam.Role(s, "I", assumed_by=iam.ServicePrincipal("ec2.amazonaws.com")),
+                                  target_group_arns=["arn:aws:elasticloadbalancing:us-east-1:222222222222:targetgroup/t/0123456789abcdef"]),
+     "target_group_arns .* is in region us-east-1, not this stack's region eu-west-1"),
+    (lambda s: GitHubActionsRole(s, "R", repository="acme/platform", branches=["main"],
+                                 provider=iam.OpenIdConnectProvider.from_open_id_connect_provider_arn(
+                                     s, "P", "arn:aws:iam::222222222222:oidc-provider/gitlab.com")),
+     "provider 'arn:aws:iam::222222222222:oidc-provider/gitlab.com' is not GitHub's OIDC provider"),
+])
+def test_more_wrong_props_are_props_errors_not_jsii_traces_or_silent(build, message):
+    with pytest.raises(PropsError, match=message):
+        build(stack())
+
+
+def test_a_user_name_twice_a_group_twice_or_a_group_of_another_account_is_refused():
+    s = stack()
+    group = PeopleGroup(s, "G")
+    with pytest.raises(PropsError, match="S/U \\(HumanUser\\): groups 'S/G/Group' is listed more than once"):
+        HumanUser(s, "U", user_name="alice", groups=[group, group])
+    HumanUser(s, "Alice", user_name="alice", groups=[group])
+    with pytest.raises(PropsError, match="S/Alice2 \\(HumanUser\\): user_name 'Alice': a second IAM user .* S/Alice is already one"):
+        HumanUser(s, "Alice2", user_name="Alice", groups=[group])
+    other = stack("O", Environment(account="333333333333", region="eu-west-1"), app=s.node.root)
+    with pytest.raises(PropsError, match="groups 'S/G/Group' is in account 222222222222, not this user's account 333333333333"):
+        HumanUser(other, "U", user_name="bob", groups=[group])
+
+
+def test_a_generated_name_bucket_of_another_account_is_refused_before_cdk_fails_at_synth():
+    s = stack()
+    bucket = s3.Bucket(s, "B")
+    other = stack("O", Environment(account="333333333333", region="eu-west-1"), app=s.node.root)
+    with pytest.raises(PropsError, match="O/R \\(S3PrefixAccessRole\\): location 'S/B/t1/' is a bucket of account 222222222222"):
+        S3PrefixAccessRole(other, "R", assumed_by=service_principal("ecs-tasks.amazonaws.com"), location=S3Location(bucket, "t1/"))
+
+
+def test_helpers_refuse_what_is_not_a_construct_or_contradicts_itself():
+    with pytest.raises(PropsError, match="acknowledge\\): scope 'S/R' must be a construct"):
+        acknowledge("S/R", "AwsSolutions-IAM5", "A reason long enough to pass")
+    with pytest.raises(ValueError, match="scope 'S' must be a construct"):
+        kms_key_policy("S")
+    with pytest.raises(ValueError, match="scope None must be an app, a stage or a stack"):
+        IamGuardrails.of(None)
+    with pytest.raises(ValueError, match="require_mfa 'false' must be True or False"):
+        cross_account_principal("111111111111", require_mfa="false")
+    with pytest.raises(ValueError, match="source_arn .* is in account 999999999999, not source_account 111111111111"):
+        service_principal("sns.amazonaws.com", source_account="111111111111",
+                          source_arn="arn:aws:sns:eu-west-1:999999999999:topic")
+
+
+def test_an_imported_key_for_the_root_alarm_warns_that_its_policy_is_not_changed():
+    s = stack()
+    key = kms.Key.from_key_arn(s, "K", "arn:aws:kms:eu-west-1:222222222222:key/12345678-1234-1234-1234-123456789012")
+    RootActivityAlarm(s, "A", emails=["security@example.com"], encryption_key=key)
+    assert any("encryption_key" in w and "events.amazonaws.com" in w for w in warnings_of(s))
