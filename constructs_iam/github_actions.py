@@ -237,6 +237,10 @@ def subject_pattern_problem(pattern: object, repository: str) -> str | None:
             SUBJECT_KINDS[k] for k in kinds) + ")"
         return (f"matches {what}: a pattern must name one kind, 'ref:refs/heads/...', 'ref:refs/tags/...' or "
                 "'environment:...', not every subject of the repository")
+    if rest.startswith(kinds[0]) and ":" in rest[len(kinds[0]):]:
+        what = SUBJECT_KINDS[kinds[0]]
+        return (f"matches no {what}: a {what} name holds no ':', so the pattern grants nothing (a subject is "
+                f"'{start}{kinds[0]}<name>', with nothing after the name)")
     names = ("main", "a", "1", "feature/x", "dependabot/npm_and_yarn/x", "gh-readonly-queue/main/pr-1-abc")
     if all(glob_matches(rest, kinds[0] + name) for name in names):
         what = SUBJECT_KINDS[kinds[0]]

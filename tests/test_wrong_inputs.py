@@ -123,6 +123,8 @@ def test_stringlike_matching_is_iams():
     ("repo:*/platform:ref:refs/heads/main", "must start with 'repo:acme/platform:'"),
     ("repo:acme/platform:ref:refs/heads/${aws:username}", "policy variables"),
     ("repo:acme/platform:ref:refs/heads/main\n", "control characters"),
+    ("repo:acme/platform:ref:refs/heads/main:pull_request", "matches no branch: a branch name holds no ':'"),
+    ("repo:acme/platform:environment:prod:*", "matches no environment"),
 ])
 def test_a_subject_pattern_that_reaches_pull_requests_or_other_repositories_is_refused(pattern, message):
     with pytest.raises(PropsError, match=f"subject_patterns .* {message}"):
