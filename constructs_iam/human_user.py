@@ -229,13 +229,13 @@ class HumanUser(Construct):
 def _same_account(user: Construct, group: iam.IGroup) -> None:
     """A user can join only a group of its own account: IAM looks the group up there."""
     here = Stack.of(user).account
-    if v.has(group, "node"):
-        there = Stack.of(group).account
-        shown: object = group.node.path
+    arn = group.group_arn
+    if not v.is_token(arn) and arn.count(":") >= 5:  # imported by ARN: the ARN names its account
+        there, shown = arn.split(":")[4], arn
+    elif v.has(group, "node"):  # a group of this app: its stack's account
+        there, shown = Stack.of(group).account, group.node.path
     else:
-        arn = group.group_arn
-        there = arn.split(":")[4] if not v.is_token(arn) and arn.count(":") >= 5 else here
-        shown = arn
+        there, shown = here, arn
     if not v.is_token(here) and not v.is_token(there) and there != here:
         raise v.fail("groups", shown, f"is in account {there}, not this user's account {here}: a user can join only "
                      "a group of its own account")

@@ -579,6 +579,9 @@ def test_a_user_name_twice_a_group_twice_or_a_group_of_another_account_is_refuse
     other = stack("O", Environment(account="333333333333", region="eu-west-1"), app=s.node.root)
     with pytest.raises(PropsError, match="groups 'S/G/Group' is in account 222222222222, not this user's account 333333333333"):
         HumanUser(other, "U", user_name="bob", groups=[group])
+    imported = iam.Group.from_group_arn(s, "Imported", "arn:aws:iam::999999999999:group/devs")
+    with pytest.raises(PropsError, match="groups 'arn:aws:iam::999999999999:group/devs' is in account 999999999999"):
+        HumanUser(s, "Carol", user_name="carol", groups=[imported])
 
 
 def test_a_generated_name_bucket_of_another_account_is_refused_before_cdk_fails_at_synth():
