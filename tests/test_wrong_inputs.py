@@ -200,6 +200,7 @@ def widened(statements: list[iam.PolicyStatement]) -> None:
     (lambda: iam.PolicyStatement(not_actions=["iam:*"], resources=["*"]), "allows NotAction on '\\*'"),
     (lambda: iam.PolicyStatement(actions=["*"], resources=["arn:*"]), "allows '\\*' on '\\*' \\(administrator access\\)"),
     (lambda: iam.PolicyStatement(actions=["iam:*"], resources=["arn:aws:*:*:*:*"]), "allows every action of a service \\(iam:\\*\\)"),
+    (lambda: iam.PolicyStatement(actions=["*"], resources=["arn:aws:*:*:222222222222:*"]), "allows '\\*' on '\\*'"),
     (lambda: iam.PolicyStatement(actions=["s3:GetObject"], resources=["*"], principals=[iam.AnyPrincipal()]),
      "names a principal \\(any principal, '\\*'\\)"),
     (lambda: iam.PolicyStatement(actions=["s3:GetObject"], resources=["*"], principals=[iam.AccountPrincipal("333333333333")]),

@@ -170,7 +170,14 @@ def _every_resource(resource: Any) -> bool:
     if not isinstance(resource, str):
         return False
     pattern = re.compile("".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in resource), re.DOTALL)
-    return any(all(pattern.fullmatch(arn.format(p=p)) for arn in _PROBE_ARNS) for p in _PARTITIONS)
+    if any(all(pattern.fullmatch(arn.format(p=p)) for arn in _PROBE_ARNS) for p in _PARTITIONS):
+        return True
+    # every service's resources of one account ('arn:aws:*:*:111111111111:*') is the account's administrator too
+    parts = resource.split(":")
+    account = parts[4] if len(parts) > 5 and re.fullmatch(r"[0-9]{12}", parts[4]) else None
+    return account is not None and any(
+        all(pattern.fullmatch(arn.format(p=p).replace("123456789012", account)) for arn in _PROBE_ARNS if "123456789012" in arn)
+        for p in _PARTITIONS)
 
 
 def _admin_problem(statement: dict[str, Any]) -> str | None:
