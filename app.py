@@ -10,8 +10,8 @@ from stacks import AppConfig, ConfigError, build_stacks, register_checks
 app = cdk.App()
 try:
     config = AppConfig.from_context(app.node)
+    build_stacks(app, config)  # a value a construct refuses is a ConfigError naming its key too
 except ConfigError as error:
     sys.exit(f"constructs-iam: invalid configuration in cdk.json context: {error}")
-build_stacks(app, config)
 register_checks(app)
 app.synth()

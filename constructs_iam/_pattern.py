@@ -7,10 +7,11 @@ from collections.abc import Sequence
 from typing import Any
 
 import jsii
+from aws_cdk import Stack
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
-from . import _facts, _nag
+from . import _extension, _facts, _nag
 from . import _validation as v
 from . import _role
 from .guardrails import PATTERN_METADATA, IamGuardrails
@@ -22,6 +23,7 @@ class RolePattern(Construct):
     """Base of the role patterns. Subclasses set ``role`` and ``policy``, then call ``_seal``."""
 
     def __init__(self, scope: Construct, id: str) -> None:
+        v.construct_id(type(self).__name__, scope, id)
         super().__init__(scope, id)
         self._id = id
 
@@ -91,8 +93,10 @@ class RolePattern(Construct):
         (``IamGuardrails-PatternWidened``). ``reason`` is recorded in the role's template metadata
         and printed by ``make synth``'s summary, so reviewers see every widening and why.
 
-        Refused whatever the app registers (a ``PropsError``): a statement that amounts to
-        administrator access (``*`` or ``service:*`` on ``*``, ``NotAction``/``NotResource``).
+        Refused at the call (``PropsError``), whether or not the app calls ``IamGuardrails.of``: a
+        statement with a principal, without actions or resources, or granting administrator access
+        (``IamGuardrails-AdminAccess``), and an extension that takes the policy past IAM's 6,144
+        characters.
         """
         from .guardrails.rules import admin_problem
 
@@ -112,6 +116,17 @@ class RolePattern(Construct):
                                    f"{problem}: extend_policy never grants administrator access; name the exact "
                                    "actions and resources")
             check(v.reason, "reason", reason, "the pattern is widened")
+            if not isinstance(self.policy, iam.ManagedPolicy):
+                check.fail("statements", f"{len(items)} statement(s)", "cannot be added: this pattern's only policy is "
+                           "AWS managed; grant what else is needed through a role of its own")
+            if not check.problems:  # refused at the call, with or without IamGuardrails.of
+                stack = Stack.of(self)
+                resolved = stack.resolve([item.to_statement_json() for item in items])
+                check.problems.extend(_extension.statement_problems(resolved))
+                if not check.problems:
+                    too_long = _extension.size_problem(stack, self.policy.document, resolved)
+                    if too_long:
+                        check.problems.append(too_long)
         self.policy.add_statements(*items)
         self.extensions.append({
             "reason": reason,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -100,6 +101,10 @@ def check_boundary(prop: str, boundary: Any) -> iam.IManagedPolicy | None:
     return boundary
 
 
+# IAM's pattern for a role description: [\u0009\u000A\u000D\u0020-\u007E\u00A1-\u00FF]*
+_DESCRIPTION = re.compile(r"[\t\n\r\x20-\x7e\xa1-\xff]*\Z")
+
+
 def check_role_props(
     check: v.Checks,
     *,
@@ -112,9 +117,11 @@ def check_role_props(
     check(v.iam_name, "role_name", role_name, max_length=64)
     check(v.iam_path, "path", path)
     check(check_boundary, "permissions_boundary", permissions_boundary)
-    if description is not None and (not isinstance(description, str) or (not v.is_token(description) and len(description) > 1000)):
-        shown = description[:40] + "..." if isinstance(description, str) else description
-        check.fail("description", shown, "must be a string of at most 1000 characters")
+    if description is not None and (not isinstance(description, str) or (not v.is_token(description) and (
+            len(description) > 1000 or not v.matches(_DESCRIPTION, description)))):
+        shown = description[:40] + "..." if isinstance(description, str) and len(description) > 40 else description
+        check.fail("description", shown, "must be a string of at most 1000 characters: printable ASCII, Latin-1, "
+                   "tabs and line breaks (IAM refuses other characters at deploy)")
 
 
 def build_role(

@@ -20,7 +20,11 @@ made on and its children. cdk-nag 3 and ``IamGuardrails`` both read these acknow
 
 from __future__ import annotations
 
+import difflib
+import json
 from collections.abc import Sequence
+from functools import lru_cache
+from pathlib import Path
 
 from aws_cdk import Acknowledgment, CfnResource, Stack, Stage, Validations
 from constructs import IConstruct
@@ -35,6 +39,7 @@ __all__ = [
     "acknowledge_all",
     "acknowledge_wildcard_resources",
     "acknowledge_wildcards",
+    "check_rule_id",
     "checkov_equivalents",
     "flatten",
     "wildcard_resource_finding",
@@ -80,8 +85,9 @@ def acknowledge(scope: IConstruct, finding_id: str, reason: str) -> None:
         ``NIST.800.53.R5-S3BucketLoggingEnabled``) or an ``IamGuardrails-<Rule>`` id.
     :param reason: why this finding is acceptable here; at least ``MIN_REASON`` (10) characters.
 
-    Refused with a ``ValueError``: an empty or short reason, and a stack, stage or app as scope
-    (that would silence the finding for everything inside it).
+    Refused with a ``PropsError`` (a ``ValueError``) naming ``scope``'s path: an empty or short reason, a stack, stage or app as scope (that
+    would silence the finding for everything inside it), and an id whose rule no pack has
+    (``check_rule_id``: a misspelt id would acknowledge nothing while looking reviewed).
     """
     finding_id = _checked_id(scope, finding_id, reason)
     Validations.of(scope).acknowledge(Acknowledgment(id=finding_id, reason=reason))
@@ -93,15 +99,60 @@ def acknowledge(scope: IConstruct, finding_id: str, reason: str) -> None:
 def _checked_id(scope: IConstruct, finding_id: str, reason: str) -> str:
     """``finding_id`` as CDK matches it (``IamGuardrails::`` namespace added), after the checks
     ``acknowledge`` documents."""
+    problems = []
     if not isinstance(finding_id, str) or not finding_id.strip():
-        raise v.fail("finding_id", finding_id, "must name one finding, e.g. 'AwsSolutions-S1'")
-    v.reason("reason", reason, "the finding is acceptable")
-    if isinstance(scope, (Stage, Stack)):
-        raise v.fail("scope", scope.node.path,
-                     "must be the resource (or a construct holding it), not a whole stack, stage or app")
+        problems.append(str(v.fail("finding_id", finding_id, "must name one finding, e.g. 'AwsSolutions-S1'")))
+    else:
+        try:
+            check_rule_id("finding_id", finding_id)
+        except ValueError as error:
+            problems.append(str(error))
+    try:
+        v.reason("reason", reason, "the finding is acceptable")
+    except ValueError as error:
+        problems.append(str(error))
+    if not v.has(scope, "node"):
+        problems.append(str(v.fail("scope", scope, "must be a construct (the resource, or a construct holding it)")))
+    elif isinstance(scope, (Stage, Stack)):
+        problems.append(str(v.fail("scope", scope.node.path,
+                                   "must be the resource (or a construct holding it), not a whole stack, stage or app")))
+    if problems:  # a PropsError (a ValueError) naming the construct the acknowledgment was made on
+        raise v.PropsError(scope.node.path if v.has(scope, "node") else repr(scope), "acknowledge", problems)
     if finding_id.startswith(f"{PLUGIN_NAME}-"):
         finding_id = f"{PLUGIN_NAME}::{finding_id}"
     return finding_id
+
+
+NAG_RULE_IDS_FILE = Path(__file__).parent / "data" / "nag_rule_ids.json"
+"""Every rule id of the cdk-nag packs (written by ``python -m tools.nag_rule_ids`` from the pinned cdk-nag)."""
+
+
+@lru_cache(maxsize=1)
+def _rule_ids() -> dict[str, frozenset[str]]:
+    packs = json.loads(NAG_RULE_IDS_FILE.read_text())["packs"]
+    return {pack: frozenset(ids) for pack, ids in packs.items()}
+
+
+def check_rule_id(prop: str, finding_id: str) -> str:
+    """``finding_id`` names a rule that exists: an ``IamGuardrails-<Rule>`` of ``RULES``, or a rule of
+    one of cdk-nag's packs (``AwsSolutions-IAM5``, ``NIST.800.53.R5-S3BucketLoggingEnabled``), with an
+    optional ``[...]`` naming the finding. Anything else is refused with the closest rule id."""
+    from .guardrails.rules import RULES_BY_ID
+
+    if not isinstance(finding_id, str) or any(c.isspace() and c != " " for c in finding_id) or finding_id != finding_id.strip():
+        raise v.fail(prop, finding_id, "must be one finding id on one line, without surrounding spaces")
+    named = finding_id.removeprefix(f"{PLUGIN_NAME}::")
+    rule, bracket, _ = named.partition("[")
+    known = set(RULES_BY_ID)
+    for ids in _rule_ids().values():
+        known |= ids
+    if rule in known and (not bracket or named.endswith("]")):
+        return finding_id
+    close = difflib.get_close_matches(rule, sorted(known), n=1, cutoff=0.6)
+    hint = f"; did you mean {close[0]!r}?" if close else ""
+    packs = ", ".join([*_rule_ids(), PLUGIN_NAME])
+    raise v.fail(prop, finding_id, f"names no rule of the packs ({packs}){hint}: an acknowledgment of an unknown id "
+                 "acknowledges nothing")
 
 
 def checkov_equivalents(finding_id: str) -> tuple[str, ...]:
@@ -137,6 +188,7 @@ def acknowledge_wildcard_resources(scope: IConstruct, arns: Sequence[str], reaso
 def acknowledge_wildcards(scope: IConstruct, reasons: Sequence[tuple[str, str]], rule: str = "AwsSolutions-IAM5") -> list[str]:
     """``acknowledge_wildcard_resources`` for several ``(arn, reason)`` pairs at once: the ARNs are
     resolved in one call and acknowledged in one, whatever their number."""
+    check_rule_id("rule", rule)
     for _, reason in reasons:
         v.reason("reason", reason, "the finding is acceptable")
     resolved = Stack.of(scope).resolve([arn for arn, _ in reasons])  # one round trip for every ARN

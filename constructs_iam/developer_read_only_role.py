@@ -20,7 +20,7 @@ from . import _role
 from . import _validation as v
 from .acknowledgments import acknowledge_findings
 from ._pattern import RolePattern
-from .developer_access import DeveloperAccess, DeveloperExtra, check_level, developer_policies
+from .developer_access import DeveloperAccess, DeveloperExtra, check_level, classified_actions, developer_policies
 from .trust import MAX_MFA_AGE_LIMIT, check_expiry, check_principal_arns, cross_account_principal
 
 ALLOW_LIST_REASON = (
@@ -102,6 +102,7 @@ class DeveloperReadOnlyRole(RolePattern):
         with v.Checks(self) as check:
             check(v.account_id, "trusted_account_id", trusted_account_id)
             opened, extra = check_level(check, access, extras, additional_denied_actions)
+            v.warn_unknown_actions("additional_denied_actions", extra, classified_actions(), "the developer role is granted")
             check(check_expiry, "expires", expires)
             if not isinstance(require_source_identity, bool):
                 check.fail("require_source_identity", require_source_identity, "must be True or False")

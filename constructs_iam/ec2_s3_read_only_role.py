@@ -61,7 +61,7 @@ class Ec2S3ReadOnlyRole(RolePattern):
     ) -> None:
         super().__init__(scope, id)
         with v.Checks(self) as check:
-            self.locations = check(check_locations, "locations", locations)
+            self.locations = check(check_locations, "locations", locations, self)
             if session_manager is not None and not isinstance(session_manager, SessionPreferences):
                 check.fail("session_manager", session_manager, "must be the account's SessionPreferences")
             _role.check_role_props(check, role_name=role_name, path=path, description=description,

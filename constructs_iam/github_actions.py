@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from aws_cdk import Duration, Stack
+from aws_cdk import Annotations, Duration, Stack
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
@@ -35,20 +35,19 @@ GITHUB_SESSION_TAG_KEYS = ("GitHub", "Repository", "Workflow", "Action", "Actor"
 SUBJECT_CLAIM_KEYS = ("repo", "context", "job_workflow_ref")
 """The repository's OIDC subject template that ``workflow`` needs (GitHub's ``include_claim_keys``)."""
 
-_OWNER = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$")
-_REPO = re.compile(r"^[A-Za-z0-9._-]{1,100}$")
-# git ref names: no spaces, no wildcards, none of ~^:?*[\ and no '..' (git check-ref-format)
-_REF = re.compile(r"^(?!.*\.\.)(?!/)(?!.*//)[^\s~^:?*\[\\]{1,255}(?<!/)(?<!\.lock)$")
-_ENVIRONMENT = re.compile(r"^[^\s*?'\"`:,;/\\]{1,255}$")
-_QUALIFIER = re.compile(r"^[a-z0-9]{1,10}$")
-_TAG_KEY = re.compile(r"^(?!aws:)[\w.:/=+@ -]{1,128}$", re.IGNORECASE)
-_WORKFLOW = re.compile(r"^\.github/workflows/[A-Za-z0-9_.-]+\.ya?ml$")
+SUBJECT_KINDS = {"ref:refs/heads/": "branch", "ref:refs/tags/": "tag", "environment:": "environment"}
+"""The subjects GitHub issues for a repository's workflows, after ``repo:<owner>/<name>:`` (default
+claim template), and what each names. A pull request's token says ``pull_request`` instead."""
+_PROPS = {"branch": "branches", "tag": "tags", "environment": "environments"}
+_TAG_KEY = re.compile(r"(?!aws:)[\w.:/=+@ -]{1,128}", re.IGNORECASE)
+_WORKFLOW = re.compile(r"\.github/workflows/[A-Za-z0-9_.-]+\.ya?ml")
 
 
 class GitHubOidcProvider(Construct):
     """The account's OIDC identity provider for GitHub Actions (audience ``sts.amazonaws.com``).
 
-    Only one may exist per account: create it in one stack, or use ``GitHubOidcProvider.existing``
+    Only one may exist per account (a second one for the same account in one app is refused with
+    ``PropsError`` naming both construct paths): create it in one stack, or use ``GitHubOidcProvider.existing``
     to name the one the account already has. Written as ``AWS::IAM::OIDCProvider`` directly (no
     custom resource, no Lambda); IAM trusts GitHub's certificate authority, so no thumbprint is
     pinned.
@@ -57,12 +56,18 @@ class GitHubOidcProvider(Construct):
     """
 
     def __init__(self, scope: Construct, id: str, *, client_ids: Sequence[str] = (AUDIENCE,)) -> None:
+        v.construct_id(type(self).__name__, scope, id)
         super().__init__(scope, id)
         with v.Checks(self) as check:
             ids = check(v.non_empty, "client_ids", client_ids, what="audiences") or []
             for item in ids:
-                if not isinstance(item, str) or not item or "*" in item:
+                if not isinstance(item, str) or not item.strip() or "*" in item or item != item.strip() or len(item) > 255 \
+                        or not item.isprintable():
                     check.fail("client_ids", item, "must be audiences such as 'sts.amazonaws.com'")
+            check(v.unique_items, "client_ids", ids)
+        account, _ = v.deploy_target(self)
+        v.one_per_scope(self, (account, GITHUB_ISSUER),
+                        f"url 'https://{GITHUB_ISSUER}': a second provider for it in account {account}")
         self.resource = iam.CfnOIDCProvider(self, "Resource", url=f"https://{GITHUB_ISSUER}", client_id_list=list(ids))
         self.provider: iam.IOpenIdConnectProvider = iam.OpenIdConnectProvider.from_open_id_connect_provider_arn(
             self, "Provider", self.resource.attr_arn)
@@ -153,26 +158,23 @@ class GitHubActionsRole(RolePattern):
         regions: list[str] = []
         tag_keys: list[str] = []
         with v.Checks(self) as check:
-            with check.each():
-                repository = check_repository(repository)
-            if workflow is not None and (not isinstance(workflow, str) or not _WORKFLOW.match(workflow)):
+            repository = check(v.github_repository, "repository", repository)
+            if workflow is not None and not v.matches(_WORKFLOW, workflow):
                 check.fail("workflow", workflow, "must be the path of a workflow file of the repository, "
                            "e.g. '.github/workflows/deploy.yml'")
                 workflow = None
             refs: list[str] = []  # the git refs of the trusted branches and tags
             environment_names: list[str] = []
-            for prop, values, kind, pattern in (("branches", branches, "ref:refs/heads/", _REF),
-                                                ("environments", environments, "environment:", _ENVIRONMENT),
-                                                ("tags", tags, "ref:refs/tags/", _REF)):
+            for prop, values, kind in (("branches", branches, "ref:refs/heads/"), ("environments", environments, "environment:"),
+                                       ("tags", tags, "ref:refs/tags/")):
                 items = check(v.sequence, prop, values, what="names") or []
                 for item in items:
-                    if not isinstance(item, str) or not pattern.match(item) or item in ("*", "**"):
-                        check.fail(prop, item, "must be exact names: no wildcards, spaces or '..'")
-                    elif prop == "environments":
-                        environment_names.append(item)
-                    else:
+                    if prop == "environments":
+                        if check(v.github_environment, prop, item) is not None:
+                            environment_names.append(item)
+                    elif check(v.git_ref_name, prop, item, SUBJECT_KINDS[kind]) is not None:
                         refs.append(f"{kind.removeprefix('ref:')}{item}")
-                check(v.unique, prop, [i for i in items if isinstance(i, str)])
+                check(v.unique_items, prop, items)
             if isinstance(repository, str):
                 if workflow is None:
                     subjects += [f"repo:{repository}:ref:{ref}" for ref in refs]
@@ -190,31 +192,34 @@ class GitHubActionsRole(RolePattern):
                            else subject_patterns, "cannot be combined with workflow: a StringLike pattern matches across "
                            "the job_workflow_ref claim")
                 subject_patterns = ()
-            for item in check(v.sequence, "subject_patterns", subject_patterns, what="subjects") or []:
-                if not isinstance(item, str) or not isinstance(repository, str) or not item.startswith(f"repo:{repository}:") \
-                        or item.endswith(":*") or item == f"repo:{repository}:*":
-                    check.fail(
-                        "subject_patterns", item, f"must start with 'repo:{repository}:' and name a kind of ref "
-                        "(e.g. 'repo:owner/name:ref:refs/heads/release/*'), not every subject of the repository")
-                else:
+            items = check(v.sequence, "subject_patterns", subject_patterns, what="subjects") or []
+            for item in items:
+                problem = subject_pattern_problem(item, repository) if isinstance(repository, str) else None
+                if problem:
+                    check.fail("subject_patterns", item, problem)
+                elif isinstance(repository, str):
                     patterns.append(item)
+            check(v.unique_items, "subject_patterns", items)
             if not subjects and not patterns and not check.problems:
                 check.fail(
                     "branches/environments/tags", [], "must name at least one branch, environment or tag: a trust on "
                     "the repository alone lets every branch and pull request deploy")
             if provider is not None and not v.has(provider, "open_id_connect_provider_arn"):
                 check.fail("provider", provider, "must be an aws_iam.IOpenIdConnectProvider")
-            for account in check(v.sequence, "deploy_accounts", deploy_accounts, what="account ids") or []:
+            elif provider is not None:
+                with check.each():
+                    _check_provider_account(scope, provider)
+            listed = check(v.sequence, "deploy_accounts", deploy_accounts, what="account ids") or []
+            for account in listed:
                 if check(v.account_id, "deploy_accounts", account) is not None:
                     accounts.append(account)
+            check(v.unique_items, "deploy_accounts", listed)
             for region in check(v.sequence, "deploy_regions", deploy_regions, what="regions") or []:
-                if not isinstance(region, str) or not (v.is_token(region) or v.REGION.match(region)):
-                    check.fail("deploy_regions", region, "must be region names such as 'eu-west-1'")
-                else:
+                if v.is_token(region) or check(v.region, "deploy_regions", region) is not None:
                     regions.append(region)
-            check(v.unique, "deploy_regions", regions)
+            check(v.unique_items, "deploy_regions", regions)
             for key in check(v.sequence, "session_tag_keys", session_tag_keys, what="tag keys") or []:
-                if not isinstance(key, str) or not _TAG_KEY.match(key):
+                if not v.matches(_TAG_KEY, key):
                     check.fail("session_tag_keys", key, "must be tag keys (letters, digits, spaces and _ . : / = + - @; "
                                "no wildcards, not 'aws:')")
                 elif key.lower() == TENANT_TAG.lower():
@@ -222,8 +227,8 @@ class GitHubActionsRole(RolePattern):
                                "TenantIsolatedBucket tenant's data")
                 else:
                     tag_keys.append(key)
-            check(v.unique, "session_tag_keys", tag_keys)
-            if not isinstance(cdk_qualifier, str) or not _QUALIFIER.match(cdk_qualifier):
+            check(v.unique_items, "session_tag_keys", tag_keys)
+            if not v.matches(v.CDK_QUALIFIER, cdk_qualifier):
                 check.fail("cdk_qualifier", cdk_qualifier, "must be 1 to 10 lower-case letters or digits")
             check(v.duration_between, "max_session_duration", max_session_duration, v.ONE_HOUR, v.TWELVE_HOURS)
             _role.check_role_props(check, role_name=role_name, path=path, description=description,
@@ -251,6 +256,11 @@ class GitHubActionsRole(RolePattern):
                 conditions={"StringEquals": audience, "StringLike": {f"{GITHUB_ISSUER}:sub": _one(patterns)}},
             ))
         targets = accounts or [facts.stack.account]
+        if not accounts:
+            Annotations.of(self).add_warning_v2(
+                "constructs-iam:GitHubActionsRole.deploy_accounts",
+                f"deploy_accounts is empty: CI may assume the CDK bootstrap roles of this stack's account "
+                f"({facts.stack.account}) only; name the accounts it deploys to in deploy_accounts")
         self.deploy_regions = tuple(regions or [stack.region])
         self.workflow = workflow
         self.session_tag_keys = tuple(tag_keys)
@@ -272,14 +282,102 @@ class GitHubActionsRole(RolePattern):
 
 def check_repository(repository: object) -> str:
     """``owner/name`` of a GitHub repository, without wildcards."""
-    if not isinstance(repository, str) or repository.count("/") != 1:
-        raise v.fail("repository", repository, "must be 'owner/name' of one GitHub repository")
-    owner, name = repository.split("/")
-    if not _OWNER.match(owner) or not _REPO.match(name) or name in (".", ".."):
-        raise v.fail("repository", repository,
-                     "must be 'owner/name' with no wildcards: owner of letters, digits and '-', name of letters, "
-                     "digits and '.', '_', '-'")
-    return repository
+    return v.github_repository("repository", repository)
+
+
+def subject_pattern_problem(pattern: object, repository: str) -> str | None:
+    """Why a ``StringLike`` subject pattern is too wide for ``repository``, or None.
+
+    Decided by what the pattern matches under IAM's ``StringLike`` (``*`` any run of characters,
+    ``?`` one character), not by its spelling: it must stay inside the repository (a literal
+    ``repo:<owner>/<name>:`` start: a repository name holds no ``:``), must not match a
+    pull-request token (``repo:<owner>/<name>:pull_request``), must be able to match subjects of
+    one kind only (branches, tags or environments) and not every name of that kind."""
+    start = f"repo:{repository}:"
+    if not isinstance(pattern, str) or not pattern.startswith(start):
+        return (f"must start with {start!r}, without wildcards, and name a kind of ref "
+                "(e.g. 'repo:owner/name:ref:refs/heads/release/*'): a wildcard there matches other repositories")
+    if "${" in pattern or any(not character.isprintable() or character.isspace() for character in pattern):
+        return "must not hold policy variables ('${...}'), spaces or control characters"
+    rest = pattern[len(start):]
+    if glob_matches(rest, "pull_request"):
+        return (f"matches pull-request tokens ({start}pull_request): any pull request could deploy; name a kind of "
+                "ref (e.g. 'ref:refs/heads/release/*'), not every subject of the repository")
+    kinds = [kind for kind in SUBJECT_KINDS if glob_can_start(rest, kind)]
+    if len(kinds) != 1:
+        what = "no subject GitHub issues" if not kinds else "subjects of several kinds (" + ", ".join(
+            SUBJECT_KINDS[k] for k in kinds) + ")"
+        return (f"matches {what}: a pattern must name one kind, 'ref:refs/heads/...', 'ref:refs/tags/...' or "
+                "'environment:...', not every subject of the repository")
+    if rest.startswith(kinds[0]) and ":" in rest[len(kinds[0]):]:
+        what = SUBJECT_KINDS[kinds[0]]
+        return (f"matches no {what}: a {what} name holds no ':', so the pattern grants nothing (a subject is "
+                f"'{start}{kinds[0]}<name>', with nothing after the name)")
+    names = ("main", "a", "1", "feature/x", "dependabot/npm_and_yarn/x", "gh-readonly-queue/main/pr-1-abc")
+    if all(glob_matches(rest, kinds[0] + name) for name in names):
+        what = SUBJECT_KINDS[kinds[0]]
+        return (f"matches every {what} of the repository (any {what} anyone can push or create could deploy): "
+                f"name them in {_PROPS[what]}, or narrow the pattern (e.g. 'ref:refs/heads/release/*')")
+    return None
+
+
+def _glob_states(pattern: str, text: str) -> set[int]:
+    """The positions in ``pattern`` reachable after reading ``text`` (IAM ``StringLike``)."""
+    def close(states: set[int]) -> set[int]:
+        todo = list(states)
+        while todo:
+            i = todo.pop()
+            if i < len(pattern) and pattern[i] == "*" and i + 1 not in states:
+                states.add(i + 1)
+                todo.append(i + 1)
+        return states
+
+    states = close({0})
+    for character in text:
+        following = set()
+        for i in states:
+            if i < len(pattern):
+                if pattern[i] == "*":
+                    following.add(i)
+                elif pattern[i] == "?" or pattern[i] == character:
+                    following.add(i + 1)
+        states = close(following)
+        if not states:
+            break
+    return states
+
+
+def glob_matches(pattern: str, text: str) -> bool:
+    """``StringLike``: ``pattern`` matches all of ``text``."""
+    return len(pattern) in _glob_states(pattern, text)
+
+
+def glob_can_start(pattern: str, prefix: str) -> bool:
+    """``pattern`` matches some text that starts with ``prefix``."""
+    return bool(_glob_states(pattern, prefix))
+
+
+def _check_provider_account(scope: Construct, provider: iam.IOpenIdConnectProvider) -> None:
+    """A role trusts an identity provider of its own account only: IAM looks the provider up in the
+    role's account, so one from another account never works (or names a different provider)."""
+    stack = Stack.of(scope)
+    arn = provider.open_id_connect_provider_arn
+    account = None
+    if not v.is_token(arn):
+        parts = arn.split(":")
+        account = parts[4] if len(parts) > 5 else None
+        if not arn.endswith(f":oidc-provider/{GITHUB_ISSUER}"):
+            raise v.fail("provider", arn, f"is not GitHub's OIDC provider (its ARN must end in "
+                         f"':oidc-provider/{GITHUB_ISSUER}'): the role's conditions are on GitHub's token claims, "
+                         "so no token of another issuer could assume it")
+    elif v.has(provider, "node"):  # a provider of this app (a jsii proxy, not a Python Construct)
+        owner = Stack.of(provider).account
+        account = None if v.is_token(owner) else owner
+    here = stack.account
+    if account and not v.is_token(here) and account != here:
+        raise v.fail("provider", arn if not v.is_token(arn) else provider.node.path,
+                     f"is in account {account}, not this stack's account {here}: a role can trust only an OIDC provider "
+                     "of its own account; create GitHubOidcProvider in each account (or use GitHubOidcProvider.existing)")
 
 
 def _one(values: list[str]) -> object:

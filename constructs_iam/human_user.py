@@ -85,6 +85,7 @@ class HumanUser(Construct):
         permissions_boundary: iam.IManagedPolicy | None = None,
         rotate_every: Duration | None = None,
     ) -> None:
+        v.construct_id(type(self).__name__, scope, id)
         super().__init__(scope, id)
         iam_groups: list[iam.IGroup] = []
         with v.Checks(self) as check:
@@ -96,6 +97,11 @@ class HumanUser(Construct):
             check(_role.check_boundary, "permissions_boundary", permissions_boundary)
             with check.each():
                 iam_groups = [_as_group(g) for g in v.non_empty("groups", groups, what="PeopleGroup or aws_iam.IGroup objects")]
+            check(v.unique_items, "groups", [g.node.path if v.has(g, "node") else g.group_arn for g in iam_groups])
+            for group in iam_groups:
+                check(_same_account, self, group)
+            if encryption_key is not None and not v.has(encryption_key, "key_arn"):
+                check.fail("encryption_key", encryption_key, "must be an aws_kms.IKey")
             if not isinstance(console_access, bool) or not isinstance(access_key, bool):
                 check.fail("console_access/access_key", (console_access, access_key), "must be True or False")
             elif not console_access and not access_key:
@@ -121,6 +127,9 @@ class HumanUser(Construct):
             if not isinstance(removal_policy, RemovalPolicy):
                 check.fail("removal_policy", removal_policy, "must be an aws_cdk.RemovalPolicy")
 
+        account, _ = v.deploy_target(self)  # IAM user names are unique per account, compared case-insensitively
+        v.one_per_scope(self, (account, user_name.lower()),
+                        f"user_name {user_name!r}: a second IAM user of that name in account {account}")
         self.user_name = user_name
         self.path = path
         self.key: kms.IKey | None = encryption_key
@@ -298,6 +307,21 @@ class CredentialSecret(Construct):
             secretsmanager.CfnResourcePolicy(Construct(self, "Policy"), "Resource", secret_id=self.secret_arn,
                                              resource_policy=self._policy)
         self._policy.add_statements(statement)
+
+
+def _same_account(user: Construct, group: iam.IGroup) -> None:
+    """A user can join only a group of its own account: IAM looks the group up there."""
+    here = Stack.of(user).account
+    arn = group.group_arn
+    if not v.is_token(arn) and arn.count(":") >= 5:  # imported by ARN: the ARN names its account
+        there, shown = arn.split(":")[4], arn
+    elif v.has(group, "node"):  # a group of this app: its stack's account
+        there, shown = Stack.of(group).account, group.node.path
+    else:
+        there, shown = here, arn
+    if not v.is_token(here) and not v.is_token(there) and there != here:
+        raise v.fail("groups", shown, f"is in account {there}, not this user's account {here}: a user can join only "
+                     "a group of its own account")
 
 
 def _as_group(group: GroupLike) -> iam.IGroup:

@@ -91,6 +91,8 @@ def kms_key_policy(scope: IConstruct, *, used_through: Sequence[str] = ()) -> ia
 
     Pass it as ``kms.Key(..., policy=kms_key_policy(self, used_through=["s3"]))``.
     """
+    if not v.has(scope, "node"):
+        raise v.fail("scope", scope, "must be a construct (the key's scope: its stack gives the account and region)")
     services = v.sequence("used_through", used_through, what="service names")
     for service in services:
         if not isinstance(service, str) or not service.replace("-", "").isalnum():

@@ -80,7 +80,10 @@ class AccountPasswordPolicy(Construct):
         security_groups: Sequence[ec2.ISecurityGroup] = (),
         reserved_concurrent_executions: int | None = None,
     ) -> None:
+        v.construct_id(type(self).__name__, scope, id)
         super().__init__(scope, id)
+        account, _ = v.deploy_target(self)  # the password policy is account-wide: one per account
+        v.one_per_scope(self, (account,), f"a second account password policy for account {account}")
         with v.Checks(self) as check:
             if vpc is not None and not v.has(vpc, "vpc_id"):
                 check.fail("vpc", vpc, "must be an aws_ec2.IVpc")
@@ -106,7 +109,12 @@ class AccountPasswordPolicy(Construct):
                     check.fail(name, value, "must be True or False")
             max_age_days = None
             if max_age is not None and check(v.duration_between, "max_age", max_age, Duration.days(1), Duration.days(1095)):
-                max_age_days = int(max_age.to_days())
+                seconds = v.seconds_of(max_age)
+                if seconds is not None and seconds % 86400:
+                    check.fail("max_age", max_age.to_human_string(), "must be a whole number of days (IAM counts a "
+                               "password's age in days)")
+                else:
+                    max_age_days = int(max_age.to_days())
             if hard_expiry is True and max_age is None:
                 check.fail("hard_expiry", hard_expiry, "needs max_age: without an age passwords never expire")
             check(_role.check_boundary, "permissions_boundary", permissions_boundary)

@@ -69,6 +69,7 @@ class PeopleGroup(Construct):
         path: str = "/",
         removal_policy: RemovalPolicy = RemovalPolicy.RETAIN,
     ) -> None:
+        v.construct_id(type(self).__name__, scope, id)
         super().__init__(scope, id)
         with v.Checks(self) as check:
             check(v.iam_name, "group_name", group_name, max_length=128)
@@ -77,6 +78,8 @@ class PeopleGroup(Construct):
                 check(_role.check_boundary, "managed_policies", policy)
             if not isinstance(removal_policy, RemovalPolicy):
                 check.fail("removal_policy", removal_policy, "must be an aws_cdk.RemovalPolicy")
+            if not isinstance(enforce_mfa, bool):
+                check.fail("enforce_mfa", enforce_mfa, "must be True or False")
         self.group: iam.Group = iam.Group(
             self, "Group", group_name=group_name, path=path, managed_policies=list(managed_policies)
         )

@@ -4,7 +4,6 @@ sign in through IAM Identity Center."""
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Sequence
 
 from aws_cdk import Aws, Duration
@@ -20,12 +19,13 @@ from .developer_access import (
     DeveloperExtra,
     allow_documents,
     check_level,
+    classified_actions,
     developer_policies,
 )
 
-_INSTANCE_ARN = re.compile(r"^arn:aws[a-z-]*:sso:::instance/(sso)?ins-[a-zA-Z0-9-.]{16}$")
-_GROUP_ID = re.compile(r"^([0-9a-f]{10}-|)[A-Fa-f0-9]{8}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{12}$")
-_NAME = re.compile(r"^[\w+=,.@-]{1,32}$")
+_INSTANCE_ARN = v.SSO_INSTANCE_ARN
+_GROUP_ID = v.IDENTITY_STORE_GROUP_ID
+_NAME = v.PERMISSION_SET_NAME
 MAX_INLINE_POLICY_CHARACTERS = MAX_ROLE_INLINE_CHARACTERS
 """Identity Center accepts 32,768 characters, but the inline policy becomes the inline policy of a
 role in every assigned account, where IAM's 10,240 characters for a role's inline policies apply."""
@@ -57,7 +57,7 @@ class DeveloperReadOnlyPolicies(Construct):
                  extras: Sequence[DeveloperExtra] = ()) -> None:
         super().__init__(scope, id)
         with v.Checks(self) as check:
-            if not isinstance(name, str) or not _NAME.match(name):
+            if not v.matches(_NAME, name):
                 check.fail("name", name, "must be 1 to 32 letters, digits or +=,.@_-")
             opened, _ = check_level(check, access, extras, ())
         documents = allow_documents(access, opened)
@@ -108,21 +108,25 @@ class DeveloperReadOnlyPermissionSet(Construct):
         group_id: str | None = None,
         account_ids: Sequence[str] = (),
     ) -> None:
+        v.construct_id(type(self).__name__, scope, id)
         super().__init__(scope, id)
         accounts: list[str] = []
         with v.Checks(self) as check:
-            if not v.is_token(instance_arn) and (not isinstance(instance_arn, str) or not _INSTANCE_ARN.match(instance_arn)):
+            if not v.is_token(instance_arn) and (not isinstance(instance_arn, str) or not v.matches(_INSTANCE_ARN, instance_arn)):
                 check.fail("instance_arn", instance_arn,
                                                  "must be an IAM Identity Center instance ARN (arn:aws:sso:::instance/ssoins-...)")
             opened, extra = check_level(check, access, extras, additional_denied_actions)
+            v.warn_unknown_actions("additional_denied_actions", extra, classified_actions(), "the developer role is granted")
             check(v.duration_between, "session_duration", session_duration, v.ONE_HOUR, v.TWELVE_HOURS)
-            if not isinstance(name, str) or not _NAME.match(name):
+            if not isinstance(name, str) or not v.matches(_NAME, name):
                 check.fail("name", name, "must be 1 to 32 letters, digits or +=,.@_-")
-            if group_id is not None and not v.is_token(group_id) and (not isinstance(group_id, str) or not _GROUP_ID.match(group_id)):
+            if group_id is not None and not v.is_token(group_id) and (not isinstance(group_id, str) or not v.matches(_GROUP_ID, group_id)):
                 check.fail("group_id", group_id, "must be an identity store group id")
-            for account in check(v.sequence, "account_ids", account_ids, what="account ids") or []:
+            listed = check(v.sequence, "account_ids", account_ids, what="account ids") or []
+            for account in listed:
                 if check(v.account_id, "account_ids", account) is not None:
                     accounts.append(account)
+            check(v.unique_items, "account_ids", listed)  # in Python: two assignments with one id crash in jsii
             if accounts and group_id is None:
                 check.fail("account_ids", accounts, "need group_id: who is assigned there")
             if not check.problems:
@@ -137,7 +141,6 @@ class DeveloperReadOnlyPermissionSet(Construct):
                                           for n in policy_names(name, len(policies.allow_documents))]
         self.allow_documents = policies.allow_documents
         self.denied_actions = policies.denied_actions
-        hours = int((v.seconds_of(session_duration) or 3600) // 3600)
         self.permission_set = sso.CfnPermissionSet(
             self, "Resource", instance_arn=instance_arn, name=name,
             description="Developers: read-only view of configuration, no data (constructs-iam)",
@@ -145,7 +148,7 @@ class DeveloperReadOnlyPermissionSet(Construct):
             customer_managed_policy_references=[
                 sso.CfnPermissionSet.CustomerManagedPolicyReferenceProperty(name=r["Name"], path=r["Path"])
                 for r in self.customer_managed_policies],
-            session_duration=f"PT{hours}H",
+            session_duration=iso_duration(v.seconds_of(session_duration) or 3600),
         )
         self.assignments = [
             sso.CfnAssignment(
@@ -156,3 +159,13 @@ class DeveloperReadOnlyPermissionSet(Construct):
             )
             for account in accounts
         ]
+
+
+def iso_duration(seconds: float) -> str:
+    """``seconds`` exactly as an ISO-8601 duration (``PT1H30M``): 90 minutes stay 90 minutes."""
+    whole = int(seconds)
+    if whole != seconds:
+        raise v.fail("session_duration", seconds, "must be a whole number of seconds")
+    hours, rest = divmod(whole, 3600)
+    minutes, secs = divmod(rest, 60)
+    return "PT" + "".join(f"{n}{unit}" for n, unit in ((hours, "H"), (minutes, "M"), (secs, "S")) if n) if whole else "PT0S"

@@ -29,7 +29,7 @@ import sys
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from .access import AccessModel, wildcard_match
 
@@ -624,20 +624,48 @@ def to_html(data: dict[str, Any]) -> str:
 # --------------------------------------------------------------------------------------- main
 
 
+class ArgumentProblem(Exception):
+    """Bad command-line input: printed as one line naming the argument, exit status 2."""
+
+    def __init__(self, argument: str, message: str) -> None:
+        super().__init__(f"argument {argument}: {message}")
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:  # one line naming the argument, exit 2 (no usage block)
+        print(f"{self.prog}: error: {message} (see --help)", file=sys.stderr)
+        raise SystemExit(2)
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m constructs_iam.report", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = _Parser(prog="python -m constructs_iam.report", description=__doc__,
+                     formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("cdk_out", help="a synthesized cloud assembly (cdk.out)")
     parser.add_argument("--format", choices=("md", "html", "json"), default="md")
     parser.add_argument("--output", help="write here instead of standard output")
     parser.add_argument("--baseline", help="an older cloud assembly: print what is newly allowed and removed")
     parser.add_argument("--accept", help="with --baseline: a file of accepted '<principal> <action> <resource>' lines")
     args = parser.parse_args(argv)
-    data = report(read_assembly(args.cdk_out), source=args.cdk_out)
-    if args.baseline:
-        old = report(read_assembly(args.baseline), source=args.baseline)
+    try:
+        return _run(args)
+    except ArgumentProblem as problem:
+        print(f"{parser.prog}: error: {problem}", file=sys.stderr)
+        return 2
+
+
+def _run(args: argparse.Namespace) -> int:
+    if args.accept is not None and args.baseline is None:
+        raise ArgumentProblem("--accept", "needs --baseline: accepted grants are new ones compared with a baseline")
+    _check_output(args.output)
+    accepted = _accepted(args.accept) if args.accept is not None else set()
+    data = _report("cdk_out", args.cdk_out)
+    if args.baseline is not None:
+        old = _report("--baseline", args.baseline)
+        shared = {p["id"] for p in old["principals"]} & {p["id"] for p in data["principals"]}
+        if not shared:
+            print(f"warning: --baseline {args.baseline} shares no principal with {args.cdk_out}: every grant below shows as "
+                  "newly allowed (a baseline of another app, or of a renamed stack?)", file=sys.stderr)
         added, removed = compare(old, data)
-        accepted = read_accepted(args.accept)
         new = [a for a in added if (a[0], a[1], a[2]) not in accepted]
         lines = [f"Newly allowed ({len(new)} not accepted, {len(added) - len(new)} accepted):"]
         lines += [f"  + {p} {a} on {r}" + (f" when {c}" if c != "{}" else "") + f"  [{s}]" for p, a, r, c, s in added]
@@ -648,6 +676,61 @@ def main(argv: list[str] | None = None) -> int:
     text = {"md": to_markdown, "html": to_html, "json": lambda d: json.dumps(d, indent=1, sort_keys=False) + "\n"}[args.format](data)
     _write(text, args.output)
     return 0
+
+
+def _report(argument: str, path: str) -> dict[str, Any]:
+    stacks = _assembly(argument, path)
+    try:
+        return report(stacks, source=path)
+    except (ValueError, KeyError, TypeError, AttributeError) as error:  # valid JSON, but not what CDK writes
+        raise ArgumentProblem(argument, f"{path!r} holds a template that cannot be read as CloudFormation: "
+                              f"{type(error).__name__}: {error}".replace("\n", " ")) from None
+
+
+def _assembly(argument: str, path: str) -> list[StackTemplate]:
+    """``read_assembly``, with each way the folder can be wrong said in one line naming ``argument``."""
+    root = Path(path)
+    if not root.exists():
+        raise ArgumentProblem(argument, f"{path!r} does not exist: give the cloud assembly folder 'cdk synth' wrote (cdk.out)")
+    if not root.is_dir():
+        raise ArgumentProblem(argument, f"{path!r} is a file, not a cloud assembly folder (cdk.out)")
+    if not (root / "manifest.json").is_file():
+        raise ArgumentProblem(argument, f"{path!r} has no manifest.json: not a cloud assembly, or empty (run 'cdk synth' first)")
+    try:
+        manifest = json.loads((root / "manifest.json").read_text())
+        if not isinstance(manifest, dict) or not isinstance(manifest.get("artifacts", {}), dict):
+            raise ValueError("the manifest is not a cloud assembly manifest (no artifacts object)")
+        stacks = read_assembly(root)
+    except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError, AttributeError) as error:
+        what = f"{type(error).__name__}: {error}" if not isinstance(error, json.JSONDecodeError) else f"invalid JSON ({error})"
+        raise ArgumentProblem(argument, f"{path!r} is not a readable cloud assembly: {what}".replace("\n", " ")) from None
+    if not stacks:
+        raise ArgumentProblem(argument, f"{path!r} holds no stack templates: an empty assembly (did 'cdk synth' fail?)")
+    for stack in stacks:
+        if not isinstance(stack.template, dict) or not isinstance(stack.template.get("Resources", {}), dict):
+            raise ArgumentProblem(argument, f"{path!r}: template {stack.template_path} is not a CloudFormation template")
+    return stacks
+
+
+def _accepted(path: str) -> set[tuple[str, str, str]]:
+    if not Path(path).is_file():
+        raise ArgumentProblem("--accept", f"{path!r} is not a file of '<principal> <action> <resource>' lines")
+    try:
+        return read_accepted(path)
+    except (OSError, UnicodeDecodeError) as error:
+        raise ArgumentProblem("--accept", f"{path!r} cannot be read: {error}") from None
+    except SystemExit as error:
+        raise ArgumentProblem("--accept", str(error.code)) from None
+
+
+def _check_output(output: str | None) -> None:
+    if output is None:
+        return
+    target = Path(output)
+    if target.is_dir():
+        raise ArgumentProblem("--output", f"{output!r} is a folder: name the file to write")
+    if not target.parent.is_dir():
+        raise ArgumentProblem("--output", f"{output!r}: the folder {str(target.parent)!r} does not exist")
 
 
 def _write(text: str, output: str | None) -> None:

@@ -19,7 +19,8 @@ from constructs import Construct
 from . import _validation as v
 from .key_policy import kms_key_policy
 
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_EMAIL = v.EMAIL
+_TOPIC_NAME = re.compile(r"^[A-Za-z0-9_-]{1,256}\Z")
 
 ROOT_ACTIVITY_PATTERN: dict[str, Any] = {
     "detail-type": ["AWS Console Sign In via CloudTrail", "AWS API Call via CloudTrail"],
@@ -58,15 +59,24 @@ class RootActivityAlarm(Construct):
         topic_name: str | None = None,
         encryption_key: kms.IKey | None = None,
     ) -> None:
+        v.construct_id(type(self).__name__, scope, id)
         super().__init__(scope, id)
         with v.Checks(self) as check:
             addresses = check(v.sequence, "emails", emails, what="e-mail addresses") or []
             for email in addresses:
-                if not isinstance(email, str) or (not v.is_token(email) and not _EMAIL.match(email)):
+                if not isinstance(email, str) or (not v.is_token(email) and not v.matches(_EMAIL, email)):
                     check.fail("emails", email, "must be an e-mail address")
-            check(v.unique, "emails", [e for e in addresses if isinstance(e, str)])
+            check(v.unique_items, "emails", addresses, key=lambda e: e.lower() if isinstance(e, str) else e)
+            if encryption_key is not None and not v.has(encryption_key, "key_arn"):
+                check.fail("encryption_key", encryption_key, "must be an aws_kms.IKey")
+            elif encryption_key is not None and not isinstance(encryption_key, kms.Key):
+                check.warn("encryption_key", encryption_key.key_arn if not v.is_token(encryption_key.key_arn)
+                           else encryption_key.node.path, "is not a key this app creates, so its key policy cannot be "
+                           "changed here: it must let events.amazonaws.com use kms:Decrypt and kms:GenerateDataKey "
+                           "(aws:SourceAccount this account), or EventBridge cannot publish and root activity alerts "
+                           "are lost")
             if topic_name is not None and not v.is_token(topic_name) and (
-                    not isinstance(topic_name, str) or not re.match(r"^[A-Za-z0-9_-]{1,256}$", topic_name)):
+                    not v.matches(_TOPIC_NAME, topic_name)):
                 check.fail("topic_name", topic_name, "must be 1 to 256 letters, digits, '-' or '_'")
         stack = Stack.of(self)
         self.key = encryption_key or kms.Key(

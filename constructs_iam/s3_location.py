@@ -21,7 +21,7 @@ from . import _validation as v
 # Characters S3 documents as safe in object keys, plus '=' (Hive-style partitions such as
 # 'year=2026/') and '@', ',', '+', ':'. Everything else (IAM wildcards '*' and '?', '$' of policy
 # variables, '#', '%', '\\', quotes, spaces, control characters) is refused.
-_SEGMENT = re.compile(r"^[A-Za-z0-9!_.'()=+@,:-]+$")
+_SEGMENT = re.compile(r"^[A-Za-z0-9!_.'()=+@,:-]+\Z")
 _MAX_KEY_BYTES = 1024
 
 
@@ -154,7 +154,7 @@ def _normalize_prefix(prefix: Any) -> str:
             if segment in ("", ".", ".."):
                 rule = "must not contain empty, '.' or '..' path segments"
                 break
-            if not _SEGMENT.match(segment):
+            if not v.matches(_SEGMENT, segment):
                 rule = (
                     "may contain only letters, digits, '/' between segments and the characters "
                     "!_.'()=+@,:-"
@@ -165,12 +165,29 @@ def _normalize_prefix(prefix: Any) -> str:
     return prefix if prefix.endswith("/") else prefix + "/"
 
 
-def check_locations(prop: str, locations: Sequence[S3Location]) -> list[S3Location]:
-    """Validate a list of locations: non-empty, S3Location items, no duplicates or overlaps."""
+def _check_reachable(prop: str, location: S3Location, scope: Any) -> None:
+    bucket = location.bucket
+    if not v.has(bucket, "node") or not v.is_token(bucket.bucket_name):
+        return  # imported by name, or named: its ARN is known anywhere
+    here, there = Stack.of(scope), Stack.of(bucket)
+    if here is there:
+        return
+    for name, ours, theirs in (("account", here.account, there.account), ("region", here.region, there.region)):
+        if not v.is_token(ours) and not v.is_token(theirs) and ours != theirs:
+            raise v.fail(prop, location.describe(), f"is a bucket of {name} {theirs} (stack {there.node.path}) with a "
+                         f"name CDK generates, and this stack's {name} is {ours}: its ARN cannot be referenced across "
+                         "environments; give the bucket an explicit bucket_name, or import it by name")
+
+
+def check_locations(prop: str, locations: Sequence[S3Location], scope: Any = None) -> list[S3Location]:
+    """Validate a list of locations: non-empty, S3Location items, no duplicates or overlaps, and (with
+    ``scope``) no bucket of another account or region whose name CDK generates (it could not be referenced)."""
     items = v.non_empty(prop, locations, what="S3Location objects")
     for item in items:
         if not isinstance(item, S3Location):
             raise v.fail(prop, item, "must contain only S3Location objects")
+        if scope is not None:
+            _check_reachable(prop, item, scope)
     for i, a in enumerate(items):
         for b in items[i + 1 :]:
             if a.bucket is b.bucket and (a.prefix.startswith(b.prefix) or b.prefix.startswith(a.prefix)):

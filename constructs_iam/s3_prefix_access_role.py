@@ -59,7 +59,7 @@ class S3PrefixAccessRole(RolePattern):
         super().__init__(scope, id)
         with v.Checks(self) as check:
             check(_role.check_assumed_by, self, "assumed_by", assumed_by)
-            located = check(check_locations, "location", [location])
+            located = check(check_locations, "location", [location], self)
             if not isinstance(access, S3Access):
                 check.fail("access", access, f"must be one of {[a.name for a in S3Access]} (S3Access)")
             check(v.duration_between, "max_session_duration", max_session_duration, v.ONE_HOUR, v.TWELVE_HOURS)

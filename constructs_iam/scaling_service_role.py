@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from typing import Any
 
 from aws_cdk import ArnFormat, Names, Stack
 from aws_cdk import aws_ec2 as ec2
@@ -19,10 +20,11 @@ from .acknowledgments import acknowledge_wildcards
 from ._pattern import RolePattern
 from .trust import service_principal
 
-_INSTANCE_TYPE = re.compile(r"^[a-z][a-z0-9-]*\.(\*|[a-z0-9]+)$")
-_SUBNET = re.compile(r"^subnet-[0-9a-f]{8,17}$")
-_SECURITY_GROUP = re.compile(r"^sg-[0-9a-f]{8,17}$")
-_TAG_KEY = re.compile(r"^[\w .:/=+@-]{1,128}$")
+_INSTANCE_TYPE = re.compile(r"^[a-z][a-z0-9-]*\.(\*|[a-z0-9]+)\Z")
+_SUBNET = re.compile(r"^subnet-[0-9a-f]{8,17}\Z")
+_SECURITY_GROUP = re.compile(r"^sg-[0-9a-f]{8,17}\Z")
+_TARGET_GROUP_ARN = re.compile(r"^arn:aws[a-z-]*:elasticloadbalancing:[a-z0-9-]+:[0-9]{12}:targetgroup/[A-Za-z0-9-]+/[0-9a-f]+\Z")
+_TAG_KEY = re.compile(r"^[\w .:/=+@-]{1,128}\Z")
 
 READ_ACTIONS = [
     "cloudwatch:GetMetricData",
@@ -113,13 +115,22 @@ class ScalingServiceRole(RolePattern):
                   "a security group id such as 'sg-0123456789abcdef0'")
             with check.each():
                 for arn in _as_list("target_group_arns", target_group_arns):
-                    if not v.is_token(arn) and not re.match(
-                        r"^arn:aws[a-z-]*:elasticloadbalancing:[a-z0-9-]+:\d{12}:targetgroup/[\w-]+/[0-9a-f]+$", arn
-                    ):
+                    if not v.is_token(arn) and not v.matches(_TARGET_GROUP_ARN, arn):
                         raise v.fail("target_group_arns", arn, "must be a target group ARN (no wildcards)")
+                    _check_where(self, "target_group_arns", arn, region=True,
+                                 why="an Auto Scaling group registers instances only with target groups of its own "
+                                     "account and region")
+            if instance_role is not None and v.has(instance_role, "role_arn"):
+                with check.each():
+                    arn = instance_role.role_arn
+                    if v.is_token(arn) and v.has(instance_role, "node"):  # a role of this app: its stack's account
+                        account = Stack.of(instance_role).account
+                        arn = f"arn:aws:iam::{account}:role/{instance_role.node.path}" if not v.is_token(account) else arn
+                    _check_where(self, "instance_role", arn, region=False,
+                                 why="iam:PassRole passes only roles of the launching account to its instances")
             if not isinstance(key_pairs, bool):
                 check.fail("key_pairs", key_pairs, "must be True or False")
-            if not isinstance(launch_tag_key, str) or not _TAG_KEY.match(launch_tag_key) or launch_tag_key.lower().startswith("aws:"):
+            if not isinstance(launch_tag_key, str) or not v.matches(_TAG_KEY, launch_tag_key) or launch_tag_key.lower().startswith("aws:"):
                 check.fail(
                     "launch_tag_key", launch_tag_key, "must be a tag key of 1 to 128 characters, not starting with 'aws:'")
             if tag_value is not None and (not isinstance(tag_value, str) or (not v.is_token(tag_value) and not 1 <= len(tag_value) <= 256)):
@@ -243,6 +254,19 @@ class ScalingServiceRole(RolePattern):
         self._seal(scope, policies=[self.policy])
 
 
+def _check_where(scope: Construct, prop: str, arn: Any, *, region: bool, why: str) -> None:
+    """``arn`` (when literal) is in ``scope``'s stack's account (and region): a ``ValueError`` otherwise."""
+    if not isinstance(arn, str) or v.is_token(arn) or arn.count(":") < 5:
+        return
+    stack = Stack.of(scope)
+    parts = arn.split(":")
+    for name, theirs, ours in (("account", parts[4], stack.account), ("region", parts[3], stack.region)):
+        if name == "region" and not region:
+            continue
+        if theirs and not v.is_token(ours) and theirs != ours:
+            raise v.fail(prop, arn, f"is in {name} {theirs}, not this stack's {name} {ours}: {why}")
+
+
 def _as_list(prop: str, values: Sequence[str]) -> list[str]:
     return v.sequence(prop, values, what="strings")
 
@@ -250,6 +274,6 @@ def _as_list(prop: str, values: Sequence[str]) -> list[str]:
 def _check_list(prop: str, values: Sequence[str], pattern: re.Pattern[str], what: str) -> None:
     items = _as_list(prop, values)
     for item in items:
-        if not isinstance(item, str) or (not v.is_token(item) and not pattern.match(item)):
+        if not isinstance(item, str) or (not v.is_token(item) and not v.matches(pattern, item)):
             raise v.fail(prop, item, f"must be {what}")
     v.unique(prop, items)

@@ -23,11 +23,10 @@ construct records the tag key in its bucket policy's metadata, where that rule r
 from __future__ import annotations
 
 import re
-import weakref
 from collections.abc import Sequence
 from typing import Any, Union
 
-from aws_cdk import DefaultStackSynthesizer, RemovalPolicy, Stack, Tags
+from aws_cdk import Annotations, DefaultStackSynthesizer, RemovalPolicy, Stack, Tags
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
@@ -57,7 +56,8 @@ action outside it, these and any other)."""
 Admin = Union[iam.IRole, iam.IUser]
 
 # IAM tag values: letters, digits, spaces and _ . : / = + - @ (and at most 256 characters)
-_TAG_VALUE = re.compile(r"^[\w.:/=+@ -]{1,256}$")
+_LOG_PREFIX = re.compile(r"^[A-Za-z0-9!_.'()=+@,:/-]{1,1024}\Z")
+_TAG_VALUE = re.compile(r"^[\w.:/=+@ -]{1,256}\Z")
 
 
 class TenantIsolatedBucket(Construct):
@@ -94,14 +94,22 @@ class TenantIsolatedBucket(Construct):
         admins: Sequence[Admin] = (),
         deployment_role_arn: str | None = None,
     ) -> None:
+        v.construct_id(type(self).__name__, scope, id)
         super().__init__(scope, id)
         admin_arns: list[str] = []
         with v.Checks(self) as check:
-            if bucket_name is not None and not v.is_token(bucket_name) and (
-                    not isinstance(bucket_name, str) or not re.match(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", bucket_name)):
-                check.fail("bucket_name", bucket_name, "must be an S3 bucket name")
+            if bucket_name is not None:
+                check(v.bucket_name, "bucket_name", bucket_name)
             if encryption_key is not None and not v.has(encryption_key, "key_arn"):
                 check.fail("encryption_key", encryption_key, "must be an aws_kms.IKey")
+            if server_access_logs_bucket is not None and not v.has(server_access_logs_bucket, "bucket_arn"):
+                check.fail("server_access_logs_bucket", server_access_logs_bucket, "must be an aws_s3.IBucket")
+            if not isinstance(server_access_logs_prefix, str) or (
+                    server_access_logs_prefix and (not v.matches(_LOG_PREFIX, server_access_logs_prefix)
+                                                   or server_access_logs_prefix.startswith("/"))):
+                check.fail("server_access_logs_prefix", server_access_logs_prefix,
+                           "must be a key prefix of letters, digits and !_.'()=+@,:-/, not starting with '/' (S3 keys are relative; "
+                           "e.g. 'shared-bucket/')")
             if not isinstance(removal_policy, RemovalPolicy):
                 check.fail("removal_policy", removal_policy, "must be an aws_cdk.RemovalPolicy")
             for admin in check(v.sequence, "admins", admins, what="roles or users") or []:
@@ -163,7 +171,7 @@ class TenantIsolatedBucket(Construct):
         normalised = normalize_s3_prefix(prefix)
         if not normalised:
             raise v.fail("prefix", prefix, "must not be empty: a tenant of a shared bucket owns one prefix, not the bucket")
-        if not _TAG_VALUE.match(normalised):
+        if not v.matches(_TAG_VALUE, normalised):
             raise v.fail("prefix", normalised, "must be a valid tag value (letters, digits and _ . : / = + - @) to "
                          "isolate it with aws:PrincipalTag")
         return normalised
@@ -172,23 +180,69 @@ class TenantIsolatedBucket(Construct):
     def admit(pattern: Any, prefix: str) -> str:
         """Tag ``pattern``'s role (or a role) with its tenant prefix (``tenant_prefix``); return it.
 
-        A ``ValueError`` when the prefix nests with another tenant's admitted in the same app
-        (``a/`` and ``a/b/``): the tag admits to everything under the prefix, so the outer tenant
-        would reach the inner one's data. Several roles of one tenant share the same prefix."""
-        normalised = TenantIsolatedBucket.tenant_prefix(prefix)
-        role = getattr(pattern, "role", pattern)
-        admitted = _ADMITTED.setdefault(role.node.root, {})
-        for other, who in admitted.items():
-            if other != normalised and (other.startswith(normalised) or normalised.startswith(other)):
-                raise v.fail("prefix", normalised, f"overlaps tenant prefix {other!r} (admitted for {who}): a tenant "
-                             "reaches every key under its prefix, so tenants' prefixes must not contain one another")
-        admitted.setdefault(normalised, role.node.path)
+        Only a role this app creates can carry the tag (a pattern of this library, or an
+        ``aws_iam.Role``): a group, a user, an imported role or a service principal is refused with
+        ``PropsError``, since nothing would be tagged and the tenant would not be isolated. A role
+        admitted twice, and a prefix that overlaps another admitted tenant's (one starts with the
+        other: the bucket's ``<prefix>*`` would let one tenant reach the other's data), are refused
+        too, naming both; several roles of one tenant may share the same prefix. A prefix other than the
+        pattern's own S3 location is a synth warning."""
+        role = getattr(pattern, "role", pattern) if v.has(pattern, "role") else pattern
+        where = pattern.node.path if v.has(pattern, "node") else f"{pattern!r}"
+        problems = []
+        normalised = None
+        try:
+            normalised = TenantIsolatedBucket.tenant_prefix(prefix)
+        except ValueError as error:
+            problems.append(str(error))
+        if not isinstance(role, iam.Role) or not isinstance(role.node.default_child, iam.CfnRole):
+            problems.append(str(v.fail(
+                "pattern", where, "must be a role this app creates (a constructs_iam pattern or an aws_iam.Role): "
+                "a group, user, imported role or service principal cannot carry the TenantPrefix tag, so the "
+                "bucket could not tell it apart from an administrator")))
+        if problems:
+            raise v.PropsError(where, "TenantIsolatedBucket.admit", problems)
+        assert normalised is not None
+        tenants = _tenants(role)
+        for other_path, other_prefix in tenants.items():
+            if other_path == role.node.path:
+                problems.append(str(v.fail("pattern", where, f"is already admitted with prefix {other_prefix!r}; a role "
+                                           "has one TenantPrefix tag (the last would win silently)")))
+            elif other_prefix != normalised and (normalised.startswith(other_prefix) or other_prefix.startswith(normalised)):
+                problems.append(str(v.fail("prefix", normalised, f"overlaps the prefix {other_prefix!r} of tenant {other_path}: "
+                                           "a tenant reaches every key under its prefix, so one tenant would read or "
+                                           "overwrite the other's data; give each its own prefix")))
+        if problems:
+            raise v.PropsError(where, "TenantIsolatedBucket.admit", problems)
+        tenants[role.node.path] = normalised
+        own = [location.prefix for location in _locations(pattern)]
+        if own and normalised not in own:
+            Annotations.of(role).add_warning_v2(
+                "constructs-iam:TenantIsolatedBucket.admit.prefix",
+                f"prefix {normalised!r} is not the role's own S3 location ({', '.join(repr(p) for p in own)}): the bucket "
+                "will deny the role its own data and allow it the tenant prefix instead")
         Tags.of(role).add(TENANT_TAG, normalised)
         return normalised
 
 
-_ADMITTED: weakref.WeakKeyDictionary[Any, dict[str, str]] = weakref.WeakKeyDictionary()
-"""Per app (its root construct): each admitted tenant prefix and the first role admitted with it."""
+_TENANTS: dict[int, tuple[Any, dict[str, str]]] = {}
+
+
+def _tenants(construct: Any) -> dict[str, str]:
+    """The roles admitted in ``construct``'s app (construct path -> prefix): the tag is read by every
+    isolated bucket, so tenants are unique across the app."""
+    root = construct.node.root
+    entry = _TENANTS.get(id(root))
+    if entry is None or entry[0] is not root:
+        entry = (root, {})
+        _TENANTS[id(root)] = entry
+    return entry[1]
+
+
+def _locations(pattern: Any) -> list[Any]:
+    if v.has(pattern, "location") and getattr(pattern, "location", None) is not None:
+        return [pattern.location]
+    return list(getattr(pattern, "locations", None) or []) if v.has(pattern, "locations") else []
 
 
 def _has_wildcard(arn: str) -> bool:

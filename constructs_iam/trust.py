@@ -21,8 +21,8 @@ from aws_cdk import aws_iam as iam
 from . import _role
 from . import _validation as v
 
-_EXTERNAL_ID = re.compile(r"^[\w+=,.@:/-]{2,1224}$", re.ASCII)
-_PRINCIPAL_ARN = re.compile(r"^arn:aws[a-z-]*:(iam|sts)::(\d{12}):([\x21-\x7E]+)$")
+_EXTERNAL_ID = re.compile(r"^[\w+=,.@:/-]{2,1224}\Z", re.ASCII)
+_PRINCIPAL_ARN = re.compile(r"^arn:aws[a-z-]*:(iam|sts)::([0-9]{12}):([\x21-\x7E]+)\Z")
 MAX_MFA_AGE_LIMIT = v.TWELVE_HOURS
 
 
@@ -50,8 +50,13 @@ def service_principal(
         v.account_id("source_account", account)
     conditions: dict[str, dict[str, str]] = {"StringEquals": {"aws:SourceAccount": account}}
     if source_arn is not None:
-        if not v.is_token(source_arn) and not source_arn.startswith("arn:"):
+        if not v.is_token(source_arn) and (not isinstance(source_arn, str) or not source_arn.startswith("arn:")):
             raise v.fail("source_arn", source_arn, "must be an ARN")
+        arn_account = source_arn.split(":")[4] if not v.is_token(source_arn) and source_arn.count(":") >= 5 else ""
+        if (source_account is not None and not v.is_token(account) and v.matches(v.ACCOUNT_ID, arn_account)
+                and arn_account != account):
+            raise v.fail("source_arn", source_arn, f"is in account {arn_account}, not source_account {account}: "
+                         "no request could meet both conditions, so the service could never assume the role")
         conditions["ArnLike"] = {"aws:SourceArn": source_arn}
     # a service, not '*': the patterns need not resolve it to check, and know its trust as data
     return _role.service(service, conditions)
@@ -103,9 +108,12 @@ def cross_account_principal(
     either lets any credential that leaks from the other account in.
     """
     v.account_id("account_id", account_id)
+    for name, flag in (("require_mfa", require_mfa), ("require_source_identity", require_source_identity)):
+        if not isinstance(flag, bool):
+            raise v.fail(name, flag, "must be True or False")
     v.duration_between("max_mfa_age", max_mfa_age, v.ONE_MINUTE, MAX_MFA_AGE_LIMIT)
     if external_id is not None and not v.is_token(external_id):
-        if not isinstance(external_id, str) or not _EXTERNAL_ID.match(external_id):
+        if not isinstance(external_id, str) or not v.matches(_EXTERNAL_ID, external_id):
             raise v.fail(
                 "external_id",
                 "<redacted>" if isinstance(external_id, str) else external_id,
@@ -138,6 +146,10 @@ def cross_account_principal(
     return iam.PrincipalWithConditions(iam.AccountPrincipal(account_id), conditions)
 
 
+MAX_EXPECTED_EXPIRY = datetime.timedelta(days=366)
+"""An ``expires`` further ahead than this is a synth warning (temporary access ends within a year)."""
+
+
 def check_expiry(prop: str, expires: datetime.datetime | None) -> datetime.datetime | None:
     """A time-zone-aware moment in the future, or None."""
     if expires is None:
@@ -146,8 +158,13 @@ def check_expiry(prop: str, expires: datetime.datetime | None) -> datetime.datet
         raise v.fail(prop, expires, "must be a datetime.datetime with a time zone")
     if expires.tzinfo is None or expires.tzinfo.utcoffset(expires) is None:
         raise v.fail(prop, expires.isoformat(), "must have a time zone (e.g. datetime(..., tzinfo=timezone.utc))")
-    if expires <= datetime.datetime.now(datetime.timezone.utc):
+    now = datetime.datetime.now(datetime.timezone.utc)
+    if expires <= now:
         raise v.fail(prop, iso_utc(expires), "is in the past: the role could never be assumed")
+    if expires - now > MAX_EXPECTED_EXPIRY:
+        years = (expires - now).days // 365
+        v.warn(prop, iso_utc(expires), f"is {years} year(s) away: an end that far ahead is no end (a mistyped year?); "
+               "temporary access ends within a year")
     return expires
 
 
@@ -161,7 +178,7 @@ def check_principal_arns(prop: str, arns: Sequence[str], account_id: str) -> lis
     for arn in result:
         if v.is_token(arn):
             continue
-        match = _PRINCIPAL_ARN.match(arn) if isinstance(arn, str) else None
+        match = _PRINCIPAL_ARN.fullmatch(arn) if isinstance(arn, str) else None
         if not match or not match.group(3).startswith(("role/", "user/")):
             raise v.fail(prop, arn, "must be an IAM role or user ARN (arn:aws:iam::<account>:role/<name>)")
         if "*" in arn or "?" in arn:

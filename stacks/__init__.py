@@ -11,7 +11,9 @@ from constructs import Construct
 from constructs_iam import IamGuardrails
 from constructs_iam.organization_policies import protect_policies
 
-from .config import AppConfig, ConfigError, load_cdk_json
+from constructs_iam import PropsError
+
+from .config import CONTEXT_KEY, AppConfig, ConfigError, config_error, load_cdk_json
 from .ci_stack import CiStack
 from .delegation_stack import DelegationStack, TeamStack
 from .identity_center_stack import IdentityCenterStack
@@ -68,7 +70,20 @@ class AppStacks:
 
 
 def build_stacks(scope: Construct, config: AppConfig) -> AppStacks:
-    """Every stack of the app, with stable construct ids (they are the CloudFormation stack names)."""
+    """Every stack of the app, with stable construct ids (they are the CloudFormation stack names).
+
+    A value the configuration reader let through and a construct refused is a ``ConfigError``
+    naming the ``cdk.json`` key (``config_error``), not a ``PropsError`` naming a construct prop."""
+    try:
+        return _build_stacks(scope, config)
+    except PropsError as error:
+        raise config_error(error) from None
+    except RuntimeError as error:  # CDK itself refused a value (a jsii error): its first line, not a Node trace
+        first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        raise ConfigError(f"{CONTEXT_KEY}: CDK refused the configuration: {first}") from None
+
+
+def _build_stacks(scope: Construct, config: AppConfig) -> AppStacks:
     production = Environment(account=config.production_account_id, region=config.region)
     identity = Environment(account=config.identity_account_id, region=config.region)
     prefix = config.stack_prefix
@@ -129,6 +144,8 @@ def build_stacks(scope: Construct, config: AppConfig) -> AppStacks:
             RootActivityStack(
                 scope, f"{prefix}-RootActivity-{region}", config=config,
                 env=Environment(account=config.identity_account_id, region=region),
+                # one account-level analyzer per account and region: production access has one in config.region
+                analyzer=not (config.identity_account_id == config.production_account_id and region == config.region),
                 description=f"constructs-iam: alarm on root user activity and IAM Access Analyzer in {region}",
             )
             for region in config.identity.root_alarm_regions

@@ -10,21 +10,27 @@ from __future__ import annotations
 import difflib
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Union
 
-from constructs_iam import ACCOUNT_ID_PATTERN, REGION_PATTERN, TenantIsolatedBucket, normalize_s3_prefix
+from constructs_iam import ACCOUNT_ID_PATTERN, TenantIsolatedBucket, normalize_s3_prefix
+from constructs_iam import _validation as v
 from constructs_iam.organization_policies import DEPLOYER_ARN
+from constructs_iam.trust import check_principal_arns
 
 CONTEXT_KEY = "constructs-iam"
 ROOT = Path(__file__).resolve().parent.parent
 
-_NAME = re.compile(r"^[\w+=,.@-]{1,64}$", re.ASCII)
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-_WORKLOAD = re.compile(r"^[A-Za-z][A-Za-z0-9-]{0,39}$")
-_OU = re.compile(r"^(ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}|r-[0-9a-z]{4,32})$")
+# Every pattern is matched whole (``re.fullmatch`` in ``_Reader``), and the values a construct checks
+# again are checked here by the same shared functions (``constructs_iam._validation``), so a value
+# that the reader accepts is never refused later by a construct under a prop name instead of its key.
+_NAME = re.compile(r"^[\w+=,.@-]{1,64}\Z", re.ASCII)
+_EMAIL = v.EMAIL
+_WORKLOAD = re.compile(r"^[A-Za-z][A-Za-z0-9-]{0,39}\Z")
+_OU = re.compile(r"^(ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}|r-[0-9a-z]{4,32})\Z")
+_SERVICE = re.compile(r"^[a-z0-9.-]+\.amazonaws\.com\Z")
 
 
 _TOP_KEYS = (
@@ -48,7 +54,7 @@ _WORKLOADS_KEYS = ("bucket_name", "shards", "items", "kms_key_arn", "create_buck
 _WORKLOAD_KEYS = ("name", "prefix", "access", "service", "role", "reads_from", "whole_bucket")
 _STACKSETS_KEYS = ("enabled", "organizational_unit_ids", "regions", "failure_tolerance_percentage",
                    "max_concurrent_percentage", "delegated_admin")
-_KMS_KEY_ARN = re.compile(r"^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key/[0-9a-f-]{36}$|^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key/mrk-[0-9a-f]{32}$")
+_KMS_KEY_ARN = re.compile(r"^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/(?:[0-9a-f-]{36}|mrk-[0-9a-f]{32})\Z")
 
 
 class ConfigError(ValueError):
@@ -239,11 +245,11 @@ class AppConfig:
             WorkloadConfig(
                 name=w.string("name", _WORKLOAD, "must be 1-40 letters, digits or '-', starting with a letter"),
                 prefix=w.string("prefix", None, ""),
-                access=w.string("access", re.compile(r"^(read|write|read-write|read-write-delete)$"),
+                access=w.string("access", re.compile(r"read|write|read-write|read-write-delete"),
                                 "must be one of read, write, read-write, read-write-delete", default="read-write"),
-                service=w.string("service", re.compile(r"^[a-z0-9.-]+\.amazonaws\.com$"), "must be a service principal",
+                service=w.string("service", v.service_principal, "",
                                  default="ecs-tasks.amazonaws.com"),
-                role=w.string("role", re.compile(r"^(s3-prefix|ec2-read)$"), "must be s3-prefix or ec2-read", default="s3-prefix"),
+                role=w.string("role", re.compile(r"s3-prefix|ec2-read"), "must be s3-prefix or ec2-read", default="s3-prefix"),
                 reads_from=tuple(w.strings("reads_from", _WORKLOAD, "must name other workloads", default=[])),
                 whole_bucket=w.boolean("whole_bucket", False),
             )
@@ -259,16 +265,16 @@ class AppConfig:
         if "ci" in r.raw:
             c = r.sub("ci", _CI_KEYS)
             ci = CiConfig(
-                repository=c.string("repository", re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]{0,38}/[A-Za-z0-9._-]{1,100}$"),
-                                    "must be 'owner/name' of a GitHub repository (no wildcards)"),
-                branches=tuple(c.strings("branches", re.compile(r"^[^\s*?~^:\[\\]+$"), "must be exact branch names", default=[])),
-                environments=tuple(c.strings("environments", re.compile(r"^[^\s*?'\"]+$"), "must be exact environment names", default=[])),
-                tags=tuple(c.strings("tags", re.compile(r"^[^\s*?~^:\[\\]+$"), "must be exact tag names", default=[])),
-                deploy_accounts=tuple(c.strings("deploy_accounts", ACCOUNT_ID_PATTERN, "must be 12-digit account ids", default=[])),
-                cdk_qualifier=c.string("cdk_qualifier", re.compile(r"^[a-z0-9]{1,10}$"), "must be a bootstrap qualifier",
+                repository=c.string("repository", v.github_repository, ""),
+                branches=tuple(c.strings("branches", lambda key, x: v.git_ref_name(key, x, "branch"), "", default=[],
+                                         unique=True)),
+                environments=tuple(c.strings("environments", v.github_environment, "", default=[], unique=True)),
+                tags=tuple(c.strings("tags", lambda key, x: v.git_ref_name(key, x, "tag"), "", default=[], unique=True)),
+                deploy_accounts=tuple(c.strings("deploy_accounts", v.account_id, "", default=[], unique=True)),
+                cdk_qualifier=c.string("cdk_qualifier", v.CDK_QUALIFIER, "must be a bootstrap qualifier",
                                        default="hnb659fds"),
                 role_name=c.string("role_name", _NAME, "must be an IAM role name", default="GitHubActionsDeploy"),
-                deploy_regions=tuple(c.strings("deploy_regions", REGION_PATTERN, "must be region names", default=[])),
+                deploy_regions=tuple(c.strings("deploy_regions", v.region, "must be region names", default=[])),
                 workflow=None if c.raw.get("workflow") is None else c.string(
                     "workflow", re.compile(r"^\.github/workflows/[A-Za-z0-9_.-]+\.ya?ml$"),
                     "must be the path of a workflow file, e.g. '.github/workflows/deploy.yml'"),
@@ -280,15 +286,15 @@ class AppConfig:
         if "identity_center" in r.raw:
             ic = r.sub("identity_center", _IDENTITY_CENTER_KEYS)
             identity_center = IdentityCenterConfig(
-                instance_arn=ic.string("instance_arn", re.compile(r"^arn:aws[a-z-]*:sso:::instance/(sso)?ins-[a-zA-Z0-9-.]{16}$"),
+                instance_arn=ic.string("instance_arn", v.SSO_INSTANCE_ARN,
                                        "must be an IAM Identity Center instance ARN"),
-                group_id=ic.string("group_id", None, "must be an identity store group id") if "group_id" in ic.raw else None,
-                account_ids=tuple(ic.strings("account_ids", ACCOUNT_ID_PATTERN, "must be 12-digit account ids", default=[])),
-                access=ic.string("access", re.compile(r"^(configuration|view-only)$"), "must be configuration or view-only",
+                group_id=ic.string("group_id", v.IDENTITY_STORE_GROUP_ID, "must be an identity store group id") if "group_id" in ic.raw else None,
+                account_ids=tuple(ic.strings("account_ids", v.account_id, "", default=[], unique=True)),
+                access=ic.string("access", re.compile(r"configuration|view-only"), "must be configuration or view-only",
                                  default="configuration"),
-                extras=tuple(ic.strings("extras", re.compile(r"^(logs|traces)$"), "must be logs or traces", default=[])),
+                extras=tuple(ic.strings("extras", re.compile(r"logs|traces"), "must be logs or traces", default=[], unique=True)),
                 session_hours=ic.integer("session_hours", 1, 1, 12),
-                name=ic.string("name", re.compile(r"^[\w+=,.@-]{1,32}$"), "must be a permission set name", default="DeveloperReadOnly"),
+                name=ic.string("name", v.PERMISSION_SET_NAME, "must be a permission set name", default="DeveloperReadOnly"),
             )
         delegation = None
         if "delegation" in r.raw:
@@ -305,44 +311,44 @@ class AppConfig:
                                           "must be service principals"),
                 managed_policy_arns=_reasons(d, "managed_policy_arns", re.compile(r"^arn:aws[a-z-]*:iam::(aws|\d{12}):policy/.+$"),
                                              "must be IAM policy ARNs", required=False),
-                regions=tuple(d.strings("regions", REGION_PATTERN, "must be AWS regions", default=[])),
+                regions=tuple(d.strings("regions", v.region, "must be AWS regions", default=[])),
             )
         stackset_enabled = stacksets.boolean("enabled", False)
-        return cls(
+        identity_account_id = r.string("identity_account_id", v.account_id, "must be 12 digits")
+        config = cls(
             delegation=delegation,
-            region=r.string("region", REGION_PATTERN, "must be an AWS region such as 'eu-west-1'"),
-            identity_account_id=r.string("identity_account_id", ACCOUNT_ID_PATTERN, "must be 12 digits"),
-            production_account_id=r.string("production_account_id", ACCOUNT_ID_PATTERN, "must be 12 digits"),
-            ec2_read_prefixes=tuple(r.strings("ec2_read_prefixes", None, "", non_empty=True)),
-            app_prefix=r.string("app_prefix", None, ""),
-            app_service=r.string(
-                "app_service", re.compile(r"^[a-z0-9.-]+\.amazonaws\.com$"), "must be a service principal"
-            ),
+            region=r.string("region", v.region, ""),
+            identity_account_id=identity_account_id,
+            production_account_id=r.string("production_account_id", v.account_id, "must be 12 digits"),
+            ec2_read_prefixes=tuple(r.strings("ec2_read_prefixes", _prefix, "", non_empty=True, unique=True)),
+            app_prefix=r.string("app_prefix", _prefix, ""),
+            app_service=r.string("app_service", v.service_principal, ""),
             developer_role_name=r.string("developer_role_name", _NAME, "must be an IAM role name"),
             developer_session_hours=r.integer("developer_session_hours", 1, 1, 12),
             developer_trusted_principal_arns=tuple(
-                r.strings("developer_trusted_principal_arns", re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:(role|user)/.+$"),
-                          "must be IAM role or user ARNs", default=[])
+                r.strings("developer_trusted_principal_arns",
+                          lambda key, arn: check_principal_arns(key, [arn], identity_account_id),
+                          "", default=[], unique=True)
             ),
-            developer_access=r.string("developer_access", re.compile(r"^(configuration|view-only)$"),
+            developer_access=r.string("developer_access", re.compile(r"configuration|view-only"),
                                       "must be configuration or view-only", default="configuration"),
-            developer_extras=tuple(r.strings("developer_extras", re.compile(r"^(logs|traces)$"),
-                                             "must be logs or traces", default=[])),
+            developer_extras=tuple(r.strings("developer_extras", re.compile(r"logs|traces"),
+                                             "must be logs or traces", default=[], unique=True)),
             scaling_instance_types=tuple(
-                r.strings("scaling_instance_types", re.compile(r"^[a-z][a-z0-9-]*\.(\*|[a-z0-9]+)$"),
-                          "must be instance types such as 't3.micro'", default=[])
+                r.strings("scaling_instance_types", re.compile(r"[a-z][a-z0-9-]*\.(\*|[a-z0-9]+)"),
+                          "must be instance types such as 't3.micro'", default=[], unique=True)
             ),
             ci=ci,
             identity_center=identity_center,
             organization=read_organization(r) if "organization" in r.raw else None,
             support_role_name=r.string("support_role_name", _NAME, "must be an IAM role name", default="Support"),
             session_role_name=r.string("session_role_name", _NAME, "must be an IAM role name", default="InstanceSession"),
-            stack_prefix=r.string("stack_prefix", re.compile(r"^[A-Za-z][A-Za-z0-9-]{0,63}$"),
+            stack_prefix=r.string("stack_prefix", re.compile(r"[A-Za-z][A-Za-z0-9-]{0,63}"),
                                   "must start with a letter and contain letters, digits, '-'", default="ConstructsIam"),
             identity=IdentityConfig(
                 groups=groups,
                 users=users,
-                alarm_emails=tuple(identity.strings("alarm_emails", _EMAIL, "must be e-mail addresses", default=[])),
+                alarm_emails=tuple(identity.strings("alarm_emails", _EMAIL, "must be e-mail addresses", default=[], unique=True)),
                 password_policy=PasswordPolicyConfig(
                     minimum_length=pp.integer("minimum_length", 14, 14, 128),
                     reuse_prevention=pp.integer("reuse_prevention", 24, 1, 24),
@@ -350,11 +356,10 @@ class AppConfig:
                 ),
                 developer_group=developer_group,
                 root_alarm_regions=tuple(identity.strings(
-                    "root_alarm_regions", REGION_PATTERN, "must be AWS regions (us-east-1 sees root sign-ins)",
-                    default=["us-east-1"], non_empty=True)),
+                    "root_alarm_regions", v.region, "", default=["us-east-1"], non_empty=True, unique=True)),
             ),
             workloads=WorkloadsConfig(
-                bucket_name=workloads.string("bucket_name", re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$"),
+                bucket_name=workloads.string("bucket_name", v.bucket_name,
                                              "must be an S3 bucket name", default="") if items else "",
                 shards=workloads.integer("shards", 16, 1, 200),
                 items=items,
@@ -367,13 +372,15 @@ class AppConfig:
                 enabled=stackset_enabled,
                 organizational_unit_ids=tuple(stacksets.strings(
                     "organizational_unit_ids", _OU, "must be OU ids (ou-xxxx-yyyyyyyy) or a root id (r-xxxx)",
-                    default=[], non_empty=stackset_enabled)),
-                regions=tuple(stacksets.strings("regions", REGION_PATTERN, "must be AWS regions", default=[], non_empty=stackset_enabled)),
+                    default=[], non_empty=stackset_enabled, unique=True)),
+                regions=tuple(stacksets.strings("regions", v.region, "", default=[], non_empty=stackset_enabled, unique=True)),
                 failure_tolerance_percentage=stacksets.integer("failure_tolerance_percentage", 0, 0, 100),
                 max_concurrent_percentage=stacksets.integer("max_concurrent_percentage", 25, 1, 100),
                 delegated_admin=stacksets.boolean("delegated_admin", False),
             ),
         )
+        _refuse_shared_role_names(config)
+        return config
 
 
 # Top-level fields that `cdk ... -c constructs-iam.<field>=<value>` may override (the CLI cannot set
@@ -396,11 +403,65 @@ _OVERRIDABLE = (
 )
 
 
-def _refuse_duplicates(path: str, values: list[str], what: str, suffix: str = "") -> None:
-    """Refuse a value listed twice (case-insensitively, as IAM names are), naming both entries."""
+# Which cdk.json key each construct prop of the app is built from: a value the reader let through
+# and a construct refused is reported under its key (``config_error``).
+_PROP_KEYS: dict[str, dict[str, str]] = {
+    "GitHubActionsRole": {"repository": "ci.repository", "branches": "ci.branches", "environments": "ci.environments",
+                          "tags": "ci.tags", "deploy_accounts": "ci.deploy_accounts", "cdk_qualifier": "ci.cdk_qualifier",
+                          "role_name": "ci.role_name", "provider": "production_account_id"},
+    "GitHubOidcProvider": {"url": "production_account_id"},
+    "DeveloperReadOnlyPermissionSet": {"instance_arn": "identity_center.instance_arn", "group_id": "identity_center.group_id",
+                                       "account_ids": "identity_center.account_ids", "name": "identity_center.name",
+                                       "session_duration": "identity_center.session_hours",
+                                       "access": "identity_center.access", "extras": "identity_center.extras"},
+    "DeveloperReadOnlyRole": {"trusted_account_id": "identity_account_id", "role_name": "developer_role_name",
+                              "trusted_principal_arns": "developer_trusted_principal_arns",
+                              "max_session_duration": "developer_session_hours", "access": "developer_access",
+                              "extras": "developer_extras"},
+    "SupportRole": {"role_name": "support_role_name", "trusted_account_id": "identity_account_id"},
+    "RootActivityAlarm": {"emails": "identity.alarm_emails"},
+    "AccessAnalyzer": {"organization": "identity.root_alarm_regions"},
+    "Ec2S3ReadOnlyRole": {"locations": "ec2_read_prefixes"},
+    "S3PrefixAccessRole": {"location": "app_prefix", "assumed_by": "app_service"},
+    "ScalingServiceRole": {"instance_types": "scaling_instance_types"},
+    "TenantIsolatedBucket": {"bucket_name": "workloads.bucket_name"},
+    "TenantIsolatedBucket.admit": {"prefix": "workloads.items", "pattern": "workloads.items"},
+}
+
+
+def config_error(error: Any) -> ConfigError:
+    """A construct's ``PropsError`` for a value from cdk.json, as a ``ConfigError`` naming its key
+    (each problem ``prop 'value' rule`` becomes ``constructs-iam.<key>: prop 'value' rule``)."""
+    keys = _PROP_KEYS.get(error.kind, {})
+    lines = []
+    for problem in error.problems:
+        prop = problem.split(" ", 1)[0].split("[", 1)[0]
+        key = keys.get(prop)
+        where = f"{CONTEXT_KEY}.{key}" if key else f"{CONTEXT_KEY} (the value of {prop})"
+        lines.append(f"{where}: {problem} (refused by {error.path}, {error.kind})")
+    return ConfigError("\n".join(lines))
+
+
+def _refuse_shared_role_names(config: AppConfig) -> None:
+    """Role names are unique per account (case-insensitively): two keys naming one role in the
+    production account would pass synth and fail at deploy."""
+    named = [("developer_role_name", config.developer_role_name), ("support_role_name", config.support_role_name)]
+    if config.ci is not None:
+        named.append(("ci.role_name", config.ci.role_name))
+    seen: dict[str, str] = {}
+    for key, name in named:
+        if name.lower() in seen:
+            raise ConfigError(f"{CONTEXT_KEY}.{seen[name.lower()]} and {CONTEXT_KEY}.{key}: role name {name!r} is used twice "
+                              f"in the production account {config.production_account_id}; IAM role names are unique per account")
+        seen[name.lower()] = key
+
+
+def _refuse_duplicates(path: str, values: list[str], what: str, suffix: str = "", *, fold: bool = True) -> None:
+    """Refuse a value listed twice (case-insensitively, as IAM names are, unless ``fold`` is False),
+    naming both entries."""
     first: dict[str, int] = {}
     for index, value in enumerate(values):
-        key = value.lower()
+        key = value.lower() if fold else value
         if key in first:
             raise ConfigError(f"{path}[{first[key]}]{suffix} and {path}[{index}]{suffix}: {what} {value!r} "
                               "is listed more than once")
@@ -501,6 +562,17 @@ def load_cdk_json(path: Path | str = ROOT / "cdk.json") -> dict[str, Any]:
     return dict(json.loads(Path(path).read_text())["context"])
 
 
+Check = Union[re.Pattern[str], Callable[[str, Any], Any], None]
+"""A regex matched whole, or a shared check ``f(prop, value)`` that raises ``ValueError``."""
+
+
+def _prefix(key: str, value: str) -> str:
+    try:
+        return normalize_s3_prefix(value)
+    except ValueError as error:  # "S3Location.prefix '<value>' <rule>": name the key instead
+        raise ValueError(str(error).replace("S3Location.prefix", key, 1)) from None
+
+
 class _Reader:
     """Typed access to one level of the context, with errors that name the full key.
 
@@ -527,21 +599,34 @@ class _Reader:
             raise ConfigError(f"{self.path}.{key} is missing")
         return value
 
-    def string(self, key: str, pattern: re.Pattern[str] | None, rule: str, default: Any = _MISSING) -> str:
+    def string(self, key: str, pattern: Check, rule: str, default: Any = _MISSING) -> str:
         value = self._get(key, default)
-        if not isinstance(value, str) or (pattern is not None and not pattern.match(value)):
-            raise ConfigError(f"{self.path}.{key} {value!r} {rule or 'must be a string'}")
+        self._check(key, value, pattern, rule)
         return value
 
-    def strings(self, key: str, pattern: re.Pattern[str] | None, rule: str, *, default: Any = _MISSING,
-                non_empty: bool = False) -> list[str]:
+    def strings(self, key: str, pattern: Check, rule: str, *, default: Any = _MISSING,
+                non_empty: bool = False, unique: bool = False) -> list[str]:
         value = self._get(key, default)
         if not isinstance(value, list) or (non_empty and not value):
             raise ConfigError(f"{self.path}.{key} {value!r} must be a {'non-empty ' if non_empty else ''}list of strings")
         for item in value:
-            if not isinstance(item, str) or (pattern is not None and not pattern.match(item)):
-                raise ConfigError(f"{self.path}.{key} item {item!r} {rule or 'must be a string'}")
+            self._check(f"{key} item", item, pattern, rule)
+        if unique:
+            _refuse_duplicates(f"{self.path}.{key}", value, "value", fold=False)
         return value
+
+    def _check(self, key: str, value: Any, pattern: Check, rule: str) -> None:
+        """A pattern matched whole, or a shared check (``constructs_iam._validation``) called with the
+        full key as its prop, so its message names the key."""
+        if not isinstance(value, str):
+            raise ConfigError(f"{self.path}.{key} {value!r} {rule or 'must be a string'}")
+        if callable(pattern):
+            try:
+                pattern(f"{self.path}.{key}", value)
+            except ValueError as error:
+                raise ConfigError(str(error)) from None
+        elif pattern is not None and not v.matches(pattern, value):
+            raise ConfigError(f"{self.path}.{key} {value!r} {rule or 'must be a string'}")
 
     def integer(self, key: str, default: Any, minimum: int, maximum: int) -> int:
         value = self._get(key, default)
@@ -615,12 +700,12 @@ def read_organization(r: _Reader) -> OrganizationConfig | None:
         raise ConfigError(f"{path}.accounts {raw_accounts!r} must map account ids to their OU ids (root first)")
     accounts = []
     for account, ous in raw_accounts.items():
-        if not ACCOUNT_ID_PATTERN.match(str(account)):
+        if not v.matches(ACCOUNT_ID_PATTERN, str(account)):
             raise ConfigError(f"{path}.accounts key {account!r} must be a 12-digit account id")
         if not isinstance(ous, list) or not all(isinstance(x, str) and ou.match(x) for x in ous):
             raise ConfigError(f"{path}.accounts[{account}] {ous!r} must list OU ids (ou-xxxx-yyyyyyyy), root first")
         accounts.append((str(account), tuple(ous)))
-    management = o.string("management_account_id", ACCOUNT_ID_PATTERN, "must be 12 digits")
+    management = o.string("management_account_id", v.account_id, "must be 12 digits")
     if management in dict(accounts):
         raise ConfigError(f"{path}.accounts lists the management account {management!r}: SCPs and RCPs never apply to it")
     exceptions = []
@@ -628,8 +713,8 @@ def read_organization(r: _Reader) -> OrganizationConfig | None:
         reason = e.string("reason", re.compile(r"^.{10,}$", re.S), "must say why (10 characters or more)")
         exception = PerimeterExceptionConfig(
             reason=reason,
-            principal_accounts=tuple(e.strings("principal_accounts", ACCOUNT_ID_PATTERN, "must be 12-digit account ids", default=[])),
-            resource_accounts=tuple(e.strings("resource_accounts", ACCOUNT_ID_PATTERN, "must be 12-digit account ids", default=[])),
+            principal_accounts=tuple(e.strings("principal_accounts", v.account_id, "must be 12-digit account ids", default=[])),
+            resource_accounts=tuple(e.strings("resource_accounts", v.account_id, "must be 12-digit account ids", default=[])),
             principal_arns=tuple(e.strings("principal_arns", re.compile(r"^arn:aws[a-z-]*:(iam|sts)::(\d{12}|\*):.+$"),
                                            "must be IAM principal ARNs (the account may be '*')", default=[])),
         )
@@ -654,7 +739,7 @@ def read_organization(r: _Reader) -> OrganizationConfig | None:
         root_id=o.string("root_id", re.compile(r"^r-[0-9a-z]{4,32}$"), "must be a root id (r-xxxx)"),
         workload_ou_ids=workload_ou_ids,
         accounts=tuple(accounts),
-        allowed_regions=tuple(o.strings("allowed_regions", REGION_PATTERN, "must be AWS regions", default=[])),
+        allowed_regions=tuple(o.strings("allowed_regions", v.region, "must be AWS regions", default=[])),
         deployment_role_arns=deployment_role_arns,
         perimeter_exceptions=tuple(exceptions),
         centralized_root_access=o.boolean("centralized_root_access", True),

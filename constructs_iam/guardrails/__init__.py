@@ -39,6 +39,7 @@ from aws_cdk import aws_iam as iam
 from constructs import IConstruct
 
 from .. import _role
+from .. import _validation as v
 from .rules import PATTERN_METADATA, RULES, RULES_BY_ID, Context, Finding, Rule
 from .seal import PatternIntent
 from .seal import resolve as resolve_intents
@@ -103,6 +104,8 @@ class IamGuardrails:
         :param apply_boundary: also set that boundary on roles and users that have none.
             Default: True. With False the guardrail only checks.
         """
+        if not v.has(scope, "node"):
+            raise v.fail("scope", scope, "must be an app, a stage or a stack (a construct)")
         _role.check_boundary("permissions_boundary", permissions_boundary)
         plugin = cls.for_stage(scope)
         path = scope.node.path

@@ -6,6 +6,8 @@ where each finding can be acknowledged on its resource (``constructs_iam.acknowl
 
 from __future__ import annotations
 
+import re
+
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -157,12 +159,35 @@ def admin_access(context: Context) -> Iterator[Finding]:
                                   f"AWS managed policy {name} is attached (administrator access)")
 
 
+# ARNs of different services and shapes, in each partition: a resource pattern matching all of them in one
+# partition is '*' in all but spelling ('arn:*', 'arn:aws:*', 'arn:aws:*:*:*:*', '*:*'), judged by what it
+# matches rather than by a list of spellings.
+_PROBE_ARNS = ("arn:{p}:iam::123456789012:role/r", "arn:{p}:s3:::b/k", "arn:{p}:ec2:eu-west-1:123456789012:instance/i-1",
+               "arn:{p}:kms:eu-west-1:123456789012:key/k")
+_PARTITIONS = ("aws", "aws-cn", "aws-us-gov", "aws-iso", "aws-iso-b", "aws-iso-e", "aws-iso-f", "aws-eusc")
+
+
+def _every_resource(resource: Any) -> bool:
+    if not isinstance(resource, str):
+        return False
+    pattern = re.compile("".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in resource), re.DOTALL)
+    if any(all(pattern.fullmatch(arn.format(p=p)) for arn in _PROBE_ARNS) for p in _PARTITIONS):
+        return True
+    # every service's resources of one account ('arn:aws:*:*:111111111111:*') is the account's administrator too
+    parts = resource.split(":")
+    account = parts[4] if len(parts) > 5 and re.fullmatch(r"[0-9]{12}", parts[4]) else None
+    return account is not None and any(
+        all(pattern.fullmatch(arn.format(p=p).replace("123456789012", account)) for arn in _PROBE_ARNS if "123456789012" in arn)
+        for p in _PARTITIONS)
+
+
 def admin_problem(statement: dict[str, Any]) -> str | None:
-    """Why an identity statement amounts to administrator access, or None."""
+    """Why an identity statement amounts to administrator access, or None (judged by what its
+    resources match, not by their spelling)."""
     if statement.get("Effect") != "Allow":
         return None
     resources = as_list(statement.get("Resource"))
-    on_everything = "*" in resources or "NotResource" in statement
+    on_everything = any(_every_resource(r) for r in resources) or "NotResource" in statement
     if not on_everything:
         return None
     if "NotAction" in statement:
@@ -495,6 +520,9 @@ def _tag_keys_exclude(condition: Any, tags: set[str]) -> bool:
             if not any(fnmatchcase(tag.lower(), v.lower().replace("[", "[[]")) for v in values for tag in tags):
                 return True
     return False
+
+
+_admin_problem = admin_problem  # the name constructs_iam._extension imports
 
 
 RULES: tuple[Rule, ...] = (
