@@ -28,6 +28,7 @@ from .access_analyzer import AccessAnalyzer
 from .github_actions import GitHubActionsRole, GitHubOidcProvider
 from .human_user import HumanUser
 from .key_policy import kms_key_policy
+from .offboarding import CredentialRevoker, PersonStatus, deny_all_boundary, refuse_offboarded_sessions
 from .password_policy import AccountPasswordPolicy
 from .people_group import ALLOWED_WITHOUT_MFA, PeopleGroup
 from .root_activity_alarm import RootActivityAlarm
@@ -74,6 +75,10 @@ __all__ = [
     "kms_key_policy",
     "normalize_s3_prefix",
     "service_principal",
+    "CredentialRevoker",
+    "PersonStatus",
+    "deny_all_boundary",
+    "refuse_offboarded_sessions",
 ]
 
 __version__ = "0.1.0"

@@ -9,6 +9,7 @@ from cdk_nag import AwsSolutionsChecks, NIST80053R5Checks
 from constructs import Construct
 
 from constructs_iam import IamGuardrails
+from constructs_iam.lifecycle import acknowledge_lifecycle_change
 
 from .config import AppConfig, ConfigError, load_cdk_json
 from .ci_stack import CiStack
@@ -88,7 +89,7 @@ def build_stacks(scope: Construct, config: AppConfig) -> AppStacks:
         )
         for shard, items in place(config.workloads.items, config.workloads.shards).items()
     )
-    return AppStacks(
+    stacks = AppStacks(
         workload=workload,
         production_access=ProductionAccessStack(
             scope, f"{prefix}-ProductionAccess", config=config, env=production,
@@ -111,6 +112,17 @@ def build_stacks(scope: Construct, config: AppConfig) -> AppStacks:
         ci=ci,
         identity_center=identity_center,
     )
+    record_lifecycle_acknowledgments(stacks, config)
+    return stacks
+
+
+def record_lifecycle_acknowledgments(stacks: AppStacks, config: AppConfig) -> None:
+    """cdk.json's ``lifecycle.acknowledge`` into the templates, where the lifecycle gate reads them: on
+    the stack the construct path names, or on the identity stack when that stack is gone."""
+    by_name = {stack.stack_name: stack for stack in stacks.all()}
+    for ack in config.lifecycle.acknowledge:
+        stack = by_name.get(ack.resource.split("/", 1)[0], stacks.identity)
+        acknowledge_lifecycle_change(stack, ack.resource, ack.change, ack.reason)
 
 
 def register_checks(app: App) -> None:

@@ -5,16 +5,18 @@ from __future__ import annotations
 from typing import Any
 
 from aws_cdk import CfnOutput, Duration, Stack
+from aws_cdk import aws_iam as iam
 from constructs import Construct
 
-from constructs_iam import AccessAnalyzer, DeveloperAccess, DeveloperExtra, DeveloperReadOnlyRole, SupportRole
+from constructs_iam import (AccessAnalyzer, DeveloperAccess, DeveloperExtra, DeveloperReadOnlyRole, SupportRole,
+                            refuse_offboarded_sessions)
 
 from .config import AppConfig
 
 
 def developer_role(scope: Construct, config: AppConfig) -> DeveloperReadOnlyRole:
     """The developer role as the configuration describes it (one account or every account of the OUs)."""
-    return DeveloperReadOnlyRole(
+    role = DeveloperReadOnlyRole(
         scope,
         "DeveloperReadOnly",
         trusted_account_id=config.identity_account_id,
@@ -24,6 +26,15 @@ def developer_role(scope: Construct, config: AppConfig) -> DeveloperReadOnlyRole
         access=DeveloperAccess(config.developer_access),
         extras=[DeveloperExtra(extra) for extra in config.developer_extras],
     )
+    refuse_offboarded(role.role, config)
+    return role
+
+
+def refuse_offboarded(role: iam.Role, config: AppConfig) -> None:
+    """An offboarded person opens no new session of a role people assume, even from a session
+    issued before (its source identity names them)."""
+    offboarded = [user.name for user in config.identity.users if user.offboarded]
+    refuse_offboarded_sessions(role, offboarded, account_id=config.identity_account_id)
 
 
 def account_baseline(scope: Construct, config: AppConfig) -> tuple[SupportRole, AccessAnalyzer]:
@@ -31,6 +42,7 @@ def account_baseline(scope: Construct, config: AppConfig) -> tuple[SupportRole, 
     account) and IAM Access Analyzer in this region."""
     support = SupportRole(scope, "Support", trusted_account_id=config.identity_account_id,
                           role_name=config.support_role_name)
+    refuse_offboarded(support.role, config)
     return support, AccessAnalyzer(scope, "AccessAnalyzer")
 
 
