@@ -163,3 +163,18 @@ def test_changed_trust_is_reported(copies):
     assert result.returncode == 1
     assert "trust:sts:AssumeRole on lambda.amazonaws.com" in result.stdout
     assert "- ConstructsIam-Workload/Ec2ReadOnly/Role trust:sts:AssumeRole on ec2.amazonaws.com" in result.stdout
+
+
+def test_baseline_view_shows_a_removed_person_as_a_refused_lifecycle_change(copies):
+    """A user gone from the templates is retained in AWS with its grants: the baseline says so."""
+    base, change = copies
+    template_path = change / "ConstructsIam-Identity.template.json"
+    template = json.loads(template_path.read_text())
+    (logical_id,) = [k for k, r in template["Resources"].items()
+                     if r["Type"] == "AWS::IAM::User" and r["Properties"]["UserName"] == "alice.example"]
+    del template["Resources"][logical_id]
+    template_path.write_text(json.dumps(template))
+    result = run(str(change), "--baseline", str(base))
+    assert result.returncode == 1
+    (line,) = [l for l in result.stdout.splitlines() if "User-alice.example/User" in l and l.strip().startswith("! remove")]
+    assert "without offboarding" in line and line.endswith("REFUSED")

@@ -1,0 +1,234 @@
+"""The lifecycle gate refuses, by construct path, what would remove or replace an identity.
+
+Three versions of the sample app are synthesized once each: as committed (the baseline), changed
+carelessly (a person removed without offboarding, another renamed without declaring it, a group and
+the developer role renamed) and changed carefully (the same intents, done as the gate asks). The
+gate compares them as a CI job would (``python -m constructs_iam.lifecycle``), and the committed
+lock file is checked against the sample.
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import json
+import subprocess
+import sys
+
+import pytest
+
+from constructs_iam.lifecycle import (
+    LOCK_FILE,
+    STATEFUL_TYPES,
+    Acknowledgment,
+    Identity,
+    compare,
+    create_only_properties,
+    import_mapping,
+    lock_text,
+    read_assembly,
+    read_lock,
+)
+from stacks import AppConfig, build_stacks
+
+from .support import CONTEXT, ROOT, new_app
+
+SAMPLE = CONTEXT["constructs-iam"]
+DEVELOPER_ROLE = "ConstructsIam-ProductionAccess/DeveloperReadOnly/Role"
+BOB = "ConstructsIam-Identity/User-bob.example/User"
+CAROL = "ConstructsIam-Identity/User-carol.example/User"
+AUDITORS = "ConstructsIam-Identity/Group-auditors/Group"
+
+
+def synth(raw: dict, tmp_path_factory, name: str) -> str:
+    app = new_app({"aws:cdk:enable-path-metadata": True})
+    build_stacks(app, AppConfig.from_dict(raw))
+    return app.synth().directory
+
+
+def users(raw: dict) -> list[dict]:
+    return raw["identity"]["users"]
+
+
+@pytest.fixture(scope="module")
+def baseline(tmp_path_factory) -> str:
+    return synth(SAMPLE, tmp_path_factory, "baseline")
+
+
+@pytest.fixture(scope="module")
+def careless(tmp_path_factory) -> str:
+    raw = copy.deepcopy(SAMPLE)
+    raw["identity"]["users"] = [u for u in users(raw) if u["name"] != "bob.example"]  # bob left: just deleted
+    for user in users(raw):
+        if user["name"] == "carol.example":
+            user["name"] = "carol.jones"  # married: renamed without a word
+            user["groups"] = ["audit"]
+    raw["identity"]["groups"] = ["developers", "audit"]  # auditors -> audit
+    raw["developer_role_name"] = "DeveloperView"
+    return synth(raw, tmp_path_factory, "careless")
+
+
+@pytest.fixture(scope="module")
+def careful(tmp_path_factory) -> str:
+    raw = copy.deepcopy(SAMPLE)
+    for user in users(raw):
+        if user["name"] == "bob.example":
+            user["status"] = "offboarded"
+        if user["name"] == "carol.example":
+            user["name"], user["renamed_from"] = "carol.jones", "carol.example"
+    raw["developer_role_name"] = "DeveloperView"
+    raw["lifecycle"] = {"acknowledge": [{"resource": DEVELOPER_ROLE, "change": "replace",
+                                         "reason": "planned: the identity account's grant names the new role ARN"}]}
+    return synth(raw, tmp_path_factory, "careful")
+
+
+def by_path(changes) -> dict[str, list]:
+    result: dict[str, list] = {}
+    for change in changes:
+        result.setdefault(change.before.path, []).append(change)
+    return result
+
+
+def gate(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "constructs_iam.lifecycle", *args], capture_output=True, text=True,
+                          cwd=ROOT)
+
+
+# --------------------------------------------------------------------------------- refused
+
+
+def test_removing_a_person_without_offboarding_is_refused_naming_the_user(baseline, careless):
+    changes = by_path(compare(read_assembly(baseline).identities, read_assembly(careless)))
+    (removal,) = changes[BOB]
+    assert removal.change == "remove" and removal.refused
+    assert "without offboarding" in removal.detail and "offboarded" in removal.detail
+    # and the credentials that would be destroyed with it
+    for path, found in changes.items():
+        if path.startswith("ConstructsIam-Identity/User-bob.example/"):
+            assert all(c.refused for c in found), path
+
+
+def test_an_undeclared_rename_is_refused(baseline, careless):
+    changes = by_path(compare(read_assembly(baseline).identities, read_assembly(careless)))
+    (removal,) = changes[CAROL]
+    assert removal.refused and removal.before.name == "carol.example"
+
+
+def test_a_renamed_group_is_refused(baseline, careless):
+    changes = by_path(compare(read_assembly(baseline).identities, read_assembly(careless)))
+    (removal,) = changes[AUDITORS]
+    assert removal.change == "remove" and removal.refused and removal.before.name == "auditors"
+
+
+def test_a_role_rename_is_a_refused_replacement(baseline, careless):
+    changes = by_path(compare(read_assembly(baseline).identities, read_assembly(careless)))
+    (replacement,) = changes[DEVELOPER_ROLE]
+    assert replacement.change == "replace" and replacement.refused
+    assert "RoleName DeveloperReadOnly -> DeveloperView" in replacement.detail
+
+
+def test_the_gate_command_fails_and_names_each_refused_resource(baseline, careless):
+    result = gate(careless, "--baseline", baseline)
+    assert result.returncode == 1, result.stdout + result.stderr
+    refused = [line for line in result.stdout.splitlines() if line.endswith("REFUSED")]
+    for path in (BOB, CAROL, AUDITORS, DEVELOPER_ROLE):
+        assert any(line.split("] ", 1)[0].split(" ", 2)[1] == path or f" {path} (" in line for line in refused), path
+
+
+# --------------------------------------------------------------------------------- passes
+
+
+def test_offboarding_declared_rename_and_acknowledged_replacement_pass(baseline, careful):
+    changes = compare(read_assembly(baseline).identities, read_assembly(careful))
+    assert [c.line() for c in changes if c.refused] == []
+    paths = by_path(changes)
+    assert BOB not in paths  # the user stays
+    assert all("bob.example is offboarded" in c.passes_because for p, found in paths.items()
+               if p.startswith("ConstructsIam-Identity/User-bob.example/") for c in found)
+    (rename,) = paths[CAROL]
+    assert rename.change == "replace" and "declared rename carol.example -> carol.jones" in rename.passes_because
+    (role,) = paths[DEVELOPER_ROLE]
+    assert role.passes_because == "acknowledged: planned: the identity account's grant names the new role ARN"
+
+
+def test_the_gate_command_passes_the_careful_change(baseline, careful):
+    result = gate(careful, "--baseline", baseline)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "0 refused" in result.stdout
+
+
+def test_an_acknowledgment_passes_only_the_change_it_names(baseline, careless):
+    assembly = read_assembly(careless)
+    acknowledged = dataclasses.replace(assembly, acknowledgments=[Acknowledgment(DEVELOPER_ROLE, "remove", "wrong change")])
+    (role,) = by_path(compare(read_assembly(baseline).identities, acknowledged))[DEVELOPER_ROLE]
+    assert role.refused  # a removal acknowledged does not let a replacement through
+
+
+# --------------------------------------------------------------------------------- the lock
+
+
+def test_committed_lock_is_the_samples_deployed_state(baseline):
+    """make synth compares with lifecycle.lock.json: for the sample as committed, nothing changes."""
+    lock = read_lock(ROOT / LOCK_FILE)
+    assert compare(lock, read_assembly(baseline)) == []
+    assert {i.key for i in lock} == {i.key for i in read_assembly(baseline).identities}
+
+
+def test_lock_is_small_reviewable_json_one_entry_per_identity(baseline, tmp_path):
+    identities = read_assembly(baseline).identities
+    text = lock_text(identities, {identities[0].key: "physical-1"})
+    data = json.loads(text)
+    assert len(data["identities"]) == len(identities)
+    assert {e["type"] for e in data["identities"]} <= set(STATEFUL_TYPES)
+    assert data["identities"][0]["physical_id"] == "physical-1"
+    path = tmp_path / "lock.json"
+    path.write_text(text)
+    assert [dataclasses.replace(i, physical_id=None) for i in read_lock(path)] == identities
+
+
+def test_replacement_comes_from_cloudformation_schemas():
+    assert create_only_properties("AWS::IAM::Role") == ("Path", "RoleName")
+    assert create_only_properties("AWS::IAM::User") == ("UserName",)  # a user's Path changes in place
+    assert create_only_properties("AWS::SecretsManager::Secret") == ("Name",)
+    before = Identity("S", "U", "AWS::IAM::User", "S/U", "u", {"UserName": "u"})
+    moved = dataclasses.replace(before, create_only={"UserName": "u"}, name="u")
+    from constructs_iam.lifecycle import Assembly
+
+    assert compare([before], Assembly([moved], [])) == []
+
+
+def test_a_key_referring_to_a_replaced_user_is_replaced_too():
+    from constructs_iam.lifecycle import Assembly
+
+    user = Identity("S", "User", "AWS::IAM::User", "S/P/User", "bob", {"UserName": "bob"})
+    key = Identity("S", "Key", "AWS::IAM::AccessKey", "S/P/Key", None, {"UserName": {"Ref": "User"}})
+    changes = compare([user, key], Assembly([dataclasses.replace(user, create_only={"UserName": "rob"}), key], []))
+    assert [(c.before.logical_id, c.change) for c in changes] == [("Key", "replace"), ("User", "replace")]
+    assert "refers to User" in changes[0].detail
+
+
+def test_a_name_moved_to_another_construct_id_is_named(baseline):
+    from constructs_iam.lifecycle import Assembly
+
+    group = Identity("S", "Old", "AWS::IAM::Group", "S/Old/Group", "auditors", {"GroupName": "auditors"})
+    (change,) = compare([group], Assembly([dataclasses.replace(group, logical_id="New", path="S/New/Group")], []))
+    assert change.refused and "the same name is now S/New/Group" in change.detail and "already exists" in change.detail
+
+
+# --------------------------------------------------------------------------------- recovery
+
+
+def test_import_mapping_names_every_retained_identity_of_the_stack(baseline):
+    identities = read_assembly(baseline).identities
+    mapping, missing = import_mapping(identities, "ConstructsIam-Identity")
+    users_ = {lid: m["UserName"] for lid, m in mapping.items() if "UserName" in m}
+    assert sorted(users_.values()) == sorted(u["name"] for u in users(SAMPLE))
+    assert sorted(m["GroupName"] for m in mapping.values() if "GroupName" in m) == sorted(SAMPLE["identity"]["groups"])
+    # retained KMS keys have no name in the template: mapped from the lock's physical id, else listed
+    keys = [i for i in identities if i.stack == "ConstructsIam-Identity" and i.type == "AWS::KMS::Key" and i.retained]
+    assert keys and all(any(i.path in line for line in missing) for i in keys)
+    with_ids = [dataclasses.replace(i, physical_id=f"key-{n}") if i in keys else i for n, i in enumerate(identities)]
+    mapping, missing = import_mapping(with_ids, "ConstructsIam-Identity")
+    assert missing == [] and {mapping[i.logical_id]["KeyId"] for i in keys} == {f"key-{n}" for n, i in enumerate(identities) if i in keys}
+    # what the stack deletion did not retain (access keys, secrets) is not imported: the deploy makes it anew
+    assert not any("Id" in m for m in mapping.values())
