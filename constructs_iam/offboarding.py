@@ -36,6 +36,7 @@ from constructs import Construct
 from . import _validation as v
 from .acknowledgments import acknowledge, acknowledge_wildcard_resources
 from .key_policy import kms_key_policy
+from .password_policy import _HANDLER_ACKNOWLEDGMENTS  # the same reasons hold for every custom resource handler
 
 PERSON_METADATA = "constructs-iam:person"
 """Template metadata on a person's user, access key and secrets: ``{"name", "status"[, "renamed_from"]}``.
@@ -176,21 +177,12 @@ class CredentialRevoker(Construct):
     def revoke(self, scope: Construct, user: iam.User) -> CustomResource:
         """A ``Custom::OffboardedCredentials`` resource under ``scope`` that revokes ``user``'s credentials
         when it is created (the deploy that offboards the person) and again when its properties change.
-        It depends on the user, so CloudFormation has already removed the password, groups and boundary."""
+        It refers to the user, so CloudFormation has already removed the password and groups and set the
+        boundary when it runs."""
         self._on_users.add_resources(user.user_arn)
         resource = CustomResource(
             scope, "RevokeCredentials", service_token=self.function.function_arn,
             resource_type="Custom::OffboardedCredentials", properties={"UserName": user.user_name},
         )
-        resource.node.add_dependency(user)
-        return resource
+        return resource  # its Ref to the user orders it after the user's update
 
-
-_HANDLER_ACKNOWLEDGMENTS = {
-    "NIST.800.53.R5-LambdaConcurrency": "CloudFormation invokes this custom resource handler only on "
-    "stack create/update/delete; reserved concurrency would only take capacity from the account.",
-    "NIST.800.53.R5-LambdaDLQ": "CloudFormation invokes the handler and records failures in the stack "
-    "events (the handler reports every error); there is no asynchronous event to dead-letter.",
-    "NIST.800.53.R5-LambdaInsideVPC": "The handler only calls the global IAM API; a VPC would add "
-    "network paths (NAT or endpoints) without protecting anything.",
-}
