@@ -29,7 +29,7 @@ from constructs_iam.lifecycle import (
     read_assembly,
     read_lock,
 )
-from stacks import AppConfig, build_stacks
+from stacks import AppConfig, ConfigError, build_stacks
 
 from .support import CONTEXT, ROOT, new_app
 
@@ -232,3 +232,41 @@ def test_import_mapping_names_every_retained_identity_of_the_stack(baseline):
     assert missing == [] and {mapping[i.logical_id]["KeyId"] for i in keys} == {f"key-{n}" for n, i in enumerate(identities) if i in keys}
     # what the stack deletion did not retain (access keys, secrets) is not imported: the deploy makes it anew
     assert not any("Id" in m for m in mapping.values())
+
+
+# --------------------------------------------------------------------------------- configuration
+
+
+@pytest.mark.parametrize("change, message", [
+    ({"renamed_from": "carol.example"}, r"users\[2\]\.renamed_from 'carol.example' is the name itself"),
+    ({"renamed_from": "alice.example"}, r"alice.example' is listed more than once"),
+    ({"renamed_form": "carol.old"}, r"renamed_form is not a known key; did you mean 'renamed_from'"),
+])
+def test_config_refuses_a_wrong_rename(change, message):
+    raw = copy.deepcopy(SAMPLE)
+    users(raw)[2].update(change)
+    with pytest.raises(ConfigError, match=message):
+        AppConfig.from_dict(raw)
+
+
+@pytest.mark.parametrize("entry, message", [
+    ({"resource": DEVELOPER_ROLE, "change": "rename", "reason": "why not"}, r"change 'rename' must be remove or replace"),
+    ({"resource": "DeveloperReadOnly", "change": "replace", "reason": "why not"}, r"resource 'DeveloperReadOnly' must be a construct path"),
+    ({"resource": DEVELOPER_ROLE, "change": "replace"}, r"acknowledge\[0\]\.reason is missing"),
+    ({"resource": DEVELOPER_ROLE, "change": "replace", "reason": "ok", "by": "me"}, r"by is not a known key"),
+])
+def test_config_refuses_a_malformed_lifecycle_acknowledgment(entry, message):
+    raw = {**copy.deepcopy(SAMPLE), "lifecycle": {"acknowledge": [entry]}}
+    with pytest.raises(ConfigError, match=message):
+        AppConfig.from_dict(raw)
+
+
+def test_removing_an_offboarded_persons_user_is_the_explicit_step_that_needs_an_acknowledgment():
+    from constructs_iam.lifecycle import Assembly
+
+    user = Identity("S", "U", "AWS::IAM::User", "S/P/User", "bob", {"UserName": "bob"},
+                    person={"name": "bob", "status": "offboarded"})
+    (change,) = compare([user], Assembly([], []))
+    assert change.refused and "offboarded person's user is deleted" in change.detail
+    (change,) = compare([user], Assembly([], [Acknowledgment("S/P/User", "remove", "left in 2024; audit kept 2 years")]))
+    assert change.passes_because == "acknowledged: left in 2024; audit kept 2 years"
