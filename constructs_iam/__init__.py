@@ -28,6 +28,7 @@ from .access_analyzer import AccessAnalyzer
 from .github_actions import GitHubActionsRole, GitHubOidcProvider
 from .human_user import HumanUser
 from .key_policy import kms_key_policy
+from .lifecycle import acknowledge_lifecycle_change
 from .offboarding import CredentialRevoker, PersonStatus, deny_all_boundary, refuse_offboarded_sessions
 from .password_policy import AccountPasswordPolicy
 from .people_group import ALLOWED_WITHOUT_MFA, PeopleGroup
@@ -79,6 +80,7 @@ __all__ = [
     "PersonStatus",
     "deny_all_boundary",
     "refuse_offboarded_sessions",
+    "acknowledge_lifecycle_change",
 ]
 
 __version__ = "0.1.0"

@@ -449,6 +449,11 @@ def main(argv: list[str] | None = None) -> int:
           f"{len(changes) - len(refused)} changes pass, {len(refused)} refused")
     for change in changes:
         print(f"  {change.line()}")
+    used = {(c.before.path, c.change) for c in changes if (c.passes_because or "").startswith("acknowledged: ")}
+    for ack in assembly.acknowledgments:
+        if (ack.resource.strip("/"), ack.change) not in used:
+            print(f"  unused acknowledgment ({ack.change} {ack.resource}): it matches no change; remove it once "
+                  "deployed, or it will let the next such change through unreviewed")
     if refused:
         print("Offboard people instead of removing them, keep construct ids and names, or acknowledge the change "
               "by construct path, change and reason (cdk.json constructs-iam.lifecycle.acknowledge; docs/lifecycle.md).")

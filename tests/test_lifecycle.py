@@ -270,3 +270,9 @@ def test_removing_an_offboarded_persons_user_is_the_explicit_step_that_needs_an_
     assert change.refused and "offboarded person's user is deleted" in change.detail
     (change,) = compare([user], Assembly([], [Acknowledgment("S/P/User", "remove", "left in 2024; audit kept 2 years")]))
     assert change.passes_because == "acknowledged: left in 2024; audit kept 2 years"
+
+
+def test_an_acknowledgment_that_matches_nothing_is_reported(baseline, careful):
+    result = gate(careful, "--baseline", careful)  # nothing changes: the role's acknowledgment is stale
+    assert result.returncode == 0
+    assert f"unused acknowledgment (replace {DEVELOPER_ROLE})" in result.stdout
