@@ -103,7 +103,7 @@ def deployed_physical_ids(aws: LocalAws, regions: list[str]) -> dict[tuple[str, 
             if stack["StackName"] == "CDKToolkit":
                 continue
             for resource in cloudformation.describe_stack_resources(StackName=stack["StackName"])["StackResources"]:
-                if resource["ResourceType"] in STATEFUL_TYPES and resource.get("PhysicalResourceId"):
+                if resource.get("ResourceType") in STATEFUL_TYPES and resource.get("PhysicalResourceId"):
                     ids[(stack["StackName"], resource["LogicalResourceId"])] = resource["PhysicalResourceId"]
     return ids
 
