@@ -62,7 +62,8 @@ class HumanUser(Construct):
     :param status: ``PersonStatus.OFFBOARDED`` keeps the user (audit history) and takes everything
         else away in the same deploy: no console password, no access key (those made outside the
         template included, by ``CredentialRevoker``), no group, a deny-all permissions boundary
-        (``constructs_iam.offboarding``). ``groups`` must then be empty. Default: ``ACTIVE``.
+        (``constructs_iam.offboarding``) in place of ``permissions_boundary``. ``groups`` must then be
+        empty; ``console_access``, ``access_key`` and their readers do not apply. Default: ``ACTIVE``.
     :param renamed_from: the user name this person had before, declaring a rename to the lifecycle
         gate (``python -m constructs_iam.lifecycle``). CloudFormation replaces a renamed user (a new
         identity: MFA re-enrolment, a new key); docs/lifecycle.md gives the path that keeps the person.
@@ -193,6 +194,7 @@ class HumanUser(Construct):
                     check.fail("user_name", user_name, "is required: one IAM user is one named person")
                 else:
                     check(v.iam_name, "user_name", user_name, max_length=64)
+                check(v.iam_path, "path", path)
                 if groups:
                     check.fail("groups", list(groups), "must be empty for an offboarded person (offboarding removes "
                                "every membership)")
