@@ -143,13 +143,26 @@ class Assembly:
 
 
 def _templates(cdk_out: Path) -> Iterable[tuple[str, dict[str, Any]]]:
+    """Every template of the assembly: its stacks', and those its stacks deploy as file assets (nested
+    stacks, StackSet templates), named ``<stack>/<template file without .template.json>``."""
     manifest = json.loads((cdk_out / "manifest.json").read_text())
-    for name, artifact in manifest.get("artifacts", {}).items():
+    artifacts = manifest.get("artifacts", {})
+    for name, artifact in artifacts.items():
         if artifact.get("type") == "cdk:cloud-assembly":
             yield from _templates(cdk_out / artifact["properties"]["directoryName"])
         elif artifact.get("type") == "aws:cloudformation:stack":
             properties = artifact.get("properties") or {}
-            yield properties.get("stackName", name), json.loads((cdk_out / properties["templateFile"]).read_text())
+            stack = properties.get("stackName", name)
+            yield stack, json.loads((cdk_out / properties["templateFile"]).read_text())
+            for dependency in artifact.get("dependencies") or []:
+                assets = artifacts.get(dependency) or {}
+                if assets.get("type") != "cdk:asset-manifest":
+                    continue
+                files = json.loads((cdk_out / assets["properties"]["file"]).read_text()).get("files") or {}
+                for asset in files.values():
+                    source = (asset.get("source") or {}).get("path") or ""
+                    if source.endswith(".template.json") and source != properties["templateFile"]:
+                        yield f"{stack}/{source.removesuffix('.template.json')}", json.loads((cdk_out / source).read_text())
 
 
 def _text(value: Any) -> str | None:
@@ -191,23 +204,58 @@ def read_assembly(cdk_out: str | Path) -> Assembly:
     return Assembly(sorted(identities, key=lambda i: i.key), acknowledgments)
 
 
+class LockError(ValueError):
+    """A lock file (or baseline) the gate cannot read: the gate refuses rather than compare with less."""
+
+
+_LOCK_KEYS = ("format", "about", "identities")
+_REQUIRED = ("stack", "logical_id", "type", "path")
+_KINDS: dict[str, type | tuple[type, ...]] = {
+    "stack": str, "logical_id": str, "type": str, "path": str, "name": (str, type(None)), "create_only": dict,
+    "person": (dict, type(None)), "retained": bool, "physical_id": (str, type(None)),
+}
+
+
 def read_lock(path: str | Path) -> list[Identity]:
-    data = json.loads(Path(path).read_text())
+    """The identities of a lock file; ``LockError`` naming the file and the entry when it is not one
+    (a truncated or hand-edited lock must not compare as "fewer identities deployed")."""
+    try:
+        data = json.loads(Path(path).read_text())
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise LockError(f"{path}: not a readable lock file ({error})") from None
+    if not isinstance(data, dict):
+        raise LockError(f"{path}: a lock is a JSON object with {', '.join(_LOCK_KEYS)}")
+    unknown = set(data) - set(_LOCK_KEYS)
+    if unknown:
+        raise LockError(f"{path}: unknown keys {sorted(unknown)} (known: {list(_LOCK_KEYS)})")
     if data.get("format") != LOCK_FORMAT:
-        raise ValueError(f"{path}: lock format {data.get('format')!r} is not {LOCK_FORMAT}")
-    known = set(Identity.__dataclass_fields__)
+        raise LockError(f"{path}: lock format {data.get('format')!r} is not {LOCK_FORMAT}")
+    if not isinstance(data.get("identities"), list):
+        raise LockError(f"{path}: identities must be a list (of the identities last deployed)")
     identities = []
-    for index, entry in enumerate(data.get("identities", [])):
-        unknown = set(entry) - known
+    for index, entry in enumerate(data["identities"]):
+        if not isinstance(entry, dict):
+            raise LockError(f"{path}: identities[{index}] is not an object")
+        unknown = set(entry) - set(_KINDS)
         if unknown:
-            raise ValueError(f"{path}: identities[{index}] has unknown keys {sorted(unknown)} (known: {sorted(known)})")
+            raise LockError(f"{path}: identities[{index}] has unknown keys {sorted(unknown)} (known: {sorted(_KINDS)})")
+        missing = [k for k in _REQUIRED if k not in entry]
+        if missing:
+            raise LockError(f"{path}: identities[{index}] lacks {', '.join(missing)}")
+        wrong = [k for k, value in entry.items() if not isinstance(value, _KINDS[k])]
+        if wrong:
+            raise LockError(f"{path}: identities[{index}] has {', '.join(f'{k} {entry[k]!r}' for k in wrong)} of the wrong type")
         identities.append(Identity(**entry))
     return identities
 
 
 def read_baseline(path: str | Path) -> list[Identity]:
     """A lock file, or a cloud assembly directory."""
-    return read_assembly(path).identities if Path(path).is_dir() else read_lock(path)
+    if Path(path).is_dir():
+        if not (Path(path) / "manifest.json").is_file():
+            raise LockError(f"{path}: a directory that is not a cloud assembly (no manifest.json)")
+        return read_assembly(path).identities
+    return read_lock(path)
 
 
 def lock_text(identities: Iterable[Identity], physical_ids: Mapping[tuple[str, str], str] | None = None) -> str:
@@ -414,6 +462,14 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if not (Path(args.cdk_out) / "manifest.json").is_file():
         parser.error(f"{args.cdk_out} is not a cloud assembly (no manifest.json): run cdk synth first")
+    try:
+        return _run(args, parser)
+    except LockError as error:
+        print(f"lifecycle: {error}", file=sys.stderr)
+        return 2
+
+
+def _run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     assembly = read_assembly(args.cdk_out)
     if args.write_lock:
         previous = {}

@@ -276,3 +276,82 @@ def test_an_acknowledgment_that_matches_nothing_is_reported(baseline, careful):
     result = gate(careful, "--baseline", careful)  # nothing changes: the role's acknowledgment is stale
     assert result.returncode == 0
     assert f"unused acknowledgment (replace {DEVELOPER_ROLE})" in result.stdout
+
+
+# --------------------------------------------------------------------------------- templates a stack deploys
+
+
+def _nested_app(with_nested: bool, *, user_in_nested: bool = False) -> str:
+    """A stack with a user, and (optionally) a nested stack and a StackSet each holding a role."""
+    from aws_cdk import NestedStack, Stack
+    from aws_cdk import aws_iam as iam
+    from cdk_stacksets import StackSet, StackSetStack, StackSetTarget, StackSetTemplate
+
+    app = new_app({"aws:cdk:enable-path-metadata": True})
+    stack = Stack(app, "Parent", env={"account": "111111111111", "region": "eu-west-1"})
+    if not user_in_nested:
+        iam.User(stack, "Person", user_name="dana.example")
+    if with_nested:
+        nested = NestedStack(stack, "Nested")
+        iam.Role(nested, "NestedRole", role_name="NestedRole", assumed_by=iam.AccountRootPrincipal())
+        if user_in_nested:
+            iam.User(nested, "Person", user_name="dana.example")
+        member = StackSetStack(stack, "Member")
+        iam.Role(member, "MemberRole", role_name="MemberRole", assumed_by=iam.AccountPrincipal("111111111111"))
+        StackSet(stack, "StackSet", target=StackSetTarget.from_accounts(regions=["eu-west-1"], accounts=["222222222222"]),
+                 template=StackSetTemplate.from_stack_set_stack(member))
+    return app.synth().directory
+
+
+def test_the_gate_reads_nested_stack_and_stackset_templates():
+    """A role in a nested stack or a StackSet template is an identity too: taking the nested stack or the
+    StackSet away deletes it (in every account of the StackSet), and the gate says so."""
+    before = read_assembly(_nested_app(True))
+    names = {i.name: i for i in before.identities}
+    assert {"NestedRole", "MemberRole", "dana.example"} <= set(names)
+    assert names["NestedRole"].path == "Parent/Nested/NestedRole" and names["MemberRole"].stack.startswith("Parent/")
+    changes = compare(before.identities, read_assembly(_nested_app(False)))
+    assert {"MemberRole", "NestedRole"} <= {c.before.name for c in changes}
+    assert all(c.change == "remove" and c.refused for c in changes)
+    assert "dana.example" not in {c.before.name for c in changes}
+
+
+def test_a_user_moved_into_a_nested_stack_is_refused_as_a_moved_name():
+    changes = compare(read_assembly(_nested_app(True)).identities, read_assembly(_nested_app(True, user_in_nested=True)))
+    (change,) = [c for c in changes if c.before.name == "dana.example"]
+    assert change.refused and change.change == "remove" and "the same name is now Parent/Nested/Person" in change.detail
+
+
+# --------------------------------------------------------------------------------- a lock the gate cannot read
+
+
+@pytest.mark.parametrize("text, message", [
+    ('{"format": 1,', "not a readable lock file"),
+    ('[1, 2]', "a lock is a JSON object"),
+    ('{"format": 1}', "identities must be a list"),
+    ('{"format": 1, "identities": {}}', "identities must be a list"),
+    ('{"format": 1, "identities": [], "signed": "me"}', r"unknown keys \['signed'\]"),
+    ('{"format": 2, "identities": []}', "lock format 2 is not 1"),
+    ('{"format": 1, "identities": [{"stack": "S", "logical_id": "U", "path": "S/U"}]}', r"identities\[0\] lacks type"),
+    ('{"format": 1, "identities": [{"stack": "S", "logical_id": "U", "type": "AWS::IAM::User", "path": "S/U", "create_only": "x"}]}',
+     r"identities\[0\] has create_only 'x' of the wrong type"),
+    ('{"format": 1, "identities": [{"stack": "S", "logical_id": "U", "type": "AWS::IAM::User", "path": "S/U", "owner": "x"}]}',
+     r"identities\[0\] has unknown keys \['owner'\]"),
+])
+def test_a_lock_the_gate_cannot_read_is_refused_in_one_line(baseline, tmp_path, text, message):
+    """A truncated or hand-edited lock is never compared as "fewer identities deployed" (that would let
+    every removal through): the gate stops with one line naming the file and what is wrong."""
+    lock = tmp_path / "lock.json"
+    lock.write_text(text)
+    with pytest.raises(ValueError, match=message):
+        read_lock(lock)
+    result = gate(baseline, "--baseline", str(lock))
+    assert result.returncode == 2
+    lines = [line for line in result.stderr.splitlines() if line.startswith("lifecycle:")]
+    assert "Traceback" not in result.stderr and len(lines) == 1 and lines[0].startswith(f"lifecycle: {lock}:")
+
+
+def test_a_baseline_directory_that_is_not_an_assembly_is_refused(baseline, tmp_path):
+    result = gate(baseline, "--baseline", str(tmp_path))
+    assert result.returncode == 2 and "not a cloud assembly (no manifest.json)" in result.stderr
+    assert "Traceback" not in result.stderr
