@@ -56,7 +56,9 @@ STATEFUL_TYPES: tuple[str, ...] = (
     "AWS::KMS::Key",
 )
 """The resources whose loss loses something: an identity (and its MFA, history, trust), a credential,
-a key that decrypts retained data."""
+a key that decrypts retained data. Any other resource with ``DeletionPolicy: Retain`` is tracked too:
+its removal or replacement leaves it behind outside the stack (a retained group policy stays attached
+to its group), and ``cdk import`` must adopt it after a stack deletion."""
 
 ACKNOWLEDGMENTS_METADATA = "constructs-iam:lifecycle-acknowledgments"
 LOCK_FILE = "lifecycle.lock.json"
@@ -66,6 +68,7 @@ CHANGES = ("remove", "replace")
 _PHYSICAL_NAME = {
     "AWS::IAM::User": "UserName", "AWS::IAM::Group": "GroupName", "AWS::IAM::Role": "RoleName",
     "AWS::SecretsManager::Secret": "Name", "AWS::IAM::OIDCProvider": "Url", "AWS::IAM::AccessKey": "UserName",
+    "AWS::IAM::ManagedPolicy": "ManagedPolicyName", "AWS::S3::Bucket": "BucketName",
 }
 
 
@@ -179,17 +182,22 @@ def identities_of(stack: str, template: Mapping[str, Any]) -> list[Identity]:
     found = []
     for logical_id, resource in (template.get("Resources") or {}).items():
         kind = resource.get("Type")
-        if kind not in STATEFUL_TYPES:
+        retained = resource.get("DeletionPolicy") in ("Retain", "RetainExceptOnCreate")
+        if kind not in STATEFUL_TYPES and not retained:
             continue
         properties = resource.get("Properties") or {}
         metadata = resource.get("Metadata") or {}
+        try:
+            create_only = {p: properties[p] for p in create_only_properties(kind) if p in properties}
+        except KeyError:  # a retained custom resource: no schema, removal still tracked
+            create_only = {}
         found.append(Identity(
             stack=stack, logical_id=logical_id, type=kind,
             path=metadata.get("aws:cdk:path", f"{stack}/{logical_id}").removesuffix("/Resource"),
             name=_name(properties.get(_PHYSICAL_NAME.get(kind, ""))),
-            create_only={p: properties[p] for p in create_only_properties(kind) if p in properties},
+            create_only=create_only,
             person=metadata.get(PERSON_METADATA),
-            retained=resource.get("DeletionPolicy") in ("Retain", "RetainExceptOnCreate"),
+            retained=retained,
         ))
     return found
 
@@ -402,6 +410,9 @@ def _removal_detail(before: Identity, now: list[Identity], people: Mapping[str, 
     if before.person:
         return (f"a credential of {before.person['name']}, destroyed (not retained): offboard the person, "
                 "or acknowledge the removal")
+    if before.retained:
+        return ("gone from the templates; retained, so it stays in the account outside any stack "
+                "(a policy stays attached, a bucket keeps its data): delete or import it deliberately")
     return "gone from the templates"
 
 

@@ -374,9 +374,11 @@ def test_import_mapping_of_the_sample_names_what_destroy_retained(destroyed, loc
             assert iam.get_user(UserName=value)["User"]["UserName"] == value
         elif key == "GroupName":
             assert iam.get_group(GroupName=value)["Group"]["GroupName"] == value
+        elif key == "PolicyArn":  # the groups' retained MFA policies, still attached
+            assert iam.get_policy(PolicyArn=value)["Policy"]["Arn"] == value
         else:
             assert key == "KeyId" and kms.describe_key(KeyId=value)["KeyMetadata"]["KeyId"]
-    assert kinds == {"UserName", "GroupName", "KeyId"}
+    assert kinds == {"UserName", "GroupName", "KeyId", "PolicyArn"}
     assert sorted(m["UserName"] for m in mapping.values() if "UserName" in m) == sorted(PEOPLE)
 
 

@@ -179,7 +179,7 @@ def test_lock_is_small_reviewable_json_one_entry_per_identity(baseline, tmp_path
     text = lock_text(identities, {identities[0].key: "physical-1"})
     data = json.loads(text)
     assert len(data["identities"]) == len(identities)
-    assert {e["type"] for e in data["identities"]} <= set(STATEFUL_TYPES)
+    assert all(e["type"] in STATEFUL_TYPES or e.get("retained") for e in data["identities"])
     assert data["identities"][0]["physical_id"] == "physical-1"
     path = tmp_path / "lock.json"
     path.write_text(text)
@@ -229,7 +229,8 @@ def test_import_mapping_names_every_retained_identity_of_the_stack(baseline):
     assert keys and all(any(i.path in line for line in missing) for i in keys)
     with_ids = [dataclasses.replace(i, physical_id=f"key-{n}") if i in keys else i for n, i in enumerate(identities)]
     mapping, missing = import_mapping(with_ids, "ConstructsIam-Identity")
-    assert missing == [] and {mapping[i.logical_id]["KeyId"] for i in keys} == {f"key-{n}" for n, i in enumerate(identities) if i in keys}
+    assert not any("AWS::KMS::Key" in line for line in missing)  # the group policies: test_retained_group_policies_...
+    assert {mapping[i.logical_id]["KeyId"] for i in keys} == {f"key-{n}" for n, i in enumerate(identities) if i in keys}
     # what the stack deletion did not retain (access keys, secrets) is not imported: the deploy makes it anew
     assert not any("Id" in m for m in mapping.values())
 
@@ -355,3 +356,29 @@ def test_a_baseline_directory_that_is_not_an_assembly_is_refused(baseline, tmp_p
     result = gate(baseline, "--baseline", str(tmp_path))
     assert result.returncode == 2 and "not a cloud assembly (no manifest.json)" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+# --------------------------------------------------------------------------------- retained beyond identities
+
+
+def test_retained_group_policies_are_tracked_and_imported(baseline):
+    """A stack deletion retains the groups' MFA policies with the groups (still attached): the import
+    mapping adopts them too (by the policy ARN the deploy recorded), else lists them; replacing one (its
+    Description is create-only) would leave the old one attached to the group, so the gate refuses it."""
+    identities = read_assembly(baseline).identities
+    policies = [i for i in identities if i.type == "AWS::IAM::ManagedPolicy"]
+    assert {i.path for i in policies} == {f"ConstructsIam-Identity/Group-{g}/MfaAndSelfService" for g in SAMPLE["identity"]["groups"]}
+    assert all(i.retained for i in policies)
+    mapping, missing = import_mapping(identities, "ConstructsIam-Identity")
+    assert all(any(i.path in line for line in missing) for i in policies)
+    arns = {i.key: f"arn:aws:iam::111111111111:policy/{i.logical_id}" for i in policies}
+    mapping, _ = import_mapping([dataclasses.replace(i, physical_id=arns.get(i.key)) for i in identities], "ConstructsIam-Identity")
+    assert {mapping[i.logical_id]["PolicyArn"] for i in policies} == set(arns.values())
+    from constructs_iam.lifecycle import Assembly
+
+    changed = [dataclasses.replace(i, create_only={**i.create_only, "Description": "new words"}) if i in policies else i
+               for i in identities]
+    changes = compare(identities, Assembly(changed, []))
+    assert {c.before.path for c in changes if c.refused and c.change == "replace"} == {i.path for i in policies}
+    gone = compare(identities, Assembly([i for i in identities if i not in policies], []))
+    assert all(c.refused and "stays attached" in c.detail for c in gone) and len(gone) == len(policies)

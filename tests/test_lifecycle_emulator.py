@@ -221,6 +221,8 @@ def test_import_mapping_names_resources_that_exist_after_the_stack_is_deleted(aw
             iam.get_group(GroupName=value)
         elif key == "KeyId":
             assert kms.describe_key(KeyId=value)["KeyMetadata"]["KeyState"] in ("Enabled", "PendingDeletion")
+        elif key == "PolicyArn":  # the group's retained MFA policy
+            iam.get_policy(PolicyArn=value)
         else:
             raise AssertionError(f"unexpected identifier {key} for {logical_id}")
     assert {k for m in mapping.values() for k in m} >= {"UserName", "GroupName"}

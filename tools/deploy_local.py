@@ -21,7 +21,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from constructs_iam.lifecycle import LOCK_FILE, STATEFUL_TYPES, lock_text, read_assembly
+from constructs_iam.lifecycle import LOCK_FILE, lock_text, read_assembly
 from stacks.config import CONTEXT_KEY, AppConfig, load_cdk_json
 from tools.emulator import ACCOUNT, ROOT, EmulatorError, LocalAws
 
@@ -103,7 +103,7 @@ def deployed_physical_ids(aws: LocalAws, regions: list[str]) -> dict[tuple[str, 
             if stack["StackName"] == "CDKToolkit":
                 continue
             for resource in cloudformation.describe_stack_resources(StackName=stack["StackName"])["StackResources"]:
-                if resource.get("ResourceType") in STATEFUL_TYPES and resource.get("PhysicalResourceId"):
+                if resource.get("PhysicalResourceId"):  # the lock keeps those of its identities
                     ids[(stack["StackName"], resource["LogicalResourceId"])] = resource["PhysicalResourceId"]
     return ids
 
