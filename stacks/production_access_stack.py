@@ -32,8 +32,10 @@ def developer_role(scope: Construct, config: AppConfig) -> DeveloperReadOnlyRole
 
 def refuse_offboarded(role: iam.Role, config: AppConfig) -> None:
     """An offboarded person opens no new session of a role people assume, even from a session
-    issued before (its source identity names them)."""
+    issued before (its source identity names them). Nor does the old user a declared rename leaves
+    behind (CloudFormation replaced it and retained the old one, with its password and groups)."""
     offboarded = [user.name for user in config.identity.users if user.offboarded]
+    offboarded += [user.renamed_from for user in config.identity.users if user.renamed_from]
     refuse_offboarded_sessions(role, offboarded, account_id=config.identity_account_id)
 
 

@@ -223,3 +223,22 @@ def test_config_offboarded_person_needs_no_groups_and_status_is_checked():
 
 def test_offboarding_templates_are_clean_under_cfn_lint(app, tmp_path):
     assert cfn_lint(identity_template(app), tmp_path, "identity") == []
+
+
+def test_the_user_a_declared_rename_leaves_behind_cannot_assume_a_role_people_assume():
+    """renamed_from replaces the user; AWS keeps the old one (retained) with its password and groups.
+    Until someone offboards it, the roles people assume refuse it, by ARN and by source identity."""
+    raw = copy.deepcopy(CONTEXT["constructs-iam"])
+    raw["identity"]["users"][0].update(name="alice.renamed", renamed_from="alice.example")
+    app = new_app()
+    stacks = build_stacks(app, AppConfig.from_dict(raw))
+    template = app.synth().get_stack_by_name(stacks.production_access.stack_name).template
+    model = AccessModel.from_template(template, account="222222222222", region="eu-west-1")
+    for role in ("DeveloperReadOnly", "Support"):
+        arn = f"arn:aws:iam::222222222222:role/{role}"
+        old = model.can_assume(role=arn, caller=ALICE, context={**MFA, "sts:SourceIdentity": "alice.example"})
+        assert old.allowed is False and old.outcome == "explicit-deny", (role, old.reason)
+        chained = model.can_assume(role=arn, caller=ONCALL, context={**MFA, "sts:SourceIdentity": "alice.example"})
+        assert chained.allowed is False and "DenyOffboardedBySourceIdentity" in chained.reason
+        renamed = f"arn:aws:iam::{IDENTITY}:user/alice.renamed"
+        assert model.can_assume(role=arn, caller=renamed, context={**MFA, "sts:SourceIdentity": "alice.renamed"}).allowed is True
