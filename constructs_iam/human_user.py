@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, Union
+from typing import Any, Union, cast
 
-from aws_cdk import Duration, RemovalPolicy, SecretValue, Stack
+from aws_cdk import CfnResource, Duration, RemovalPolicy, SecretValue, Stack
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_secretsmanager as secretsmanager
@@ -16,6 +16,7 @@ from . import _validation as v
 from .acknowledgments import acknowledge
 from .key_policy import kms_key_policy
 from .key_rotation import AccessKeyRotation
+from .offboarding import PERSON_METADATA, CredentialRevoker, PersonStatus, deny_all_boundary
 from .people_group import PeopleGroup
 
 GroupLike = Union[PeopleGroup, iam.IGroup]
@@ -66,6 +67,15 @@ class HumanUser(Construct):
         shorter: the next rotation deletes it anyway). The person reads the current key
         from the same secret. The rotation function's role carries ``permissions_boundary`` too.
         Default: no rotation (one key created by CloudFormation).
+    :param status: ``PersonStatus.OFFBOARDED`` keeps the user (audit history) and takes everything
+        else away in the same deploy: no console password, no access key (those made outside the
+        template included, by ``CredentialRevoker``), no group, a deny-all permissions boundary
+        (``constructs_iam.offboarding``) in place of ``permissions_boundary``. ``groups`` must then be
+        empty; ``console_access``, ``access_key`` and their readers do not apply. Default: ``ACTIVE``.
+    :param renamed_from: the user name this person had before, declaring a rename to the lifecycle
+        gate (``python -m constructs_iam.lifecycle``). CloudFormation replaces a renamed user (a new
+        identity: MFA re-enrolment, a new key); docs/lifecycle.md gives the path that keeps the person.
+        Default: not renamed.
     """
 
     def __init__(
@@ -84,9 +94,14 @@ class HumanUser(Construct):
         path: str = "/",
         permissions_boundary: iam.IManagedPolicy | None = None,
         rotate_every: Duration | None = None,
+        status: PersonStatus = PersonStatus.ACTIVE,
+        renamed_from: str | None = None,
     ) -> None:
         v.construct_id(type(self).__name__, scope, id)
         super().__init__(scope, id)
+        if status is not PersonStatus.ACTIVE or renamed_from is not None:
+            if self._lifecycle(user_name, groups, status, renamed_from, encryption_key, removal_policy, path):
+                return
         iam_groups: list[iam.IGroup] = []
         with v.Checks(self) as check:
             if user_name is None:
@@ -168,6 +183,7 @@ class HumanUser(Construct):
             permissions_boundary=permissions_boundary,
         )
         self.user.apply_removal_policy(removal_policy)
+        self._record_person(self.user, PersonStatus.ACTIVE, renamed_from)
 
         self.access_key_secret: CredentialSecret | None = None
         self.access_key: iam.AccessKey | None = None
@@ -192,6 +208,7 @@ class HumanUser(Construct):
             self.rotation.node.add_dependency(self.user)
         elif access_key:
             self.access_key = iam.AccessKey(self, "AccessKey", user=self.user, status=iam.AccessKeyStatus.ACTIVE)
+            self._record_person(self.access_key)
             self.access_key_secret = self._credential_secret(
                 "AccessKeySecret",
                 "access-key",
@@ -203,6 +220,61 @@ class HumanUser(Construct):
                 },
             )
 
+    def _lifecycle(self, user_name: str, groups: Sequence[GroupLike], status: PersonStatus, renamed_from: str | None,
+                   encryption_key: kms.IKey | None, removal_policy: RemovalPolicy, path: str) -> bool:
+        """Check ``status``/``renamed_from``; build an offboarded person (and return True) when asked."""
+        with v.Checks(self) as check:
+            if not isinstance(status, PersonStatus):
+                check.fail("status", status, "must be a constructs_iam.PersonStatus")
+            if renamed_from is not None:
+                check(v.iam_name, "renamed_from", renamed_from, max_length=64)
+                if renamed_from == user_name:
+                    check.fail("renamed_from", renamed_from, "is the user_name itself: name the previous user name")
+            if status is PersonStatus.OFFBOARDED:
+                if user_name is None:
+                    check.fail("user_name", user_name, "is required: one IAM user is one named person")
+                else:
+                    check(v.iam_name, "user_name", user_name, max_length=64)
+                check(v.iam_path, "path", path)
+                if groups:
+                    check.fail("groups", list(groups), "must be empty for an offboarded person (offboarding removes "
+                               "every membership)")
+                if not isinstance(removal_policy, RemovalPolicy):
+                    check.fail("removal_policy", removal_policy, "must be an aws_cdk.RemovalPolicy")
+        if status is not PersonStatus.OFFBOARDED:
+            return False
+        self.user_name, self.path = user_name, path
+        self.key = encryption_key
+        if self.key is None:  # kept as it was: the person's retained secrets history stays decryptable
+            self.key = kms.Key(
+                self, "SecretsKey", enable_key_rotation=True,
+                description=f"Encrypts the credential secrets of IAM user {user_name}",
+                policy=kms_key_policy(self, used_through=["secretsmanager"]),
+                removal_policy=RemovalPolicy.DESTROY if removal_policy is RemovalPolicy.DESTROY else RemovalPolicy.RETAIN,
+            )
+        self.initial_password = None
+        self.access_key_secret = None
+        self.access_key = None
+        self.rotation = None
+        self.user = iam.User(self, "User", user_name=user_name, path=path,
+                             permissions_boundary=deny_all_boundary(self))
+        self.user.apply_removal_policy(removal_policy)
+        acknowledge(self.user, "NIST.800.53.R5-IAMUserGroupMembership",
+                    "An offboarded person belongs to no group on purpose (offboarding removes every membership); "
+                    "the user is kept only for audit history, and its deny-all permissions boundary refuses every action.")
+        self._record_person(self.user, PersonStatus.OFFBOARDED, renamed_from)
+        self.revocation = CredentialRevoker.of(self).revoke(self, self.user)
+        return True
+
+    def _record_person(self, construct: Construct, status: PersonStatus | None = None, renamed_from: str | None = None) -> None:
+        """Intent for the lifecycle gate, on the resource itself: whose it is and the person's state."""
+        record: dict[str, str] = {"name": self.user_name}
+        if status is not None:
+            record["status"] = status.value
+        if renamed_from is not None:
+            record["renamed_from"] = renamed_from
+        cast(CfnResource, construct.node.default_child).add_metadata(PERSON_METADATA, record)
+
     def _credential_secret(
         self, id: str, name: str, description: str, readers: Sequence[iam.IPrincipal], *, rotated: bool = False,
         **value: Any,
@@ -211,6 +283,7 @@ class HumanUser(Construct):
         assert self.key is not None
         secret = CredentialSecret(self, id, secret_name=f"{SECRET_PREFIX}{self.user_name}/{name}",
                                   description=description, encryption_key=self.key, **value)
+        self._record_person(secret)
         if not rotated:
             acknowledge(secret, "AwsSolutions-SMG4", _NO_ROTATION)
             acknowledge(secret, "NIST.800.53.R5-SecretsManagerRotationEnabled", _NO_ROTATION)

@@ -671,8 +671,13 @@ def _run(args: argparse.Namespace) -> int:
         lines += [f"  + {p} {a} on {r}" + (f" when {c}" if c != "{}" else "") + f"  [{s}]" for p, a, r, c, s in added]
         lines += [f"Removed ({len(removed)}):"]
         lines += [f"  - {p} {a} on {r}" + (f" when {c}" if c != "{}" else "") + f"  [{s}]" for p, a, r, c, s in removed]
+        lifecycle = lifecycle_changes(args.baseline, args.cdk_out)
+        refused = [c for c in lifecycle if c.refused]
+        lines += [f"Lifecycle: identities removed or replaced ({len(refused)} refused, {len(lifecycle) - len(refused)} pass; "
+                  "a removed user is retained in AWS with its grants):"]
+        lines += [f"  ! {c.line()}" for c in lifecycle]
         _write("\n".join(lines) + "\n", args.output)
-        return 1 if new else 0
+        return 1 if new or refused else 0
     text = {"md": to_markdown, "html": to_html, "json": lambda d: json.dumps(d, indent=1, sort_keys=False) + "\n"}[args.format](data)
     _write(text, args.output)
     return 0
@@ -731,6 +736,13 @@ def _check_output(output: str | None) -> None:
         raise ArgumentProblem("--output", f"{output!r} is a folder: name the file to write")
     if not target.parent.is_dir():
         raise ArgumentProblem("--output", f"{output!r}: the folder {str(target.parent)!r} does not exist")
+
+
+def lifecycle_changes(baseline: str, cdk_out: str) -> list[Any]:
+    """The lifecycle gate's removals and replacements (``constructs_iam.lifecycle``) between two assemblies."""
+    from . import lifecycle
+
+    return lifecycle.compare(lifecycle.read_assembly(baseline).identities, lifecycle.read_assembly(cdk_out))
 
 
 def _write(text: str, output: str | None) -> None:

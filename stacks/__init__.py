@@ -10,6 +10,7 @@ from constructs import Construct
 
 from constructs_iam import IamGuardrails
 from constructs_iam.organization_policies import protect_policies
+from constructs_iam.lifecycle import acknowledge_lifecycle_change
 
 from constructs_iam import PropsError
 
@@ -161,7 +162,17 @@ def _build_stacks(scope: Construct, config: AppConfig) -> AppStacks:
     if organization is not None:
         # the customer managed policies of the protected roles go where ProtectPlatformRoles keeps them
         protect_policies(scope, protected_role_names(config))
+    record_lifecycle_acknowledgments(stacks, config)
     return stacks
+
+
+def record_lifecycle_acknowledgments(stacks: AppStacks, config: AppConfig) -> None:
+    """cdk.json's ``lifecycle.acknowledge`` into the templates, where the lifecycle gate reads them: on
+    the stack the construct path names, or on the identity stack when that stack is gone."""
+    by_name = {stack.stack_name: stack for stack in stacks.all()}
+    for ack in config.lifecycle.acknowledge:
+        stack = by_name.get(ack.resource.split("/", 1)[0], stacks.identity)
+        acknowledge_lifecycle_change(stack, ack.resource, ack.change, ack.reason)
 
 
 def register_checks(app: App) -> None:

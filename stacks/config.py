@@ -41,6 +41,7 @@ _TOP_KEYS = (
     "organization",
     "delegation",
     "session_role_name",
+    "lifecycle",
 )
 _DELEGATION_KEYS = ("team", "role_path", "boundary_name", "qualifier", "allowed_services", "pass_to_services",
                     "managed_policy_arns", "regions")
@@ -48,7 +49,9 @@ _CI_KEYS = ("repository", "branches", "environments", "tags", "deploy_accounts",
             "role_name", "workflow")
 _IDENTITY_CENTER_KEYS = ("instance_arn", "group_id", "account_ids", "access", "extras", "session_hours", "name")
 _IDENTITY_KEYS = ("groups", "users", "alarm_emails", "password_policy", "developer_group", "root_alarm_regions")
-_USER_KEYS = ("name", "groups", "console_access", "access_key", "rotate_access_key_days")
+_USER_KEYS = ("name", "groups", "console_access", "access_key", "rotate_access_key_days", "status", "renamed_from")
+_LIFECYCLE_KEYS = ("acknowledge",)
+_ACKNOWLEDGE_KEYS = ("resource", "change", "reason")
 _PASSWORD_KEYS = ("minimum_length", "reuse_prevention", "max_age_days")
 _WORKLOADS_KEYS = ("bucket_name", "shards", "items", "kms_key_arn", "create_bucket")
 _WORKLOAD_KEYS = ("name", "prefix", "access", "service", "role", "reads_from", "whole_bucket")
@@ -68,6 +71,12 @@ class UserConfig:
     console_access: bool = True
     access_key: bool = False
     rotate_access_key_days: int | None = None  # Secrets Manager rotates the key (HumanUser rotate_every)
+    status: str = "active"  # or "offboarded": the user stays (audit), every credential, group and permission goes
+    renamed_from: str | None = None  # the user name the person was first deployed with (a declared rename)
+
+    @property
+    def offboarded(self) -> bool:
+        return self.status == "offboarded"
 
 
 @dataclass(frozen=True)
@@ -165,6 +174,22 @@ class DelegationConfig:
 
 
 @dataclass(frozen=True)
+class LifecycleAcknowledgment:
+    """A removal or replacement of a stateful identity, accepted by the lifecycle gate (construct path)."""
+
+    resource: str
+    change: str  # "remove" or "replace"
+    reason: str
+
+
+@dataclass(frozen=True)
+class LifecycleConfig:
+    """``lifecycle.acknowledge``: the changes ``python -m constructs_iam.lifecycle`` lets through."""
+
+    acknowledge: tuple[LifecycleAcknowledgment, ...] = ()
+
+
+@dataclass(frozen=True)
 class AppConfig:
     """Everything app.py needs, validated."""
 
@@ -190,6 +215,7 @@ class AppConfig:
     organization: OrganizationConfig | None = None
     delegation: DelegationConfig | None = None
     session_role_name: str = "InstanceSession"  # InstanceSessionAccess in the production account
+    lifecycle: LifecycleConfig = field(default_factory=lambda: LifecycleConfig())
 
     @classmethod
     def from_context(cls, node: Any) -> AppConfig:
@@ -208,16 +234,7 @@ class AppConfig:
     def from_dict(cls, raw: Any) -> AppConfig:
         r = _Reader(raw, CONTEXT_KEY, _TOP_KEYS)
         identity = r.sub("identity", _IDENTITY_KEYS)
-        users = tuple(
-            UserConfig(
-                name=u.string("name", _NAME, "must be an IAM user name (1-64 of letters, digits, +=,.@_-)"),
-                groups=tuple(u.strings("groups", _NAME, "must name groups", non_empty=True)),
-                console_access=u.boolean("console_access", True),
-                access_key=u.boolean("access_key", False),
-                rotate_access_key_days=u.optional_integer("rotate_access_key_days", None, 1, 365),
-            )
-            for u in identity.items("users", _USER_KEYS)
-        )
+        users = tuple(_user(u) for u in identity.items("users", _USER_KEYS))
         for index, user in enumerate(users):
             if user.rotate_access_key_days and not user.access_key:
                 raise ConfigError(f"{CONTEXT_KEY}.identity.users[{index}].rotate_access_key_days needs access_key: true")
@@ -226,8 +243,10 @@ class AppConfig:
             _refuse_duplicates(f"{CONTEXT_KEY}.identity.users[{index}].groups", list(user.groups), "group")
         groups = tuple(identity.strings("groups", _NAME, "must be IAM group names", default=["developers"]))
         _refuse_duplicates(f"{CONTEXT_KEY}.identity.groups", list(groups), "group")
+        _refuse_duplicates(f"{CONTEXT_KEY}.identity.users", [u.renamed_from or u.name for u in users],
+                           "first user name (renamed_from, else name)", "")
         for user in users:
-            for group in user.groups:
+            for group in () if user.offboarded else user.groups:  # an offboarded person's groups are a record
                 if group not in groups:
                     raise ConfigError(
                         f"{CONTEXT_KEY}.identity.users[{user.name}].groups {group!r} is not one of "
@@ -314,9 +333,11 @@ class AppConfig:
                 regions=tuple(d.strings("regions", v.region, "must be AWS regions", default=[])),
             )
         stackset_enabled = stacksets.boolean("enabled", False)
+        lifecycle = _lifecycle(r.sub("lifecycle", _LIFECYCLE_KEYS))
         identity_account_id = r.string("identity_account_id", v.account_id, "must be 12 digits")
         config = cls(
             delegation=delegation,
+            lifecycle=lifecycle,
             region=r.string("region", v.region, ""),
             identity_account_id=identity_account_id,
             production_account_id=r.string("production_account_id", v.account_id, "must be 12 digits"),
@@ -381,6 +402,40 @@ class AppConfig:
         )
         _refuse_shared_role_names(config)
         return config
+
+
+def _user(u: _Reader) -> UserConfig:
+    """One person; an offboarded one needs no groups (any listed are kept as a record, not applied)."""
+    status = u.string("status", re.compile(r"^(active|offboarded)$"), "must be active or offboarded", default="active")
+    offboarded = status == "offboarded"
+    name = u.string("name", _NAME, "must be an IAM user name (1-64 of letters, digits, +=,.@_-)")
+    renamed_from = u.string("renamed_from", _NAME, "must be the IAM user name the person had before") \
+        if "renamed_from" in u.raw else None
+    if renamed_from is not None and renamed_from.lower() == name.lower():
+        raise ConfigError(f"{u.path}.renamed_from {renamed_from!r} is the name itself: give the previous user name")
+    return UserConfig(
+        name=name,
+        groups=tuple(u.strings("groups", _NAME, "must name groups", non_empty=not offboarded,
+                               default=[] if offboarded else _Reader._MISSING)),
+        console_access=u.boolean("console_access", True),
+        access_key=u.boolean("access_key", False),
+        rotate_access_key_days=u.optional_integer("rotate_access_key_days", None, 1, 365),
+        status=status,
+        renamed_from=renamed_from,
+    )
+
+
+def _lifecycle(lifecycle: _Reader) -> LifecycleConfig:
+    acknowledgments = tuple(
+        LifecycleAcknowledgment(
+            resource=a.string("resource", re.compile(r"^[^\s/][^\s]*/[^\s]+$"),
+                              "must be a construct path such as 'ConstructsIam-Identity/User-bob.example/User'"),
+            change=a.string("change", re.compile(r"^(remove|replace)$"), "must be remove or replace"),
+            reason=a.string("reason", re.compile(r"\S{3,}"), "must say why the change is safe"),
+        )
+        for a in lifecycle.items("acknowledge", _ACKNOWLEDGE_KEYS)
+    )
+    return LifecycleConfig(acknowledge=acknowledgments)
 
 
 # Top-level fields that `cdk ... -c constructs-iam.<field>=<value>` may override (the CLI cannot set

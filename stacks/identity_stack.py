@@ -14,11 +14,13 @@ from constructs_iam import (
     DeveloperReadOnlyRole,
     HumanUser,
     PeopleGroup,
+    PersonStatus,
     SupportRole,
     kms_key_policy,
 )
 
 from .config import AppConfig
+from .production_access_stack import refuse_offboarded
 
 
 class IdentityStack(Stack):
@@ -63,18 +65,22 @@ class IdentityStack(Stack):
         )
         self.users: dict[str, HumanUser] = {}
         for user in identity.users:
+            # the construct id keeps the first name: a declared rename keeps the logical ids
             human = HumanUser(
                 self,
-                f"User-{user.name}",
+                f"User-{user.renamed_from or user.name}",
                 user_name=user.name,
-                groups=[self.groups[g] for g in user.groups],
+                groups=[] if user.offboarded else [self.groups[g] for g in user.groups],
                 console_access=user.console_access,
                 access_key=user.access_key,
                 encryption_key=self.secrets_key,
                 rotate_every=Duration.days(user.rotate_access_key_days) if user.rotate_access_key_days else None,
+                status=PersonStatus(user.status),
+                renamed_from=user.renamed_from,
             )
             # the person fetches their own key (people/<name>/access-key) through PeopleGroup, with MFA
             self.users[user.name] = human
+        refuse_offboarded(self.support_role.role, config)
         CfnOutput(self, "DeveloperRoleToAssume", value=self.developer_role_arn)
         for name, group in self.groups.items():
             CfnOutput(self, f"GroupArn{name.title().replace('-', '').replace('_', '').replace('.', '')}", value=group.group.group_arn)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from aws_cdk import CfnOutput, Duration, Stack
+from aws_cdk import aws_iam as iam
 from constructs import Construct
 
 from constructs_iam import (
@@ -14,6 +15,7 @@ from constructs_iam import (
     DeveloperReadOnlyPolicies,
     DeveloperReadOnlyRole,
     SupportRole,
+    refuse_offboarded_sessions,
 )
 
 from .config import AppConfig
@@ -21,7 +23,7 @@ from .config import AppConfig
 
 def developer_role(scope: Construct, config: AppConfig) -> DeveloperReadOnlyRole:
     """The developer role as the configuration describes it (one account or every account of the OUs)."""
-    return DeveloperReadOnlyRole(
+    role = DeveloperReadOnlyRole(
         scope,
         "DeveloperReadOnly",
         trusted_account_id=config.identity_account_id,
@@ -31,6 +33,17 @@ def developer_role(scope: Construct, config: AppConfig) -> DeveloperReadOnlyRole
         access=DeveloperAccess(config.developer_access),
         extras=[DeveloperExtra(extra) for extra in config.developer_extras],
     )
+    refuse_offboarded(role.role, config)
+    return role
+
+
+def refuse_offboarded(role: iam.Role, config: AppConfig) -> None:
+    """An offboarded person opens no new session of a role people assume, even from a session
+    issued before (its source identity names them). Nor does the old user a declared rename leaves
+    behind (CloudFormation replaced it and retained the old one, with its password and groups)."""
+    offboarded = [user.name for user in config.identity.users if user.offboarded]
+    offboarded += [user.renamed_from for user in config.identity.users if user.renamed_from]
+    refuse_offboarded_sessions(role, offboarded, account_id=config.identity_account_id)
 
 
 def permission_set_policies(scope: Construct, config: AppConfig) -> DeveloperReadOnlyPolicies | None:
@@ -48,6 +61,7 @@ def account_baseline(scope: Construct, config: AppConfig) -> tuple[SupportRole, 
     account) and IAM Access Analyzer in this region."""
     support = SupportRole(scope, "Support", trusted_account_id=config.identity_account_id,
                           role_name=config.support_role_name)
+    refuse_offboarded(support.role, config)
     return support, AccessAnalyzer(scope, "AccessAnalyzer")
 
 

@@ -28,7 +28,8 @@ import pytest
 from botocore.exceptions import ClientError
 
 from constructs_iam._password_policy_handler import apply as apply_password_policy
-from tools.deploy_local import LOCAL_CONTEXT, app_regions, deploy, stack_statuses
+from constructs_iam.lifecycle import import_mapping, read_lock
+from tools.deploy_local import LOCAL_CONTEXT, app_regions, deploy, stack_statuses, write_lock
 from tools.emulator import ACCOUNT, LocalAws
 
 from .deployed import DeployedStack, canonical
@@ -363,10 +364,18 @@ def test_update_changed_the_documents_in_place(redeployed):
 
 
 @pytest.fixture(scope="module")
-def destroyed(redeployed, aws, tmp_path_factory) -> dict[str, Any]:
+def lock_before_destroy(redeployed, deployed, aws, tmp_path_factory) -> Any:
+    """What `make deploy-local` writes after its deploy: the lifecycle lock, with physical ids."""
+    path = tmp_path_factory.mktemp("lock") / "lifecycle.lock.json"
+    write_lock(aws, deployed["outdir"], path)
+    return path
+
+
+@pytest.fixture(scope="module")
+def destroyed(redeployed, lock_before_destroy, aws, tmp_path_factory) -> dict[str, Any]:
     aws.cdk("destroy", "--all", "--force", "-o", str(tmp_path_factory.mktemp("cdk.out.destroy")),
             context={**LOCAL_CONTEXT, **UPDATED_CONTEXT})
-    return {"statuses": stack_statuses(aws, app_regions()), "iam": aws.client("iam")}
+    return {"statuses": stack_statuses(aws, app_regions()), "iam": aws.client("iam"), "aws": aws}
 
 
 def test_destroy_removes_the_stacks_and_workload_roles(destroyed):
@@ -384,3 +393,30 @@ def test_destroy_keeps_people_their_groups_and_mfa_enforcement(destroyed):
     assert any("MfaAndSelfService" in name for name in attached)
     assert not any("AssumeProductionReadOnly" in name for name in attached)  # access to production went with the stack
     assert iam.get_login_profile(UserName="alice.example")["LoginProfile"]["UserName"] == "alice.example"
+
+
+def test_import_mapping_of_the_sample_names_what_destroy_retained(destroyed, lock_before_destroy):
+    """Recovery (docs/lifecycle.md): from the lock the deploy wrote, the mapping for `cdk import` names
+    every identity the destroy retained, and each exists. moto runs an IMPORT change set as a create
+    ("already exists"), so `cdk import` itself is not proven here."""
+    mapping, missing = import_mapping(read_lock(lock_before_destroy), "ConstructsIam-Identity")
+    assert missing == []
+    iam, kms = destroyed["iam"], boto3_kms(destroyed)
+    kinds = set()
+    for identifier in mapping.values():
+        ((key, value),) = identifier.items()
+        kinds.add(key)
+        if key == "UserName":
+            assert iam.get_user(UserName=value)["User"]["UserName"] == value
+        elif key == "GroupName":
+            assert iam.get_group(GroupName=value)["Group"]["GroupName"] == value
+        elif key == "PolicyArn":  # the groups' retained MFA policies, still attached
+            assert iam.get_policy(PolicyArn=value)["Policy"]["Arn"] == value
+        else:
+            assert key == "KeyId" and kms.describe_key(KeyId=value)["KeyMetadata"]["KeyId"]
+    assert kinds == {"UserName", "GroupName", "KeyId", "PolicyArn"}
+    assert sorted(m["UserName"] for m in mapping.values() if "UserName" in m) == sorted(PEOPLE)
+
+
+def boto3_kms(destroyed: dict[str, Any]) -> Any:
+    return destroyed["aws"].client("kms", "eu-west-1")

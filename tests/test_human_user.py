@@ -66,7 +66,8 @@ def test_access_key_only_when_asked_for_and_at_most_one(built):
     assert alice.access_key is None and alice.access_key_secret is None
     keys = template.find_resources("AWS::IAM::AccessKey")
     assert list(keys.values()) == [
-        {"Type": "AWS::IAM::AccessKey", "Properties": {"Status": "Active", "UserName": {"Ref": logical_id(bob.user)}}}
+        {"Type": "AWS::IAM::AccessKey", "Properties": {"Status": "Active", "UserName": {"Ref": logical_id(bob.user)}},
+         "Metadata": {"constructs-iam:person": {"name": "bob.example"}}}  # whose it is, for the lifecycle gate
     ]
 
 

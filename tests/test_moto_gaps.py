@@ -173,3 +173,49 @@ def test_plain_moto_does_not_resolve_a_weak_cross_stack_reference():
     except Exception:
         return  # refused: the gap
     assert iam.list_attached_role_policies(RoleName="producer")["AttachedPolicies"] == []
+
+
+def update(name: str, resources: dict) -> None:
+    boto3.client("cloudformation", region_name=REGION).update_stack(
+        StackName=name, TemplateBody=json.dumps({"Resources": resources}), Capabilities=["CAPABILITY_NAMED_IAM"])
+
+
+def test_plain_moto_deletes_a_retained_resource_that_an_update_removes():
+    role = {"Type": "AWS::IAM::Role", "DeletionPolicy": "Retain",
+            "Properties": {"RoleName": "retained", "AssumeRolePolicyDocument": TRUST}}
+    other = {"Type": "AWS::IAM::Role", "Properties": {"RoleName": "other", "AssumeRolePolicyDocument": TRUST}}
+    deploy("retain", {"Kept": role, "Other": other})
+    update("retain", {"Other": other})
+    with pytest.raises(ClientError, match="NoSuchEntity|cannot be found"):
+        boto3.client("iam").get_role(RoleName="retained")
+
+
+def test_plain_moto_does_not_replace_a_renamed_role():
+    iam = boto3.client("iam")
+    deploy("rename", {"R": {"Type": "AWS::IAM::Role", "Properties": {"RoleName": "first", "AssumeRolePolicyDocument": TRUST}}})
+    # CloudFormation makes a new role "second" and deletes "first"; moto looks "second" up and fails
+    with pytest.raises(ClientError, match="Role second not found"):
+        update("rename", {"R": {"Type": "AWS::IAM::Role", "Properties": {"RoleName": "second", "AssumeRolePolicyDocument": TRUST}}})
+    assert [r["RoleName"] for r in iam.list_roles()["Roles"]] == ["first"]
+
+
+def test_plain_moto_fails_any_update_of_a_named_user():
+    deploy("named", {"U": {"Type": "AWS::IAM::User", "Properties": {"UserName": "named", "Path": "/"}}})
+    with pytest.raises(ClientError, match="already exists"):
+        update("named", {"U": {"Type": "AWS::IAM::User", "Properties": {"UserName": "named", "Path": "/people/"}}})
+
+
+def test_plain_moto_deletes_before_it_creates_so_a_moved_name_succeeds():
+    iam = boto3.client("iam")
+    deploy("move", {"Old": {"Type": "AWS::IAM::Role", "Properties": {"RoleName": "moving", "AssumeRolePolicyDocument": TRUST}}})
+    update("move", {"New": {"Type": "AWS::IAM::Role", "Properties": {"RoleName": "moving", "AssumeRolePolicyDocument": TRUST}}})
+    assert iam.get_role(RoleName="moving")  # CloudFormation fails: "moving" already exists when New is created
+
+
+def test_plain_moto_cannot_describe_a_key_its_cloudformation_created():
+    deploy("key", {"K": {"Type": "AWS::KMS::Key", "Properties": {"KeyPolicy": {
+        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::123456789012:root"},
+                                                "Action": "kms:*", "Resource": "*"}]}}}})
+    key_id = physical("key", "K")
+    with pytest.raises(TypeError, match="JSON object must be str"):
+        boto3.client("kms", region_name=REGION).describe_key(KeyId=key_id)

@@ -186,3 +186,18 @@ def test_the_report_shows_which_organisation_policies_apply_to_each_account(data
     assert organization["999999999999"] == []  # the management account: no SCP or RCP applies
     markdown = report.to_markdown(data)
     assert "## Organisation policies per account" in markdown and "`constructs-iam-Workloads-1` at ou-ab12-workload1" in markdown
+
+
+def test_baseline_view_shows_a_removed_person_as_a_refused_lifecycle_change(copies):
+    """A user gone from the templates is retained in AWS with its grants: the baseline says so."""
+    base, change = copies
+    template_path = change / "ConstructsIam-Identity.template.json"
+    template = json.loads(template_path.read_text())
+    (logical_id,) = [k for k, r in template["Resources"].items()
+                     if r["Type"] == "AWS::IAM::User" and r["Properties"]["UserName"] == "alice.example"]
+    del template["Resources"][logical_id]
+    template_path.write_text(json.dumps(template))
+    result = run(str(change), "--baseline", str(base))
+    assert result.returncode == 1
+    (line,) = [l for l in result.stdout.splitlines() if "User-alice.example/User" in l and l.strip().startswith("! remove")]
+    assert "without offboarding" in line and line.endswith("REFUSED")

@@ -7,6 +7,8 @@ The emulator is moto's server on a free loopback port (see tools/emulator.py, to
 Both account ids of the configuration are replaced by the emulator's account (123456789012),
 through `-c constructs-iam.<field>=...` context overrides; nothing in cdk.json changes.
 Fails (exit 1) if bootstrap or any stack fails, or a stack is not in a *_COMPLETE state.
+After a deploy it writes the lifecycle lock (lifecycle.lock.json: the stateful identities now
+deployed, with their physical ids), which `make synth`'s lifecycle gate compares the next change with.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+from constructs_iam.lifecycle import LOCK_FILE, lock_text, read_assembly
 from stacks.config import CONTEXT_KEY, AppConfig, load_cdk_json
 from tools.emulator import ACCOUNT, ROOT, EmulatorError, LocalAws
 
@@ -102,10 +105,34 @@ def report(statuses: dict[str, str], inventory: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def deployed_physical_ids(aws: LocalAws, regions: list[str]) -> dict[tuple[str, str], str]:
+    """(stack, logical id) -> physical id of every stateful identity the deploy created (the lock keeps
+    those a template cannot name: key ids, secret ARNs, access key ids)."""
+    ids = {}
+    for region in regions:
+        cloudformation = aws.client("cloudformation", region)
+        for stack in cloudformation.describe_stacks()["Stacks"]:
+            if stack["StackName"] == "CDKToolkit":
+                continue
+            for resource in cloudformation.describe_stack_resources(StackName=stack["StackName"])["StackResources"]:
+                if resource.get("PhysicalResourceId"):  # the lock keeps those of its identities
+                    ids[(stack["StackName"], resource["LogicalResourceId"])] = resource["PhysicalResourceId"]
+    return ids
+
+
+def write_lock(aws: LocalAws, outdir: Path, path: Path = ROOT / LOCK_FILE) -> int:
+    """After a deploy: the lifecycle lock of what is now deployed (docs/lifecycle.md), with physical ids."""
+    identities = read_assembly(outdir).identities
+    path.write_text(lock_text(identities, deployed_physical_ids(aws, app_regions())))
+    return len(identities)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--keep-running", action="store_true", help="leave the emulator running after the deploy")
     parser.add_argument("--outdir", default=str(ROOT / "cdk.out.local"), help="cloud assembly folder (default: cdk.out.local)")
+    parser.add_argument("--lock", default=str(ROOT / LOCK_FILE),
+                        help=f"write the lifecycle lock of what was deployed here (default: {LOCK_FILE}; '' for none)")
     args = parser.parse_args()
     aws = LocalAws(log_path=Path(args.outdir + ".moto.log"))
     try:
@@ -113,6 +140,9 @@ def main() -> int:
         print(f"Emulator listening on {aws.endpoint} (log: {aws.log_path})", flush=True)
         statuses = deploy(aws, Path(args.outdir))
         print(report(statuses, iam_inventory(aws)), flush=True)
+        if args.lock:
+            count = write_lock(aws, Path(args.outdir), Path(args.lock))
+            print(f"\nLifecycle lock: {args.lock} ({count} stateful identities); commit it with the change", flush=True)
         if args.keep_running:
             print("\nThe emulator keeps running. Point the AWS CLI or boto3 at it with:")
             for key, value in aws.env().items():

@@ -10,17 +10,37 @@ the IAM API is what a real deployment would produce:
 - ``AWS::IAM::Group``: not supported at all (create, update, delete; ``Ref`` and ``Arn``).
 - ``AWS::IAM::User``: ``Groups``, ``LoginProfile`` (with its ``{{resolve:secretsmanager:...}}``
   dynamic reference resolved from moto's Secrets Manager), ``ManagedPolicyArns`` ignored; updates
-  ignored ``Groups``.
+  ignored ``Groups``, and any update of a user with a ``UserName`` failed ("already exists": moto
+  took the name's presence for a replacement).
 - ``AWS::IAM::Role``: ``ManagedPolicyArns`` ignored; updates ignored the trust policy, the
   permissions boundary and ``MaxSessionDuration``.
 - ``AWS::IAM::ManagedPolicy``: updates did nothing (a new policy version and changed attachments
   are now applied in place, as IAM does); deletion failed while attached (CloudFormation detaches
   the policy from the roles, groups and users it names, then deletes it). Roles are likewise
   detached from their ``ManagedPolicyArns`` before deletion.
+- ``AWS::KMS::Key``: the key policy was kept as an object, so ``DescribeKey`` of a key the stack
+  created failed with an internal error.
 - ``AWS::IAM::OIDCProvider``: not supported at all (the GitHub Actions stack's provider).
 - ``AWS::SecretsManager::Secret`` (``SecretString`` or ``GenerateSecretString``, ``KmsKeyId``),
   ``AWS::SecretsManager::ResourcePolicy``, ``AWS::SNS::TopicPolicy`` and ``AWS::SNS::Subscription``:
   not supported at all (moto logs "No Moto CloudFormation support").
+
+Lifecycle, where moto did not behave as CloudFormation does (docs/lifecycle.md):
+
+- ``DeletionPolicy: Retain`` is honoured when an update removes a resource (moto deleted it; it
+  honoured Retain only when the whole stack was deleted).
+- A changed ``UserName``, ``RoleName`` or role ``Path`` (create-only properties) replaces the user or
+  role: a new one is created, the old one deleted, or kept under ``UpdateReplacePolicy: Retain``
+  (moto looked the new role name up and failed the update). A user whose ``LoginProfile`` leaves the
+  template loses its console password (moto kept it).
+- CloudFormation creates before it deletes: an update that adds a named resource while removing
+  another with the same name (a changed logical id) fails with "already exists" before anything
+  changes, as the rolled-back update leaves it in AWS (moto deleted first and succeeded).
+
+Not filled, so not proven by the emulator: rollback of a failed update in general (moto leaves what
+it did), resource import (``IMPORT`` change sets), a renamed group (members move, the old group is
+orphaned), user permissions boundaries (moto's IAM has no ``PutUserPermissionsBoundary``), and
+Lambda-backed custom resources (no Lambda runtime).
 
 ``Fn::GetStackOutput`` (the weak cross-stack reference CDK writes with
 ``@aws-cdk/core:defaultCrossStackReferences: weak``) is not resolved by moto's template engine; it
@@ -182,7 +202,6 @@ class CfnOIDCProvider(CloudFormationModel):
 # ------------------------------------------------------------------------------- AWS::IAM::User
 
 _original_user_create = User.create_from_cloudformation_json.__func__  # type: ignore[attr-defined]
-_original_user_update = User.update_from_cloudformation_json.__func__  # type: ignore[attr-defined]
 
 
 def _user_create(cls: type, resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str, **kwargs: Any) -> User:
@@ -199,18 +218,52 @@ def _user_create(cls: type, resource_name: str, cloudformation_json: dict[str, A
 
 
 def _user_update(cls: type, original_resource: User, new_resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str) -> User:
-    user = _original_user_update(cls, original_resource, new_resource_name, cloudformation_json, account_id, region_name)
-    _sync_user(_backend(account_id, region_name), user, cloudformation_json.get("Properties", {}))
+    properties = cloudformation_json.get("Properties", {})
+    backend = _backend(account_id, region_name)
+    if properties.get("UserName", original_resource.name) != original_resource.name:
+        # UserName is create-only: CloudFormation creates the new user, then deletes the old one, or
+        # keeps it untouched (its password, keys and groups included) under UpdateReplacePolicy Retain
+        user = _user_create(cls, properties["UserName"], cloudformation_json, account_id, region_name)
+        if cloudformation_json.get("UpdateReplacePolicy") != "Retain":
+            _delete_user_as_cloudformation_does(backend, original_resource.name)
+        return user
+    # moto's own update replaced any user whose template names it (UserName present means "replace" to
+    # it), failing with "already exists": a named user's group or password change could not deploy
+    user = original_resource
+    user.path = properties.get("Path", "/")
+    _sync_user(backend, user, properties)
+    profile = properties.get("LoginProfile")
+    if profile and not user.password:
+        backend.create_login_profile(user.name, resolve_dynamic_reference(profile["Password"], account_id, region_name))
+        user.password_reset_required = str(profile.get("PasswordResetRequired", False)).lower() == "true"
+    elif not profile and user.password:  # LoginProfile removed from the template: CloudFormation deletes it
+        backend.delete_login_profile(user.name)
     return user
 
 
+def _delete_user_as_cloudformation_does(backend: Any, name: str) -> None:
+    """What CloudFormation removes before DeleteUser (what it manages: password, groups, policies)."""
+    user = backend.get_user(name)
+    if user.password:
+        backend.delete_login_profile(name)
+    for group in backend.get_groups_for_user(name):
+        backend.remove_user_from_group(group.name, name)
+    for arn in list(user.managed_policies):
+        backend.detach_user_policy(arn, name)
+    user.policies.clear()
+    backend.delete_user(name)
+
+
 def _sync_user(backend: Any, user: User, properties: dict[str, Any]) -> None:
+    # like CloudFormation, only the memberships the template listed before are removed: one added by
+    # hand outside the template stays (the offboarding revoker removes those)
     wanted_groups = set(properties.get("Groups", []))
     current = {g.name for g in backend.get_groups_for_user(user.name)}
-    for name in current - wanted_groups:
+    for name in (set(getattr(user, "_cfn_groups", set())) - wanted_groups) & current:
         backend.remove_user_from_group(name, user.name)
     for name in wanted_groups - current:
         backend.add_user_to_group(name, user.name)
+    user._cfn_groups = wanted_groups  # type: ignore[attr-defined]
     wanted = set(properties.get("ManagedPolicyArns", []))
     for arn in set(user.managed_policies) - wanted:
         backend.detach_user_policy(arn, user.name)
@@ -234,6 +287,18 @@ def _role_create(cls: type, resource_name: str, cloudformation_json: dict[str, A
 def _role_update(cls: type, original_resource: Role, new_resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str) -> Role:
     properties = cloudformation_json["Properties"]
     backend = _backend(account_id, region_name)
+    if properties.get("RoleName", original_resource.name) != original_resource.name or \
+            properties.get("Path", "/") != original_resource.path:
+        # RoleName and Path are create-only: a new role (new id, new ARN), then the old one deleted
+        # (or kept, under UpdateReplacePolicy Retain)
+        role = _role_create(cls, properties.get("RoleName", new_resource_name), cloudformation_json, account_id, region_name)
+        if cloudformation_json.get("UpdateReplacePolicy") != "Retain":
+            # by CloudFormation's cleanup phase the policies naming the role name the new one
+            for arn in list(original_resource.managed_policies):
+                backend.detach_role_policy(arn, original_resource.name)
+            original_resource._cfn_managed_policy_arns = set()  # type: ignore[attr-defined]
+            _role_delete(cls, original_resource.name, cloudformation_json, account_id, region_name)
+        return role
     role = original_resource
     backend.update_assume_role_policy(role.name, _document(properties["AssumeRolePolicyDocument"]))
     backend.update_role(role.name, properties.get("Description", ""), properties.get("MaxSessionDuration", 3600))
@@ -598,6 +663,53 @@ def _clean_json(resource_json: Any, resources_map: Any) -> Any:
     return _original_clean_json(resource_json, resources_map)
 
 
+from moto.kms.models import Key as _KmsKey  # noqa: E402
+
+_original_key_create = _KmsKey.create_from_cloudformation_json.__func__  # type: ignore[attr-defined]
+_original_delete_resource = parsing.ResourceMap._delete_resource
+_original_resource_map_update = parsing.ResourceMap.update
+_NAME_PROPERTY = {"AWS::IAM::User": "UserName", "AWS::IAM::Group": "GroupName", "AWS::IAM::Role": "RoleName",
+                  "AWS::IAM::ManagedPolicy": "ManagedPolicyName", "AWS::SecretsManager::Secret": "Name"}
+
+
+def _delete_resource(self: Any, parsed_resource: Any, resource_json: dict[str, Any]) -> None:
+    """``DeletionPolicy: Retain`` honoured when an update removes the resource (moto honoured it
+    only when the whole stack is deleted): the resource stays, the stack forgets it."""
+    if resource_json.get("DeletionPolicy") in ("Retain", "RetainExceptOnCreate"):
+        return
+    _original_delete_resource(self, parsed_resource, resource_json)
+
+
+def _named(resource_json: dict[str, Any]) -> tuple[str, str] | None:
+    name = (resource_json.get("Properties") or {}).get(_NAME_PROPERTY.get(resource_json.get("Type", ""), ""))
+    return (resource_json["Type"], name) if isinstance(name, str) else None
+
+
+def _resource_map_update(self: Any, template: dict[str, Any], parameters: dict[str, Any] | None = None) -> None:
+    """CloudFormation creates new resources before it deletes removed ones (in its cleanup phase), so a
+    named resource moved to another logical id fails with "already exists" and the update rolls back;
+    moto deleted first and succeeded. Refused here before anything changes (what a rollback leaves)."""
+    diff = self.build_resource_diff(template, parameters)
+    removed = {_named(self._resource_json_map[name]): name for name in diff["Remove"]}
+    for name in diff["Add"]:
+        key = _named(template["Resources"][name])
+        if key is not None and key in removed:
+            from moto.cloudformation.exceptions import ValidationError
+
+            raise ValidationError(name, f"{key[1]} already exists ({key[0]} {removed[key]} still holds the name "
+                                        f"when {name} is created): the update fails and rolls back in CloudFormation")
+    _original_resource_map_update(self, template, parameters)
+
+
+def _key_create(cls: type, resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str, **kwargs: Any) -> Any:
+    """``AWS::KMS::Key``: moto kept the key policy as the template's object, and every later
+    ``DescribeKey`` (which checks that policy) failed with an internal error; KMS holds it as JSON text."""
+    key = _original_key_create(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs)
+    if not isinstance(key.policy, str):
+        key.policy = json.dumps(key.policy)
+    return key
+
+
 def _parse_ssm_parameter(self: Any, value: str, value_type: str) -> Any:
     from moto.ssm.models import ssm_backends
 
@@ -642,6 +754,9 @@ def install() -> None:
     CloudFormationBackend.delete_change_set = _delete_change_set  # type: ignore[method-assign]
     CloudFormationBackend.describe_change_set = _describe_change_set  # type: ignore[method-assign]
     parsing.ResourceMap.parse_ssm_parameter = _parse_ssm_parameter  # type: ignore[method-assign]
+    parsing.ResourceMap._delete_resource = _delete_resource  # type: ignore[method-assign]
+    _KmsKey.create_from_cloudformation_json = classmethod(_key_create)  # type: ignore[method-assign, assignment]
+    parsing.ResourceMap.update = _resource_map_update  # type: ignore[method-assign]
     parsing.clean_json = _clean_json  # type: ignore[assignment]
     parsing.get_model_map.cache_clear()
     parsing.get_name_type_map.cache_clear()
