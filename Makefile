@@ -23,9 +23,13 @@ CHECKOV_VENV := .venv-checkov
 CHECKOV_STAMP := $(CHECKOV_VENV)/.installed
 export CHECKOV := $(CURDIR)/$(CHECKOV_VENV)/bin/checkov
 
-.PHONY: synth test deploy-local bench report setup clean
+.PHONY: synth test deploy-local bench report docs setup clean
 
-setup: $(VENV_STAMP) $(NODE_STAMP) $(CHECKOV_STAMP)
+# the report page's browser test drives Debian's chromium (Playwright's own download cannot be reached)
+CHROMIUM_STAMP := $(VENV)/.chromium
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+setup: $(VENV_STAMP) $(NODE_STAMP) $(CHECKOV_STAMP) $(CHROMIUM_STAMP)
 
 $(VENV_STAMP): requirements.txt requirements-dev.txt constraints.txt pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -36,6 +40,11 @@ $(VENV_STAMP): requirements.txt requirements-dev.txt constraints.txt pyproject.t
 $(CHECKOV_STAMP): requirements-checkov.txt
 	test -x $(CHECKOV_VENV)/bin/python || $(PYTHON) -m venv $(CHECKOV_VENV)
 	$(CHECKOV_VENV)/bin/python -m pip install --quiet --no-deps -r requirements-checkov.txt
+	touch $@
+
+$(CHROMIUM_STAMP): $(VENV_STAMP)
+	command -v chromium >/dev/null || { $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium >/dev/null; }
+	chromium --version
 	touch $@
 
 $(NODE_STAMP): package.json package-lock.json $(VENV_STAMP)
@@ -57,6 +66,10 @@ report: setup
 	$(PY) -m constructs_iam.report cdk.out --format html --output cdk.out/access-report.html
 	$(PY) -m constructs_iam.report cdk.out
 
+# the documentation site into site/, strict: a broken link, snippet or API reference fails
+docs: $(VENV_STAMP)
+	NO_MKDOCS_2_WARNING=1 $(PY) -m mkdocs build --strict --site-dir site
+
 test: setup
 	$(PY) -m pytest $(PYTEST_ARGS)
 
@@ -67,4 +80,4 @@ bench: setup
 	$(PY) -m tools.bench
 
 clean:
-	rm -rf cdk.out .pytest_cache
+	rm -rf cdk.out .pytest_cache site

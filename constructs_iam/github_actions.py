@@ -120,7 +120,10 @@ class GitHubActionsRole(RolePattern):
         ref), and ``subject_patterns`` are refused (a pattern would match across the claim).
         Default: none (GitHub's default subject, any workflow of the trusted refs).
     :param max_session_duration: 1 to 12 hours. Default: one hour.
-    :param role_name, path, description, permissions_boundary: as on every pattern.
+    :param role_name: the IAM role name. Default: generated.
+    :param path: the IAM path. Default: ``/``.
+    :param description: the role's description. Default: a sentence naming the pattern.
+    :param permissions_boundary: a managed policy capping the role. Default: none.
 
     At least one branch, environment, tag or pattern is required: a trust on the repository alone
     would let any branch and any pull request deploy.

@@ -44,7 +44,9 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from .offboarding import PERSON_METADATA
+PERSON_METADATA = "constructs-iam:person"
+"""Template metadata on a person's user, access key and secrets: ``{"name", "status"[, "renamed_from"]}``.
+The lifecycle gate reads it (intent), never names or ids."""
 
 STATEFUL_TYPES: tuple[str, ...] = (
     "AWS::IAM::User",

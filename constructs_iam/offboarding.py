@@ -38,9 +38,7 @@ from .acknowledgments import acknowledge, acknowledge_wildcard_resources
 from .key_policy import kms_key_policy
 from .password_policy import _HANDLER_ACKNOWLEDGMENTS  # the same reasons hold for every custom resource handler
 
-PERSON_METADATA = "constructs-iam:person"
-"""Template metadata on a person's user, access key and secrets: ``{"name", "status"[, "renamed_from"]}``.
-The lifecycle gate reads it (intent), never names or ids."""
+from .lifecycle import PERSON_METADATA  # noqa: E402  (the gate reads it without the CDK)
 
 HANDLER_SOURCE = (Path(__file__).parent / "_offboarding_handler.py").read_text()
 

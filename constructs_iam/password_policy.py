@@ -45,7 +45,10 @@ class AccountPasswordPolicy(Construct):
 
     :param minimum_length: 6 to 128 (IAM's range). Default: 14. Below 14 fails CIS 1.7 (a warning).
     :param reuse_prevention: 1 to 24 previous passwords. Default: 24.
-    :param require_uppercase, require_lowercase, require_numbers, require_symbols: Default: True.
+    :param require_uppercase: at least one upper-case letter. Default: True.
+    :param require_lowercase: at least one lower-case letter. Default: True.
+    :param require_numbers: at least one digit. Default: True.
+    :param require_symbols: at least one symbol. Default: True.
     :param allow_users_to_change_password: Default: True.
     :param max_age: password lifetime, 1 to 1095 days. Default: no expiry.
     :param hard_expiry: an expired password cannot be changed by its user (an administrator must

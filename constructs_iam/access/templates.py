@@ -134,7 +134,10 @@ def load_template(model: AccessModel, template: Mapping[str, Any], *, account: s
             return [_broken(arn, str(error))]
         if document is None:
             return [_broken(arn, f"managed policy {arn} is outside the model")]
-        return _statements(arn.rsplit("/", 1)[-1], document, lambda d: d)  # AWS managed: no intrinsics
+        statements = _statements(arn.rsplit("/", 1)[-1], document, lambda d: d)  # AWS managed: no intrinsics
+        for statement in statements:
+            statement.aws_managed = True
+        return statements
 
     # customer managed policies by ARN, for roles of later templates (a boundary in another stack)
     for logical_id, resource in resources.items():
