@@ -98,8 +98,6 @@ class RolePattern(Construct):
         (``IamGuardrails-AdminAccess``), and an extension that takes the policy past IAM's 6,144
         characters.
         """
-        from .guardrails.rules import admin_problem
-
         items: list[Any] = []
         documents: list[dict[str, Any]] = []
         with v.Checks(self) as check:
@@ -107,14 +105,8 @@ class RolePattern(Construct):
             wrong = [item for item in items if not isinstance(item, iam.PolicyStatement)]
             if wrong:
                 check.fail("statements", wrong[0], "must contain only aws_iam.PolicyStatement objects")
-            else:
+            else:  # administrator statements are refused below, resolved (_extension.statement_problems)
                 documents = [item.to_statement_json() for item in items]
-                for document in documents:
-                    problem = admin_problem(document)
-                    if problem:
-                        check.fail("statements", _nag.flatten(document.get("Action", document.get("NotAction"))),
-                                   f"{problem}: extend_policy never grants administrator access; name the exact "
-                                   "actions and resources")
             check(v.reason, "reason", reason, "the pattern is widened")
             if not isinstance(self.policy, iam.ManagedPolicy):
                 check.fail("statements", f"{len(items)} statement(s)", "cannot be added: this pattern's only policy is "

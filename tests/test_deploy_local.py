@@ -100,7 +100,7 @@ def test_roles_hold_exactly_the_synthesized_trust_session_and_boundary(deployed)
     # 3 workload, instance session, developer, 2 support (production, identity), password policy handler,
     # dave's key rotation, 3 sample workloads, CI, the delegated team's deployer and its workload role
     # (with the team's boundary)
-    assert iam_checked == 13
+    assert iam_checked == 15
 
 
 def test_managed_policies_hold_exactly_the_synthesized_documents_and_attachments(deployed):

@@ -183,7 +183,7 @@ def test_an_existing_provider_can_be_named():
     ({"subject_patterns": ["repo:acme/platform:*"]}, "not every subject of the repository"),
     ({"deploy_accounts": ["123"]}, "deploy_accounts '123' must be 12 digits"),
     ({"cdk_qualifier": "Bad-Q"}, "cdk_qualifier 'Bad-Q' must be 1 to 10 lower-case"),
-    ({"deploy_regions": ["eu-west-*"]}, "deploy_regions 'eu-west-\\*' must be region names"),
+    ({"deploy_regions": ["eu-west-*"]}, "deploy_regions 'eu-west-\\*' must be an AWS region"),
     ({"session_tag_keys": ["Repo*"]}, "session_tag_keys 'Repo\\*' must be tag keys"),
     ({"session_tag_keys": ["TenantPrefix"]}, "session_tag_keys 'TenantPrefix' must not include TenantPrefix"),
     ({"workflow": "deploy.yml"}, "workflow 'deploy.yml' must be the path of a workflow file"),

@@ -104,7 +104,10 @@ def test_active_people_keep_password_groups_and_no_boundary(app):
     template = identity_template(app)
     for user in resources(template, "AWS::IAM::User").values():
         if user["Properties"]["UserName"] != "bob.example":
-            assert user["Properties"]["Groups"] and user["Properties"]["LoginProfile"]
+            configured = next(u for u in CONTEXT["constructs-iam"]["identity"]["users"]
+                              if u["name"] == user["Properties"]["UserName"])
+            assert user["Properties"]["Groups"]
+            assert ("LoginProfile" in user["Properties"]) is configured.get("console_access", True)
             assert "PermissionsBoundary" not in user["Properties"]
             assert person(user)["status"] == "active"
 
@@ -168,9 +171,11 @@ def test_offboarded_person_cannot_assume_any_role_people_assume(app, role):
     # a session issued before offboarding (its source identity is bob) cannot open a new one
     chained = model.can_assume(role=role, caller=ONCALL, context=as_bob)
     assert chained.allowed is False and "DenyOffboardedBySourceIdentity" in chained.reason
-    # the same trust still admits an active person
-    as_alice = {**MFA, "sts:SourceIdentity": "alice.example"}
-    assert model.can_assume(role=role, caller=ONCALL, context=as_alice).allowed is True
+    # the same trust still admits an active person, under their own name (a user whose own policies are
+    # outside the model: the trust alone decides)
+    colleague = f"arn:aws:iam::{IDENTITY}:user/frank.example"
+    as_frank = {**MFA, "sts:SourceIdentity": "frank.example"}
+    assert model.can_assume(role=role, caller=colleague, context=as_frank).allowed is True
 
 
 # ---------------------------------------------------------------------------- wrong input refused
@@ -210,13 +215,13 @@ def test_offboarded_library_user_in_its_own_stack_gets_its_own_boundary_and_revo
 
 def test_config_offboarded_person_needs_no_groups_and_status_is_checked():
     raw = copy.deepcopy(CONTEXT["constructs-iam"])
-    raw["identity"]["users"].append({"name": "dave.example", "status": "offboarded"})
-    (dave,) = [u for u in AppConfig.from_dict(raw).identity.users if u.name == "dave.example"]
-    assert dave.offboarded and dave.groups == ()
+    raw["identity"]["users"].append({"name": "erin.example", "status": "offboarded"})
+    (erin,) = [u for u in AppConfig.from_dict(raw).identity.users if u.name == "erin.example"]
+    assert erin.offboarded and erin.groups == ()
     raw["identity"]["users"][-1]["status"] = "gone"
-    with pytest.raises(ConfigError, match=r"users\[3\]\.status 'gone' must be active or offboarded"):
+    with pytest.raises(ConfigError, match=r"users\[4\]\.status 'gone' must be active or offboarded"):
         AppConfig.from_dict(raw)
-    raw["identity"]["users"][-1] = {"name": "dave.example", "stauts": "offboarded", "groups": ["developers"]}
+    raw["identity"]["users"][-1] = {"name": "erin.example", "stauts": "offboarded", "groups": ["developers"]}
     with pytest.raises(ConfigError, match=r"stauts is not a known key; did you mean 'status'"):
         AppConfig.from_dict(raw)
 

@@ -45,7 +45,7 @@ def test_the_switch_turns_the_stack_off_and_reads_nothing_else():
     ({"workload_ou_ids": ["r-ab12"]}, "workload_ou_ids item 'r-ab12' must be OU ids"),
     ({"perimeter_exceptions": [{"reason": "short", "principal_accounts": ["444444444444"]}]}, "reason 'short' must say why"),
     ({"perimeter_exceptions": [{"reason": "a vendor that reads exports"}]}, "names no account or principal"),
-    ({"allowed_regions": ["mars-1"]}, "allowed_regions item 'mars-1' must be AWS regions"),
+    ({"allowed_regions": ["mars-1"]}, "allowed_regions item 'mars-1' must be an AWS region"),
     ({"workload_ou_ids": ["ou-ab12-workload1", "ou-ab12-workload1"]}, "workload_ou_ids ['ou-ab12-workload1', "
      "'ou-ab12-workload1'] must not name an OU twice"),
     ({"perimeter_exceptions": [{"reason": "a vendor that reads exports", "principal_accounts": ["444444444444"]}] * 2},
