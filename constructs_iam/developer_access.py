@@ -70,6 +70,8 @@ BACKSTOP: tuple[str, ...] = (
     "glue:GetConnection*", "snowball:GetJobUnlockCode", "gamelift:Get*Access",
     "lightsail:Get*AccessDetails", "lightsail:Get*Password", "secretsmanager:GetRandomPassword",
     "ec2:DescribeVpnConnections", "ec2:GetVpnConnectionDeviceSampleConfiguration", "codepipeline:Get*JobDetails",
+    "directconnect:DescribeVirtualInterfaces", "iotwireless:GetWirelessDevice", "quicksight:Get*EmbedUrl",
+    "amplify:GetArtifactUrl",
 )
 """Denied at every level and with every extra, by wildcard where a family is data or credentials:
 a Deny may be broad. It holds what AWS adds later under an allowed wildcard (a new object read, a

@@ -97,6 +97,7 @@ RUNTIME_SETTINGS = [
     ("ecs:DescribeTaskDefinition", "*"),
     ("codebuild:BatchGetProjects", "arn:aws:codebuild:eu-west-1:222222222222:project/p"),
     ("states:DescribeStateMachine", "arn:aws:states:eu-west-1:222222222222:stateMachine:m"),
+    ("kafkaconnect:DescribeConnector", "*"), ("scheduler:GetSchedule", "*"), ("pipes:DescribePipe", "*"),
 ]
 
 # families the independent review found readable under ReadOnlyAccess
@@ -112,6 +113,15 @@ REVIEWED_FAMILIES = [
     ("mobiletargeting:GetEndpoint", "*"), ("glue:GetConnection", "*"),
     ("ec2:DescribeVpnConnections", "*"), ("codepipeline:GetJobDetails", "*"), ("wafv2:GetSampledRequests", "*"),
     ("sns:ListSubscriptionsByTopic", "arn:aws:sns:eu-west-1:222222222222:alerts"), ("firehose:DescribeDeliveryStream", "*"),
+    # a second independent review: keys, presigned or embed URLs, execution payloads, end users' data
+    ("directconnect:DescribeVirtualInterfaces", "*"), ("iotwireless:GetWirelessDevice", "*"),
+    ("amplify:GetArtifactUrl", "*"), ("amplify:GetJob", "*"), ("quicksight:GetDashboardEmbedUrl", "*"),
+    ("quicksight:GetSessionEmbedUrl", "*"), ("gamelift:GetGameSessionLogUrl", "*"),
+    ("auditmanager:GetAssessmentReportUrl", "*"), ("devicefarm:ListArtifacts", "*"),
+    ("transcribe:GetTranscriptionJob", "*"), ("ssm:GetAutomationExecution", "*"),
+    ("ssm:GetMaintenanceWindowExecutionTaskInvocation", "*"), ("codebuild:DescribeTestCases", "*"),
+    ("qldb:GetBlock", "*"), ("personalize:GetRecommendations", "*"), ("rekognition:ListFaces", "*"),
+    ("route53domains:GetDomainDetail", "*"), ("connect:GetCurrentUserData", "*"), ("ec2:GetInstanceUefiData", "*"),
 ]
 
 WRITES = [
@@ -241,6 +251,7 @@ def test_no_allowed_pattern_matches_a_catalog_action_outside_its_class():
     "ssm:GetParameterValueV2",             # a new parameter read
     "sqs:ReceiveMessageBatch",             # a new message read
     "kms:DecryptWithContext",              # a new decryption
+    "quicksight:GetTopicEmbedUrl",         # a new embed URL (a session into dashboards' data)
 ])
 def test_the_backstop_denies_invented_future_data_actions_even_under_an_allowed_wildcard(future):
     policies = developer_policies()
