@@ -98,6 +98,8 @@ RUNTIME_SETTINGS = [
     ("codebuild:BatchGetProjects", "arn:aws:codebuild:eu-west-1:222222222222:project/p"),
     ("states:DescribeStateMachine", "arn:aws:states:eu-west-1:222222222222:stateMachine:m"),
     ("kafkaconnect:DescribeConnector", "*"), ("scheduler:GetSchedule", "*"), ("pipes:DescribePipe", "*"),
+    ("config:BatchGetResourceConfig", "*"), ("lightsail:GetContainerServices", "*"),
+    ("kinesisanalytics:DescribeApplication", "*"), ("ssm:DescribeAssociation", "*"),
 ]
 
 # families the independent review found readable under ReadOnlyAccess
@@ -122,6 +124,8 @@ REVIEWED_FAMILIES = [
     ("ssm:GetMaintenanceWindowExecutionTaskInvocation", "*"), ("codebuild:DescribeTestCases", "*"),
     ("qldb:GetBlock", "*"), ("personalize:GetRecommendations", "*"), ("rekognition:ListFaces", "*"),
     ("route53domains:GetDomainDetail", "*"), ("connect:GetCurrentUserData", "*"), ("ec2:GetInstanceUefiData", "*"),
+    ("support:DescribeCases", "*"), ("glue:ListStatements", "*"), ("emr-serverless:GetDashboardForJobRun", "*"),
+    ("inspector2:BatchGetCodeSnippet", "*"), ("geo:GetDevicePosition", "*"), ("logs:ListAnomalies", "*"),
 ]
 
 WRITES = [
@@ -325,7 +329,7 @@ def test_logs_and_traces_are_opened_only_by_name():
     logs = [("logs:GetLogEvents", "arn:aws:logs:eu-west-1:222222222222:log-group:app:log-stream:s"),
             ("logs:FilterLogEvents", "arn:aws:logs:eu-west-1:222222222222:log-group:app"),
             ("logs:StartQuery", "arn:aws:logs:eu-west-1:222222222222:log-group:app"),
-            ("logs:GetQueryResults", "*")]
+            ("logs:GetQueryResults", "*"), ("logs:ListAnomalies", "*")]
     traces = [("xray:BatchGetTraces", "*"), ("xray:GetTraceSummaries", "*")]
     with_logs = role_model(extras=[DeveloperExtra.LOGS])
     assert decide(with_logs, DEV_ROLE, logs, True) == []

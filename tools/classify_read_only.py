@@ -90,6 +90,7 @@ OVERRIDES: dict[str, tuple[str, frozenset[str], str]] = {
         "personalize:GetRecommendations", "personalize:GetPersonalizedRanking", "personalize:GetActionRecommendations",
         "rekognition:ListFaces", "rekognition:GetFaceSearch", "route53domains:GetDomainDetail",
         "connect:GetCurrentUserData", "wisdom:GetRecommendations",
+        "geo:GetDevicePosition", "geo:ListDevicePositions",
     ), "returns end users' attributes, contacts, devices, faces, recommendations or endpoints with user attributes"),
     "execution-payloads": ("data", _names(
         "states:DescribeExecution", "states:GetExecutionHistory", "states:DescribeMapRun",
@@ -131,6 +132,8 @@ OVERRIDES: dict[str, tuple[str, frozenset[str], str]] = {
         "ssm:GetMaintenanceWindowExecutionTaskInvocation", "codebuild:DescribeTestCases", "qldb:GetBlock",
         "frauddetector:GetEventPrediction", "frauddetector:ListEventPredictions", "bedrock-mantle:GetInference",
         "ec2:GetInstanceUefiData",
+        "support:DescribeCases", "glue:ListStatements", "ssm-incidents:GetTimelineEvent",
+        "inspector2:BatchGetCodeSnippet", "codeguru-security:GetFindings", "codeguru-security:ListFindings",
     ), "returns execution inputs and outputs, archived mail, messages, device shadows, health records, stream "
        "records, vectors, agent memory, query results, file contents or images: data, not configuration"),
     "minted-credentials": ("credentials", _names(
@@ -159,6 +162,7 @@ OVERRIDES: dict[str, tuple[str, frozenset[str], str]] = {
         "devicefarm:ListArtifacts", "devicefarm:ListTestGridSessionArtifacts",
         "transcribe:GetTranscriptionJob", "transcribe:GetMedicalTranscriptionJob", "transcribe:GetCallAnalyticsJob",
         "transcribe:GetMedicalScribeJob",
+        "emr-serverless:GetDashboardForJobRun", "ec2:DescribeVerifiedAccessTrustProviders",
     ), "returns or mints credentials: directory-bucket sessions, data-access grants, compute access, unlock codes, "
        "stream and ingest keys, basic-auth settings, connection passwords, CHAP secrets, endpoint settings, "
        "VPN pre-shared keys, pipeline jobs' artifact credentials, Direct Connect BGP keys, LoRaWAN device keys, "
@@ -177,6 +181,14 @@ OVERRIDES: dict[str, tuple[str, frozenset[str], str]] = {
         "ssm:GetDocument", "ssm:DescribeDocument", "ssm:DescribeAutomationExecutions",
         "ssm:GetMaintenanceWindowTask", "ssm:DescribeMaintenanceWindowTasks",
         "kafkaconnect:DescribeConnector", "scheduler:GetSchedule", "pipes:DescribePipe",
+        "kafkaconnect:DescribeWorkerConfiguration", "kafkaconnect:DescribeConnectorOperation",
+        "config:BatchGetResourceConfig", "kinesisanalytics:DescribeApplication", "elasticmapreduce:DescribeJobFlows",
+        "ssm:DescribeAssociation", "deadline:GetJob", "lightsail:GetContainerServices",
+        "lightsail:GetContainerServiceDeployments", "sagemaker:DescribeInferenceComponent",
+        "sagemaker:DescribeModelPackage", "bedrock-agentcore:GetAgentRuntime", "emr-containers:DescribeJobRun",
+        "glue:GetWorkflow", "glue:GetWorkflowRun", "glue:GetWorkflowRuns", "glue:GetWorkflowRunProperties",
+        "codebuild:BatchGetSandboxes", "greengrass:GetDeployment", "ecs:DescribeExpressGatewayService",
+        "batch:DescribeServiceJob",
         "glue:GetJob", "glue:GetJobs", "glue:BatchGetJobs", "glue:GetJobRun", "glue:GetJobRuns",
         "glue:GetDevEndpoint", "glue:GetDevEndpoints", "glue:BatchGetDevEndpoints",
         "apprunner:DescribeService", "apprunner:ListServices",
@@ -201,6 +213,9 @@ OVERRIDES: dict[str, tuple[str, frozenset[str], str]] = {
     ), "settings read at run time that commonly hold secrets in practice: environment variables, task and job "
        "definitions, build projects, platform environment settings, stack templates and parameters, configuration "
        "documents, state machine definitions; open with extras=[RUNTIME_CONFIG]"),
+    "log-samples": ("logs", _names(
+        "logs:ListAnomalies",
+    ), "returns sample log events of an anomaly: log lines are data; open with extras=[LOGS]"),
     "config-by-review": ("config", _names(
         "cloudtrail:LookupEvents", "cloudwatch:GetMetricData", "cloudwatch:GetMetricStatistics",
         "cloudwatch:GetMetricWidgetImage", "cloudwatch:GetMetricStream", "cloudwatch:ListMetrics",
