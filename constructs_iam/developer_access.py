@@ -51,7 +51,7 @@ BACKSTOP: tuple[str, ...] = (
     "dynamodb:GetShardIterator", "dax:*Item*", "dax:Query", "dax:Scan", "rds-data:*", "redshift-data:GetStatementResult*",
     "athena:GetQueryResults*", "timestream:Select*", "cassandra:Select", "neptune-db:Read*", "neptune-db:*Query*",
     "sqs:ReceiveMessage*", "kinesis:GetRecords*", "kinesis:GetShardIterator*", "kinesis:SubscribeToShard*",
-    "kinesisvideo:GetMedia*", "kinesisvideo:GetClip", "iot:GetThingShadow", "iot:GetRetainedMessage",
+    "kinesisvideo:GetMedia*", "kinesisvideo:GetClip", "kinesisvideo:GetImages", "iot:GetThingShadow", "iot:GetRetainedMessage",
     "states:DescribeExecution", "states:GetExecutionHistory", "swf:GetWorkflowExecutionHistory",
     "healthlake:ReadResource", "healthlake:Search*", "bedrock-agentcore:*MemoryRecord*",
     "cognito-idp:ListUsers*", "cognito-idp:AdminGet*", "connect:GetContactAttributes",
@@ -71,7 +71,7 @@ BACKSTOP: tuple[str, ...] = (
     "lightsail:Get*AccessDetails", "lightsail:Get*Password", "secretsmanager:GetRandomPassword",
     "ec2:DescribeVpnConnections", "ec2:GetVpnConnectionDeviceSampleConfiguration", "codepipeline:Get*JobDetails",
     "directconnect:DescribeVirtualInterfaces", "iotwireless:GetWirelessDevice", "quicksight:Get*EmbedUrl",
-    "amplify:GetArtifactUrl",
+    "amplify:GetArtifactUrl", "kinesisvideo:GetIceServerConfig", "chime:GetAttendee*", "chime:ListAttendees*",
 )
 """Denied at every level and with every extra, by wildcard where a family is data or credentials:
 a Deny may be broad. It holds what AWS adds later under an allowed wildcard (a new object read, a

@@ -126,6 +126,8 @@ REVIEWED_FAMILIES = [
     ("route53domains:GetDomainDetail", "*"), ("connect:GetCurrentUserData", "*"), ("ec2:GetInstanceUefiData", "*"),
     ("support:DescribeCases", "*"), ("glue:ListStatements", "*"), ("emr-serverless:GetDashboardForJobRun", "*"),
     ("inspector2:BatchGetCodeSnippet", "*"), ("geo:GetDevicePosition", "*"), ("logs:ListAnomalies", "*"),
+    ("kinesisvideo:GetImages", "*"), ("kinesisvideo:GetIceServerConfig", "*"), ("chime:GetAttendee", "*"),
+    ("chime:ListAttendees", "*"),
 ]
 
 WRITES = [

@@ -134,6 +134,8 @@ OVERRIDES: dict[str, tuple[str, frozenset[str], str]] = {
         "ec2:GetInstanceUefiData",
         "support:DescribeCases", "glue:ListStatements", "ssm-incidents:GetTimelineEvent",
         "inspector2:BatchGetCodeSnippet", "codeguru-security:GetFindings", "codeguru-security:ListFindings",
+        "kinesisvideo:GetImages", "medialive:DescribeInputDeviceThumbnail", "mediaconnect:GetRouterInputThumbnail",
+        "entityresolution:GetMatchId",
     ), "returns execution inputs and outputs, archived mail, messages, device shadows, health records, stream "
        "records, vectors, agent memory, query results, file contents or images: data, not configuration"),
     "minted-credentials": ("credentials", _names(
@@ -163,6 +165,7 @@ OVERRIDES: dict[str, tuple[str, frozenset[str], str]] = {
         "transcribe:GetTranscriptionJob", "transcribe:GetMedicalTranscriptionJob", "transcribe:GetCallAnalyticsJob",
         "transcribe:GetMedicalScribeJob",
         "emr-serverless:GetDashboardForJobRun", "ec2:DescribeVerifiedAccessTrustProviders",
+        "kinesisvideo:GetIceServerConfig", "chime:GetAttendee", "chime:ListAttendees",
     ), "returns or mints credentials: directory-bucket sessions, data-access grants, compute access, unlock codes, "
        "stream and ingest keys, basic-auth settings, connection passwords, CHAP secrets, endpoint settings, "
        "VPN pre-shared keys, pipeline jobs' artifact credentials, Direct Connect BGP keys, LoRaWAN device keys, "
