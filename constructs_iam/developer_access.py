@@ -45,12 +45,12 @@ BACKSTOP: tuple[str, ...] = (
     "s3:GetObject*", "s3:GetDataAccess", "s3express:CreateSession", "s3-object-lambda:Get*", "s3tables:GetTableData*",
     "s3vectors:GetVector*", "s3vectors:ListVector*", "s3vectors:QueryVector*", "glacier:GetJobOutput",
     "mediastore:GetObject*", "codecommit:GetBlob", "codecommit:GetFile", "codecommit:GetFolder", "ecr:BatchGetImage",
-    "ecr:GetDownloadUrlForLayer", "lambda:GetFunction", "lambda:GetLayerVersion*",
+    "ecr:GetDownloadUrlForLayer", "lambda:GetFunction", "lambda:GetFunctionCode", "lambda:GetLayerVersion*",
     # items, records, messages, query results
     "dynamodb:*Item*", "dynamodb:Query*", "dynamodb:Scan*", "dynamodb:PartiQL*", "dynamodb:GetRecords*",
     "dynamodb:GetShardIterator", "dax:*Item*", "dax:Query", "dax:Scan", "rds-data:*", "redshift-data:GetStatementResult*",
     "athena:GetQueryResults*", "timestream:Select*", "cassandra:Select", "neptune-db:Read*", "neptune-db:*Query*",
-    "sqs:ReceiveMessage*", "kinesis:GetRecords*", "kinesis:GetShardIterator*", "kinesis:SubscribeToShard*",
+    "sqs:ReceiveMessage*", "sqs:Get*Message*", "kinesis:GetRecords*", "kinesis:GetShardIterator*", "kinesis:SubscribeToShard*",
     "kinesisvideo:GetMedia*", "kinesisvideo:GetClip", "kinesisvideo:GetImages", "iot:GetThingShadow", "iot:GetRetainedMessage",
     "states:DescribeExecution", "states:GetExecutionHistory", "swf:GetWorkflowExecutionHistory",
     "healthlake:ReadResource", "healthlake:Search*", "bedrock-agentcore:*MemoryRecord*",
@@ -58,7 +58,7 @@ BACKSTOP: tuple[str, ...] = (
     "mobiletargeting:GetEndpoint", "mobiletargeting:GetUserEndpoints",
     # user data
     "ec2:DescribeLaunchTemplateVersions", "ec2:GetLaunchTemplateData", "ec2:DescribeInstanceAttribute",
-    "ec2:DescribeSpot*Requests", "autoscaling:DescribeLaunchConfigurations", "ec2:GetConsole*",
+    "ec2:DescribeSpot*Requests", "autoscaling:DescribeLaunchConfigurations", "ec2:GetConsole*", "ec2:*UserData*",
     # secret and parameter values, decryption
     "secretsmanager:*SecretValue*", "ssm:GetParameter*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*",
     # calls that return or mint credentials, sessions, keys

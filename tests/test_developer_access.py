@@ -258,6 +258,9 @@ def test_no_allowed_pattern_matches_a_catalog_action_outside_its_class():
     "sqs:ReceiveMessageBatch",             # a new message read
     "kms:DecryptWithContext",              # a new decryption
     "quicksight:GetTopicEmbedUrl",         # a new embed URL (a session into dashboards' data)
+    "sqs:GetMessages",                     # a new message read, under sqs's allowed G*
+    "lambda:GetFunctionCode",              # a new code read, under lambda's allowed GetFunctionCod*
+    "ec2:GetInstanceUserData",             # a new user-data read
 ])
 def test_the_backstop_denies_invented_future_data_actions_even_under_an_allowed_wildcard(future):
     policies = developer_policies()
