@@ -128,6 +128,7 @@ REVIEWED_FAMILIES = [
     ("inspector2:BatchGetCodeSnippet", "*"), ("geo:GetDevicePosition", "*"), ("logs:ListAnomalies", "*"),
     ("kinesisvideo:GetImages", "*"), ("kinesisvideo:GetIceServerConfig", "*"), ("chime:GetAttendee", "*"),
     ("chime:ListAttendees", "*"),
+    ("medical-imaging:GetDICOMInstance", "*"), ("omics:GetReadSet", "*"), ("sms-voice:DescribeOptedOutNumbers", "*"),
 ]
 
 WRITES = [

@@ -91,6 +91,8 @@ OVERRIDES: dict[str, tuple[str, frozenset[str], str]] = {
         "rekognition:ListFaces", "rekognition:GetFaceSearch", "route53domains:GetDomainDetail",
         "connect:GetCurrentUserData", "wisdom:GetRecommendations",
         "geo:GetDevicePosition", "geo:ListDevicePositions",
+        "sms-voice:DescribeOptedOutNumbers", "sms-voice:DescribeVerifiedDestinationNumbers",
+        "voiceid:DescribeSpeaker", "voiceid:ListSpeakers",
     ), "returns end users' attributes, contacts, devices, faces, recommendations or endpoints with user attributes"),
     "execution-payloads": ("data", _names(
         "states:DescribeExecution", "states:GetExecutionHistory", "states:DescribeMapRun",
@@ -136,6 +138,7 @@ OVERRIDES: dict[str, tuple[str, frozenset[str], str]] = {
         "inspector2:BatchGetCodeSnippet", "codeguru-security:GetFindings", "codeguru-security:ListFindings",
         "kinesisvideo:GetImages", "medialive:DescribeInputDeviceThumbnail", "mediaconnect:GetRouterInputThumbnail",
         "entityresolution:GetMatchId",
+        "medical-imaging:GetDICOMInstance", "omics:GetReadSet", "omics:GetReference", "sagemaker-geospatial:GetTile",
     ), "returns execution inputs and outputs, archived mail, messages, device shadows, health records, stream "
        "records, vectors, agent memory, query results, file contents or images: data, not configuration"),
     "minted-credentials": ("credentials", _names(
