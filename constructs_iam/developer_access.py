@@ -45,20 +45,20 @@ BACKSTOP: tuple[str, ...] = (
     "s3:GetObject*", "s3:GetDataAccess", "s3express:CreateSession", "s3-object-lambda:Get*", "s3tables:GetTableData*",
     "s3vectors:GetVector*", "s3vectors:ListVector*", "s3vectors:QueryVector*", "glacier:GetJobOutput",
     "mediastore:GetObject*", "codecommit:GetBlob", "codecommit:GetFile", "codecommit:GetFolder", "ecr:BatchGetImage",
-    "ecr:GetDownloadUrlForLayer", "lambda:GetFunction", "lambda:GetLayerVersion*",
+    "ecr:GetDownloadUrlForLayer", "lambda:GetFunction", "lambda:GetFunctionCode", "lambda:GetLayerVersion*",
     # items, records, messages, query results
     "dynamodb:*Item*", "dynamodb:Query*", "dynamodb:Scan*", "dynamodb:PartiQL*", "dynamodb:GetRecords*",
     "dynamodb:GetShardIterator", "dax:*Item*", "dax:Query", "dax:Scan", "rds-data:*", "redshift-data:GetStatementResult*",
     "athena:GetQueryResults*", "timestream:Select*", "cassandra:Select", "neptune-db:Read*", "neptune-db:*Query*",
-    "sqs:ReceiveMessage*", "kinesis:GetRecords*", "kinesis:GetShardIterator*", "kinesis:SubscribeToShard*",
-    "kinesisvideo:GetMedia*", "kinesisvideo:GetClip", "iot:GetThingShadow", "iot:GetRetainedMessage",
+    "sqs:ReceiveMessage*", "sqs:Get*Message*", "kinesis:GetRecords*", "kinesis:GetShardIterator*", "kinesis:SubscribeToShard*",
+    "kinesisvideo:GetMedia*", "kinesisvideo:GetClip", "kinesisvideo:GetImages", "iot:GetThingShadow", "iot:GetRetainedMessage",
     "states:DescribeExecution", "states:GetExecutionHistory", "swf:GetWorkflowExecutionHistory",
     "healthlake:ReadResource", "healthlake:Search*", "bedrock-agentcore:*MemoryRecord*",
     "cognito-idp:ListUsers*", "cognito-idp:AdminGet*", "connect:GetContactAttributes",
     "mobiletargeting:GetEndpoint", "mobiletargeting:GetUserEndpoints",
     # user data
     "ec2:DescribeLaunchTemplateVersions", "ec2:GetLaunchTemplateData", "ec2:DescribeInstanceAttribute",
-    "ec2:DescribeSpot*Requests", "autoscaling:DescribeLaunchConfigurations", "ec2:GetConsole*",
+    "ec2:DescribeSpot*Requests", "autoscaling:DescribeLaunchConfigurations", "ec2:GetConsole*", "ec2:*UserData*",
     # secret and parameter values, decryption
     "secretsmanager:*SecretValue*", "ssm:GetParameter*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*",
     # calls that return or mint credentials, sessions, keys
@@ -70,6 +70,8 @@ BACKSTOP: tuple[str, ...] = (
     "glue:GetConnection*", "snowball:GetJobUnlockCode", "gamelift:Get*Access",
     "lightsail:Get*AccessDetails", "lightsail:Get*Password", "secretsmanager:GetRandomPassword",
     "ec2:DescribeVpnConnections", "ec2:GetVpnConnectionDeviceSampleConfiguration", "codepipeline:Get*JobDetails",
+    "directconnect:DescribeVirtualInterfaces", "iotwireless:GetWirelessDevice", "quicksight:Get*EmbedUrl",
+    "amplify:GetArtifactUrl", "kinesisvideo:GetIceServerConfig", "chime:GetAttendee*", "chime:ListAttendees*",
 )
 """Denied at every level and with every extra, by wildcard where a family is data or credentials:
 a Deny may be broad. It holds what AWS adds later under an allowed wildcard (a new object read, a

@@ -97,6 +97,9 @@ RUNTIME_SETTINGS = [
     ("ecs:DescribeTaskDefinition", "*"),
     ("codebuild:BatchGetProjects", "arn:aws:codebuild:eu-west-1:222222222222:project/p"),
     ("states:DescribeStateMachine", "arn:aws:states:eu-west-1:222222222222:stateMachine:m"),
+    ("kafkaconnect:DescribeConnector", "*"), ("scheduler:GetSchedule", "*"), ("pipes:DescribePipe", "*"),
+    ("config:BatchGetResourceConfig", "*"), ("lightsail:GetContainerServices", "*"),
+    ("kinesisanalytics:DescribeApplication", "*"), ("ssm:DescribeAssociation", "*"),
 ]
 
 # families the independent review found readable under ReadOnlyAccess
@@ -112,6 +115,20 @@ REVIEWED_FAMILIES = [
     ("mobiletargeting:GetEndpoint", "*"), ("glue:GetConnection", "*"),
     ("ec2:DescribeVpnConnections", "*"), ("codepipeline:GetJobDetails", "*"), ("wafv2:GetSampledRequests", "*"),
     ("sns:ListSubscriptionsByTopic", "arn:aws:sns:eu-west-1:222222222222:alerts"), ("firehose:DescribeDeliveryStream", "*"),
+    # a second independent review: keys, presigned or embed URLs, execution payloads, end users' data
+    ("directconnect:DescribeVirtualInterfaces", "*"), ("iotwireless:GetWirelessDevice", "*"),
+    ("amplify:GetArtifactUrl", "*"), ("amplify:GetJob", "*"), ("quicksight:GetDashboardEmbedUrl", "*"),
+    ("quicksight:GetSessionEmbedUrl", "*"), ("gamelift:GetGameSessionLogUrl", "*"),
+    ("auditmanager:GetAssessmentReportUrl", "*"), ("devicefarm:ListArtifacts", "*"),
+    ("transcribe:GetTranscriptionJob", "*"), ("ssm:GetAutomationExecution", "*"),
+    ("ssm:GetMaintenanceWindowExecutionTaskInvocation", "*"), ("codebuild:DescribeTestCases", "*"),
+    ("qldb:GetBlock", "*"), ("personalize:GetRecommendations", "*"), ("rekognition:ListFaces", "*"),
+    ("route53domains:GetDomainDetail", "*"), ("connect:GetCurrentUserData", "*"), ("ec2:GetInstanceUefiData", "*"),
+    ("support:DescribeCases", "*"), ("glue:ListStatements", "*"), ("emr-serverless:GetDashboardForJobRun", "*"),
+    ("inspector2:BatchGetCodeSnippet", "*"), ("geo:GetDevicePosition", "*"), ("logs:ListAnomalies", "*"),
+    ("kinesisvideo:GetImages", "*"), ("kinesisvideo:GetIceServerConfig", "*"), ("chime:GetAttendee", "*"),
+    ("chime:ListAttendees", "*"),
+    ("medical-imaging:GetDICOMInstance", "*"), ("omics:GetReadSet", "*"), ("sms-voice:DescribeOptedOutNumbers", "*"),
 ]
 
 WRITES = [
@@ -241,6 +258,10 @@ def test_no_allowed_pattern_matches_a_catalog_action_outside_its_class():
     "ssm:GetParameterValueV2",             # a new parameter read
     "sqs:ReceiveMessageBatch",             # a new message read
     "kms:DecryptWithContext",              # a new decryption
+    "quicksight:GetTopicEmbedUrl",         # a new embed URL (a session into dashboards' data)
+    "sqs:GetMessages",                     # a new message read, under sqs's allowed G*
+    "lambda:GetFunctionCode",              # a new code read, under lambda's allowed GetFunctionCod*
+    "ec2:GetInstanceUserData",             # a new user-data read
 ])
 def test_the_backstop_denies_invented_future_data_actions_even_under_an_allowed_wildcard(future):
     policies = developer_policies()
@@ -314,7 +335,7 @@ def test_logs_and_traces_are_opened_only_by_name():
     logs = [("logs:GetLogEvents", "arn:aws:logs:eu-west-1:222222222222:log-group:app:log-stream:s"),
             ("logs:FilterLogEvents", "arn:aws:logs:eu-west-1:222222222222:log-group:app"),
             ("logs:StartQuery", "arn:aws:logs:eu-west-1:222222222222:log-group:app"),
-            ("logs:GetQueryResults", "*")]
+            ("logs:GetQueryResults", "*"), ("logs:ListAnomalies", "*")]
     traces = [("xray:BatchGetTraces", "*"), ("xray:GetTraceSummaries", "*")]
     with_logs = role_model(extras=[DeveloperExtra.LOGS])
     assert decide(with_logs, DEV_ROLE, logs, True) == []

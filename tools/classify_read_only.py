@@ -87,7 +87,13 @@ OVERRIDES: dict[str, tuple[str, frozenset[str], str]] = {
         "wickr:ListUsers", "wickr:GetUser", "sns:ListSubscriptions", "sns:ListSubscriptionsByTopic",
         "ses:GetMemberOfAddressList", "ses:ListMembersOfAddressList", "mailmanager:GetMemberOfAddressList",
         "mailmanager:ListMembersOfAddressList",
-    ), "returns end users' attributes, contacts, devices or endpoints with user attributes"),
+        "personalize:GetRecommendations", "personalize:GetPersonalizedRanking", "personalize:GetActionRecommendations",
+        "rekognition:ListFaces", "rekognition:GetFaceSearch", "route53domains:GetDomainDetail",
+        "connect:GetCurrentUserData", "wisdom:GetRecommendations",
+        "geo:GetDevicePosition", "geo:ListDevicePositions",
+        "sms-voice:DescribeOptedOutNumbers", "sms-voice:DescribeVerifiedDestinationNumbers",
+        "voiceid:DescribeSpeaker", "voiceid:ListSpeakers",
+    ), "returns end users' attributes, contacts, devices, faces, recommendations or endpoints with user attributes"),
     "execution-payloads": ("data", _names(
         "states:DescribeExecution", "states:GetExecutionHistory", "states:DescribeMapRun",
         "states:GetActivityTask", "swf:GetWorkflowExecutionHistory", "swf:DescribeWorkflowExecution",
@@ -124,6 +130,15 @@ OVERRIDES: dict[str, tuple[str, frozenset[str], str]] = {
         "dax:GetItem", "dax:BatchGetItem", "dax:Query", "dax:Scan",
         "wafv2:GetSampledRequests", "waf:GetSampledRequests", "waf-regional:GetSampledRequests",
         "ec2:DescribeClientVpnConnections",
+        "ssm:GetAutomationExecution", "ssm:GetMaintenanceWindowExecutionTask",
+        "ssm:GetMaintenanceWindowExecutionTaskInvocation", "codebuild:DescribeTestCases", "qldb:GetBlock",
+        "frauddetector:GetEventPrediction", "frauddetector:ListEventPredictions", "bedrock-mantle:GetInference",
+        "ec2:GetInstanceUefiData",
+        "support:DescribeCases", "glue:ListStatements", "ssm-incidents:GetTimelineEvent",
+        "inspector2:BatchGetCodeSnippet", "codeguru-security:GetFindings", "codeguru-security:ListFindings",
+        "kinesisvideo:GetImages", "medialive:DescribeInputDeviceThumbnail", "mediaconnect:GetRouterInputThumbnail",
+        "entityresolution:GetMatchId",
+        "medical-imaging:GetDICOMInstance", "omics:GetReadSet", "omics:GetReference", "sagemaker-geospatial:GetTile",
     ), "returns execution inputs and outputs, archived mail, messages, device shadows, health records, stream "
        "records, vectors, agent memory, query results, file contents or images: data, not configuration"),
     "minted-credentials": ("credentials", _names(
@@ -145,9 +160,19 @@ OVERRIDES: dict[str, tuple[str, frozenset[str], str]] = {
         "ssm:GetDeployablePatchSnapshotForInstance", "ssm:GetManifest",
         "ec2:DescribeVpnConnections", "ec2:GetVpnConnectionDeviceSampleConfiguration",
         "codepipeline:GetJobDetails", "codepipeline:GetThirdPartyJobDetails",
+        "directconnect:DescribeVirtualInterfaces", "iotwireless:GetWirelessDevice",
+        "amplify:GetArtifactUrl", "amplify:GetJob", "quicksight:GetDashboardEmbedUrl", "quicksight:GetSessionEmbedUrl",
+        "quicksight:GetAnonymousUserEmbedUrl", "gamelift:GetGameSessionLogUrl", "auditmanager:GetAssessmentReportUrl",
+        "m2:GetSignedBluinsightsUrl", "panorama:GetWebSocketURL", "transform-custom:GetTransformationPackageUrl",
+        "devicefarm:ListArtifacts", "devicefarm:ListTestGridSessionArtifacts",
+        "transcribe:GetTranscriptionJob", "transcribe:GetMedicalTranscriptionJob", "transcribe:GetCallAnalyticsJob",
+        "transcribe:GetMedicalScribeJob",
+        "emr-serverless:GetDashboardForJobRun", "ec2:DescribeVerifiedAccessTrustProviders",
+        "kinesisvideo:GetIceServerConfig", "chime:GetAttendee", "chime:ListAttendees",
     ), "returns or mints credentials: directory-bucket sessions, data-access grants, compute access, unlock codes, "
        "stream and ingest keys, basic-auth settings, connection passwords, CHAP secrets, endpoint settings, "
-       "VPN pre-shared keys, pipeline jobs' artifact credentials"),
+       "VPN pre-shared keys, pipeline jobs' artifact credentials, Direct Connect BGP keys, LoRaWAN device keys, "
+       "presigned and embed URLs (build artifacts, transcripts, reports, dashboards)"),
     "runtime-settings": ("runtime_config", _names(
         "lambda:GetFunctionConfiguration", "lambda:ListFunctions", "lambda:ListVersionsByFunction",
         "ecs:DescribeTaskDefinition", "ecs:DescribeTasks", "ecs:DescribeTaskSets",
@@ -159,8 +184,17 @@ OVERRIDES: dict[str, tuple[str, frozenset[str], str]] = {
         "cloudformation:DescribeChangeSet", "cloudformation:DescribeStackSet", "cloudformation:DescribeStackInstance",
         "cloudformation:DescribeType", "cloudformation:GetStackPolicy",
         "appconfig:GetConfiguration", "appconfig:GetLatestConfiguration", "appconfig:GetHostedConfigurationVersion",
-        "ssm:GetDocument", "ssm:DescribeDocument", "ssm:GetAutomationExecution", "ssm:DescribeAutomationExecutions",
-        "ssm:GetMaintenanceWindowTask", "ssm:GetMaintenanceWindowExecutionTask", "ssm:DescribeMaintenanceWindowTasks",
+        "ssm:GetDocument", "ssm:DescribeDocument", "ssm:DescribeAutomationExecutions",
+        "ssm:GetMaintenanceWindowTask", "ssm:DescribeMaintenanceWindowTasks",
+        "kafkaconnect:DescribeConnector", "scheduler:GetSchedule", "pipes:DescribePipe",
+        "kafkaconnect:DescribeWorkerConfiguration", "kafkaconnect:DescribeConnectorOperation",
+        "config:BatchGetResourceConfig", "kinesisanalytics:DescribeApplication", "elasticmapreduce:DescribeJobFlows",
+        "ssm:DescribeAssociation", "deadline:GetJob", "lightsail:GetContainerServices",
+        "lightsail:GetContainerServiceDeployments", "sagemaker:DescribeInferenceComponent",
+        "sagemaker:DescribeModelPackage", "bedrock-agentcore:GetAgentRuntime", "emr-containers:DescribeJobRun",
+        "glue:GetWorkflow", "glue:GetWorkflowRun", "glue:GetWorkflowRuns", "glue:GetWorkflowRunProperties",
+        "codebuild:BatchGetSandboxes", "greengrass:GetDeployment", "ecs:DescribeExpressGatewayService",
+        "batch:DescribeServiceJob",
         "glue:GetJob", "glue:GetJobs", "glue:BatchGetJobs", "glue:GetJobRun", "glue:GetJobRuns",
         "glue:GetDevEndpoint", "glue:GetDevEndpoints", "glue:BatchGetDevEndpoints",
         "apprunner:DescribeService", "apprunner:ListServices",
@@ -185,6 +219,9 @@ OVERRIDES: dict[str, tuple[str, frozenset[str], str]] = {
     ), "settings read at run time that commonly hold secrets in practice: environment variables, task and job "
        "definitions, build projects, platform environment settings, stack templates and parameters, configuration "
        "documents, state machine definitions; open with extras=[RUNTIME_CONFIG]"),
+    "log-samples": ("logs", _names(
+        "logs:ListAnomalies",
+    ), "returns sample log events of an anomaly: log lines are data; open with extras=[LOGS]"),
     "config-by-review": ("config", _names(
         "cloudtrail:LookupEvents", "cloudwatch:GetMetricData", "cloudwatch:GetMetricStatistics",
         "cloudwatch:GetMetricWidgetImage", "cloudwatch:GetMetricStream", "cloudwatch:ListMetrics",
