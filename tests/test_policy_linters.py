@@ -95,6 +95,15 @@ for action in ("iam:DeleteRole", "iam:UpdateAssumeRolePolicy", "iam:UpdateRole",
                       "delegation relies on it so that roles without the boundary cannot be changed.",
             "link": SERVICE_AUTH_IAM,
         })
+for future in ("ec2:*UserData*", "lambda:GetFunctionCode", "sqs:Get*Message*"):
+    PINNED.append({
+        "issue": "UNKNOWN_ACTION", "kind": "identity", "source_endswith": "DeveloperReadOnly/DenyDataAccess",
+        "detail": f"Unknown action {future}",
+        "reason": "The Deny backstop names data families AWS has not filled yet (a future user-data, code or "
+                  "message read under an allowed wildcard): denied before they exist, so parliament 1.6.4's "
+                  "database knows no such action.",
+        "link": "https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html",
+    })
 PINNED.append({
     "issue": "UNKNOWN_ACTION", "kind": "identity", "source_endswith": "Delegation/Boundary/Policy",
     "reason": "The boundary names each allowed service's actions by verb ('dynamodb:Associate*', from the IAM "
