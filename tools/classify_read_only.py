@@ -198,6 +198,8 @@ OVERRIDES: dict[str, tuple[str, frozenset[str], str]] = {
         "glue:GetJob", "glue:GetJobs", "glue:BatchGetJobs", "glue:GetJobRun", "glue:GetJobRuns",
         "glue:GetDevEndpoint", "glue:GetDevEndpoints", "glue:BatchGetDevEndpoints",
         "apprunner:DescribeService", "apprunner:ListServices",
+        "cloudfront:GetDistribution", "cloudfront:GetDistributionConfig", "events:ListTargetsByRule",
+        "ds:DescribeDirectories",
         "sagemaker:DescribeTrainingJob", "sagemaker:DescribeProcessingJob", "sagemaker:DescribeTransformJob",
         "sagemaker:DescribeModel", "sagemaker:DescribeHyperParameterTuningJob", "sagemaker:DescribeAutoMLJob",
         "sagemaker:DescribeAutoMLJobV2", "sagemaker:DescribePipelineDefinitionForExecution",
@@ -218,7 +220,8 @@ OVERRIDES: dict[str, tuple[str, frozenset[str], str]] = {
         "cloudfront:GetFunction", "cloudfront:GetConnectionFunction",
     ), "settings read at run time that commonly hold secrets in practice: environment variables, task and job "
        "definitions, build projects, platform environment settings, stack templates and parameters, configuration "
-       "documents, state machine definitions; open with extras=[RUNTIME_CONFIG]"),
+       "documents, state machine definitions, CloudFront origin custom headers, EventBridge targets' input, a "
+       "directory's RADIUS settings; open with extras=[RUNTIME_CONFIG]"),
     "log-samples": ("logs", _names(
         "logs:ListAnomalies",
     ), "returns sample log events of an anomaly: log lines are data; open with extras=[LOGS]"),
