@@ -54,6 +54,7 @@ class RolePattern(Construct):
         data (tokens unresolved) and resolved at validation, one call per stack; ``policy_ids``
         are the construct ids of ``policies`` under this pattern (named in the metadata)."""
         facts = _facts.scope(scope)
+        self._stack_facts = facts.stack  # read by TenantIsolatedBucket.admit without a round trip
         here = (*facts.below_stack, self._id)
         path = "/".join((facts.path, here[-1])) if facts.path else here[-1]
         trust = _role.intended_trust(self.role)

@@ -187,15 +187,22 @@ class TenantIsolatedBucket(Construct):
         other: the bucket's ``<prefix>*`` would let one tenant reach the other's data), are refused
         too, naming both; several roles of one tenant may share the same prefix. A prefix other than the
         pattern's own S3 location is a synth warning."""
-        role = getattr(pattern, "role", pattern) if v.has(pattern, "role") else pattern
-        where = pattern.node.path if v.has(pattern, "node") else f"{pattern!r}"
+        from ._pattern import RolePattern
+
+        record = getattr(pattern, "_record", None) if isinstance(pattern, RolePattern) else None
+        if record is not None:  # a pattern of this library: its role is its own, its path and stack known in Python
+            role, where, stack = pattern.role, str(record["path"]), pattern._stack_facts.stack
+        else:
+            role = getattr(pattern, "role", pattern) if v.has(pattern, "role") else pattern
+            where = pattern.node.path if v.has(pattern, "node") else f"{pattern!r}"
+            stack = None
         problems = []
         normalised = None
         try:
             normalised = TenantIsolatedBucket.tenant_prefix(prefix)
         except ValueError as error:
             problems.append(str(error))
-        if not isinstance(role, iam.Role) or not isinstance(role.node.default_child, iam.CfnRole):
+        if record is None and (not isinstance(role, iam.Role) or not isinstance(role.node.default_child, iam.CfnRole)):
             problems.append(str(v.fail(
                 "pattern", where, "must be a role this app creates (a constructs_iam pattern or an aws_iam.Role): "
                 "a group, user, imported role or service principal cannot carry the TenantPrefix tag, so the "
@@ -203,9 +210,10 @@ class TenantIsolatedBucket(Construct):
         if problems:
             raise v.PropsError(where, "TenantIsolatedBucket.admit", problems)
         assert normalised is not None
-        tenants = _tenants(role)
+        tenants = _tenants(stack if stack is not None else role)
+        role_path = where  # read once: each read is a round trip to the CDK, and tenants may be thousands
         for other_path, other_prefix in tenants.items():
-            if other_path == role.node.path:
+            if other_path == role_path:
                 problems.append(str(v.fail("pattern", where, f"is already admitted with prefix {other_prefix!r}; a role "
                                            "has one TenantPrefix tag (the last would win silently)")))
             elif other_prefix != normalised and (normalised.startswith(other_prefix) or other_prefix.startswith(normalised)):
@@ -214,7 +222,7 @@ class TenantIsolatedBucket(Construct):
                                            "overwrite the other's data; give each its own prefix")))
         if problems:
             raise v.PropsError(where, "TenantIsolatedBucket.admit", problems)
-        tenants[role.node.path] = normalised
+        tenants[role_path] = normalised
         own = [location.prefix for location in _locations(pattern)]
         if own and normalised not in own:
             Annotations.of(role).add_warning_v2(
@@ -228,10 +236,18 @@ class TenantIsolatedBucket(Construct):
 _TENANTS: dict[int, tuple[Any, dict[str, str]]] = {}
 
 
+_ROOTS: dict[int, tuple[Any, Any]] = {}
+
+
 def _tenants(construct: Any) -> dict[str, str]:
-    """The roles admitted in ``construct``'s app (construct path -> prefix): the tag is read by every
-    isolated bucket, so tenants are unique across the app."""
-    root = construct.node.root
+    """The roles admitted in ``construct``'s app (the pattern's or role's path -> prefix): the tag is
+    read by every isolated bucket, so tenants are unique across the app. The root of a stack is read
+    once per stack."""
+    cached = _ROOTS.get(id(construct))
+    if cached is None or cached[0] is not construct:
+        cached = (construct, construct.node.root)
+        _ROOTS[id(construct)] = cached
+    root = cached[1]
     entry = _TENANTS.get(id(root))
     if entry is None or entry[0] is not root:
         entry = (root, {})

@@ -161,7 +161,10 @@ def _build_stacks(scope: Construct, config: AppConfig) -> AppStacks:
     )
     if organization is not None:
         # the customer managed policies of the protected roles go where ProtectPlatformRoles keeps them
-        protect_policies(scope, protected_role_names(config))
+        # (only the stacks that hold them: a scan of every workload shard would cost round trips per workload)
+        for stack in (stacks.production_access, stacks.identity, stacks.ci, stacks.production_access_stackset):
+            if stack is not None:
+                protect_policies(stack, protected_role_names(config))
     record_lifecycle_acknowledgments(stacks, config)
     return stacks
 
