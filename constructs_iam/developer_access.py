@@ -77,9 +77,11 @@ BACKSTOP: tuple[str, ...] = (
 a Deny may be broad. It holds what AWS adds later under an allowed wildcard (a new object read, a
 new item read, a new secret read) and whatever a later edit of the Allow does."""
 
-API_KEY_PATHS = ("/apikeys", "/apikeys/*", "/usageplans/*/keys", "/usageplans/*/keys/*")
+API_KEY_PATHS = ("/apikeys", "/apikeys/*", "/usageplans/*/keys", "/usageplans/*/keys/*",
+                 "/restapis/*/stages", "/restapis/*/stages/*")
 """API Gateway's one read action ``apigateway:GET`` is allowed; the paths that return API key values
-(``/apikeys`` and a usage plan's ``/keys``) are denied by resource."""
+(``/apikeys`` and a usage plan's ``/keys``) and a REST API's stages (their stage variables, which
+commonly hold backend credentials) are denied by resource."""
 
 DENIED_DATA_ACTIONS = BACKSTOP
 """The backstop's patterns (the name of the previous design's list, kept for importers)."""

@@ -106,6 +106,7 @@ RUNTIME_SETTINGS = [
 REVIEWED_FAMILIES = [
     ("ec2:DescribeLaunchTemplateVersions", "*"), ("autoscaling:DescribeLaunchConfigurations", "*"),
     ("ec2:DescribeSpotInstanceRequests", "*"), ("apigateway:GET", "arn:aws:apigateway:eu-west-1::/usageplans/u/keys"),
+    ("apigateway:GET", "arn:aws:apigateway:eu-west-1::/restapis/a1b2c3/stages/prod"),  # stage variables
     ("appsync:ListApiKeys", "*"), ("cognito-idp:DescribeUserPoolClient", "*"), ("cognito-idp:ListUsers", "*"),
     ("states:DescribeExecution", "arn:aws:states:eu-west-1:222222222222:execution:m:e"),
     ("states:GetExecutionHistory", "arn:aws:states:eu-west-1:222222222222:execution:m:e"),
