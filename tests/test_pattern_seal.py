@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 import jsii
 import pytest
-from aws_cdk import Aws, Fn, NestedStack, Stack, Stage
+from aws_cdk import App, Aws, Fn, NestedStack, Stack, Stage
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
@@ -274,6 +274,51 @@ def test_principal_star_with_a_principal_arn_pattern_matching_the_role_name_fail
     assert_refused(found, source)
 
 
+def test_principal_star_with_a_negated_principal_arn_condition_fails_synth():
+    def build(stack):
+        reader(stack, role_name="reports-reader")
+        bucket = stack.node.find_child("Bucket")
+        bucket.add_to_resource_policy(iam.PolicyStatement(
+            principals=[iam.AnyPrincipal()], actions=["s3:PutObject"], resources=[bucket.arn_for_objects("*")],
+            conditions={"StringNotEquals": {"aws:PrincipalArn": "arn:aws:iam::222222222222:role/auditor"}}))
+        return "Test/Bucket/Policy/Resource"
+
+    found, source = run(build)
+    assert_refused(found, source)
+
+
+def test_not_principal_allowing_everyone_but_another_role_fails_synth():
+    def build(stack):
+        reader(stack, role_name="reports-reader")
+        s3.CfnBucketPolicy(stack, "Open", bucket="elsewhere", policy_document={
+            "Version": "2012-10-17", "Statement": [{
+                "Effect": "Allow", "NotPrincipal": {"AWS": "arn:aws:iam::222222222222:role/auditor"},
+                "Action": "s3:PutObject", "Resource": "arn:aws:s3:::elsewhere/*"}]})
+        return "Test/Open"
+
+    found, source = run(build)
+    assert_refused(found, source)
+
+
+def test_a_negated_condition_or_not_principal_excluding_the_role_synthesizes():
+    def build(stack):
+        reader(stack, role_name="reports-reader")
+        bucket = stack.node.find_child("Bucket")
+        bucket.add_to_resource_policy(iam.PolicyStatement(
+            principals=[iam.AnyPrincipal()], actions=["s3:GetObject"], resources=[bucket.arn_for_objects("*")],
+            conditions={"ArnNotLike": {"aws:PrincipalArn": "arn:aws:iam::222222222222:role/reports-*"},
+                        "ArnEquals": {"aws:PrincipalArn": "arn:aws:iam::222222222222:role/auditor"}}))
+        s3.CfnBucketPolicy(stack, "Open", bucket="elsewhere", policy_document={
+            "Version": "2012-10-17", "Statement": [{
+                "Effect": "Allow", "NotPrincipal": {"AWS": "*"}, "Action": "s3:GetObject",
+                "Resource": "arn:aws:s3:::elsewhere/*",
+                "Condition": {"ArnEquals": {"aws:PrincipalArn": "arn:aws:iam::222222222222:role/auditor"}}}]})
+        return None
+
+    found, _ = run(build)
+    assert found == []
+
+
 def test_a_resource_policy_for_another_role_synthesizes():
     def build(stack):
         reader(stack, role_name="reports-reader")
@@ -467,6 +512,16 @@ def test_extend_policy_widens_on_purpose_without_a_finding():
 
 
 # ------------------------------------------------------------------------ refactors that keep working
+
+
+def test_a_statement_the_pattern_already_grants_written_with_a_literal_partition_synthesizes():
+    app = App()  # no feature flags: the pattern's ARNs carry ${AWS::Partition}
+    stack = Stack(app, "Test", env=ENV)
+    bucket = s3.Bucket.from_bucket_name(stack, "Named", "acme-reports")
+    pattern = Ec2S3ReadOnlyRole(stack, "Pattern", locations=[S3Location(bucket, "reports/")])
+    pattern.role.add_to_principal_policy(iam.PolicyStatement(
+        actions=["s3:GetObject"], resources=["arn:aws:s3:::acme-reports/reports/*"]))
+    assert guardrail_findings(app) == []
 
 
 def test_override_logical_id_on_the_patterns_policy_synthesizes():

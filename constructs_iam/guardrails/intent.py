@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import fnmatch
 import json
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -153,6 +154,11 @@ def _matches(pattern: str | None, value: str | None) -> bool:
         return pattern is value
     if pattern.startswith("!") or value.startswith("!"):
         return pattern == value
+    if "${AWS::Partition}" in pattern and value.startswith("arn:"):
+        # the intent's partition is the one the stack deploys to; a literal ARN names one partition
+        partition = value.split(":", 2)[1]
+        if re.fullmatch(r"aws(-[a-z]+)*", partition):
+            pattern = pattern.replace("${AWS::Partition}", partition)
     if pattern == value:
         return True
     return ("*" in pattern or "?" in pattern) and fnmatch.fnmatchcase(value, pattern)

@@ -572,6 +572,16 @@ def _grants(analysis: _Analysis, template: Template, logical_id: str, resource: 
 
 
 def _statement_names(analysis: _Analysis, template: Template, statement: dict[str, Any]) -> tuple[set[_Sealed], bool]:
+    if "NotPrincipal" in statement:
+        # an Allow for everyone but the listed principals lets every pattern role it does not list in
+        excluded: list[Any] = []
+        not_principal = statement.get("NotPrincipal")
+        if isinstance(not_principal, dict):
+            excluded = [item for item in as_list(not_principal.get("AWS")) if item != "*"]
+        listed, _, _ = analysis.roles_named(excluded, template) if excluded else (set(), set(), False)
+        named = set(analysis.sealed) - listed
+        by_condition, unknown = _condition_names(analysis, template, statement.get("Condition"))
+        return (named if by_condition is None else named & by_condition), unknown
     principal = statement.get("Principal")
     if principal is None:
         return set(), False
@@ -588,30 +598,37 @@ def _statement_names(analysis: _Analysis, template: Template, statement: dict[st
     named, _, unresolved = analysis.roles_named(values, template) if values else (set(), set(), False)
     if anyone:
         by_condition, unknown = _condition_names(analysis, template, statement.get("Condition"))
-        named |= by_condition
+        named |= by_condition or set()
         unresolved = unresolved or unknown
     return named, unresolved
 
 
-def _condition_names(analysis: _Analysis, template: Template, condition: Any) -> tuple[set[_Sealed], bool]:
-    """Under Principal '*': the pattern roles that aws:PrincipalArn / aws:userid conditions let in."""
+def _condition_names(analysis: _Analysis, template: Template, condition: Any) -> tuple[set[_Sealed] | None, bool]:
+    """Under Principal '*' (or NotPrincipal): the pattern roles that aws:PrincipalArn / aws:userid
+    conditions let in; None when no such condition restricts the principal. A negated operator
+    (StringNotEquals, ArnNotLike...) lets in every pattern role it does not name."""
     if not isinstance(condition, dict):
-        return set(), False
+        return None, False
     outcomes: list[tuple[set[_Sealed], set[_Sealed], bool]] = []
     for operator, block in condition.items():
         op = str(operator).lower().removeprefix("forallvalues:").removeprefix("foranyvalue:")
-        if not isinstance(block, dict) or "not" in op or op.startswith("null"):
+        if not isinstance(block, dict) or op.startswith("null"):
             continue
-        like = op.startswith(("stringlike", "arn"))
+        negated = "not" in op
+        like = "like" in op or op.startswith("arn")
         for key, value in block.items():
             key = str(key).lower()
-            if key in _ARN_KEYS:
-                outcomes.append(analysis.roles_named(value, template, wildcards=like))
-            elif key in _ID_KEYS:
-                included, excluded, broken = analysis.roles_named(value, template, user_id=True)
-                outcomes.append((included, excluded if not broken else set(), broken))
+            if key not in _ARN_KEYS and key not in _ID_KEYS:
+                continue
+            included, excluded, broken = analysis.roles_named(value, template, wildcards=like,
+                                                              user_id=key in _ID_KEYS)
+            if key in _ID_KEYS and broken:
+                excluded = set()
+            if negated:
+                included, excluded = set(analysis.sealed) - included, included
+            outcomes.append((included, excluded, broken))
     if not outcomes:
-        return set(), False
+        return None, False
     possible, definite, unknown = set(analysis.sealed), False, False
     for included, _excluded, broken in outcomes:
         if broken:
