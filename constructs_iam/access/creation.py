@@ -31,7 +31,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from .._cfn import Unresolvable
-from .decisions import Decision, Statement, _broken, _statements
+from .decisions import Decision, Statement, _statements
+from .templates import managed_policy_statements
 
 if TYPE_CHECKING:
     from .model import AccessModel, _Principal
@@ -147,11 +148,11 @@ def add_role(model: AccessModel, request: RoleRequest, *, account: str, partitio
     arn = f"arn:{partition}:iam::{account}:role{request.path}{request.name}"
     principal = _Principal(request.name, "role", arn, request.name, request.path)
     for policy in request.managed_policy_arns:
-        principal.statements += _document(model, policy)
+        principal.statements += managed_policy_statements(model, policy)
     for index, document in enumerate(request.inline_policies):
         principal.statements += _statements(f"{request.name}/inline{index}", document, lambda d: d)
     if request.permissions_boundary:
-        principal.boundary = _document(model, request.permissions_boundary)
+        principal.boundary = managed_policy_statements(model, request.permissions_boundary)
         principal.boundary_arn = request.permissions_boundary
     principal.trust = _statements(f"{request.name}/trust", request.trust, lambda d: d)
     principal.tags.update(request.tags)
@@ -159,18 +160,6 @@ def add_role(model: AccessModel, request: RoleRequest, *, account: str, partitio
     model._aliases[arn] = arn
     model._aliases.setdefault(request.name, arn)
     return arn
-
-
-def _document(model: AccessModel, arn: str) -> list[Statement]:
-    if arn in model._managed_policies:
-        return model._managed_policies[arn]
-    try:
-        document = model.catalog.document(arn)
-    except Unresolvable as error:
-        return [_broken(arn, str(error))]
-    if document is None:
-        return [_broken(arn, f"managed policy {arn} is outside the model")]
-    return _statements(arn.rsplit("/", 1)[-1], document, lambda d: d)
 
 
 def _target(model: AccessModel, role: str) -> tuple[str, dict[str, str]]:

@@ -126,18 +126,7 @@ def load_template(model: AccessModel, template: Mapping[str, Any], *, account: s
                         return _statements(paths.get(logical_id, logical_id), props(logical_id)["PolicyDocument"], resolver)
                 except Unresolvable:
                     continue
-        if arn in model._managed_policies:  # a customer managed policy of a template added before
-            return model._managed_policies[arn]
-        try:
-            document = model.catalog.document(arn)
-        except Unresolvable as error:
-            return [_broken(arn, str(error))]
-        if document is None:
-            return [_broken(arn, f"managed policy {arn} is outside the model")]
-        statements = _statements(arn.rsplit("/", 1)[-1], document, lambda d: d)  # AWS managed: no intrinsics
-        for statement in statements:
-            statement.aws_managed = True
-        return statements
+        return managed_policy_statements(model, arn)
 
     # customer managed policies by ARN, for roles of later templates (a boundary in another stack)
     for logical_id, resource in resources.items():
@@ -262,3 +251,20 @@ def load_template(model: AccessModel, template: Mapping[str, Any], *, account: s
                 model._key_policies[arn_of(logical_id)] = _statements(f"{source}/KeyPolicy", p["KeyPolicy"], resolver)
             except Unresolvable:
                 pass
+
+
+def managed_policy_statements(model: Any, arn: str) -> list[Statement]:
+    """The statements of the managed policy ``arn`` that no template being read defines: a customer
+    managed policy of a template added before, else an AWS managed one from the model's catalog."""
+    if arn in model._managed_policies:
+        return model._managed_policies[arn]  # type: ignore[no-any-return]
+    try:
+        document = model.catalog.document(arn)
+    except Unresolvable as error:
+        return [_broken(arn, str(error))]
+    if document is None:
+        return [_broken(arn, f"managed policy {arn} is outside the model")]
+    statements = _statements(arn.rsplit("/", 1)[-1], document, lambda d: d)  # AWS managed: no intrinsics
+    for statement in statements:
+        statement.aws_managed = True
+    return statements
