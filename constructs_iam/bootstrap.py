@@ -35,6 +35,7 @@ from constructs import Construct
 
 from . import _facts
 from . import _validation as v
+from ._schemas import iam_actions, resource_schema
 from .acknowledgments import _skip_in_checkov, acknowledge, acknowledge_findings
 
 __all__ = [
@@ -64,14 +65,6 @@ _QUALIFIER = re.compile(r"^[a-z0-9]{1,10}$")
 _ACTION = re.compile(r"^[a-z0-9-]+:[A-Za-z0-9]+$")
 
 
-@lru_cache(maxsize=4)
-def _schemas(region: str) -> tuple[Path, dict[str, str]]:
-    import cfnlint
-
-    root = Path(cfnlint.__file__).parent / "data" / "schemas"
-    return root / "resources", json.loads((root / "providers" / f"{region}.json").read_text())
-
-
 @lru_cache(maxsize=1024)
 def handler_permissions(resource_type: str, region: str = "us-east-1") -> tuple[str, ...] | None:
     """The IAM actions CloudFormation needs to create, update and delete ``resource_type``;
@@ -80,11 +73,10 @@ def handler_permissions(resource_type: str, region: str = "us-east-1") -> tuple[
         resource_type = "AWS::CloudFormation::CustomResource"
     if resource_type in EXTRA_PERMISSIONS:
         return EXTRA_PERMISSIONS[resource_type]
-    resources, providers = _schemas(region)
-    digest = providers.get(resource_type)
-    if digest is None:
+    schema = resource_schema(resource_type, region)
+    if schema is None:
         return None
-    handlers = json.loads((resources / f"{digest}.json").read_text()).get("handlers") or {}
+    handlers = schema.get("handlers") or {}
     if not handlers:
         return None
     # some schemas list API operations that are no IAM action ('s3:PutBucketReplication',
@@ -93,20 +85,11 @@ def handler_permissions(resource_type: str, region: str = "us-east-1") -> tuple[
                          for p in (handlers.get(step) or {}).get("permissions", []) if _is_iam_action(p)}))
 
 
-@lru_cache(maxsize=1)
-def _iam_actions() -> dict[str, set[str]]:
-    """IAM's actions by service (lower case), as cfn-lint knows them (its check W3037)."""
-    import cfnlint
-
-    data = json.loads((Path(cfnlint.__file__).parent / "data" / "AdditionalSpecs" / "Policies.json").read_text())
-    return {service: set(entry.get("Actions", {})) for service, entry in data.items()}
-
-
 def _is_iam_action(action: str) -> bool:
     if not _ACTION.match(action):
         return False
     service, name = action.lower().split(":", 1)
-    return name in _iam_actions().get(service, set())
+    return name in iam_actions().get(service, frozenset())
 
 
 def resource_types(assembly: str | Path) -> dict[str, list[str]]:

@@ -40,9 +40,10 @@ import json
 import sys
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
+
+from . import _schemas
 
 PERSON_METADATA = "constructs-iam:person"
 """Template metadata on a person's user, access key and secrets: ``{"name", "status"[, "renamed_from"]}``.
@@ -77,21 +78,12 @@ _PHYSICAL_NAME = {
 # ------------------------------------------------------------------------------------ schemas
 
 
-@lru_cache(maxsize=None)
-def _schema_index() -> tuple[Path, dict[str, str]]:
-    import cfnlint
-
-    root = Path(cfnlint.__file__).parent / "data" / "schemas"
-    return root, json.loads((root / "providers" / "us-east-1.json").read_text())
-
-
-@lru_cache(maxsize=None)
 def resource_schema(resource_type: str) -> dict[str, Any]:
     """CloudFormation's resource schema of ``resource_type`` (from cfn-lint's bundled copy)."""
-    root, index = _schema_index()
-    if resource_type not in index:
+    schema = _schemas.resource_schema(resource_type)
+    if schema is None:
         raise KeyError(f"no CloudFormation resource schema for {resource_type} in cfn-lint's data")
-    return json.loads((root / "resources" / f"{index[resource_type]}.json").read_text())
+    return schema
 
 
 def create_only_properties(resource_type: str) -> tuple[str, ...]:

@@ -474,8 +474,18 @@ def _tenant_tag_values(context: Context, keys: set[str]) -> Iterator[Finding]:
 def _grants(statement: dict[str, Any], action: str) -> bool:
     from fnmatch import fnmatchcase
 
+    service, _, _ = action.lower().partition(":")
+
     def matches(pattern: Any) -> bool:
-        return isinstance(pattern, str) and fnmatchcase(action.lower(), pattern.lower().replace("[", "[[]"))
+        if not isinstance(pattern, str):
+            return False
+        pattern = pattern.lower()
+        if "*" not in pattern and "?" not in pattern:
+            return pattern == action.lower()
+        head, colon, _ = pattern.partition(":")  # another service's pattern cannot match: no regex needed
+        if colon and "*" not in head and "?" not in head and head != service:
+            return False
+        return fnmatchcase(action.lower(), pattern.replace("[", "[[]"))
 
     if "NotAction" in statement:
         return not any(matches(p) for p in as_list(statement["NotAction"]))
