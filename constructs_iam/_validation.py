@@ -9,9 +9,11 @@ check them at deploy time.
 from __future__ import annotations
 
 import difflib
+import importlib.util
 import json
 import re
 from collections.abc import Iterable, Sequence
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -330,6 +332,8 @@ def region(prop: str, value: Any) -> str:
     lists (``known_regions``), so a misspelt region is refused rather than deployed to nowhere."""
     if is_token(value):
         return value
+    if matches(REGION, value) and value in _cdk_regions():  # the common case: no file to read
+        return value
     known = known_regions()
     if not matches(REGION, value) or value not in known:
         close = difflib.get_close_matches(value, sorted(known), n=1) if isinstance(value, str) else []
@@ -338,26 +342,28 @@ def region(prop: str, value: Any) -> str:
     return value
 
 
-_REGIONS: list[frozenset[str]] = []
+@lru_cache(maxsize=1)
+def _cdk_regions() -> frozenset[str]:
+    from aws_cdk.region_info import Fact
+
+    return frozenset(Fact.regions)  # one round trip to Node for the whole list
 
 
+@lru_cache(maxsize=1)
 def known_regions() -> frozenset[str]:
     """Every region of every partition, offline: CDK's region facts (``aws_cdk.region_info``) and,
-    where botocore is installed, its endpoints data (``botocore/data/endpoints.json``)."""
-    if not _REGIONS:
-        from aws_cdk.region_info import RegionInfo
-
-        names = {info.name for info in RegionInfo.regions}
+    where botocore is installed, its endpoints data (``botocore/data/endpoints.json``, read without
+    importing botocore), for a region newer than the CDK release."""
+    names = set(_cdk_regions())
+    spec = importlib.util.find_spec("botocore")  # optional: the test and report tools install it
+    if spec is not None and spec.submodule_search_locations:
+        endpoints = Path(next(iter(spec.submodule_search_locations))) / "data" / "endpoints.json"
         try:
-            import botocore  # optional: the test and report tools install it
-
-            endpoints = Path(botocore.__file__).parent / "data" / "endpoints.json"
             for partition in json.loads(endpoints.read_text()).get("partitions", []):
                 names.update(partition.get("regions", {}))
-        except (ImportError, OSError, ValueError):
+        except (OSError, ValueError):
             pass
-        _REGIONS.append(frozenset(names))
-    return _REGIONS[0]
+    return frozenset(names)
 
 
 def git_ref_name(prop: str, value: Any, kind: str) -> str:

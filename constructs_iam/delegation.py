@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
+from functools import lru_cache
 from typing import Any
 
 from aws_cdk import Stack
@@ -222,15 +223,20 @@ def service_action_patterns(service: str) -> list[str]:
     that AWS Control Tower's IAM controls refuse in a managed policy, and closed to an action whose
     verb AWS has not used before (a boundary caps; it need not allow what nobody has reviewed).
     Empty for a service the catalog does not know."""
-    from .developer_access import classified_actions
+    return list(_service_verbs().get(service, ()))
 
-    verbs = set()
-    for action in classified_actions():
-        prefix, _, name = action.partition(":")
-        if prefix == service and name:
-            match = re.match(r"[A-Z][a-z]*|[A-Za-z0-9]+", name)
-            verbs.add(match.group(0) if match else name)
-    return [f"{service}:{verb}*" for verb in sorted(verbs)]
+
+@lru_cache(maxsize=1)
+def _service_verbs() -> dict[str, tuple[str, ...]]:
+    """service prefix -> its ``<service>:<Verb>*`` patterns, from the catalog, computed once."""
+    from .developer_access import classification
+
+    verb = re.compile(r"[A-Z][a-z]*|[A-Za-z0-9]+")
+    found: dict[str, tuple[str, ...]] = {}
+    for service, names in classification()["actions"].items():
+        verbs = {(m.group(0) if (m := verb.match(name)) else name) for name in names if name}
+        found[service] = tuple(f"{service}:{v}*" for v in sorted(verbs))
+    return found
 
 
 def _service(prop: str, value: Any) -> str:

@@ -30,10 +30,20 @@ from pathlib import Path
 from stacks.config import ROOT, load_cdk_json
 
 
-def synth_seconds(script: str, ctx: dict, repeat: int) -> float:
-    times = []
+def _env() -> dict[str, str]:
+    """The environment of every measured process: the virtualenv's Node first, and bytecode caching on
+    (an installed package has its .pyc files; with PYTHONDONTWRITEBYTECODE set, as in some sandboxes,
+    every run would recompile the library's modules and the measure would be of the compiler)."""
     env = {**os.environ, "PATH": os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])}
-    for _ in range(repeat):
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    return env
+
+
+def synth_seconds(script: str, ctx: dict, repeat: int) -> float:
+    """Median wall time of ``repeat`` runs, after one unmeasured warm-up run (bytecode, disk caches)."""
+    times = []
+    env = _env()
+    for run in range(repeat + 1):
         with tempfile.TemporaryDirectory() as outdir:
             run_env = {**env, "CDK_CONTEXT_JSON": json.dumps(ctx), "CDK_OUTDIR": outdir}
             start = time.perf_counter()
@@ -41,7 +51,8 @@ def synth_seconds(script: str, ctx: dict, repeat: int) -> float:
             elapsed = time.perf_counter() - start
             if result.returncode != 0:
                 raise SystemExit(f"{script} failed:\n{result.stderr[-3000:]}")
-            times.append(elapsed)
+            if run:
+                times.append(elapsed)
     return statistics.median(times)
 
 
@@ -55,7 +66,7 @@ def with_workloads(ctx: dict, count: int) -> dict:
 
 def round_trips(ctx: dict) -> int:
     """jsii round trips of one `python app.py` run (tools/jsii_count.py)."""
-    env = {**os.environ, "PATH": os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])}
+    env = _env()
     with tempfile.TemporaryDirectory() as outdir:
         result = subprocess.run([sys.executable, "-m", "tools.jsii_count"], cwd=ROOT, capture_output=True, text=True,
                                 env={**env, "CDK_CONTEXT_JSON": json.dumps(ctx), "CDK_OUTDIR": outdir})
@@ -68,7 +79,7 @@ def round_trips(ctx: dict) -> int:
 def report_seconds(ctx: dict) -> float:
     """Synthesize as `cdk synth` does (with path metadata), then time the access report page over the
     assembly (`--format html`: the whole report plus the page)."""
-    env = {**os.environ, "PATH": os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])}
+    env = _env()
     ctx = {**ctx, "aws:cdk:enable-path-metadata": True}
     with tempfile.TemporaryDirectory() as outdir:
         subprocess.run([sys.executable, "app.py"], cwd=ROOT, capture_output=True, check=True,
