@@ -490,14 +490,15 @@ def construct_id(kind: str, scope: Any, id: Any) -> None:
     """Before ``Construct.__init__``: ``scope`` is a construct and ``id`` a new, non-empty id in it.
     CDK itself would refuse these with a jsii ``RuntimeError``; here they are a ``PropsError``
     naming the scope's path (and the construct already holding the id)."""
-    if not has(scope, "node"):
+    node = getattr(scope, "node", None) if has(scope, "node") else None
+    if node is None:
         raise PropsError(repr(scope), kind, [str(fail("scope", scope, "must be a construct (a stack, or a construct in one)"))])
     if not isinstance(id, str) or not id or "/" in id:
-        raise PropsError(scope.node.path, kind, [str(fail("id", id, "must be a non-empty string without '/'"))])
-    other = scope.node.try_find_child(id)
+        raise PropsError(node.path, kind, [str(fail("id", id, "must be a non-empty string without '/'"))])
+    other = node.try_find_child(id)
     if other is not None:
-        path = f"{scope.node.path}/{id}" if scope.node.path else id
-        raise PropsError(path, kind, [str(fail("id", id, f"is already used in {scope.node.path or 'the app'} by {path} "
+        path = f"{node.path}/{id}" if node.path else id
+        raise PropsError(path, kind, [str(fail("id", id, f"is already used in {node.path or 'the app'} by {path} "
                                                         f"({type(other).__name__}): give each construct its own id"))])
 
 

@@ -162,7 +162,7 @@ def checkov_equivalents(finding_id: str) -> tuple[str, ...]:
 
 
 def _skip_in_checkov(scope: IConstruct, checks: Sequence[tuple[str, str]]) -> None:
-    resource = scope if isinstance(scope, CfnResource) else scope.node.default_child
+    resource = scope if isinstance(scope, CfnResource) else scope.node.default_child  # no round trip for an L1
     if resource is None or not isinstance(resource, CfnResource):
         raise v.fail("scope", scope.node.path, "must be a CloudFormation resource, or an L2 construct with one "
                      "default resource, to carry the checkov skip of this acknowledgment")

@@ -113,8 +113,9 @@ class HumanUser(Construct):
             with check.each():
                 iam_groups = [_as_group(g) for g in v.non_empty("groups", groups, what="PeopleGroup or aws_iam.IGroup objects")]
             check(v.unique_items, "groups", [g.node.path if v.has(g, "node") else g.group_arn for g in iam_groups])
+            here = Stack.of(self).account if iam_groups else ""
             for group in iam_groups:
-                check(_same_account, self, group)
+                check(_same_account, here, group)
             if encryption_key is not None and not v.has(encryption_key, "key_arn"):
                 check.fail("encryption_key", encryption_key, "must be an aws_kms.IKey")
             if not isinstance(console_access, bool) or not isinstance(access_key, bool):
@@ -382,9 +383,8 @@ class CredentialSecret(Construct):
         self._policy.add_statements(statement)
 
 
-def _same_account(user: Construct, group: iam.IGroup) -> None:
-    """A user can join only a group of its own account: IAM looks the group up there."""
-    here = Stack.of(user).account
+def _same_account(here: str, group: iam.IGroup) -> None:
+    """A user (of account ``here``) can join only a group of its own account: IAM looks the group up there."""
     arn = group.group_arn
     if not v.is_token(arn) and arn.count(":") >= 5:  # imported by ARN: the ARN names its account
         there, shown = arn.split(":")[4], arn

@@ -408,14 +408,28 @@ def protect_policies(scope: Construct, role_names: Sequence[str], path: str = PR
     from aws_cdk import aws_iam as iam
 
     names = set(role_names)
-    roles = [c for c in scope.node.find_all() if isinstance(c, iam.CfnRole) and c.role_name in names]
-    refs = {(Stack.of(r).node.path, json.dumps(Stack.of(r).resolve(r.ref))) for r in roles}
+    found = scope.node.find_all()  # one list; the type tests below are Python's, without round trips
+    roles = [c for c in found if isinstance(c, iam.CfnRole) and c.role_name in names]
+    policies = [c for c in found if isinstance(c, iam.CfnManagedPolicy)]
+    if not roles or not policies:
+        return []
+    stacks: dict[int, Stack] = {}  # jsii hands back one Python object per CDK object: group by identity
+    by_stack: dict[int, tuple[list[Any], list[Any]]] = {}
+    for kind, items in ((0, roles), (1, policies)):
+        for item in items:
+            owner = Stack.of(item)
+            stacks[id(owner)] = owner
+            by_stack.setdefault(id(owner), ([], []))[kind].append(item)
     moved = []
-    for policy in (c for c in scope.node.find_all() if isinstance(c, iam.CfnManagedPolicy)):
-        stack = Stack.of(policy)
-        if any((stack.node.path, json.dumps(r)) in refs for r in stack.resolve(policy.roles) or []):
-            policy.path = path
-            moved.append(policy.node.path)
+    for key, (stack_roles, stack_policies) in by_stack.items():
+        if not stack_roles or not stack_policies:
+            continue
+        resolved = stacks[key].resolve([[r.ref for r in stack_roles], [p.roles for p in stack_policies]])  # one trip
+        refs = {json.dumps(r, sort_keys=True) for r in resolved[0]}
+        for policy, attached in zip(stack_policies, resolved[1]):
+            if any(json.dumps(r, sort_keys=True) in refs for r in attached or []):
+                policy.path = path
+                moved.append(policy.node.path)
     return moved
 
 
