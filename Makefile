@@ -15,9 +15,6 @@ CDK := $(CURDIR)/node_modules/.bin/cdk
 export PATH := $(BIN):$(CURDIR)/node_modules/.bin:$(PATH)
 export CDK_DISABLE_CLI_TELEMETRY := true
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
-# Node (22 and later) keeps the code it compiled of aws-cdk-lib, cdk-nag and the CDK CLI between runs: every
-# synth, test module and benchmark run loads these modules again, and compiling them is a third of a second each time
-export NODE_COMPILE_CACHE ?= $(CURDIR)/.cache/node-compile
 
 VENV_STAMP := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed

@@ -33,11 +33,9 @@ from stacks.config import ROOT, load_cdk_json
 def _env() -> dict[str, str]:
     """The environment of every measured process: the virtualenv's Node first, and bytecode caching on
     (an installed package has its .pyc files; with PYTHONDONTWRITEBYTECODE set, as in some sandboxes,
-    every run would recompile the library's modules and the measure would be of the compiler), and
-    Node's compile cache, as the Makefile sets it for every synth: both apps get the same."""
+    every run would recompile the library's modules and the measure would be of the compiler)."""
     env = {**os.environ, "PATH": os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])}
     env.pop("PYTHONDONTWRITEBYTECODE", None)
-    env.setdefault("NODE_COMPILE_CACHE", str(ROOT / ".cache" / "node-compile"))  # as the Makefile sets it
     return env
 
 
