@@ -23,8 +23,8 @@ class RolePattern(Construct):
     """Base of the role patterns. Subclasses set ``role`` and ``policy``, then call ``_seal``."""
 
     def __init__(self, scope: Construct, id: str) -> None:
-        v.construct_id(type(self).__name__, scope, id)
-        super().__init__(scope, id)
+        with v.construct_id(type(self).__name__, scope, id):
+            super().__init__(scope, id)
         self._id = id
 
     WIDEN_FIX = "change the pattern's props"

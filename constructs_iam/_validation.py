@@ -12,7 +12,8 @@ import difflib
 import importlib.util
 import json
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -486,20 +487,29 @@ def one_per_scope(construct: Any, key: tuple[Any, ...], what: str) -> None:
     entry[1][full] = path
 
 
-def construct_id(kind: str, scope: Any, id: Any) -> None:
-    """Before ``Construct.__init__``: ``scope`` is a construct and ``id`` a new, non-empty id in it.
+@contextmanager
+def construct_id(kind: str, scope: Any, id: Any) -> Iterator[None]:
+    """Around ``Construct.__init__``: ``scope`` is a construct and ``id`` a new, non-empty id in it.
     CDK itself would refuse these with a jsii ``RuntimeError``; here they are a ``PropsError``
-    naming the scope's path (and the construct already holding the id)."""
-    node = getattr(scope, "node", None) if has(scope, "node") else None
-    if node is None:
+    naming the scope's path (and the construct already holding the id). The id is checked by CDK
+    itself (no round trip when it is new); its refusal is turned into the ``PropsError``::
+
+        with v.construct_id(type(self).__name__, scope, id):
+            super().__init__(scope, id)
+    """
+    if not has(scope, "node"):
         raise PropsError(repr(scope), kind, [str(fail("scope", scope, "must be a construct (a stack, or a construct in one)"))])
     if not isinstance(id, str) or not id or "/" in id:
-        raise PropsError(node.path, kind, [str(fail("id", id, "must be a non-empty string without '/'"))])
-    other = node.try_find_child(id)
-    if other is not None:
-        path = f"{node.path}/{id}" if node.path else id
-        raise PropsError(path, kind, [str(fail("id", id, f"is already used in {node.path or 'the app'} by {path} "
-                                                        f"({type(other).__name__}): give each construct its own id"))])
+        raise PropsError(scope.node.path, kind, [str(fail("id", id, "must be a non-empty string without '/'"))])
+    try:
+        yield
+    except RuntimeError as error:
+        other = scope.node.try_find_child(id) if "There is already a Construct with name" in str(error) else None
+        if other is None:
+            raise
+        path = f"{scope.node.path}/{id}" if scope.node.path else id
+        raise PropsError(path, kind, [str(fail("id", id, f"is already used in {scope.node.path or 'the app'} by {path} "
+                                                        f"({type(other).__name__}): give each construct its own id"))]) from None
 
 
 def deploy_target(construct: Any) -> tuple[str, str]:

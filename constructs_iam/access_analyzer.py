@@ -27,8 +27,8 @@ class AccessAnalyzer(Construct):
 
     def __init__(self, scope: Construct, id: str, *, organization: bool = False,
                  analyzer_name: str | None = None) -> None:
-        v.construct_id(type(self).__name__, scope, id)
-        super().__init__(scope, id)
+        with v.construct_id(type(self).__name__, scope, id):
+            super().__init__(scope, id)
         with v.Checks(self) as check:
             if not isinstance(organization, bool):
                 check.fail("organization", organization, "must be True or False")

@@ -56,8 +56,8 @@ class GitHubOidcProvider(Construct):
     """
 
     def __init__(self, scope: Construct, id: str, *, client_ids: Sequence[str] = (AUDIENCE,)) -> None:
-        v.construct_id(type(self).__name__, scope, id)
-        super().__init__(scope, id)
+        with v.construct_id(type(self).__name__, scope, id):
+            super().__init__(scope, id)
         with v.Checks(self) as check:
             ids = check(v.non_empty, "client_ids", client_ids, what="audiences") or []
             for item in ids:

@@ -97,8 +97,8 @@ class HumanUser(Construct):
         status: PersonStatus = PersonStatus.ACTIVE,
         renamed_from: str | None = None,
     ) -> None:
-        v.construct_id(type(self).__name__, scope, id)
-        super().__init__(scope, id)
+        with v.construct_id(type(self).__name__, scope, id):
+            super().__init__(scope, id)
         if status is not PersonStatus.ACTIVE or renamed_from is not None:
             if self._lifecycle(user_name, groups, status, renamed_from, encryption_key, removal_policy, path):
                 return

@@ -83,8 +83,8 @@ class AccountPasswordPolicy(Construct):
         security_groups: Sequence[ec2.ISecurityGroup] = (),
         reserved_concurrent_executions: int | None = None,
     ) -> None:
-        v.construct_id(type(self).__name__, scope, id)
-        super().__init__(scope, id)
+        with v.construct_id(type(self).__name__, scope, id):
+            super().__init__(scope, id)
         account, _ = v.deploy_target(self)  # the password policy is account-wide: one per account
         v.one_per_scope(self, (account,), f"a second account password policy for account {account}")
         with v.Checks(self) as check:

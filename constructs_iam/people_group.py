@@ -69,8 +69,8 @@ class PeopleGroup(Construct):
         path: str = "/",
         removal_policy: RemovalPolicy = RemovalPolicy.RETAIN,
     ) -> None:
-        v.construct_id(type(self).__name__, scope, id)
-        super().__init__(scope, id)
+        with v.construct_id(type(self).__name__, scope, id):
+            super().__init__(scope, id)
         with v.Checks(self) as check:
             check(v.iam_name, "group_name", group_name, max_length=128)
             check(v.iam_path, "path", path)

@@ -108,8 +108,8 @@ class DeveloperReadOnlyPermissionSet(Construct):
         group_id: str | None = None,
         account_ids: Sequence[str] = (),
     ) -> None:
-        v.construct_id(type(self).__name__, scope, id)
-        super().__init__(scope, id)
+        with v.construct_id(type(self).__name__, scope, id):
+            super().__init__(scope, id)
         accounts: list[str] = []
         with v.Checks(self) as check:
             if not v.is_token(instance_arn) and (not isinstance(instance_arn, str) or not v.matches(_INSTANCE_ARN, instance_arn)):

@@ -59,8 +59,8 @@ class RootActivityAlarm(Construct):
         topic_name: str | None = None,
         encryption_key: kms.IKey | None = None,
     ) -> None:
-        v.construct_id(type(self).__name__, scope, id)
-        super().__init__(scope, id)
+        with v.construct_id(type(self).__name__, scope, id):
+            super().__init__(scope, id)
         with v.Checks(self) as check:
             addresses = check(v.sequence, "emails", emails, what="e-mail addresses") or []
             for email in addresses:

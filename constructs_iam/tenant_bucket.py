@@ -94,8 +94,8 @@ class TenantIsolatedBucket(Construct):
         admins: Sequence[Admin] = (),
         deployment_role_arn: str | None = None,
     ) -> None:
-        v.construct_id(type(self).__name__, scope, id)
-        super().__init__(scope, id)
+        with v.construct_id(type(self).__name__, scope, id):
+            super().__init__(scope, id)
         admin_arns: list[str] = []
         with v.Checks(self) as check:
             if bucket_name is not None:
