@@ -21,6 +21,7 @@ class BucketFacts:
     arn: str
     key: Any
     key_arn: str | None
+    name: str
 
 
 @dataclass(frozen=True)
@@ -52,7 +53,7 @@ def bucket(value: Any) -> BucketFacts:
     facts = _BUCKETS.get(id(value))
     if facts is None or facts.bucket is not value:
         key = value.encryption_key
-        facts = BucketFacts(value, value.bucket_arn, key, key.key_arn if key is not None else None)
+        facts = BucketFacts(value, value.bucket_arn, key, key.key_arn if key is not None else None, value.bucket_name)
         _BUCKETS[id(value)] = facts
     return facts
 

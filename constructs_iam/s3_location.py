@@ -167,7 +167,7 @@ def _normalize_prefix(prefix: Any) -> str:
 
 def _check_reachable(prop: str, location: S3Location, scope: Any) -> None:
     bucket = location.bucket
-    if not v.has(bucket, "node") or not v.is_token(bucket.bucket_name):
+    if not v.has(bucket, "node") or not v.is_token(_facts.bucket(bucket).name):
         return  # imported by name, or named: its ARN is known anywhere
     here, there = Stack.of(scope), Stack.of(bucket)
     if here is there:
