@@ -474,6 +474,73 @@ def test_metadata_rewritten_by_an_escape_hatch_fails_synth():
     assert "metadata" in assert_refused(found, source)
 
 
+def own_records(template: dict) -> dict[str, dict]:
+    """The constructs-iam metadata of each own policy in ``template``, by the policy's construct path."""
+    records = [r["Metadata"]["constructs-iam"] for r in template["Resources"].values()
+               if r["Type"] == "AWS::IAM::ManagedPolicy" and "constructs-iam" in r.get("Metadata", {})]
+    return {record["policy"]: record for record in records}
+
+
+def test_each_own_policy_records_its_pattern_and_the_digest_of_its_intended_document():
+    app = new_app()
+    developer(Stack(app, "Test", env=ENV))
+    other = Stack(app, "Other", env=ENV)
+    reader(other).extend_policy([WRITE], reason="The fleet writes its status file there.")
+    assembly = app.synth()
+    for name, pattern in (("Test", "DeveloperReadOnlyRole"), ("Other", "Ec2S3ReadOnlyRole")):
+        template = assembly.get_stack_by_name(name).template
+        (role,) = [r for r in template["Resources"].values() if r["Type"] == "AWS::IAM::Role"]
+        intent = role["Metadata"]["constructs-iam"]
+        own = own_records(template)
+        assert list(own) == intent["policies"] and len(own) == (10 if name == "Test" else 1)
+        assert [own[path]["digest"] for path in intent["policies"]] == intent["intent"]["policies"]
+        assert {(r["pattern"], r["path"]) for r in own.values()} == {(pattern, f"{name}/Pattern")}
+    (extended,) = own_records(assembly.get_stack_by_name("Other").template).values()
+    role = next(r for r in assembly.get_stack_by_name("Other").template["Resources"].values()
+                if r["Type"] == "AWS::IAM::Role")
+    assert extended["extensions"] == role["Metadata"]["constructs-iam"]["intent"]["extensions"] != []
+
+
+def test_metadata_of_an_own_policy_rewritten_by_an_escape_hatch_fails_synth():
+    def build(stack):
+        reader(stack).policy.node.default_child.add_override("Metadata.constructs-iam.digest", "0" * 16)
+        return "Test/Pattern/Policy/Resource"
+
+    found, source = run(build)
+    assert "metadata on its own policy" in assert_refused(found, source)
+
+
+def test_metadata_removed_from_an_own_policy_fails_synth():
+    def build(stack):
+        reader(stack).policy.node.default_child.add_deletion_override("Metadata.constructs-iam")
+        return "Test/Pattern/Role/Resource"  # without path metadata the finding sits on the pattern's role
+
+    found, source = run(build)
+    assert "Test/Pattern/Policy no longer carries its constructs-iam metadata" in assert_refused(found, source)
+
+
+def test_an_own_policys_metadata_copied_onto_another_policy_fails_synth():
+    app = new_app({"aws:cdk:enable-path-metadata": True})
+    stack = Stack(app, "Test", env=ENV)
+    pattern = reader(stack)
+    lookalike = iam.ManagedPolicy(stack, "Lookalike", statements=[WRITE])
+    lookalike.node.default_child.add_metadata("constructs-iam", pattern.policy.node.default_child.get_metadata(
+        "constructs-iam"))
+    message = assert_refused(guardrail_findings(app), "Test/Lookalike/Resource")
+    assert "carries the constructs-iam metadata of the pattern's own policy Test/Pattern/Policy" in message
+
+
+def test_an_own_policy_is_recognised_by_its_metadata_whatever_its_logical_id():
+    def build(stack):
+        pattern = reader(stack)
+        pattern.policy.node.default_child.override_logical_id("KeptThroughTheRefactor")
+        pattern.policy.add_statements(WRITE)
+        return "Test/Pattern/Policy/Resource"
+
+    found, source = run(build)
+    assert "its own policy" in assert_refused(found, source)
+
+
 def test_a_function_whose_role_can_rewrite_the_pattern_role_is_flagged():
     def build(stack):
         reader(stack)
@@ -553,7 +620,8 @@ def test_a_stack_with_its_own_logical_id_allocation_synthesizes():
     widened = new_app()
     stack = OwnIds(widened, "Test", env=ENV)
     reader(stack).policy.add_statements(WRITE)
-    assert [r for r, _, _ in guardrail_findings(widened)] == [WIDENED]
+    ((rule, _, message),) = guardrail_findings(widened)
+    assert rule == WIDENED and "its own policy" in message
 
 
 def test_the_access_report_lists_functions_that_can_rewrite_a_pattern_role():
