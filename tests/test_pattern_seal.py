@@ -17,6 +17,7 @@ from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_s3 as s3
+from cdk_stacksets import StackSet, StackSetStack, StackSetTarget, StackSetTemplate
 
 from constructs_iam import (
     DeveloperReadOnlyRole,
@@ -225,6 +226,49 @@ def test_the_general_rules_read_nested_stacks():
 
     found, source = run(build, guard=True)
     assert_refused(found, source, rule="IamGuardrails-AdminAccess")
+
+
+def in_stackset(stack: Stack) -> StackSetStack:
+    """A cdk-stacksets ``StackSetStack`` (its template is a file asset of ``stack``) and its StackSet."""
+    template = StackSetStack(stack, "Template")
+    StackSet(stack, "StackSet", target=StackSetTarget.from_accounts(regions=["eu-west-1"], accounts=["333333333333"]),
+             template=StackSetTemplate.from_stack_set_stack(template))
+    return template
+
+
+def widen_in_stackset(route: str, stack: Stack) -> str:
+    """Widen a pattern inside a StackSet's template by ``route``; return the construct path that did it."""
+    inner = in_stackset(stack)
+    if route == "own policy":
+        reader(inner).policy.add_statements(WRITE)
+        return "Test/Template/Pattern/Policy/Resource"
+    if route == "grant":
+        s3.Bucket(inner, "Other", enforce_ssl=True).grant_read_write(reader(inner))
+        return "Test/Template/Pattern/Role/DefaultPolicy/Resource"
+    if route == "trust":
+        developer(inner).role.node.default_child.add_property_deletion_override(
+            "AssumeRolePolicyDocument.Statement.0.Condition.Bool")
+        return "Test/Template/Pattern/Role/Resource"
+    if route == "own policy metadata":
+        reader(inner).policy.node.default_child.add_override("Metadata.constructs-iam.digest", "0" * 16)
+        return "Test/Template/Pattern/Policy/Resource"
+    raise AssertionError(route)
+
+
+@pytest.mark.parametrize("route", ["own policy", "grant", "trust", "own policy metadata"])
+def test_a_widening_inside_a_stackset_template_fails_synth(route):
+    found, source = run(lambda stack: widen_in_stackset(route, stack))
+    assert_refused(found, source, pattern="Test/Template/Pattern")
+
+
+def test_patterns_inside_a_stackset_template_used_as_documented_synthesize():
+    def build(stack):
+        inner = in_stackset(stack)
+        reader(inner).extend_policy([WRITE], reason="The fleet writes its status file there.")
+        return None
+
+    found, _ = run(build)
+    assert found == []
 
 
 def test_a_widening_in_another_stage_fails_without_iam_guardrails_of():

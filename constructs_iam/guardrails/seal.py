@@ -419,11 +419,11 @@ class _Analysis:
 
 
 def _same_stack(template: Template, intent: PatternIntent) -> bool:
-    """Whether ``template`` is the template of ``intent``'s stack (by its file: nested stacks'
-    templates have no stack of their own in the manifest)."""
+    """Whether ``template`` is the template of ``intent``'s stack (by its file: nested stacks' and
+    StackSets' templates have no stack of their own in the manifest)."""
     if template.path.rsplit("/", 1)[-1] != intent.template_file:
         return False
-    return template.parent is not None or template.stack_path in ("", intent.stack_path)
+    return template.parent is not None or template.stackset or template.stack_path in ("", intent.stack_path)
 
 
 def _canonical(record: Any) -> str:
