@@ -271,6 +271,16 @@ def test_patterns_inside_a_stackset_template_used_as_documented_synthesize():
     assert found == []
 
 
+def test_the_general_rules_read_stackset_templates():
+    def build(stack):
+        role = iam.Role(in_stackset(stack), "Plain", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"))
+        role.add_to_principal_policy(iam.PolicyStatement(actions=["*"], resources=["*"]))
+        return "Test/Template/Plain/DefaultPolicy/Resource"
+
+    found, source = run(build, guard=True)
+    assert_refused(found, source, rule="IamGuardrails-AdminAccess")
+
+
 def test_a_widening_in_another_stage_fails_without_iam_guardrails_of():
     app = new_app()
     stage = Stage(app, "Prod")
