@@ -23,8 +23,14 @@ class RolePattern(Construct):
     """Base of the role patterns. Subclasses set ``role`` and ``policy``, then call ``_seal``."""
 
     def __init__(self, scope: Construct, id: str) -> None:
-        v.construct_id(type(self).__name__, scope, id)
-        super().__init__(scope, id)
+        kind = type(self).__name__
+        if not isinstance(id, str) or not id or "/" in id or not v.has(scope, "node"):
+            v.construct_id(kind, scope, id)  # refused as a PropsError, before CDK sees it
+        try:
+            super().__init__(scope, id)
+        except RuntimeError:  # an id already used in scope: asked of Node only then (two round trips)
+            v.construct_id(kind, scope, id)
+            raise
         self._id = id
 
     WIDEN_FIX = "change the pattern's props"
