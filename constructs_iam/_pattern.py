@@ -84,8 +84,8 @@ class RolePattern(Construct):
         self._record["intent"] = {"trust": intent_digest(trust), "policies": digests, "extensions": []}
         # each own policy resource records its pattern and the digest of its document as intended:
         # the seal recognises the pattern's own policies by this metadata, never by logical ids
-        own = [{"pattern": type(self).__name__, "path": path, "policy": f"{path}/{policy_id}", "digest": digest,
-                "extensions": []} for policy_id, digest in zip(policy_ids, digests)]
+        own = [{"pattern": type(self).__name__, "path": path, "policy": f"{path}/{policy_id}", "digest": digest}
+               for policy_id, digest in zip(policy_ids, digests)]
         self._intent = PatternIntent(
             pattern=type(self).__name__, path=path, stack=facts.stack.stack, stack_path=facts.stack.path,
             template_file=facts.stack.template_file,
@@ -95,10 +95,10 @@ class RolePattern(Construct):
         )
         self._cfn_role, cfn_policies = self._resources(policies)
         self._cfn_role.add_metadata(PATTERN_METADATA, self._record)
-        self._own: dict[int, tuple[Any, dict[str, Any]]] = {}
-        for policy, cfn, record in zip(policies, cfn_policies, own):
+        self._own: dict[int, tuple[Any, dict[str, Any], dict[str, Any]]] = {}
+        for policy, cfn, record, document in zip(policies, cfn_policies, own, policy_documents):
             cfn.add_metadata(PATTERN_METADATA, record)
-            self._own[id(policy)] = (cfn, record)
+            self._own[id(policy)] = (cfn, record, document)
         IamGuardrails.for_stack(facts.stack.stack).register(self._intent)
 
     def _resources(self, policies: Sequence[iam.ManagedPolicy]) -> tuple[Any, list[Any]]:
@@ -164,9 +164,12 @@ class RolePattern(Construct):
         # CloudFormation metadata is replaced whole: write the records again with this extension
         self._cfn_role.add_metadata(PATTERN_METADATA, self._record)
         own = self._own.get(id(self.policy))
-        if own is not None:
-            own[1]["extensions"].append(digest)
-            own[0].add_metadata(PATTERN_METADATA, own[1])
+        if own is not None:  # the policy's digest is of its document as intended now, extensions included
+            cfn, record, document = own
+            document = {"Version": "2012-10-17", "Statement": [*document["Statement"], *documents]}
+            record["digest"] = intent_digest(document)
+            self._own[id(self.policy)] = (cfn, record, document)
+            cfn.add_metadata(PATTERN_METADATA, record)
 
 
 def _as_list(value: Any) -> list[Any]:
