@@ -2,12 +2,14 @@
 
 A pattern registers its intent in process when it is built (``PatternIntent``: trust, identity
 policies, boundary, managed policy ARNs, every ``extend_policy`` extension) and writes a record of
-it as metadata on its role. At validation the intent is resolved in its stack (one call to CDK per
-stack) and compared, in plain Python, with the role's whole access surface in every template of
-the app (nested stacks included):
+it as metadata on its role and on each of its own policies (pattern, path, the policy's construct
+path, the digest of its document as intended). At validation the intent is resolved in its stack
+(one call to CDK per stack) and compared, in plain Python, with the role's whole access surface in
+every template of the app (nested stacks' and StackSets' templates included):
 
-- the metadata on the role must be the record the pattern registered (an escape hatch can rewrite
-  metadata, not the process);
+- the metadata on the role and on each own policy must be the record the pattern registered (an
+  escape hatch can rewrite metadata, not the process); a record removed, or copied onto another
+  resource, fails too;
 - the trust policy may not allow more than the intended one (``intent.Intent.compare``);
 - an intended boundary must still be there, unchanged;
 - every identity policy that reaches the role, by any route (its own ``Policies``,
@@ -19,8 +21,8 @@ the app (nested stacks included):
   ``aws:PrincipalArn``/``aws:userid`` condition that matches it. A principal that cannot be
   resolved fails closed (``IamGuardrails-PatternPrincipalUnresolved``, acknowledgeable).
 
-Own policies are recognised by content, never by logical ids: ``override_logical_id`` and a
-stack's own id allocation change nothing.
+The role and its own policies are recognised by their metadata (checked against the process),
+never by logical ids: ``override_logical_id`` and a stack's own id allocation change nothing.
 """
 
 from __future__ import annotations
