@@ -217,6 +217,23 @@ def test_a_nested_stack_granting_everything_to_the_pattern_role_fails_synth():
     assert "* on *" in assert_refused(found, source)
 
 
+def test_a_pattern_in_a_nested_stack_is_recognised_by_its_metadata():
+    def build(stack, rewrite: bool):
+        nested = NestedStack(stack, "Nested")
+        pattern = reader(nested)
+        pattern.policy.node.default_child.override_logical_id("Kept")
+        if rewrite:
+            pattern.policy.node.default_child.add_override("Metadata.constructs-iam.policy", "Test/Nested/Other")
+        return "Test/Nested/Pattern/Policy/Resource"
+
+    found, _ = run(lambda stack: build(stack, False))
+    assert found == []
+    found, source = run(lambda stack: build(stack, True))
+    # the record now claims another policy: the real one is no longer recognised, the claim is refused
+    assert "which the pattern did not register there" in assert_refused(found, source, pattern="Test/Nested/Pattern")
+    assert any("own policy Test/Nested/Pattern/Policy no longer carries" in message for _, _, message in found)
+
+
 def test_the_general_rules_read_nested_stacks():
     def build(stack):
         nested = NestedStack(stack, "Nested")
