@@ -73,19 +73,45 @@ class RolePattern(Construct):
         if boundary is not None:
             self._record["boundary"] = True
         policy_documents = [_role.intended_document(policy) for policy in policies]
+        digests = [intent_digest(d) for d in policy_documents]
         # canonical digests of the intent (tokens masked: they resolve only at validation)
-        self._record["intent"] = {"trust": intent_digest(trust), "policies": [intent_digest(d) for d in policy_documents],
-                                  "extensions": []}
+        self._record["intent"] = {"trust": intent_digest(trust), "policies": digests, "extensions": []}
+        # each own policy resource records its pattern and the digest of its document as intended:
+        # the seal recognises the pattern's own policies by this metadata, never by logical ids
+        own = [{"pattern": type(self).__name__, "path": path, "policy": f"{path}/{policy_id}", "digest": digest}
+               for policy_id, digest in zip(policy_ids, digests)]
         self._intent = PatternIntent(
             pattern=type(self).__name__, path=path, stack=facts.stack.stack, stack_path=facts.stack.path,
             template_file=facts.stack.template_file,
             fix=self.WIDEN_FIX, record=self._record, trust=trust,
             policies=policy_documents, boundary=boundary,
-            managed=list(allowed_managed_policy_arns),
+            managed=list(allowed_managed_policy_arns), own_policies=own,
         )
-        self._cfn_role = self.role.node.default_child
-        self._cfn_role.add_metadata(PATTERN_METADATA, self._record)  # type: ignore[union-attr]
+        self._cfn_role, cfn_policies = self._resources(policies)
+        self._cfn_role.add_metadata(PATTERN_METADATA, self._record)
+        self._own: dict[int, tuple[Any, dict[str, Any], dict[str, Any]]] = {}
+        for policy, cfn, record, document in zip(policies, cfn_policies, own, policy_documents):
+            cfn.add_metadata(PATTERN_METADATA, record)
+            self._own[id(policy)] = (cfn, record, document)
         IamGuardrails.for_stack(facts.stack.stack).register(self._intent)
+
+    def _resources(self, policies: Sequence[iam.ManagedPolicy]) -> tuple[Any, list[Any]]:
+        """The L1 resources of the role and of ``policies``, from one listing of this pattern's
+        constructs (two round trips to Node, whatever the number of policies): in pre-order, an L2's
+        ``Resource`` is the construct right after it. Anything unexpected falls back to
+        ``node.default_child`` (two round trips each)."""
+        found = self.node.find_all()
+        after: dict[int, Any] = {}
+        for previous, construct in zip(found, found[1:]):
+            after[id(previous)] = (previous, construct)
+
+        def l1(owner: Any, kind: type) -> Any:
+            entry = after.get(id(owner))
+            if entry is not None and entry[0] is owner and isinstance(entry[1], kind):
+                return entry[1]
+            return owner.node.default_child
+
+        return l1(self.role, iam.CfnRole), [l1(policy, iam.CfnManagedPolicy) for policy in policies]
 
     def extend_policy(self, statements: Sequence[iam.PolicyStatement], *, reason: str) -> None:
         """Widen this pattern's role on purpose: add ``statements`` to its own managed policy.
@@ -127,9 +153,17 @@ class RolePattern(Construct):
         })
         extension = {"Version": "2012-10-17", "Statement": documents}
         self._intent.policies.append(extension)
-        self._record["intent"]["extensions"].append(intent_digest(extension))
-        # CloudFormation metadata is replaced whole: write the record again with this extension
-        self._cfn_role.add_metadata(PATTERN_METADATA, self._record)  # type: ignore[union-attr]
+        digest = intent_digest(extension)
+        self._record["intent"]["extensions"].append(digest)
+        # CloudFormation metadata is replaced whole: write the records again with this extension
+        self._cfn_role.add_metadata(PATTERN_METADATA, self._record)
+        own = self._own.get(id(self.policy))
+        if own is not None:  # the policy's digest is of its document as intended now, extensions included
+            cfn, record, document = own
+            document = {"Version": "2012-10-17", "Statement": [*document["Statement"], *documents]}
+            record["digest"] = intent_digest(document)
+            self._own[id(self.policy)] = (cfn, record, document)
+            cfn.add_metadata(PATTERN_METADATA, record)
 
 
 def _as_list(value: Any) -> list[Any]:

@@ -63,6 +63,12 @@ def intended_document(policy: iam.ManagedPolicy) -> dict[str, Any]:
     return dict(policy.document.to_json())
 
 
+def record_document(policy: iam.ManagedPolicy, data: dict[str, Any]) -> None:
+    """Record the document a pattern gave ``policy`` (``PolicyDocument.from_json(data)``) as plain
+    data, so its intent is read without asking Node (``intended_document``)."""
+    _DOCUMENTS[_identity(policy)] = (policy, data)
+
+
 def open_principal_problem(scope: Construct, principal: iam.IPrincipal) -> str | None:
     """Why ``principal`` trusts anyone, or None. Reads the principal's rendered policy fragment."""
     if _KNOWN_CLOSED.get(id(principal)) is principal:
@@ -166,7 +172,7 @@ def attach_policy(
         data = {"Version": "2012-10-17", "Statement": [dict(s) for s in statements if isinstance(s, dict)]}
         document = iam.PolicyDocument.from_json(data)
         policy = iam.ManagedPolicy(scope, id, roles=[role], document=document, description=description)
-        _DOCUMENTS[_identity(policy)] = (policy, data)
+        record_document(policy, data)
         return policy
     return iam.ManagedPolicy(
         scope, id, roles=[role], statements=list(statements), description=description  # type: ignore[arg-type]

@@ -149,6 +149,7 @@ class DeveloperReadOnlyRole(RolePattern):
             description="Denies reading data (objects, items, secrets, parameters, messages, user data) and "
                         "issuing credentials, whatever an allowed wildcard matches",
         )
+        _role.record_document(self.deny_policy, policies.deny_document)
         # the backstop also names families AWS has not filled yet ('ec2:*UserData*' matches no action today):
         # cfn-lint's W3037 (no known action matches) is expected on this one resource, and only this check
         deny = self.deny_policy.node.default_child
@@ -164,6 +165,7 @@ class DeveloperReadOnlyRole(RolePattern):
                 description=f"Reads of configuration, generated from constructs_iam/data (part {i + 1} of "
                             f"{len(policies.allow_documents)})",
             )
+            _role.record_document(policy, document)
             wildcards = [p for p in document["Statement"][0]["Action"] if "*" in p]
             acknowledge_findings(policy, ["AwsSolutions-IAM5[Resource::*]"] + [
                 f"AwsSolutions-IAM5[Action::{p}]" for p in wildcards], ALLOW_LIST_REASON)

@@ -17,6 +17,7 @@ from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_s3 as s3
+from cdk_stacksets import StackSet, StackSetStack, StackSetTarget, StackSetTemplate
 
 from constructs_iam import (
     DeveloperReadOnlyRole,
@@ -216,12 +217,82 @@ def test_a_nested_stack_granting_everything_to_the_pattern_role_fails_synth():
     assert "* on *" in assert_refused(found, source)
 
 
+def test_a_pattern_in_a_nested_stack_is_recognised_by_its_metadata():
+    def build(stack, rewrite: bool):
+        nested = NestedStack(stack, "Nested")
+        pattern = reader(nested)
+        pattern.policy.node.default_child.override_logical_id("Kept")
+        if rewrite:
+            pattern.policy.node.default_child.add_override("Metadata.constructs-iam.policy", "Test/Nested/Other")
+        return "Test/Nested/Pattern/Policy/Resource"
+
+    found, _ = run(lambda stack: build(stack, False))
+    assert found == []
+    found, source = run(lambda stack: build(stack, True))
+    # the record now claims another policy: the real one is no longer recognised, the claim is refused
+    assert "which the pattern did not register there" in assert_refused(found, source, pattern="Test/Nested/Pattern")
+    assert any("own policy Test/Nested/Pattern/Policy no longer carries" in message for _, _, message in found)
+
+
 def test_the_general_rules_read_nested_stacks():
     def build(stack):
         nested = NestedStack(stack, "Nested")
         role = iam.Role(nested, "Plain", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"))
         role.add_to_principal_policy(iam.PolicyStatement(actions=["*"], resources=["*"]))
         return "Test/Nested/Plain/DefaultPolicy/Resource"
+
+    found, source = run(build, guard=True)
+    assert_refused(found, source, rule="IamGuardrails-AdminAccess")
+
+
+def in_stackset(stack: Stack) -> StackSetStack:
+    """A cdk-stacksets ``StackSetStack`` (its template is a file asset of ``stack``) and its StackSet."""
+    template = StackSetStack(stack, "Template")
+    StackSet(stack, "StackSet", target=StackSetTarget.from_accounts(regions=["eu-west-1"], accounts=["333333333333"]),
+             template=StackSetTemplate.from_stack_set_stack(template))
+    return template
+
+
+def widen_in_stackset(route: str, stack: Stack) -> str:
+    """Widen a pattern inside a StackSet's template by ``route``; return the construct path that did it."""
+    inner = in_stackset(stack)
+    if route == "own policy":
+        reader(inner).policy.add_statements(WRITE)
+        return "Test/Template/Pattern/Policy/Resource"
+    if route == "grant":
+        s3.Bucket(inner, "Other", enforce_ssl=True).grant_read_write(reader(inner))
+        return "Test/Template/Pattern/Role/DefaultPolicy/Resource"
+    if route == "trust":
+        developer(inner).role.node.default_child.add_property_deletion_override(
+            "AssumeRolePolicyDocument.Statement.0.Condition.Bool")
+        return "Test/Template/Pattern/Role/Resource"
+    if route == "own policy metadata":
+        reader(inner).policy.node.default_child.add_override("Metadata.constructs-iam.digest", "0" * 16)
+        return "Test/Template/Pattern/Policy/Resource"
+    raise AssertionError(route)
+
+
+@pytest.mark.parametrize("route", ["own policy", "grant", "trust", "own policy metadata"])
+def test_a_widening_inside_a_stackset_template_fails_synth(route):
+    found, source = run(lambda stack: widen_in_stackset(route, stack))
+    assert_refused(found, source, pattern="Test/Template/Pattern")
+
+
+def test_patterns_inside_a_stackset_template_used_as_documented_synthesize():
+    def build(stack):
+        inner = in_stackset(stack)
+        reader(inner).extend_policy([WRITE], reason="The fleet writes its status file there.")
+        return None
+
+    found, _ = run(build)
+    assert found == []
+
+
+def test_the_general_rules_read_stackset_templates():
+    def build(stack):
+        role = iam.Role(in_stackset(stack), "Plain", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"))
+        role.add_to_principal_policy(iam.PolicyStatement(actions=["*"], resources=["*"]))
+        return "Test/Template/Plain/DefaultPolicy/Resource"
 
     found, source = run(build, guard=True)
     assert_refused(found, source, rule="IamGuardrails-AdminAccess")
@@ -474,6 +545,77 @@ def test_metadata_rewritten_by_an_escape_hatch_fails_synth():
     assert "metadata" in assert_refused(found, source)
 
 
+def own_records(template: dict) -> dict[str, dict]:
+    """The constructs-iam metadata of each own policy in ``template``, by the policy's construct path."""
+    records = [r["Metadata"]["constructs-iam"] for r in template["Resources"].values()
+               if r["Type"] == "AWS::IAM::ManagedPolicy" and "constructs-iam" in r.get("Metadata", {})]
+    return {record["policy"]: record for record in records}
+
+
+def test_each_own_policy_records_its_pattern_and_the_digest_of_its_intended_document():
+    app = new_app()
+    developer(Stack(app, "Test", env=ENV))
+    other = Stack(app, "Other", env=ENV)
+    reader(other).extend_policy([WRITE], reason="The fleet writes its status file there.")
+    assembly = app.synth()
+    for name, pattern in (("Test", "DeveloperReadOnlyRole"), ("Other", "Ec2S3ReadOnlyRole")):
+        template = assembly.get_stack_by_name(name).template
+        (role,) = [r for r in template["Resources"].values() if r["Type"] == "AWS::IAM::Role"]
+        intent = role["Metadata"]["constructs-iam"]
+        own = own_records(template)
+        assert list(own) == intent["policies"] and len(own) == (10 if name == "Test" else 1)
+        assert {(r["pattern"], r["path"]) for r in own.values()} == {(pattern, f"{name}/Pattern")}
+        if name == "Test":  # not extended: the digests of the role's intent
+            assert [own[path]["digest"] for path in intent["policies"]] == intent["intent"]["policies"]
+    # the extended policy's digest is of its document as intended after the extension
+    (extended,) = own_records(assembly.get_stack_by_name("Other").template).values()
+    before = new_app()
+    reader(Stack(before, "Other", env=ENV))
+    (plain,) = own_records(before.synth().get_stack_by_name("Other").template).values()
+    assert set(extended) == set(plain) == {"pattern", "path", "policy", "digest"}
+    assert extended["digest"] != plain["digest"] and {**extended, "digest": ""} == {**plain, "digest": ""}
+
+
+def test_metadata_of_an_own_policy_rewritten_by_an_escape_hatch_fails_synth():
+    def build(stack):
+        reader(stack).policy.node.default_child.add_override("Metadata.constructs-iam.digest", "0" * 16)
+        return "Test/Pattern/Policy/Resource"
+
+    found, source = run(build)
+    assert "metadata on its own policy" in assert_refused(found, source)
+
+
+def test_metadata_removed_from_an_own_policy_fails_synth():
+    def build(stack):
+        reader(stack).policy.node.default_child.add_deletion_override("Metadata.constructs-iam")
+        return "Test/Pattern/Role/Resource"  # without path metadata the finding sits on the pattern's role
+
+    found, source = run(build)
+    assert "Test/Pattern/Policy no longer carries its constructs-iam metadata" in assert_refused(found, source)
+
+
+def test_an_own_policys_metadata_copied_onto_another_policy_fails_synth():
+    app = new_app({"aws:cdk:enable-path-metadata": True})
+    stack = Stack(app, "Test", env=ENV)
+    pattern = reader(stack)
+    lookalike = iam.ManagedPolicy(stack, "Lookalike", statements=[WRITE])
+    lookalike.node.default_child.add_metadata("constructs-iam", pattern.policy.node.default_child.get_metadata(
+        "constructs-iam"))
+    message = assert_refused(guardrail_findings(app), "Test/Lookalike/Resource")
+    assert "carries the constructs-iam metadata of the pattern's own policy Test/Pattern/Policy" in message
+
+
+def test_an_own_policy_is_recognised_by_its_metadata_whatever_its_logical_id():
+    def build(stack):
+        pattern = reader(stack)
+        pattern.policy.node.default_child.override_logical_id("KeptThroughTheRefactor")
+        pattern.policy.add_statements(WRITE)
+        return "Test/Pattern/Policy/Resource"
+
+    found, source = run(build)
+    assert "its own policy" in assert_refused(found, source)
+
+
 def test_a_function_whose_role_can_rewrite_the_pattern_role_is_flagged():
     def build(stack):
         reader(stack)
@@ -553,7 +695,8 @@ def test_a_stack_with_its_own_logical_id_allocation_synthesizes():
     widened = new_app()
     stack = OwnIds(widened, "Test", env=ENV)
     reader(stack).policy.add_statements(WRITE)
-    assert [r for r, _, _ in guardrail_findings(widened)] == [WIDENED]
+    ((rule, _, message),) = guardrail_findings(widened)
+    assert rule == WIDENED and "its own policy" in message
 
 
 def test_the_access_report_lists_functions_that_can_rewrite_a_pattern_role():

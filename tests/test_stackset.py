@@ -9,6 +9,7 @@ import warnings
 from pathlib import Path
 
 import pytest
+from aws_cdk import aws_iam as iam
 from aws_cdk.assertions import Template
 
 from cloudsplaining.output.policy_finding import PolicyFinding
@@ -17,9 +18,10 @@ from cloudsplaining.shared.exclusions import DEFAULT_EXCLUSIONS
 
 from constructs_iam.access import AccessModel
 from constructs_iam.developer_access import classified_actions
+from constructs_iam import IamGuardrails
 from stacks import AppConfig, ConfigError, build_stacks
 
-from .support import CONTEXT, cfn_lint, nag_findings, new_app
+from .support import CONTEXT, cfn_lint, guardrail_findings, nag_findings, new_app
 from .test_developer_access import DATA_READS, DEBUGGING_READS, REVIEWED_FAMILIES, RUNTIME_SETTINGS, visible_in
 
 with warnings.catch_warnings():
@@ -119,6 +121,27 @@ def test_the_instance_template_passes_parliament_cloudsplaining_and_the_access_m
     for action, resource in DEBUGGING_READS:
         assert model.evaluate(principal=role, action=action, resource=resource.replace("222222222222", "444455556666")
                               ).allowed is True, action
+
+
+def test_the_sample_with_stacksets_passes_the_guardrails_which_read_the_stackset_template():
+    app = new_app()
+    build_stacks(app, AppConfig.from_dict(enabled()))
+    IamGuardrails.of(app)
+    assert guardrail_findings(app) == []
+
+
+def test_the_guardrails_compare_the_stackset_templates_patterns():
+    """The StackSet's template is a file asset, not a stack: the seal and the general rules read it
+    all the same, so the developer role it rolls out is sealed like the one in ProductionAccess."""
+    app = new_app()
+    stacks = build_stacks(app, AppConfig.from_dict(enabled()))
+    IamGuardrails.of(app)
+    stacks.production_access_stackset.template_stack.developer_role.role.add_to_principal_policy(
+        iam.PolicyStatement(actions=["s3:GetObject"], resources=["arn:aws:s3:::customer-data/*"]))
+    found = guardrail_findings(app)
+    source = "ConstructsIam-ProductionAccessStackSet/ProductionAccess/DeveloperReadOnly/Role/DefaultPolicy/Resource"
+    assert [(rule, path) for rule, path, _ in found] == [("IamGuardrails-PatternWidened", source)]
+    assert found[0][2].startswith("ConstructsIam-ProductionAccessStackSet/ProductionAccess/DeveloperReadOnly (")
 
 
 @pytest.mark.parametrize(("changes", "message"), [

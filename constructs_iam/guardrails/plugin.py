@@ -165,7 +165,9 @@ class IamGuardrails:
             scope = self._scope_of(template.stack_path)
             if scope is not None:
                 guarded.append(template)
-                if self._scopes[scope] is not None:
+                # a StackSet's template deploys to other accounts, where the scope's boundary does not
+                # exist: the PermissionsBoundary rule refuses the StackSet itself in a bounded scope
+                if self._scopes[scope] is not None and not template.stackset:
                     boundaries[template.path] = self._scopes[scope]
         context = Context(assembly=assembly, guarded=guarded, boundaries=boundaries,
                           intents=[i for i in self.intents if i.resolved is not None or i.error is not None])

@@ -2,12 +2,14 @@
 
 A pattern registers its intent in process when it is built (``PatternIntent``: trust, identity
 policies, boundary, managed policy ARNs, every ``extend_policy`` extension) and writes a record of
-it as metadata on its role. At validation the intent is resolved in its stack (one call to CDK per
-stack) and compared, in plain Python, with the role's whole access surface in every template of
-the app (nested stacks included):
+it as metadata on its role and on each of its own policies (pattern, path, the policy's construct
+path, the digest of its document as intended). At validation the intent is resolved in its stack
+(one call to CDK per stack) and compared, in plain Python, with the role's whole access surface in
+every template of the app (nested stacks' and StackSets' templates included):
 
-- the metadata on the role must be the record the pattern registered (an escape hatch can rewrite
-  metadata, not the process);
+- the metadata on the role and on each own policy must be the record the pattern registered (an
+  escape hatch can rewrite metadata, not the process); a record removed, or copied onto another
+  resource, fails too;
 - the trust policy may not allow more than the intended one (``intent.Intent.compare``);
 - an intended boundary must still be there, unchanged;
 - every identity policy that reaches the role, by any route (its own ``Policies``,
@@ -19,8 +21,8 @@ the app (nested stacks included):
   ``aws:PrincipalArn``/``aws:userid`` condition that matches it. A principal that cannot be
   resolved fails closed (``IamGuardrails-PatternPrincipalUnresolved``, acknowledgeable).
 
-Own policies are recognised by content, never by logical ids: ``override_logical_id`` and a
-stack's own id allocation change nothing.
+The role and its own policies are recognised by their metadata (checked against the process),
+never by logical ids: ``override_logical_id`` and a stack's own id allocation change nothing.
 """
 
 from __future__ import annotations
@@ -65,6 +67,7 @@ class PatternIntent:
     policies: list[Any] = field(default_factory=list)
     boundary: Any = None
     managed: list[Any] = field(default_factory=list)
+    own_policies: list[dict[str, Any]] = field(default_factory=list)  # the metadata written on each own policy
     resolved: dict[str, Any] | None = None
     error: str | None = None
 
@@ -173,7 +176,13 @@ class _Analysis:
         self.missing: list[tuple[PatternIntent, Template, str]] = []
         self.by_ref: dict[tuple[int, str], _Sealed] = {}
         self.by_name: dict[str, list[_Sealed]] = {}
+        self.template_of: dict[int, Template] = {}  # id(intent) -> the template of the pattern's stack
+        # own policies, recognised by their metadata and the intent registered in process:
+        # (template, logical id, resource, the record registered) for each, keyed by (template, logical id)
+        self.own: dict[tuple[int, str], tuple[PatternIntent, dict[str, Any]]] = {}
+        self.own_problems: list[tuple[PatternIntent | None, Template, str, dict[str, Any], str]] = []
         self._locate()
+        self._locate_own_policies()
 
     # ------------------------------------------------------------------ where each pattern's role is
 
@@ -186,15 +195,12 @@ class _Analysis:
                 record = (resource.get("Metadata") or {}).get(PATTERN_METADATA)
                 if isinstance(record, dict) and isinstance(record.get("path"), str):
                     by_path.setdefault(record["path"], []).append((template, logical_id, resource))
-        def same_stack(template: Template, intent: PatternIntent) -> bool:
-            if template.path.rsplit("/", 1)[-1] != intent.template_file:
-                return False
-            return template.parent is not None or template.stack_path in ("", intent.stack_path)
-
+        same_stack = _same_stack
         for intent in self.context.intents:
             found = [c for c in by_path.get(intent.path, []) if same_stack(c[0], intent)]
             if found:
                 template, logical_id, resource = found[0]
+                self.template_of[id(intent)] = template
                 sealed = _Sealed(intent, template, logical_id, resource)
                 self.sealed.append(sealed)
                 self.by_ref[(id(template), logical_id)] = sealed
@@ -203,11 +209,52 @@ class _Analysis:
                 continue
             template = next((t for t in self.assembly.templates if same_stack(t, intent)), None)
             if template is None:
-                continue  # the stack's template is not part of this assembly (a StackSet's template)
+                continue  # the stack's template is not part of this assembly (another stage's)
+            self.template_of[id(intent)] = template
             role_path = f"{intent.path}/Role/Resource"
             logical_id = next((lid for lid, r in template.resources.items()
                                if isinstance(r, dict) and cdk_path(r, lid) == role_path), "")
             self.missing.append((intent, template, logical_id))
+
+    def _locate_own_policies(self) -> None:
+        """Each pattern's own policies, by the metadata on their resources (``_pattern._seal``
+        writes it): the record must be the one the pattern registered in process, on a resource of
+        the pattern's own template; a record no pattern registered there (copied, forged) and a
+        registered own policy whose record is gone are problems. Logical ids play no part."""
+        claims: dict[str, list[tuple[Template, str, dict[str, Any], dict[str, Any]]]] = {}
+        for template in self.assembly.templates:
+            for logical_id, resource in template.resources.items():
+                record = (resource.get("Metadata") or {}).get(PATTERN_METADATA) if isinstance(resource, dict) else None
+                if isinstance(record, dict) and isinstance(record.get("policy"), str):
+                    claims.setdefault(record["policy"], []).append((template, logical_id, resource, record))
+        recognised: set[tuple[int, str]] = set()
+        for intent in self.context.intents:
+            template = self.template_of.get(id(intent))
+            if template is None:
+                continue
+            for expected in intent.own_policies:
+                here = [c for c in claims.get(expected["policy"], []) if c[0] is template]
+                # when a copy claims it too: the claim with the registered record, on the policy's own
+                # resource (by its construct path), first
+                here.sort(key=lambda c: (_canonical(c[3]) != _canonical(expected),
+                                         cdk_path(c[2], c[1]) != expected["policy"] + "/Resource"))
+                if not here:  # named on the policy's resource (by its construct path), else on the role
+                    role = next((s.logical_id for s in self.sealed if s.intent is intent), "")
+                    logical_id = next((lid for lid, r in template.resources.items() if isinstance(r, dict)
+                                       and cdk_path(r, lid) == expected["policy"] + "/Resource"), role)
+                    self.own_problems.append((intent, template, logical_id, expected, "missing"))
+                    continue
+                t, logical_id, resource, record = here[0]
+                recognised.add((id(t), logical_id))
+                if _canonical(record) != _canonical(expected):
+                    self.own_problems.append((intent, t, logical_id, resource, "rewritten"))
+                else:
+                    self.own[(id(t), logical_id)] = (intent, expected)
+        by_path = {intent.path: intent for intent in self.context.intents}
+        for policy_path, found in claims.items():
+            for t, logical_id, resource, record in found:
+                if (id(t), logical_id) not in recognised:
+                    self.own_problems.append((by_path.get(str(record.get("path"))), t, logical_id, resource, "copied"))
 
     # ------------------------------------------------------------------ values
 
@@ -373,6 +420,18 @@ class _Analysis:
         return found
 
 
+def _same_stack(template: Template, intent: PatternIntent) -> bool:
+    """Whether ``template`` is the template of ``intent``'s stack (by its file: nested stacks' and
+    StackSets' templates have no stack of their own in the manifest)."""
+    if template.path.rsplit("/", 1)[-1] != intent.template_file:
+        return False
+    return template.parent is not None or template.stackset or template.stack_path in ("", intent.stack_path)
+
+
+def _canonical(record: Any) -> str:
+    return json.dumps(record, sort_keys=True, separators=(",", ":"), default=str)
+
+
 def _analysis(context: Any) -> _Analysis:
     cached = context.cache.get("seal")
     if cached is None:
@@ -391,6 +450,7 @@ def widenings(context: Any, rule: str) -> Iterator[Any]:
         yield Finding(rule, template, logical_id or "", "Metadata", intent.says(
             f"the pattern's role no longer carries its {PATTERN_METADATA} metadata in {template.stack_path} "
             "(removed or rewritten by an escape hatch), so its content cannot be compared with the intent"))
+    yield from _own_policy_records(analysis, rule)
     for sealed in analysis.sealed:
         yield from _compare_role(analysis, sealed, rule)
     yield from _identity_policies(analysis, rule)
@@ -404,6 +464,33 @@ def unresolved(context: Any, rule: str) -> Iterator[Any]:
     for finding in _resource_policies(analysis, rule):
         if finding.rule == rule:
             yield finding
+
+
+def _own_policy_records(analysis: _Analysis, rule: str) -> Iterator[Any]:
+    """The metadata of every pattern's own policies, against what each pattern registered."""
+    from .rules import Finding
+
+    for intent, template, logical_id, subject, problem in analysis.own_problems:
+        where = f"Metadata/{PATTERN_METADATA}"
+        if problem == "missing":
+            what = (f"its own policy {subject['policy']} no longer carries its {PATTERN_METADATA} metadata in "
+                    f"{template.stack_path or template.path} (removed by an escape hatch, or the policy removed), so "
+                    "the seal cannot recognise it")
+            yield Finding(rule, template, logical_id, where if logical_id else "Resources",
+                          intent.says(what) if intent is not None else what)
+            continue
+        shown = cdk_path(subject, logical_id)
+        if problem == "rewritten":
+            what = (f"the {PATTERN_METADATA} metadata on its own policy {shown} is not what the pattern registered "
+                    "(an escape hatch rewrote it)")
+        else:
+            record = (subject.get("Metadata") or {}).get(PATTERN_METADATA) or {}
+            what = (f"{subject.get('Type')} {shown} carries the {PATTERN_METADATA} metadata of the pattern's own policy "
+                    f"{record.get('policy')}, which the pattern did not register there (copied or forged by an "
+                    "escape hatch)")
+        if intent is None:
+            what += "; no pattern of this app registered it. Fix: remove that metadata"
+        yield Finding(rule, template, logical_id, where, intent.says(what, shown) if intent is not None else what)
 
 
 def _compare_role(analysis: _Analysis, sealed: _Sealed, rule: str) -> Iterator[Any]:
@@ -505,8 +592,10 @@ def _identity_policies(analysis: _Analysis, rule: str) -> Iterator[Any]:
             denies.extend(a for a in found if a.effect != "Allow")
             comparison = wanted.compare(a for a in found if a.effect == "Allow")
             if comparison.extra:
+                own = analysis.own.get((id(t), lid))
+                kind = "its own policy" if own is not None and own[0] is intent else "policy"
                 yield Finding(rule, t, lid, location, intent.says(
-                    f"policy {cdk_path(r, lid)} {summarize(comparison)} beyond what the pattern intended",
+                    f"{kind} {cdk_path(r, lid)} {summarize(comparison)} beyond what the pattern intended",
                     cdk_path(r, lid)))
         lost = lost_denies(wanted.deny.values(), denies)
         if lost:

@@ -30,6 +30,7 @@ class Template:
     parent: tuple[Template, str] | None = None
     account: str | None = None  # from the manifest's environment, when the stack names one
     stack_name: str | None = None
+    stackset: bool = False  # the template a StackSet deploys (cdk-stacksets' StackSetStack): an asset, not a stack
 
     @property
     def resources(self) -> dict[str, dict[str, Any]]:
@@ -50,8 +51,9 @@ class Assembly:
     @classmethod
     def load(cls, paths: list[str], stack_paths: list[str] | None = None,
              environments: list[tuple[str | None, str | None]] | None = None) -> Assembly:
-        """The templates at ``paths`` and, recursively, the nested stacks' templates they deploy
-        (found by the ``aws:asset:path`` metadata CDK writes on each ``AWS::CloudFormation::Stack``)."""
+        """The templates at ``paths`` and, recursively, the templates they deploy: nested stacks'
+        (found by the ``aws:asset:path`` metadata CDK writes on each ``AWS::CloudFormation::Stack``)
+        and StackSets' (a cdk-stacksets ``StackSetStack``'s template, a file asset of its parent)."""
         templates = []
         for i, path in enumerate(paths):
             account, name = (environments or [(None, None)] * len(paths))[i]
@@ -161,10 +163,19 @@ def _asset_files(directory: Path) -> dict[str, str]:
 
 
 def _nested(template: Template, assets: dict[str, str] | None = None) -> list[Template]:
-    """The templates of the nested stacks ``template`` deploys: by the ``aws:asset:path`` metadata
-    the CLI has CDK write, else by the template URL's object key in the assets manifest."""
+    """The templates of the nested stacks and StackSets ``template`` deploys: by the
+    ``aws:asset:path`` metadata the CLI has CDK write, else by the template URL's object key in the
+    assets manifest."""
     found = []
     for logical_id, resource in template.resources.items():
+        if isinstance(resource, dict) and resource.get("Type") == "AWS::CloudFormation::StackSet":
+            if assets is None:
+                assets = _asset_files(Path(template.path).parent)
+            stackset = _stackset(template, resource, assets)
+            if stackset is not None:
+                found.append(stackset)
+                found.extend(_nested(stackset, assets))
+            continue
         if not isinstance(resource, dict) or resource.get("Type") != "AWS::CloudFormation::Stack":
             continue
         asset = (resource.get("Metadata") or {}).get("aws:asset:path")
@@ -185,6 +196,61 @@ def _nested(template: Template, assets: dict[str, str] | None = None) -> list[Te
         found.append(child)
         found.extend(_nested(child, assets))
     return found
+
+
+def _stackset(template: Template, resource: dict[str, Any], assets: dict[str, str]) -> Template | None:
+    """The template a StackSet deploys, when it is a file of this assembly (its ``TemplateURL``
+    names the object key of a file asset). It deploys to other accounts, with parameters of its
+    own: no account, no parent to resolve parameters from (an unresolvable value fails closed)."""
+    url = json.dumps((resource.get("Properties") or {}).get("TemplateURL"))
+    asset = next((file for key, file in assets.items() if key in url), None)
+    if asset is None:
+        return None
+    path = Path(template.path).parent / asset
+    if not path.is_file():
+        return None
+    try:
+        body = json.loads(path.read_text())
+    except (OSError, json.JSONDecodeError):
+        return None
+    if not isinstance(body, dict):
+        return None
+    return Template(str(path), body, _stackset_path(path.name, body) or template.stack_path, stackset=True)
+
+
+def _stackset_path(file_name: str, body: dict[str, Any]) -> str | None:
+    """The construct path of the ``StackSetStack`` that wrote ``file_name``: cdk-stacksets names the
+    file after the stack's unique id (``Names.uniqueId``), the prefix of its resources' paths that
+    gives that id. None without path metadata."""
+    stem = file_name.removesuffix(".stackset.template.json")
+    for resource in (body.get("Resources") or {}).values():
+        path = (resource.get("Metadata") or {}).get("aws:cdk:path") if isinstance(resource, dict) else None
+        if not isinstance(path, str):
+            continue
+        parts = path.split("/")
+        for end in range(1, len(parts)):
+            if _unique_id(parts[:end]) == stem:
+                return "/".join(parts[:end])
+        return None
+    return None
+
+
+def _unique_id(components: list[str]) -> str:
+    """CDK's ``Names.uniqueId`` of a construct whose path is ``components`` (makeUniqueId)."""
+    import hashlib
+
+    components = [c for c in components if c != "Default"]
+    if len(components) == 1:
+        candidate = re.sub("[^A-Za-z0-9]", "", components[0])
+        if len(candidate) <= 255:
+            return candidate
+    digest = hashlib.md5("/".join(components).encode(), usedforsecurity=False).hexdigest()[:8].upper()
+    human: list[str] = []
+    for component in components:  # removeDupes: a component the previous one ends with is dropped
+        if not human or not human[-1].endswith(component):
+            human.append(component)
+    text = "".join(re.sub("[^A-Za-z0-9]", "", c) for c in human if c != "Resource")[:240]
+    return text + digest
 
 
 # ------------------------------------------------------------------------------ policy documents
