@@ -129,6 +129,24 @@ TWELVE_HOURS = Duration.hours(12)
 """Bounds and defaults shared by the patterns (one jsii object each, not one per call)."""
 
 
+@lru_cache(maxsize=None)
+def days(count: int) -> Duration:
+    """A shared ``Duration.days(count)`` for bounds: created and measured once per process."""
+    return Duration.days(count)
+
+
+@lru_cache(maxsize=None)
+def hours(count: int) -> Duration:
+    """A shared ``Duration.hours(count)`` for bounds."""
+    return Duration.hours(count)
+
+
+@lru_cache(maxsize=None)
+def minutes(count: int) -> Duration:
+    """A shared ``Duration.minutes(count)`` for bounds."""
+    return Duration.minutes(count)
+
+
 def seconds_of(value: Duration) -> float | None:
     """``value.to_seconds()`` (None for an unresolved duration), asked of Node once per object:
     a Duration is immutable, and defaults like ``Duration.hours(1)`` are shared objects."""

@@ -82,7 +82,7 @@ class CredentialHygiene(Construct):
         with v.Checks(self) as check:
             for prop, age in (("max_unused", max_unused), ("max_key_age", max_key_age),
                               ("unused_access_age", unused_access_age)):
-                if check(v.duration_between, prop, age, Duration.days(1), Duration.days(365)) and \
+                if check(v.duration_between, prop, age, v.days(1), v.days(365)) and \
                         age.to_days(integral=False) != int(age.to_days(integral=False)):
                     check.fail(prop, age.to_human_string(), "must be whole days")
             if password_policy is not None and not isinstance(password_policy, AccountPasswordPolicy):

@@ -98,11 +98,11 @@ class AccessKeyRotation(Construct):
             check(v.iam_path, "path", path)
             if secret is None or not v.has(secret, "secret_arn"):
                 check.fail("secret", secret, "must be an aws_secretsmanager.ISecret")
-            if check(v.duration_between, "rotate_every", rotate_every, Duration.days(1), Duration.days(365)):
+            if check(v.duration_between, "rotate_every", rotate_every, v.days(1), v.days(365)):
                 days = int(rotate_every.to_days(integral=False))
                 if days != rotate_every.to_days(integral=False):
                     check.fail("rotate_every", rotate_every.to_human_string(), "must be whole days (Secrets Manager rotates by days)")
-            if check(v.duration_between, "grace_period", grace_period, Duration.hours(1), Duration.days(90)) and \
+            if check(v.duration_between, "grace_period", grace_period, v.ONE_HOUR, v.days(90)) and \
                     days and grace_period.to_seconds() >= rotate_every.to_seconds():
                 check.fail("grace_period", grace_period.to_human_string(),
                            f"must be shorter than rotate_every ({rotate_every.to_human_string()}): the next rotation "

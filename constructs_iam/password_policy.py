@@ -111,7 +111,7 @@ class AccountPasswordPolicy(Construct):
                 if not isinstance(value, bool):
                     check.fail(name, value, "must be True or False")
             max_age_days = None
-            if max_age is not None and check(v.duration_between, "max_age", max_age, Duration.days(1), Duration.days(1095)):
+            if max_age is not None and check(v.duration_between, "max_age", max_age, v.days(1), v.days(1095)):
                 seconds = v.seconds_of(max_age)
                 if seconds is not None and seconds % 86400:
                     check.fail("max_age", max_age.to_human_string(), "must be a whole number of days (IAM counts a "

@@ -99,9 +99,9 @@ class SessionPreferences(Construct):
     ) -> None:
         super().__init__(scope, id)
         with v.Checks(self) as check:
-            for prop, value, most in (("idle_timeout", idle_timeout, Duration.minutes(60)),
-                                      ("max_session", max_session, Duration.hours(24))):
-                if check(v.duration_between, prop, value, Duration.minutes(1), most) and \
+            for prop, value, most in (("idle_timeout", idle_timeout, v.minutes(60)),
+                                      ("max_session", max_session, v.hours(24))):
+                if check(v.duration_between, prop, value, v.ONE_MINUTE, most) and \
                         value.to_seconds() % 60:
                     check.fail(prop, value.to_human_string(), "must be whole minutes (Session Manager counts minutes)")
             if (existing_key_arn is None) != (existing_log_group_name is None):
