@@ -11,7 +11,7 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
 
-from . import _role
+from . import _facts, _role
 from . import _validation as v
 from .acknowledgments import acknowledge
 from .key_policy import kms_key_policy
@@ -388,8 +388,9 @@ def _same_account(here: str, group: iam.IGroup) -> None:
     arn = group.group_arn
     if not v.is_token(arn) and arn.count(":") >= 5:  # imported by ARN: the ARN names its account
         there, shown = arn.split(":")[4], arn
-    elif v.has(group, "node"):  # a group of this app: its stack's account
-        there, shown = Stack.of(group).account, group.node.path
+    elif v.has(group, "node"):  # a group of this app: its stack's account (read once per group and stack)
+        facts = _facts.scope(group)
+        there, shown = facts.stack.account, facts.path
     else:
         there, shown = here, arn
     if not v.is_token(here) and not v.is_token(there) and there != here:
