@@ -91,6 +91,37 @@ def test_one_acknowledgment_reaches_cdk_nag_and_checkov_with_the_same_reason(tmp
         assert nag and "CKV_AWS_18" in failed and "CKV_AWS_18" not in skipped
 
 
+def test_many_findings_acknowledged_in_one_record_read_as_cdk_records_each():
+    """acknowledge_findings writes one record for many ids; its keys are those Validations.acknowledge
+    writes one record each for (same namespace rules), under CDK's own metadata key."""
+    from aws_cdk import Acknowledgment, Validations
+    from constructs import Construct
+
+    from constructs_iam.acknowledgments import _ACKNOWLEDGED_RULES, acknowledge_findings
+
+    ids = ["AwsSolutions-IAM5[Action::ec2:DescribeVpc*]", "AwsSolutions-IAM5[Resource::*]", "AwsSolutions-S1",
+           "NIST.800.53.R5-IAMNoInlinePolicy", "IamGuardrails::IamGuardrails-OpenTrust",
+           "AwsSolutions-IAM5[Resource::arn:aws:s3:::bucket/a::b/*]", "AwsSolutions-IAM5[Resource::<Key.Arn>]"]
+    stack = new_stack()
+    one, each = Construct(stack, "One"), Construct(stack, "Each")
+    acknowledge_findings(one, ids, "A reason long enough to be one.")
+    Validations.of(each).acknowledge(*[Acknowledgment(id=i, reason="A reason long enough to be one.") for i in ids])
+    assert Validations.ACKNOWLEDGED_RULES_METADATA_KEY == _ACKNOWLEDGED_RULES
+    records = {name: {k: v for entry in c.node.metadata if entry.type == _ACKNOWLEDGED_RULES
+                      for k, v in entry.data.items()} for name, c in (("one", one), ("each", each))}
+    assert records["one"] == records["each"] and len(records["one"]) == len(ids)
+
+
+def test_a_finding_acknowledged_in_one_record_passes_cdk_nag():
+    from constructs_iam.acknowledgments import acknowledge_findings
+
+    stack = new_stack()
+    bucket = bucket_without_logs(stack, acknowledged=False)
+    acknowledge_findings(bucket, ["AwsSolutions-S1", "AwsSolutions-IAM5[Resource::*]"],
+                         "This is the access-log bucket: logging it to itself would loop.")
+    assert [f for f in nag_findings(stack) if f.startswith("AwsSolutions-S1 ")] == []
+
+
 # ---------------------------------------------------------------------------------- key policies
 
 def key_policies(sample_out: Path) -> dict[str, list[dict[str, Any]]]:
