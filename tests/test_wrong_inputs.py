@@ -206,10 +206,19 @@ def widened(statements: list[iam.PolicyStatement]) -> None:
     (lambda: iam.PolicyStatement(actions=["s3:GetObject"], resources=["*"], principals=[iam.AccountPrincipal("333333333333")]),
      "names a principal"),
     (lambda: iam.PolicyStatement(actions=["s3:GetObject"]), "has no resources"),
+    (lambda: iam.PolicyStatement(actions=["iam:PassRole"], resources=["*"]), "lets the role pass any role"),
+    (lambda: iam.PolicyStatement(actions=["iam:Pass*"], resources=["arn:aws:iam::111111111111:role/*"]),
+     "lets the role pass any role"),
+    (lambda: iam.PolicyStatement(actions=["iam:PassRole"], resources=["arn:*"]), "lets the role pass any role"),
 ])
 def test_extend_policy_refuses_admin_and_principals_without_iam_guardrails_of(statement, message):
     with pytest.raises(PropsError, match=f"S/Reader \\(S3PrefixAccessRole\\): statements\\[0\\] .*{message}"):
         widened([statement()])
+
+
+def test_extend_policy_keeps_passing_named_roles():
+    widened([iam.PolicyStatement(actions=["iam:PassRole"], resources=["arn:aws:iam::111111111111:role/app/worker-*"],
+                                 conditions={"StringEquals": {"iam:PassedToService": "ecs-tasks.amazonaws.com"}})])
 
 
 def test_a_pattern_whose_policy_aws_maintains_cannot_be_extended():
