@@ -128,11 +128,13 @@ def check_level(check: Any, access: Any, extras: Any, additional: Any) -> tuple[
                 raise v.fail("extras", item, f"must contain DeveloperExtra values {[e.name for e in DeveloperExtra]}")
         if opened and access is not DeveloperAccess.CONFIGURATION:
             raise v.fail("extras", [e.name for e in opened], "open data of the CONFIGURATION level; VIEW_ONLY grants none")
+        v.unique_items("extras", opened)
     with check.each():
         extra = v.sequence("additional_denied_actions", additional, what="IAM actions")
         for action in extra:
             if not isinstance(action, str) or not is_action(action):
                 raise v.fail("additional_denied_actions", action, "must be an IAM action such as 'logs:GetLogEvents'")
+        v.unique_items("additional_denied_actions", extra, key=str.lower)  # IAM reads action names without case
     return opened, extra
 
 

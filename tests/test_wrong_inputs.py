@@ -27,6 +27,7 @@ from constructs_iam import (
     ScalingServiceRole,
     cross_account_principal,
     kms_key_policy,
+    DeveloperExtra,
     DeveloperReadOnlyPermissionSet,
     DeveloperReadOnlyRole,
     GitHubActionsRole,
@@ -367,6 +368,16 @@ def test_a_denied_action_that_matches_nothing_warns_naming_the_prop():
     warnings = [w for w in warnings_of(s) if w.startswith("additional_denied_actions")]
     assert len(warnings) == 1 and "'logs:GetLogEvnts' matches no action" in warnings[0]
     assert "did you mean 'logs:GetLogEvents'" in warnings[0]
+
+
+@pytest.mark.parametrize(("props", "message"), [
+    ({"extras": [DeveloperExtra.LOGS, DeveloperExtra.LOGS]}, "extras .*is listed more than once \\(items 0 and 1\\)"),
+    ({"additional_denied_actions": ["logs:GetLogEvents", "LOGS:getlogevents"]},
+     "additional_denied_actions 'LOGS:getlogevents' is listed more than once \\(items 0 and 1\\)"),
+])
+def test_a_developer_access_item_listed_twice_is_refused(props, message):
+    with pytest.raises(PropsError, match=message):
+        DeveloperReadOnlyRole(stack(), "Dev", trusted_account_id="111111111111", **props)
 
 
 @pytest.mark.parametrize(("finding_id", "message"), [
