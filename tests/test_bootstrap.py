@@ -237,6 +237,10 @@ def test_the_platform_execution_role_creates_nothing_outside_the_apps_names_and_
     assert create_user(model, actor=platform, name="x", path="/platform/").allowed is False
     assert model.evaluate(principal=platform, action="iam:CreatePolicy", resource=f"{IAM}:policy/elsewhere").allowed is False
     assert model.evaluate(principal=platform, action="iam:CreateAccessKey", resource=f"{IAM}:user/alice.example").allowed is False
+    # the team's boundary, creator and deployer are the administrator's (the Delegation stack)
+    for action, resource in (("iam:CreatePolicyVersion", BOUNDARY), ("iam:CreatePolicyVersion", f"{IAM}:policy/guardrails/payments-role-creator"),
+                             ("iam:PutRolePolicy", f"{IAM}:role/delegation/payments-deployer")):
+        assert model.evaluate(principal=platform, action=action, resource=resource).allowed is False, (action, resource)
 
 
 def test_the_platform_execution_role_cannot_attach_administrator_or_unlisted_policies(roles):
