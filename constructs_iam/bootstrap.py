@@ -67,6 +67,9 @@ EXTRA_PERMISSIONS: dict[str, tuple[str, ...]] = {
 """Permissions of types the schemas do not describe; ``Custom::*`` is a custom resource."""
 
 ADMIN_POLICY_NAMES = ("AdministratorAccess", "IAMFullAccess", "PowerUserAccess")
+SERVICE_LINKED_ROLES = {"AWS::AccessAnalyzer::Analyzer": "access-analyzer.amazonaws.com"}
+"""The service whose service-linked role a type's handler creates (``iam:CreateServiceLinkedRole`` is
+granted only for these, by ``iam:AWSServiceName``)."""
 BEFORE_BOOTSTRAP = "constructs-iam:deployed-before-bootstrap"
 """Template metadata of a stack an administrator deploys before ``cdk bootstrap`` (the one that holds
 the execution policies and the boundary): no execution role deploys it, so ``iam_inventory`` leaves it out."""
@@ -310,6 +313,7 @@ def execution_statements(
     :param unbounded_roles: with ``iam``: roles (``<path><name>`` of the inventory) created without
         the boundary, each by its exact name.
     Raises ``ValueError`` naming the types no schema describes."""
+    types = list(types)
     actions: set[str] = set()
     unknown = []
     for kind in types:
@@ -332,7 +336,7 @@ def execution_statements(
         statements.append({"Sid": "Deploy" + "".join(p.capitalize() for p in service.split("-")), "Effect": "Allow",
                            "Action": names, "Resource": "*"})
     if not delegated and iam is not None:
-        statements += _iam_statements(iam_actions_needed, iam, partition=partition, account=account,
+        statements += _iam_statements(iam_actions_needed, iam, list(types), partition=partition, account=account,
                                       permissions_boundary=permissions_boundary, unbounded_roles=unbounded_roles)
     statements.append({"Sid": "ReadBootstrapVersion", "Effect": "Allow", "Action": "ssm:GetParameters",
                        "Resource": f"arn:{partition}:ssm:{region}:{account}:parameter/cdk-bootstrap/{qualifier}/version"})
@@ -366,7 +370,7 @@ def _iam_catalog() -> dict[str, Any]:
     return dict(json.loads((cfnlint_data() / "AdditionalSpecs" / "Policies.json").read_text())["iam"]["Actions"])
 
 
-def _iam_statements(needed: Sequence[str], iam: Mapping[str, Any], *, partition: str, account: str,
+def _iam_statements(needed: Sequence[str], iam: Mapping[str, Any], types: Sequence[str], *, partition: str, account: str,
                     permissions_boundary: str | None, unbounded_roles: Sequence[str]) -> list[dict[str, Any]]:
     """The platform execution role's IAM statements: the handlers' IAM actions on the app's IAM resources only."""
     arn = f"arn:{partition}:iam::{account}"
@@ -427,8 +431,15 @@ def _iam_statements(needed: Sequence[str], iam: Mapping[str, Any], *, partition:
                                "Resource": resources[kind], "Condition": {"ArnLike": {"iam:PolicyARN": attached}}})
     if special["slr"]:
         # a service-linked role's policy is the service's, fixed by AWS; the caller gives it nothing
+        services = sorted({SERVICE_LINKED_ROLES[t] for t in types if t in SERVICE_LINKED_ROLES})
+        unknown = sorted(t for t in types if "iam:CreateServiceLinkedRole" in (handler_permissions(t) or ())
+                         and t not in SERVICE_LINKED_ROLES)
+        if unknown:
+            raise ValueError(f"{unknown} create service-linked roles: name their service in "
+                             "constructs_iam.bootstrap.SERVICE_LINKED_ROLES")
         statements.append({"Sid": "CreateServiceLinkedRoles", "Effect": "Allow", "Action": special["slr"],
-                           "Resource": f"{arn}:role/aws-service-role/*"})
+                           "Resource": [f"{arn}:role/aws-service-role/{s}/*" for s in services],
+                           "Condition": {"StringEquals": {"iam:AWSServiceName": services}}})
     if special["pass"]:
         by_services: dict[tuple[str, ...], list[str]] = {}
         for role, services in sorted((iam.get("pass") or {}).items()):
@@ -662,7 +673,8 @@ class PlatformBoundary(Construct):
 def set_iam_paths(scope: Construct, path: str) -> int:
     """Give ``path`` to every role, customer managed policy and instance profile under ``scope`` that has
     neither a name nor a path of its own, so an execution policy can name what CloudFormation names
-    (``role<path>*``). A role's path is create-only: an existing role is replaced, which this records as
+    (``role<path>*``); a role trusted by exactly one service gets ``<path><service>/`` (``/platform/ec2/``),
+    so ``iam:PassRole`` of the roles under it can name exactly that service. A role's path is create-only: an existing role is replaced, which this records as
     an acknowledged lifecycle change with the reason. Returns how many."""
     from aws_cdk import CfnResource
 
@@ -682,16 +694,28 @@ def set_iam_paths(scope: Construct, path: str) -> int:
         else:
             continue
         if Stack.of(node).resolve(named) is None and current in (None, "/"):
-            node.path = path
+            where = path
+            if isinstance(node, iam.CfnRole):
+                services = _trusted_services(Stack.of(node).resolve(node.assume_role_policy_document))
+                if len(services) == 1:  # its own path: iam:PassRole of it names exactly its service
+                    where = f"{path}{services[0].split('.')[0]}/"
+            node.path = where
             changed += 1
             if isinstance(node, iam.CfnRole):
                 from .lifecycle import acknowledge_lifecycle_change
 
                 acknowledge_lifecycle_change(node, node.node.path.removesuffix("/Resource"), "replace", (
-                    f"set_iam_paths: the role moves to {path} so the platform's execution policy can name it; its name "
+                    f"set_iam_paths: the role moves to {where} so the platform's execution policy can name it; its name "
                     "is CloudFormation's (nothing refers to it by name but this stack), CloudFormation creates the new "
                     "role before it deletes the old one, and a role holds no person's credentials"))
     return changed
+
+
+def _trusted_services(document: Any) -> list[str]:
+    statements = (document or {}).get("Statement", []) if isinstance(document, Mapping) else []
+    return sorted({s for st in statements if isinstance(st, Mapping) and st.get("Effect") == "Allow"
+                   for s in _as_list((st.get("Principal") or {}).get("Service") if isinstance(st.get("Principal"), Mapping) else None)
+                   if isinstance(s, str)})
 
 
 def set_permissions_boundary(scope: Construct, boundary_arn: str, *, except_role_names: Sequence[str] = ()) -> int:

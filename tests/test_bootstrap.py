@@ -213,15 +213,15 @@ def test_the_reviewed_iam_resources_are_what_the_app_creates(sample):
 
 def test_the_platform_execution_role_cannot_create_an_unbounded_role(roles):
     model, _, platform = roles
-    for path in ("/platform/", "/"):
-        name = "anything" if path == "/platform/" else "InstanceSession"
+    for path in ("/platform/ecs-tasks/", "/"):
+        name = "anything" if path == "/platform/ecs-tasks/" else "InstanceSession"
         unbounded = create_role(model, creator=platform, request=RoleRequest(name=name, path=path))
         assert unbounded.allowed is False and unbounded.refused[0] == "iam:CreateRole", creation_steps(unbounded)
         other = create_role(model, creator=platform, request=RoleRequest(
             name=name, path=path, permissions_boundary=BOUNDARY))  # the team's boundary is not the platform's
         assert other.allowed is False, creation_steps(other)
     bounded = create_role(model, creator=platform, request=RoleRequest(
-        name="anything", path="/platform/", permissions_boundary=PLATFORM_BOUNDARY))
+        name="anything", path="/platform/ecs-tasks/", permissions_boundary=PLATFORM_BOUNDARY))
     assert bounded.allowed is True, creation_steps(bounded)
 
 
@@ -229,7 +229,8 @@ def test_the_platform_execution_role_creates_nothing_outside_the_apps_names_and_
     from constructs_iam.access.creation import create_user
 
     model, _, platform = roles
-    for path, name in (("/", "backdoor"), ("/teams/payments/", "x"), ("/guardrails/", "x"), ("/platformx/", "x")):
+    for path, name in (("/", "backdoor"), ("/teams/payments/", "x"), ("/guardrails/", "x"), ("/platformx/", "x"),
+                       ("/platform/", "x"), ("/delegation/", "x")):
         creation = create_role(model, creator=platform, request=RoleRequest(
             name=name, path=path, permissions_boundary=PLATFORM_BOUNDARY))
         assert creation.allowed is False, (path, name)
@@ -247,7 +248,7 @@ def test_the_platform_execution_role_cannot_attach_administrator_or_unlisted_pol
     from constructs_iam.access.creation import attach_role_policy
 
     model, _, platform = roles
-    role = f"{IAM}:role/platform/x"
+    role = f"{IAM}:role/platform/ecs-tasks/x"
     for policy in (ADMIN, "arn:aws:iam::aws:policy/IAMFullAccess", "arn:aws:iam::aws:policy/PowerUserAccess",
                    "arn:aws:iam::aws:policy/ReadOnlyAccess", f"{IAM}:policy/elsewhere", BOUNDARY):
         assert attach_role_policy(model, actor=platform, role=role, policy_arn=policy).allowed is False, policy
@@ -259,7 +260,7 @@ def test_the_platform_execution_role_cannot_remove_replace_or_edit_the_boundary(
     from constructs_iam.access.creation import delete_role_boundary, put_role_boundary
 
     model, _, platform = roles
-    bounded = add_role(model, RoleRequest(name="bounded", path="/platform/", permissions_boundary=PLATFORM_BOUNDARY),
+    bounded = add_role(model, RoleRequest(name="bounded", path="/platform/ecs-tasks/", permissions_boundary=PLATFORM_BOUNDARY),
                        account=ACCOUNT)
     assert delete_role_boundary(model, actor=platform, role=bounded).allowed is False
     assert put_role_boundary(model, actor=platform, role=bounded, boundary=BOUNDARY).allowed is False
@@ -272,12 +273,14 @@ def test_the_platform_execution_role_cannot_pass_a_role_outside_the_app_or_to_an
     from constructs_iam.access.creation import pass_role
 
     model, _, platform = roles
-    assert pass_role(model, actor=platform, role=f"{IAM}:role/platform/x", service="ecs-tasks.amazonaws.com").allowed is True
+    assert pass_role(model, actor=platform, role=f"{IAM}:role/platform/ecs-tasks/x", service="ecs-tasks.amazonaws.com").allowed is True
     for role, service in ((f"{IAM}:role/elsewhere", "lambda.amazonaws.com"),
                           (f"{IAM}:role/teams/payments/payments-workload", "lambda.amazonaws.com"),
                           (DEPLOY_ROLE, "cloudformation.amazonaws.com"),
                           (f"{IAM}:role/DeveloperReadOnly", "lambda.amazonaws.com"),  # trusts people, no service
-                          (f"{IAM}:role/platform/x", "glue.amazonaws.com")):
+                          (f"{IAM}:role/platform/ecs-tasks/x", "glue.amazonaws.com"),
+                          (f"{IAM}:role/platform/ecs-tasks/x", "ec2.amazonaws.com"),  # another app role's service
+                          (f"{IAM}:role/platform/x", "ecs-tasks.amazonaws.com")):
         assert pass_role(model, actor=platform, role=role, service=service).allowed is False, (role, service)
 
 
@@ -387,7 +390,7 @@ def test_no_platform_role_loses_what_its_own_policies_allow_under_the_boundary(p
 
 def test_a_platform_role_rewritten_to_administrator_stays_within_the_platform_boundary(platform_templates):
     model, _ = platform_templates
-    greedy = add_role(model, RoleRequest(name="greedy", path="/platform/", permissions_boundary=PLATFORM_BOUNDARY,
+    greedy = add_role(model, RoleRequest(name="greedy", path="/platform/ecs-tasks/", permissions_boundary=PLATFORM_BOUNDARY,
                                          managed_policy_arns=(ADMIN,)), account=ACCOUNT)
     ask = lambda action, resource="*", **ctx: model.evaluate(  # noqa: E731
         principal=greedy, action=action, resource=resource, context=ctx).allowed
