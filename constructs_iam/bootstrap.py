@@ -107,27 +107,15 @@ def _is_iam_action(action: str) -> bool:
 def resource_types(assembly: str | Path) -> dict[str, list[str]]:
     """Resource types of every stack in a cloud assembly directory, by bootstrap qualifier (nested
     stacks' templates included; ``AWS::CDK::Metadata`` left out)."""
-    directory = Path(assembly)
-    manifest = json.loads((directory / "manifest.json").read_text())
     found: dict[str, set[str]] = {}
-    for artifact in manifest.get("artifacts", {}).values():
-        if artifact.get("type") == "cdk:cloud-assembly":  # a stage: its own assembly
-            nested = (artifact.get("properties") or {}).get("directoryName")
-            if nested:
-                for qualifier, types in resource_types(directory / nested).items():
-                    found.setdefault(qualifier, set()).update(types)
-            continue
-        if artifact.get("type") != "aws:cloudformation:stack":
-            continue
-        properties = artifact.get("properties") or {}
-        qualifier = _qualifier(properties.get("assumeRoleArn", ""))
-        template = json.loads((directory / properties["templateFile"]).read_text())
+    for qualifier, _, _, template, directory in _stacks(Path(assembly)):
         found.setdefault(qualifier, set()).update(_types(template, directory))
     return {q: sorted(t - {"AWS::CDK::Metadata"}) for q, t in sorted(found.items())}
 
 
-def _stacks(directory: Path) -> Iterable[tuple[str, str, str, dict[str, Any]]]:
-    """(qualifier, account, stack name, template) of every stack of an assembly, stages included."""
+def _stacks(directory: Path) -> Iterable[tuple[str, str, str, dict[str, Any], Path]]:
+    """(qualifier, account, stack name, template, its assembly directory) of every stack of an
+    assembly, stages included (each stage is an assembly of its own)."""
     manifest = json.loads((directory / "manifest.json").read_text())
     for name, artifact in manifest.get("artifacts", {}).items():
         if artifact.get("type") == "cdk:cloud-assembly":
@@ -140,7 +128,21 @@ def _stacks(directory: Path) -> Iterable[tuple[str, str, str, dict[str, Any]]]:
         properties = artifact.get("properties") or {}
         account = (artifact.get("environment") or "").removeprefix("aws://").split("/")[0]
         template = json.loads((directory / properties["templateFile"]).read_text())
-        yield (_qualifier(properties.get("assumeRoleArn", "")), account, properties.get("stackName", name), template)
+        yield (_qualifier(properties.get("assumeRoleArn", "")), account, properties.get("stackName", name), template,
+               directory)
+
+
+def _with_nested(stack_name: str, template: dict[str, Any], directory: Path, depth: int = 0
+                 ) -> Iterable[tuple[str, dict[str, Any]]]:
+    """A stack's template and its nested stacks' (deployed by the same execution role)."""
+    yield stack_name, template
+    for logical_id, resource in (template.get("Resources") or {}).items():
+        asset = (resource.get("Metadata") or {}).get("aws:asset:path")
+        if resource.get("Type") == "AWS::CloudFormation::Stack" and isinstance(asset, str) and depth < 5:
+            if not (directory / asset).exists():
+                raise ValueError(f"{stack_name}/{logical_id}: nested stack template {asset} is not in the assembly")
+            yield from _with_nested(f"{stack_name}-{logical_id}", json.loads((directory / asset).read_text()),
+                                    directory, depth + 1)
 
 
 _IAM_KINDS = {"AWS::IAM::Role": ("role", "RoleName"), "AWS::IAM::User": ("user", "UserName"),
@@ -167,9 +169,10 @@ def iam_inventory(assembly: str | Path) -> dict[str, dict[str, dict[str, Any]]]:
     from .access import AccessModel
 
     found: dict[str, dict[str, dict[str, Any]]] = {}
-    for qualifier, account, stack_name, template in _stacks(Path(assembly)):
-        if BEFORE_BOOTSTRAP in (template.get("Metadata") or {}):
-            continue
+    for qualifier, account, stack_name, template in (
+            (q, a, name, body) for q, a, root, top, directory in _stacks(Path(assembly))
+            if BEFORE_BOOTSTRAP not in (top.get("Metadata") or {})
+            for name, body in _with_nested(root, top, directory)):
         resources = template.get("Resources") or {}
         if not any(r.get("Type", "").startswith("AWS::IAM::") for r in resources.values()):
             continue
@@ -442,11 +445,11 @@ def _iam_statements(needed: Sequence[str], iam: Mapping[str, Any], types: Sequen
                            "Condition": {"StringEquals": {"iam:AWSServiceName": services}}})
     if special["pass"]:
         by_services: dict[tuple[str, ...], list[str]] = {}
-        for role, services in sorted((iam.get("pass") or {}).items()):
-            by_services.setdefault(tuple(services), []).append(f"{arn}:role{role}")
-        for n, (services, roles) in enumerate(sorted(by_services.items()), start=1):
+        for role, trusted in sorted((iam.get("pass") or {}).items()):
+            by_services.setdefault(tuple(trusted), []).append(f"{arn}:role{role}")
+        for n, (passed_to, roles) in enumerate(sorted(by_services.items()), start=1):
             statements.append({"Sid": f"PassAppRoles{n}", "Effect": "Allow", "Action": "iam:PassRole", "Resource": roles,
-                               "Condition": {"StringEquals": {"iam:PassedToService": list(services)}}})
+                               "Condition": {"StringEquals": {"iam:PassedToService": list(passed_to)}}})
     return statements
 
 

@@ -406,3 +406,65 @@ def test_a_platform_role_rewritten_to_administrator_stays_within_the_platform_bo
     assert ask("account:CloseAccount") is False
     assert model.evaluate(principal=f"{IAM}:role/GitHubActionsDeploy", action="sts:AssumeRole",
                           resource=DEPLOY_ROLE).allowed is True
+
+
+# ------------------------------------------------------------------ the library's parts, on their own
+
+
+def test_set_iam_paths_names_what_cloudformation_would_name_and_leaves_named_resources():
+    import aws_cdk as cdk
+    from aws_cdk import aws_iam as iam
+
+    from constructs_iam.bootstrap import set_iam_paths, set_permissions_boundary
+
+    from .support import ENV
+
+    stack = cdk.Stack(new_app(), "Paths", env=ENV)
+    lam = iam.Role(stack, "Function", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"))
+    iam.Role(stack, "Two", assumed_by=iam.CompositePrincipal(iam.ServicePrincipal("ec2.amazonaws.com"),
+                                                              iam.ServicePrincipal("ecs-tasks.amazonaws.com")))
+    iam.Role(stack, "Named", role_name="Named", assumed_by=iam.AccountPrincipal(ACCOUNT))
+    iam.Role(stack, "Pathed", path="/own/", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"))
+    iam.ManagedPolicy(stack, "Policy", roles=[lam], statements=[iam.PolicyStatement(actions=["s3:GetObject"],
+                                                                                   resources=["arn:aws:s3:::b/*"])])
+    assert set_iam_paths(stack, "/platform/") == 3
+    assert set_permissions_boundary(stack, PLATFORM_BOUNDARY, except_role_names=["Named"]) == 3
+    template = Template.from_stack(stack)
+    paths = {r["Properties"].get("RoleName", lid[:3]): (r["Properties"].get("Path", "/"), r["Properties"].get("PermissionsBoundary"))
+             for lid, r in template.find_resources("AWS::IAM::Role").items()}
+    assert paths == {"Fun": ("/platform/lambda/", PLATFORM_BOUNDARY), "Two": ("/platform/", PLATFORM_BOUNDARY),
+                     "Named": ("/", None), "Pat": ("/own/", PLATFORM_BOUNDARY)}
+    template.has_resource_properties("AWS::IAM::ManagedPolicy", {"Path": "/platform/"})
+    acks = Template.from_stack(stack).to_json()["Metadata"]["constructs-iam:lifecycle-acknowledgments"]
+    assert sorted(a["resource"] for a in acks) == ["Paths/Function", "Paths/Two"]
+
+
+def test_no_execution_policy_for_an_account_whose_iam_cannot_be_named():
+    with pytest.raises(ValueError, match="neither a name nor a path cannot be scoped"):
+        execution_statements(["AWS::IAM::Role"], partition="aws", account=ACCOUNT, region="eu-west-1", qualifier="x",
+                             delegated=False, iam={"role": [], "unscoped": ["Stack/Role: AWS::IAM::Role has neither"]},
+                             permissions_boundary=PLATFORM_BOUNDARY)
+
+
+def test_without_its_iam_resources_the_platform_role_gets_no_iam_action():
+    statements = execution_statements(["AWS::IAM::Role", "AWS::Lambda::Function"], partition="aws", account=ACCOUNT,
+                                      region="eu-west-1", qualifier="x", delegated=False)
+    allowed = [a for s in statements if s["Effect"] == "Allow"
+               for a in (s["Action"] if isinstance(s["Action"], list) else [s["Action"]])]
+    assert "lambda:CreateFunction" in allowed and not [a for a in allowed if a.startswith("iam:")]
+
+
+def test_wrong_platform_boundary_props_name_the_construct_and_the_prop():
+    import aws_cdk as cdk
+
+    from constructs_iam import PropsError
+    from constructs_iam.bootstrap import PlatformBoundary
+
+    from .support import ENV
+
+    stack = cdk.Stack(new_app(), "Wrong", env=ENV)
+    with pytest.raises(PropsError) as error:
+        PlatformBoundary(stack, "Boundary", managed_policy_name="b", iam_resources={},
+                         unbounded_roles={"/DeveloperReadOnly": "short"})
+    text = str(error.value)
+    assert "Wrong/Boundary" in text and "iam_resources" in text and "must say why" in text
