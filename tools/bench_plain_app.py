@@ -209,7 +209,8 @@ if c.get("delegation"):  # a delegated team: boundary, creator, deployer, execut
                       statements=[iam.PolicyStatement(actions=["iam:CreateRole", "iam:PutRolePolicy"],
                                                       resources=[f"arn:aws:iam::{c['production_account_id']}:role{d['role_path']}*"],
                                                       conditions={"StringEquals": {"iam:PermissionsBoundary": boundary_arn}})])
-    for n, name in enumerate(("cdk-hnb659fds-execution-1", "cdk-hnb659fds-execution-2", f"cdk-{d['qualifier']}-execution-1")):
+    for n, name in enumerate(("cdk-hnb659fds-execution-1", "cdk-hnb659fds-execution-2", "cdk-hnb659fds-execution-3",
+                               f"cdk-{d['qualifier']}-execution-1")):
         iam.ManagedPolicy(dl, f"Execution{n}", managed_policy_name=name, path="/guardrails/", statements=[
             iam.PolicyStatement(actions=["s3:CreateBucket", "iam:GetRole"], resources=["*"])])
     # the platform boundary on every production role the platform deploys (the developer role excepted)
