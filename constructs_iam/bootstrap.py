@@ -392,6 +392,10 @@ def _iam_statements(needed: Sequence[str], iam: Mapping[str, Any], types: Sequen
     unknown = sorted(set(unbounded_roles) - set(iam.get("role", [])))
     if unknown:
         raise ValueError(f"unbounded_roles {unknown} are not roles the stacks create")
+    wrong = {r: b for r, b in (iam.get("bounded") or {}).items() if r not in unbounded_roles and b != permissions_boundary}
+    if wrong:
+        raise ValueError(f"roles the stacks create without the boundary {permissions_boundary}: {wrong} (give them it, "
+                         "or name each in unbounded_roles with the reason): the execution role could not create them")
     if any(r.endswith("*") for r in unbounded_roles):
         raise ValueError(f"unbounded_roles {list(unbounded_roles)} must name roles exactly (no '*')")
     by_kind: dict[str, list[str]] = {}

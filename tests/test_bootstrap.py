@@ -468,3 +468,14 @@ def test_wrong_platform_boundary_props_name_the_construct_and_the_prop():
                          unbounded_roles={"/DeveloperReadOnly": "short"})
     text = str(error.value)
     assert "Wrong/Boundary" in text and "iam_resources" in text and "must say why" in text
+
+
+def test_a_platform_role_without_the_boundary_is_refused_at_synth_unless_named():
+    iam = {"role": ["/platform/lambda/*", "/Legacy"], "bounded": {"/platform/lambda/*": PLATFORM_BOUNDARY, "/Legacy": None}}
+    kwargs = dict(partition="aws", account=ACCOUNT, region="eu-west-1", qualifier="x", delegated=False, iam=iam,
+                  permissions_boundary=PLATFORM_BOUNDARY)
+    with pytest.raises(ValueError, match=r"without the boundary .*'/Legacy': None"):
+        execution_statements(["AWS::IAM::Role"], **kwargs)
+    statements = execution_statements(["AWS::IAM::Role"], unbounded_roles=["/Legacy"], **kwargs)
+    assert {"Sid": "CreateNamedUnboundedRoles", "Effect": "Allow", "Action": "iam:CreateRole",
+            "Resource": [f"{IAM}:role/Legacy"]} in statements
