@@ -166,12 +166,12 @@ def _build_stacks(scope: Construct, config: AppConfig) -> AppStacks:
             if stack is not None:
                 protect_policies(stack, protected_role_names(config))
     if delegation is not None:
-        bound_platform_roles(stacks, config)
+        bound_platform_roles(stacks, config, bounded=delegation.platform_boundary is not None)
     record_lifecycle_acknowledgments(stacks, config)
     return stacks
 
 
-def bound_platform_roles(stacks: AppStacks, config: AppConfig) -> None:
+def bound_platform_roles(stacks: AppStacks, config: AppConfig, *, bounded: bool = True) -> None:
     """The production account's platform stacks (deployed by the platform's execution role): every role
     and policy CloudFormation names gets a path the execution policy can name, and every role the platform
     boundary (but those ``unbounded_platform_roles`` names, with the reason)."""
@@ -181,7 +181,8 @@ def bound_platform_roles(stacks: AppStacks, config: AppConfig) -> None:
     for stack in (stacks.workload, *stacks.workload_shards, stacks.production_access, stacks.ci):
         if stack is not None:
             set_iam_paths(stack, PLATFORM_PATH)
-            set_permissions_boundary(stack, platform_boundary_arn(config), except_role_names=exempt)
+            if bounded:  # the boundary exists (the Delegation stack creates it)
+                set_permissions_boundary(stack, platform_boundary_arn(config), except_role_names=exempt)
 
 
 def record_lifecycle_acknowledgments(stacks: AppStacks, config: AppConfig) -> None:

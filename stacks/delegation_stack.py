@@ -13,7 +13,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from aws_cdk import CfnOutput, DefaultStackSynthesizer, Stack, Tags
+from aws_cdk import Annotations, CfnOutput, DefaultStackSynthesizer, Stack, Tags
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
@@ -84,22 +84,27 @@ class DelegationStack(Stack):
         self.creator.grant(self.deployer)
         types = json.loads(TYPES_FILE.read_text())
         platform_iam = json.loads(IAM_FILE.read_text()).get(platform_qualifier, {}).get(account)
-        if platform_iam is None:
-            raise ConfigError(f"{IAM_FILE.name} holds no IAM resources of qualifier {platform_qualifier} in {account}: "
-                              "synthesize, then python -m constructs_iam.bootstrap cdk.out --iam --write "
-                              f"stacks/{IAM_FILE.name}")
-        users = {f"arn:aws:iam::{account}:role/{config.ci.role_name}": "the CI role deploys through the bootstrap roles"
-                 } if config.ci else {}
-        # a configuration other than the one the reviewed file was generated from names other roles: until the
-        # file is regenerated (a test compares it with the sample app) its roles are the ones the policy names
-        unbounded = {r: why for r, why in unbounded_platform_roles(config).items() if r in platform_iam.get("role", [])}
-        self.platform_boundary = PlatformBoundary(
-            self, "PlatformBoundary", managed_policy_name=PLATFORM_BOUNDARY, iam_resources=platform_iam,
-            unbounded_roles=unbounded, bootstrap_role_users=users)
-        self.platform_policies = CdkExecutionPolicies(
-            self, "PlatformExecution", qualifier=platform_qualifier, resource_types=types.get(platform_qualifier, []),
-            iam_resources=platform_iam, permissions_boundary=self.platform_boundary.managed_policy_arn,
-            unbounded_roles=unbounded)
+        unbounded = unbounded_platform_roles(config)
+        self.platform_boundary: PlatformBoundary | None = None
+        if platform_iam is None or not set(unbounded) <= set(platform_iam.get("role", [])):
+            # the reviewed file comes from another configuration (another account, other role names): no IAM
+            # for the platform's execution role (it fails closed: it cannot write IAM) and no platform boundary
+            Annotations.of(self).add_warning_v2("constructs-iam:bootstrap-iam", (
+                f"{IAM_FILE.name} does not describe this configuration's platform IAM in {account}: the platform's "
+                "execution policies hold no IAM action and no platform boundary is created; synthesize, then python "
+                f"-m constructs_iam.bootstrap cdk.out --iam --write stacks/{IAM_FILE.name}, and synthesize again"))
+            self.platform_policies = CdkExecutionPolicies(
+                self, "PlatformExecution", qualifier=platform_qualifier, resource_types=types.get(platform_qualifier, []))
+        else:
+            users = {f"arn:aws:iam::{account}:role/{config.ci.role_name}": "the CI role deploys through the bootstrap "
+                     "roles"} if config.ci else {}
+            self.platform_boundary = PlatformBoundary(
+                self, "PlatformBoundary", managed_policy_name=PLATFORM_BOUNDARY, iam_resources=platform_iam,
+                unbounded_roles=unbounded, bootstrap_role_users=users)
+            self.platform_policies = CdkExecutionPolicies(
+                self, "PlatformExecution", qualifier=platform_qualifier, resource_types=types.get(platform_qualifier, []),
+                iam_resources=platform_iam, permissions_boundary=self.platform_boundary.managed_policy_arn,
+                unbounded_roles=unbounded)
         team_types = types.get(delegation.qualifier, [])
         self.team_policies = CdkExecutionPolicies(
             self, "TeamExecution", qualifier=delegation.qualifier, resource_types=team_types, delegated=True,
