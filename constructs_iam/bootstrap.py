@@ -45,7 +45,9 @@ __all__ = [
     "PlatformBoundary",
     "iam_inventory",
     "platform_boundary_document",
+    "service_path",
     "set_iam_paths",
+    "set_permissions_boundary",
     "EXTRA_PERMISSIONS",
     "execution_statements",
     "handler_permissions",
@@ -681,8 +683,10 @@ def set_iam_paths(scope: Construct, path: str) -> int:
     """Give ``path`` to every role, customer managed policy and instance profile under ``scope`` that has
     neither a name nor a path of its own, so an execution policy can name what CloudFormation names
     (``role<path>*``); a role trusted by exactly one service gets ``<path><service>/`` (``/platform/ec2/``),
-    so ``iam:PassRole`` of the roles under it can name exactly that service. A role's path is create-only: an existing role is replaced, which this records as
-    an acknowledged lifecycle change with the reason. Returns how many."""
+    so ``iam:PassRole`` of the roles under it can name exactly that service. A role's path is create-only:
+    an existing role is replaced, which the lifecycle gate refuses until that one deploy is acknowledged
+    (``cdk.json`` ``lifecycle.acknowledge``; a standing acknowledgment would let the next replacement
+    through unreviewed). Returns how many."""
     from aws_cdk import CfnResource
 
     v.iam_path("path", path)
@@ -705,17 +709,16 @@ def set_iam_paths(scope: Construct, path: str) -> int:
             if isinstance(node, iam.CfnRole):
                 services = _trusted_services(Stack.of(node).resolve(node.assume_role_policy_document))
                 if len(services) == 1:  # its own path: iam:PassRole of it names exactly its service
-                    where = f"{path}{services[0].split('.')[0]}/"
+                    where = service_path(path, services[0])
             node.path = where
             changed += 1
-            if isinstance(node, iam.CfnRole):
-                from .lifecycle import acknowledge_lifecycle_change
-
-                acknowledge_lifecycle_change(node, node.node.path.removesuffix("/Resource"), "replace", (
-                    f"set_iam_paths: the role moves to {where} so the platform's execution policy can name it; its name "
-                    "is CloudFormation's (nothing refers to it by name but this stack), CloudFormation creates the new "
-                    "role before it deletes the old one, and a role holds no person's credentials"))
     return changed
+
+
+def service_path(path: str, service: str) -> str:
+    """The path of a role trusted by ``service`` under ``path``: ``/platform/`` + ``ecs-tasks.amazonaws.com``
+    -> ``/platform/ecs-tasks/`` (what ``set_iam_paths`` gives; set it at construction to spare the walk)."""
+    return f"{path}{service.split('.')[0]}/"
 
 
 def _trusted_services(document: Any) -> list[str]:

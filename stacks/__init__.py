@@ -127,6 +127,10 @@ def _build_stacks(scope: Construct, config: AppConfig) -> AppStacks:
     shards = tuple(
         WorkloadShardStack(
             scope, f"{prefix}-Workloads-{shard:02d}", config=config, workloads=items, env=production, shared_bucket_key=shared_key,
+            # set at construction (a walk of every workload's constructs would cost round trips per workload)
+            iam_path=PLATFORM_PATH if delegation is not None else None,
+            permissions_boundary_arn=(platform_boundary_arn(config) if delegation is not None
+                                      and delegation.platform_boundary is not None else None),
             description=f"constructs-iam: workload roles, shard {shard:02d} of {config.workloads.shards}",
         )
         for shard, items in place(config.workloads.items, config.workloads.shards).items()
@@ -178,7 +182,7 @@ def bound_platform_roles(stacks: AppStacks, config: AppConfig, *, bounded: bool 
     from constructs_iam.bootstrap import set_iam_paths, set_permissions_boundary
 
     exempt = [name.rsplit("/", 1)[-1] for name in unbounded_platform_roles(config)]
-    for stack in (stacks.workload, *stacks.workload_shards, stacks.production_access, stacks.ci):
+    for stack in (stacks.workload, stacks.production_access, stacks.ci):  # the shards have both from construction
         if stack is not None:
             set_iam_paths(stack, PLATFORM_PATH)
             if bounded:  # the boundary exists (the Delegation stack creates it)

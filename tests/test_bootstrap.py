@@ -435,8 +435,8 @@ def test_set_iam_paths_names_what_cloudformation_would_name_and_leaves_named_res
     assert paths == {"Fun": ("/platform/lambda/", PLATFORM_BOUNDARY), "Two": ("/platform/", PLATFORM_BOUNDARY),
                      "Named": ("/", None), "Pat": ("/own/", PLATFORM_BOUNDARY)}
     template.has_resource_properties("AWS::IAM::ManagedPolicy", {"Path": "/platform/"})
-    acks = Template.from_stack(stack).to_json()["Metadata"]["constructs-iam:lifecycle-acknowledgments"]
-    assert sorted(a["resource"] for a in acks) == ["Paths/Function", "Paths/Two"]
+    # no standing lifecycle acknowledgment: it would let the next replacement of these roles through unreviewed
+    assert "constructs-iam:lifecycle-acknowledgments" not in (template.to_json().get("Metadata") or {})
 
 
 def test_no_execution_policy_for_an_account_whose_iam_cannot_be_named():
