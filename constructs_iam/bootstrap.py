@@ -9,14 +9,20 @@ the app deploys (see ``docs/delegation.md``).
 2. ``handler_permissions(type)``: the permissions CloudFormation's handlers need to create, update
    and delete that type, from the resource provider schemas that cfn-lint ships
    (``handlers.create/update/delete.permissions``);
-3. ``execution_statements(types, ...)``: those actions as statements, IAM's left out when the
-   roles are delegated (IAM comes only from a ``RoleCreator``), split in policies that fit IAM's
-   6,144-character limit, plus denies that keep the execution role off the bootstrap roles and
-   their policies.
+3. ``execution_statements(types, ...)``: those actions as statements on ``*``, but IAM's: none for
+   the teams' role (IAM comes only from a ``RoleCreator``); for the platform's, each IAM action only
+   on the IAM resources its templates create (``iam_inventory(assembly)``: roles, policies, instance
+   profiles, users, groups by name or path), ``iam:Attach*Policy`` only of the policies they attach,
+   ``iam:PassRole`` only to the services the roles trust, ``iam:CreateRole`` only with the
+   ``PlatformBoundary``; split in policies that fit IAM's 6,144-character limit, plus denies that
+   keep the execution role off the bootstrap roles, their policies and the boundary.
+4. ``PlatformBoundary``: the permissions boundary of every role the platform's execution role
+   creates, computed from what those roles' own policies use; ``set_iam_paths`` gives a path to
+   what CloudFormation names, so a policy can name it.
 
-The list of types is reviewed and checked in (``python -m constructs_iam.bootstrap cdk.out
---write FILE``); ``--check FILE`` fails when the app deploys a type the list does not hold, so a
-new resource type is a reviewed change of what CI may do, never a silent one.
+The types and the IAM resources are reviewed and checked in (``python -m constructs_iam.bootstrap
+cdk.out [--iam] --write FILE``); ``--check FILE`` fails when the app deploys a type (or creates an IAM
+resource) the file does not hold, so a new one is a reviewed change of what CI may do, never a silent one.
 """
 
 from __future__ import annotations
