@@ -163,17 +163,20 @@ def attach_policy(
     statements: Sequence[iam.PolicyStatement | dict[str, Any]],
     description: str,
     id: str = "Policy",
+    path: str | None = None,
 ) -> iam.ManagedPolicy:
     """A customer managed policy (not inline: NIST 800-53 IAMNoInlinePolicy) attached to ``role``.
 
     Statements given as policy JSON (dicts) become one ``PolicyDocument.from_json``: one object for
-    CDK instead of one per statement."""
+    CDK instead of one per statement. ``path``: the policy's IAM path (a pattern passes its role's,
+    so an execution policy can name both by path). Default: ``/``."""
+    where = path if path not in (None, "/") else None
     if statements and all(isinstance(s, dict) for s in statements):
         data = {"Version": "2012-10-17", "Statement": [dict(s) for s in statements if isinstance(s, dict)]}
         document = iam.PolicyDocument.from_json(data)
-        policy = iam.ManagedPolicy(scope, id, roles=[role], document=document, description=description)
+        policy = iam.ManagedPolicy(scope, id, roles=[role], document=document, description=description, path=where)
         record_document(policy, data)
         return policy
     return iam.ManagedPolicy(
-        scope, id, roles=[role], statements=list(statements), description=description  # type: ignore[arg-type]
+        scope, id, roles=[role], statements=list(statements), description=description, path=where  # type: ignore[arg-type]
     )

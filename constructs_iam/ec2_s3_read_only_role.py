@@ -81,7 +81,8 @@ class Ec2S3ReadOnlyRole(RolePattern):
             statements += session_agent_statements(stack, session_manager)
         self.policy: iam.ManagedPolicy = _role.attach_policy(
             self, self.role, statements,
-            "Read-only access to the named S3 prefixes" + ("; Session Manager agent" if session_manager else "")
+            "Read-only access to the named S3 prefixes" + ("; Session Manager agent" if session_manager else ""),
+            path=path,  # with its role and instance profile: all named by one path
         )
         self.instance_profile: iam.InstanceProfile = iam.InstanceProfile(
             self, "InstanceProfile", role=self.role, instance_profile_name=role_name, path=path

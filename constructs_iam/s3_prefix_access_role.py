@@ -83,6 +83,7 @@ class S3PrefixAccessRole(RolePattern):
             self.role,
             s3_statements(stack, [self.location], access),
             f"{access.value} access to one S3 prefix",
+            path=path,  # with its role: both named by one path
         )
         acknowledge_findings(self.policy, object_findings(stack, [self.location]), _nag.OBJECT_ARN_REASON)
         self._seal(scope, policies=[self.policy])

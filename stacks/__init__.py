@@ -16,7 +16,7 @@ from constructs_iam import PropsError
 
 from .config import CONTEXT_KEY, AppConfig, ConfigError, config_error, load_cdk_json
 from .ci_stack import CiStack
-from .delegation_stack import DelegationStack, TeamStack
+from .delegation_stack import PLATFORM_PATH, DelegationStack, TeamStack, platform_boundary_arn, unbounded_platform_roles
 from .identity_center_stack import IdentityCenterStack
 from .identity_stack import IdentityStack
 from .organization_stack import OrganizationStack, protected_role_names
@@ -127,6 +127,10 @@ def _build_stacks(scope: Construct, config: AppConfig) -> AppStacks:
     shards = tuple(
         WorkloadShardStack(
             scope, f"{prefix}-Workloads-{shard:02d}", config=config, workloads=items, env=production, shared_bucket_key=shared_key,
+            # set at construction (a walk of every workload's constructs would cost round trips per workload)
+            iam_path=PLATFORM_PATH if delegation is not None else None,
+            permissions_boundary_arn=(platform_boundary_arn(config) if delegation is not None
+                                      and delegation.platform_boundary is not None else None),
             description=f"constructs-iam: workload roles, shard {shard:02d} of {config.workloads.shards}",
         )
         for shard, items in place(config.workloads.items, config.workloads.shards).items()
@@ -165,8 +169,24 @@ def _build_stacks(scope: Construct, config: AppConfig) -> AppStacks:
         for stack in (stacks.production_access, stacks.identity, stacks.ci, stacks.production_access_stackset):
             if stack is not None:
                 protect_policies(stack, protected_role_names(config))
+    if delegation is not None:
+        bound_platform_roles(stacks, config, bounded=delegation.platform_boundary is not None)
     record_lifecycle_acknowledgments(stacks, config)
     return stacks
+
+
+def bound_platform_roles(stacks: AppStacks, config: AppConfig, *, bounded: bool = True) -> None:
+    """The production account's platform stacks (deployed by the platform's execution role): every role
+    and policy CloudFormation names gets a path the execution policy can name, and every role the platform
+    boundary (but those ``unbounded_platform_roles`` names, with the reason)."""
+    from constructs_iam.bootstrap import set_iam_paths, set_permissions_boundary
+
+    exempt = [name.rsplit("/", 1)[-1] for name in unbounded_platform_roles(config)]
+    for stack in (stacks.workload, stacks.production_access, stacks.ci):  # the shards have both from construction
+        if stack is not None:
+            set_iam_paths(stack, PLATFORM_PATH)
+            if bounded:  # the boundary exists (the Delegation stack creates it)
+                set_permissions_boundary(stack, platform_boundary_arn(config), except_role_names=exempt)
 
 
 def record_lifecycle_acknowledgments(stacks: AppStacks, config: AppConfig) -> None:

@@ -13,12 +13,12 @@ import json
 from pathlib import Path
 from typing import Any
 
-from aws_cdk import CfnOutput, DefaultStackSynthesizer, Stack, Tags
+from aws_cdk import Annotations, CfnOutput, DefaultStackSynthesizer, Stack, Tags
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
 from constructs_iam import DelegationBoundary, IamGuardrails, RoleCreator, cross_account_principal
-from constructs_iam.bootstrap import CdkExecutionPolicies
+from constructs_iam.bootstrap import CdkExecutionPolicies, PlatformBoundary
 from constructs_iam.delegation import GUARDRAIL_TAG
 from constructs_iam.tenant_bucket import TENANT_TAG
 
@@ -27,6 +27,25 @@ from .config import AppConfig, ConfigError, DelegationConfig
 TYPES_FILE = Path(__file__).resolve().parent / "bootstrap_resource_types.json"
 """The reviewed resource types each bootstrap qualifier deploys (``python -m constructs_iam.bootstrap
 cdk.out --write stacks/bootstrap_resource_types.json``; a test checks it against the app)."""
+IAM_FILE = Path(__file__).resolve().parent / "bootstrap_iam.json"
+"""The reviewed IAM resources the platform's stacks create, by qualifier and account (``python -m
+constructs_iam.bootstrap cdk.out --iam --write stacks/bootstrap_iam.json``; a test checks it against the app)."""
+PLATFORM_BOUNDARY = "platform-boundary"
+PLATFORM_PATH = "/platform/"
+"""The path of the platform's roles and policies whose names CloudFormation generates (``set_iam_paths``)."""
+
+
+def platform_boundary_arn(config: AppConfig) -> str:
+    return f"arn:aws:iam::{config.production_account_id}:policy/guardrails/{PLATFORM_BOUNDARY}"
+
+
+def unbounded_platform_roles(config: AppConfig) -> dict[str, str]:
+    """The platform roles created without the platform boundary, by exact name, and why."""
+    return {f"/{config.developer_role_name}": (
+        "read-only across every service of the developer access catalog: its ~2,800 action patterns over ~380 "
+        "services do not fit in one boundary (6,144 characters), and 'service:*' or '*' in a boundary is what "
+        "Control Tower's IAM controls refuse; it holds no write and no IAM action, and the pattern seal refuses "
+        "any widening at synth")}
 
 
 def boundary_arn(config: AppConfig, delegation: DelegationConfig) -> str:
@@ -64,8 +83,28 @@ class DelegationStack(Stack):
         Tags.of(self.deployer).add(*GUARDRAIL_TAG)
         self.creator.grant(self.deployer)
         types = json.loads(TYPES_FILE.read_text())
-        self.platform_policies = CdkExecutionPolicies(
-            self, "PlatformExecution", qualifier=platform_qualifier, resource_types=types.get(platform_qualifier, []))
+        platform_iam = json.loads(IAM_FILE.read_text()).get(platform_qualifier, {}).get(account)
+        unbounded = unbounded_platform_roles(config)
+        self.platform_boundary: PlatformBoundary | None = None
+        if platform_iam is None or not set(unbounded) <= set(platform_iam.get("role", [])):
+            # the reviewed file comes from another configuration (another account, other role names): no IAM
+            # for the platform's execution role (it fails closed: it cannot write IAM) and no platform boundary
+            Annotations.of(self).add_warning_v2("constructs-iam:bootstrap-iam", (
+                f"{IAM_FILE.name} does not describe this configuration's platform IAM in {account}: the platform's "
+                "execution policies hold no IAM action and no platform boundary is created; synthesize, then python "
+                f"-m constructs_iam.bootstrap cdk.out --iam --write stacks/{IAM_FILE.name}, and synthesize again"))
+            self.platform_policies = CdkExecutionPolicies(
+                self, "PlatformExecution", qualifier=platform_qualifier, resource_types=types.get(platform_qualifier, []))
+        else:
+            users = {f"arn:aws:iam::{account}:role/{config.ci.role_name}": "the CI role deploys through the bootstrap "
+                     "roles"} if config.ci else {}
+            self.platform_boundary = PlatformBoundary(
+                self, "PlatformBoundary", managed_policy_name=PLATFORM_BOUNDARY, iam_resources=platform_iam,
+                unbounded_roles=unbounded, bootstrap_role_users=users)
+            self.platform_policies = CdkExecutionPolicies(
+                self, "PlatformExecution", qualifier=platform_qualifier, resource_types=types.get(platform_qualifier, []),
+                iam_resources=platform_iam, permissions_boundary=self.platform_boundary.managed_policy_arn,
+                unbounded_roles=unbounded)
         team_types = types.get(delegation.qualifier, [])
         self.team_policies = CdkExecutionPolicies(
             self, "TeamExecution", qualifier=delegation.qualifier, resource_types=team_types, delegated=True,

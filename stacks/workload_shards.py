@@ -27,6 +27,7 @@ from constructs_iam import (
     acknowledge_wildcard_resources,
     service_principal,
 )
+from constructs_iam.bootstrap import service_path
 
 from .config import CONTEXT_KEY, AppConfig, ConfigError, WorkloadConfig
 
@@ -82,8 +83,16 @@ class WorkloadShardStack(Stack):
     ``Ec2S3ReadOnlyRole`` for ``role: ec2-read``)."""
 
     def __init__(self, scope: Construct, id: str, *, config: AppConfig, workloads: Sequence[WorkloadConfig],
-                 shared_bucket_key: kms.IKey | None = None, **kwargs: Any) -> None:
+                 shared_bucket_key: kms.IKey | None = None, iam_path: str | None = None,
+                 permissions_boundary_arn: str | None = None, **kwargs: Any) -> None:
+        """:param iam_path: the platform's path: each role under ``<iam_path><its service>/`` with its policy
+        (what the platform's execution policy names). Default: ``/``.
+        :param permissions_boundary_arn: the platform boundary every role carries. Default: none."""
         super().__init__(scope, id, **kwargs)
+        self._iam_path = iam_path
+        if permissions_boundary_arn:  # CDK's own aspect, in Node: no round trip per workload
+            iam.PermissionsBoundary.of(self).apply(
+                iam.ManagedPolicy.from_managed_policy_arn(self, "PlatformBoundary", permissions_boundary_arn))
         settings = config.workloads
         if shared_bucket_key is not None:  # the app's TenantIsolatedBucket (its key, from the workload stack)
             bucket = s3.Bucket.from_bucket_attributes(
@@ -123,6 +132,7 @@ class WorkloadShardStack(Stack):
             self.roles[workload.name] = Ec2S3ReadOnlyRole(
                 self,
                 workload.name,
+                path=service_path(self._iam_path, "ec2.amazonaws.com") if self._iam_path else "/",
                 locations=[S3Location(bucket, workload.prefix)],
                 description=f"Workload {workload.name}: EC2 reads {where}",
             )
@@ -130,6 +140,7 @@ class WorkloadShardStack(Stack):
         self.roles[workload.name] = S3PrefixAccessRole(
             self,
             workload.name,
+            path=service_path(self._iam_path, workload.service) if self._iam_path else "/",
             assumed_by=service_principal(workload.service),
             location=S3Location(bucket, workload.prefix),
             access=ACCESS[workload.access],

@@ -29,7 +29,8 @@ def app_stacks():
 
 @pytest.fixture(scope="module")
 def model(app_stacks) -> AccessModel:
-    return AccessModel.from_stack(app_stacks.workload, app_stacks.production_access, app_stacks.identity)
+    # the Delegation stack holds the platform boundary the production roles carry
+    return AccessModel.from_stack(app_stacks.delegation, app_stacks.workload, app_stacks.production_access, app_stacks.identity)
 
 
 def key_arn(stack, key) -> str:

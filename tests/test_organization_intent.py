@@ -41,7 +41,9 @@ def org(app_stacks) -> Organization:
 
 @pytest.fixture(scope="module")
 def model(app_stacks) -> AccessModel:
-    return AccessModel.from_stack(app_stacks.workload, app_stacks.production_access, app_stacks.identity, app_stacks.ci)
+    # the Delegation stack holds the platform boundary the production roles carry
+    return AccessModel.from_stack(app_stacks.delegation, app_stacks.workload, app_stacks.production_access,
+                                  app_stacks.identity, app_stacks.ci)
 
 
 @pytest.fixture(scope="module")

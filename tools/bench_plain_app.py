@@ -209,9 +209,20 @@ if c.get("delegation"):  # a delegated team: boundary, creator, deployer, execut
                       statements=[iam.PolicyStatement(actions=["iam:CreateRole", "iam:PutRolePolicy"],
                                                       resources=[f"arn:aws:iam::{c['production_account_id']}:role{d['role_path']}*"],
                                                       conditions={"StringEquals": {"iam:PermissionsBoundary": boundary_arn}})])
-    for n, name in enumerate(("cdk-hnb659fds-execution-1", "cdk-hnb659fds-execution-2", f"cdk-{d['qualifier']}-execution-1")):
+    for n, name in enumerate(("cdk-hnb659fds-execution-1", "cdk-hnb659fds-execution-2", "cdk-hnb659fds-execution-3",
+                               f"cdk-{d['qualifier']}-execution-1")):
         iam.ManagedPolicy(dl, f"Execution{n}", managed_policy_name=name, path="/guardrails/", statements=[
             iam.PolicyStatement(actions=["s3:CreateBucket", "iam:GetRole"], resources=["*"])])
+    # the platform boundary on every production role the platform deploys (the developer role excepted)
+    platform_boundary = iam.ManagedPolicy(dl, "PlatformBoundary", managed_policy_name="platform-boundary",
+                                          path="/guardrails/", statements=[
+        iam.PolicyStatement(actions=["s3:Get*", "kms:Decrypt*", "sts:Assume*"], resources=["*"]),
+        iam.PolicyStatement(effect=iam.Effect.DENY, actions=["iam:DeleteRolePermissionsBoundary"], resources=["*"])])
+    for stack in [x for x in app.node.children if isinstance(x, cdk.Stack) and x.account == c["production_account_id"]
+                  and x not in (dl,)]:
+        iam.PermissionsBoundary.of(stack).apply(iam.ManagedPolicy.from_managed_policy_arn(
+            stack, "PlatformBoundary", f"arn:aws:iam::{c['production_account_id']}:policy/guardrails/platform-boundary"))
+    del platform_boundary
     team = cdk.Stack(app, f"Plain-Team-{d['team']}", env=prod,
                      synthesizer=cdk.DefaultStackSynthesizer(qualifier=d["qualifier"]))
     team_role = iam.Role(team, "Workload", role_name=f"{d['team']}-workload", path=d["role_path"],
