@@ -221,6 +221,8 @@ def acknowledgment_key(finding_id: str) -> str:
     """The key ``Validations.acknowledge`` records ``finding_id`` under: as given when it names its
     plugin (``IamGuardrails::...``), else under CDK's ``Annotation::`` namespace, which the validation
     report matches against every plugin's findings."""
+    if "::" not in finding_id:
+        return f"Annotation::{finding_id}"
     depth = 0
     for i, c in enumerate(finding_id):
         if c in "[({":
