@@ -497,6 +497,29 @@ def read_accepted(path: str | None) -> set[tuple[str, str, str]]:
 # ------------------------------------------------------------------------------------ formats
 
 
+ACK_GROUP = 4
+"""More acknowledgments than this of one rule with one reason on one principal are one Markdown line
+(the developer role's generated allow-list acknowledges one wildcard each, thousands); ``--format json``
+and ``html`` list every one."""
+
+
+def _acknowledgment_lines(acks: list[dict[str, str]]) -> list[str]:
+    groups: dict[tuple[str, str], list[dict[str, str]]] = defaultdict(list)
+    for ack in acks:
+        groups[(ack["id"].split("[", 1)[0], ack["reason"])].append(ack)
+    lines = []
+    for (rule, reason), members in groups.items():
+        if len(members) <= ACK_GROUP:
+            lines += [f"- acknowledged `{ack['id']}` at `{ack['at']}`: {ack['reason']}" for ack in members]
+            continue
+        places = sorted({ack["at"] for ack in members})
+        shown = ", ".join(f"`{place}`" for place in places[:3]) + (f" (+{len(places) - 3})" if len(places) > 3 else "")
+        examples = ", ".join(f"`{ack['id']}`" for ack in members[:3])
+        lines.append(f"- acknowledged {len(members)} `{rule}` findings at {shown} (e.g. {examples}; `--format json` "
+                     f"lists each): {reason}")
+    return lines
+
+
 def to_markdown(data: dict[str, Any]) -> str:
     lines = [f"# Access report: {data['source']}", ""]
     kinds: dict[str, int] = defaultdict(int)
@@ -543,8 +566,7 @@ def to_markdown(data: dict[str, Any]) -> str:
             lines.append(f"- may pass `{', '.join(passed['role'])}` to {', '.join(passed['to_services'])}")
         risks = {k: v for k, v in (p.get("risks") or {}).items() if v}
         lines.append(f"- risks: {json.dumps(risks, sort_keys=True) if risks else 'none (cloudsplaining)'}")
-        for ack in p.get("acknowledgments", []):
-            lines.append(f"- acknowledged `{ack['id']}` at `{ack['at']}`: {ack['reason']}")
+        lines += _acknowledgment_lines(p.get("acknowledgments", []))
         lines.append("")
     lines += ["## Paths", ""]
     for path in data["paths"]:
