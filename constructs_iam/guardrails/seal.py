@@ -35,11 +35,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .intent import Atom, Intent, atoms, lost_denies, render, summarize
-from .templates import IDENTITY_POLICY_TYPES, Template, as_list, cdk_path, resource_documents, statements
+from .templates import (IDENTITY_POLICY_TYPES, Template, as_list, cdk_path, entries, resource_documents,
+                        statements)
 
 PATTERN_METADATA = "constructs-iam"
 
 _ROLE_ARN = re.compile(r"^arn:[^:]*:iam::([^:]*):role(/.*)$")
+_SESSION_ARN = re.compile(r"^arn:[^:]*:sts::([^:]*):assumed-role/([^/]+)/.*$")
+_ROLE_ID = re.compile(r"^AROA[A-Z0-9]{8,}$", re.IGNORECASE)
 # the condition keys that name a principal under Principal "*"
 _ARN_KEYS = ("aws:principalarn",)
 _ID_KEYS = ("aws:userid",)
@@ -174,6 +177,7 @@ class _Analysis:
         self.assembly = context.assembly
         self.sealed: list[_Sealed] = []
         self.missing: list[tuple[PatternIntent, Template, str]] = []
+        self.copies: list[tuple[PatternIntent | None, Template, str, dict[str, Any]]] = []
         self.by_ref: dict[tuple[int, str], _Sealed] = {}
         self.by_name: dict[str, list[_Sealed]] = {}
         self.template_of: dict[int, Template] = {}  # id(intent) -> the template of the pattern's stack
@@ -196,10 +200,15 @@ class _Analysis:
                 if isinstance(record, dict) and isinstance(record.get("path"), str):
                     by_path.setdefault(record["path"], []).append((template, logical_id, resource))
         same_stack = _same_stack
+        claimed: set[tuple[int, str]] = set()
         for intent in self.context.intents:
             found = [c for c in by_path.get(intent.path, []) if same_stack(c[0], intent)]
             if found:
+                # when a copy claims it too: the role with the registered record, at the role's own path, first
+                found.sort(key=lambda c: (_canonical((c[2].get("Metadata") or {}).get(PATTERN_METADATA))
+                                          != _canonical(intent.record), cdk_path(c[2], c[1]) != f"{intent.path}/Role/Resource"))
                 template, logical_id, resource = found[0]
+                claimed.add((id(template), logical_id))
                 self.template_of[id(intent)] = template
                 sealed = _Sealed(intent, template, logical_id, resource)
                 self.sealed.append(sealed)
@@ -215,6 +224,12 @@ class _Analysis:
             logical_id = next((lid for lid, r in template.resources.items()
                                if isinstance(r, dict) and cdk_path(r, lid) == role_path), "")
             self.missing.append((intent, template, logical_id))
+        # a role's record that no pattern claims was copied (or forged) onto it by an escape hatch
+        by_intent_path = {intent.path: intent for intent in self.context.intents}
+        for path, candidates in by_path.items():
+            for template, logical_id, resource in candidates:
+                if (id(template), logical_id) not in claimed:
+                    self.copies.append((by_intent_path.get(path), template, logical_id, resource))
 
     def _locate_own_policies(self) -> None:
         """Each pattern's own policies, by the metadata on their resources (``_pattern._seal``
@@ -391,33 +406,44 @@ class _Analysis:
                 elif text.upper().startswith("AROA"):
                     unresolved = True
                 continue
+            if _ROLE_ID.match(text):  # a role's unique id: which role it is, only IAM knows
+                unresolved = True
+                continue
             included.update(self._literal(text, wildcards))
         return included, set(self.sealed) - included, unresolved
 
     def _literal(self, text: str, wildcards: bool) -> list[_Sealed]:
+        """The pattern roles a literal names: an ARN (a role's, or a session's ``assumed-role``
+        ARN) or a role name. IAM role names are unique whatever their case, so case is ignored."""
         if text == "*" and wildcards:
             return list(self.sealed)
+        text = text.lower()
+        session = _SESSION_ARN.match(text)
+        if session is not None:  # arn:aws:sts::<account>:assumed-role/<name>/<session>: no path
+            return [s for s in self.sealed if self._names(s, session.group(1), "/" + session.group(2), wildcards,
+                                                           any_path=True)]
         match = _ROLE_ARN.match(text)
         if match is None:
             name = text if not wildcards or not any(c in text for c in "*?") else None
-            return list(self.by_name.get(name, [])) if name else []
+            return [s for s in self.sealed if s.name is not None and s.name.lower() == name] if name else []
         account, rest = match.groups()
-        found = []
-        for sealed in self.sealed:
-            role_account, role_rest = sealed.arn_parts()
-            if "*" not in role_account and account not in ("*", role_account) and not (
-                    wildcards and fnmatch.fnmatchcase(role_account, account)):
-                continue
-            if sealed.name is not None:
-                if rest == role_rest or (wildcards and fnmatch.fnmatchcase(role_rest, rest)):
-                    found.append(sealed)
-            elif wildcards and any(c in rest for c in "*?"):
-                sample = role_rest.replace("-*", "-ABCDEFGHIJKL")
-                if fnmatch.fnmatchcase(sample, rest):
-                    found.append(sealed)
-            elif fnmatch.fnmatchcase(rest, role_rest):
-                found.append(sealed)
-        return found
+        return [s for s in self.sealed if self._names(s, account, rest, wildcards)]
+
+    @staticmethod
+    def _names(sealed: _Sealed, account: str, rest: str, wildcards: bool, any_path: bool = False) -> bool:
+        """Whether the (lower case) ``account`` and ``path/name`` of an ARN name ``sealed``'s role."""
+        role_account, role_rest = sealed.arn_parts()
+        role_rest = role_rest.lower()
+        if any_path:  # a session ARN carries the role's name only
+            role_rest = "/" + role_rest.rsplit("/", 1)[-1]
+        if "*" not in role_account and account not in ("*", role_account) and not (
+                wildcards and fnmatch.fnmatchcase(role_account, account)):
+            return False
+        if sealed.name is not None:
+            return rest == role_rest or (wildcards and fnmatch.fnmatchcase(role_rest, rest))
+        if wildcards and any(c in rest for c in "*?"):
+            return fnmatch.fnmatchcase(role_rest.replace("-*", "-abcdefghijkl"), rest)
+        return fnmatch.fnmatchcase(rest, role_rest)
 
 
 def _same_stack(template: Template, intent: PatternIntent) -> bool:
@@ -450,6 +476,12 @@ def widenings(context: Any, rule: str) -> Iterator[Any]:
         yield Finding(rule, template, logical_id or "", "Metadata", intent.says(
             f"the pattern's role no longer carries its {PATTERN_METADATA} metadata in {template.stack_path} "
             "(removed or rewritten by an escape hatch), so its content cannot be compared with the intent"))
+    for intent, template, logical_id, resource in analysis.copies:
+        shown = cdk_path(resource, logical_id)
+        what = (f"the role {shown} carries the {PATTERN_METADATA} metadata of the pattern's role, which the pattern "
+                "did not register there (copied or forged by an escape hatch)")
+        yield Finding(rule, template, logical_id, f"Metadata/{PATTERN_METADATA}", intent.says(what, shown)
+                      if intent is not None else what + "; no pattern of this app registered it. Fix: remove that metadata")
     yield from _own_policy_records(analysis, rule)
     for sealed in analysis.sealed:
         yield from _compare_role(analysis, sealed, rule)
@@ -565,12 +597,12 @@ def _identity_policies(analysis: _Analysis, rule: str) -> Iterator[Any]:
         if intent.resolved is None:
             continue
         template, props = sealed.template, sealed.props
-        for index, policy in enumerate(as_list(props.get("Policies"))):
+        for index, policy in enumerate(entries(props.get("Policies"))):
             if isinstance(policy, dict):
                 sealed.reaching.append((template, sealed.logical_id, sealed.resource,
                                         f"Properties/Policies/{index}/PolicyDocument", policy.get("PolicyDocument")))
         intended_arns = {analysis.text(arn, template)[0] for arn in as_list(intent.resolved.get("managed"))}
-        for arn in as_list(props.get("ManagedPolicyArns")):
+        for arn in entries(props.get("ManagedPolicyArns")):
             text, refs, broken = analysis.text(arn, template)
             policies = [(t, lid, r) for t in analysis.assembly.templates for (tid, lid) in refs if id(t) == tid
                         for r in [t.resources.get(lid)] if isinstance(r, dict) and r.get("Type") == "AWS::IAM::ManagedPolicy"]
@@ -628,6 +660,17 @@ _WIDENED, _UNRESOLVED = "IamGuardrails-PatternWidened", "IamGuardrails-PatternPr
 def _grants(analysis: _Analysis, template: Template, logical_id: str, resource: dict[str, Any],
             Finding: Any) -> Iterator[Any]:
     kind = str(resource.get("Type", ""))
+    if kind in IDENTITY_POLICY_TYPES:  # attached to a role the templates cannot name: it might be a pattern's
+        props = resource.get("Properties") or {}
+        targets = [props.get(p) for p in ("Roles", "RoleName") if props.get(p) is not None]
+        named, _, broken = analysis.roles_named(targets, template) if targets else (set(), set(), False)
+        if broken and not named:
+            yield Finding(_UNRESOLVED, template, logical_id, "Properties/Roles" if "Roles" in props else "Properties/RoleName", (
+                f"{kind} {cdk_path(resource, logical_id)} is attached to a role the seal cannot resolve from the "
+                "templates (a parameter, an import of an export outside the app...); it might be a pattern's role. "
+                "Name the role by reference or literal name, or acknowledge IamGuardrails-PatternPrincipalUnresolved "
+                "on this policy with the reason"))
+        return
     documents = list(resource_documents(resource))
     if kind == "AWS::IAM::Role" and (id(template), logical_id) not in analysis.by_ref:
         documents.append(("Properties/AssumeRolePolicyDocument",
@@ -772,8 +815,8 @@ def executors_with_role_writes(analysis: _Analysis) -> Iterator[tuple[Template, 
                 if isinstance(role, dict):
                     role_template = next(t for t in analysis.assembly.templates if id(t) == ref[0])
                     documents += [(role_template, p.get("PolicyDocument"))
-                                  for p in as_list((role.get("Properties") or {}).get("Policies")) if isinstance(p, dict)]
-                    for arn in as_list((role.get("Properties") or {}).get("ManagedPolicyArns")):
+                                  for p in entries((role.get("Properties") or {}).get("Policies")) if isinstance(p, dict)]
+                    for arn in entries((role.get("Properties") or {}).get("ManagedPolicyArns")):
                         name = analysis.text(arn, role_template)[0].rsplit("/", 1)[-1]
                         if name in ("AdministratorAccess", "IAMFullAccess"):
                             writes.update(analysis.sealed)
