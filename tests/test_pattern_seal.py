@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 import jsii
 import pytest
-from aws_cdk import App, Aws, CfnCondition, CfnParameter, Fn, NestedStack, Stack, Stage
+from aws_cdk import App, Aws, CfnCondition, CfnParameter, Fn, NestedStack, Stack, Stage, Tags
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
@@ -838,3 +838,40 @@ def test_an_identity_policy_attached_to_an_unresolvable_role_fails_closed_unless
     assert_refused(found, "Test/Parameter", rule="IamGuardrails-PatternPrincipalUnresolved")
     found, _ = run(lambda stack: build(stack, True))
     assert {path for _, path, _ in found} == {"Test/Parameter"}
+
+
+@pytest.mark.parametrize("condition, rule", [
+    ({"StringEquals": {"aws:PrincipalTag/team": "reports"}}, WIDENED),  # the tag the role carries
+    ({"StringNotEquals": {"aws:PrincipalTag/team": "payments"}}, WIDENED),  # every role without that tag
+    ({"StringEquals": {"aws:PrincipalTag/team": "payments"}}, None),  # a tag no pattern role carries
+])
+def test_principal_star_pinned_by_a_principal_tag_the_role_carries_fails_synth(condition, rule):
+    def build(stack):
+        pattern = reader(stack)
+        Tags.of(pattern.role).add("team", "reports")
+        s3.CfnBucketPolicy(stack, "Hatch", bucket="some-bucket", policy_document={"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": "*", "Condition": condition}]})
+        return "Test/Hatch"
+
+    found, source = run(build)
+    if rule is None:
+        assert found == []
+    else:
+        assert_refused(found, source, rule=rule)
+
+
+def test_a_dynamic_reference_or_a_template_macro_fails_closed():
+    def build(stack, what: str):
+        reader(stack, role_name="reports-reader")
+        if what == "macro":
+            stack.add_transform("AcmeRewriteMacro")
+            return "Test/Pattern/Role/Resource"
+        iam.CfnPolicy(stack, "Hatch", policy_name="p", roles=["{{resolve:ssm:/roles/deployer}}"],
+                      policy_document={"Version": "2012-10-17", "Statement": [ALLOW_ALL_S3]})
+        return "Test/Hatch"
+
+    for what in ("macro", "dynamic reference"):
+        found, source = run(lambda stack: build(stack, what))
+        assert_refused(found, source, rule="IamGuardrails-PatternPrincipalUnresolved")
+    found, _ = run(lambda stack: reader(stack).node.scope.add_transform("AWS::Serverless-2016-10-31"))
+    assert found == []

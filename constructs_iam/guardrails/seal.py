@@ -21,6 +21,9 @@ every template of the app (nested stacks' and StackSets' templates included):
   ``aws:PrincipalArn``/``aws:userid`` condition that matches it. A principal that cannot be
   resolved fails closed (``IamGuardrails-PatternPrincipalUnresolved``, acknowledgeable).
 
+``Fn::If`` is read as every way it can deploy (``templates.statements``); a dynamic reference and a
+template CloudFormation rewrites before it deploys (a macro) cannot be read, and fail closed too.
+
 The role and its own policies are recognised by their metadata (checked against the process),
 never by logical ids: ``override_logical_id`` and a stack's own id allocation change nothing.
 """
@@ -46,6 +49,7 @@ _ROLE_ID = re.compile(r"^AROA[A-Z0-9]{8,}$", re.IGNORECASE)
 # the condition keys that name a principal under Principal "*"
 _ARN_KEYS = ("aws:principalarn",)
 _ID_KEYS = ("aws:userid",)
+_TAG_KEY = "aws:principaltag/"  # a tag the role carries (in its template) names it too
 # IAM actions that change a role or the policies attached to it
 ROLE_WRITE_ACTIONS = (
     "iam:attachrolepolicy", "iam:detachrolepolicy", "iam:putrolepolicy", "iam:deleterolepolicy",
@@ -286,6 +290,9 @@ class _Analysis:
 
         def visit(node: Any, where: Template) -> str:
             if isinstance(node, str):
+                if "{{resolve:" in node:  # a dynamic reference (SSM, Secrets Manager): known only at deploy
+                    unresolved[0] = True
+                    return "\x00"
                 return node
             if isinstance(node, (int, float, bool)):
                 return render(node)
@@ -646,6 +653,7 @@ def _resource_policies(analysis: _Analysis, rule: str) -> Iterator[Any]:
     if "resource-findings" not in cache:
         found: list[Any] = []
         if analysis.sealed:
+            found.extend(_rewritten_at_deploy(analysis, Finding))
             for template in analysis.assembly.templates:
                 for logical_id, resource in template.resources.items():
                     if isinstance(resource, dict):
@@ -655,6 +663,29 @@ def _resource_policies(analysis: _Analysis, rule: str) -> Iterator[Any]:
 
 
 _WIDENED, _UNRESOLVED = "IamGuardrails-PatternWidened", "IamGuardrails-PatternPrincipalUnresolved"
+
+
+# template transforms whose output the seal can still read: SAM's (its functions' policies go to
+# their own roles) and AWS::LanguageExtensions (what it generates, Fn::ForEach, is flagged below)
+_READABLE_TRANSFORMS = ("AWS::Serverless-2016-10-31", "AWS::LanguageExtensions")
+
+
+def _rewritten_at_deploy(analysis: _Analysis, Finding: Any) -> Iterator[Any]:
+    """Templates that CloudFormation rewrites before it deploys them (a macro, ``AWS::Include``, a
+    ``Fn::ForEach`` of resources): what deploys is not what the seal reads, so it fails closed."""
+    for template in analysis.assembly.templates:
+        transforms = [t if isinstance(t, str) else render(t) for t in as_list(template.body.get("Transform"))]
+        unreadable = [t for t in transforms if t not in _READABLE_TRANSFORMS]
+        unreadable += [str(key) for key, value in template.resources.items() if not isinstance(value, dict)]
+        if not unreadable:
+            continue
+        logical_id = next((s.logical_id for s in analysis.sealed if s.template is template),
+                          next((k for k, v in template.resources.items() if isinstance(v, dict)), ""))
+        yield Finding(_UNRESOLVED, template, logical_id, "Transform", (
+            f"the template of {template.stack_path or template.path} is rewritten by CloudFormation before it deploys "
+            f"({', '.join(unreadable)}): the seal cannot read what that deploys, and it may reach a pattern's role. "
+            "Build those resources with CDK instead, or acknowledge IamGuardrails-PatternPrincipalUnresolved on "
+            f"{cdk_path(template.resources.get(logical_id) or {}, logical_id)} with the reason"))
 
 
 def _grants(analysis: _Analysis, template: Template, logical_id: str, resource: dict[str, Any],
@@ -750,6 +781,13 @@ def _condition_names(analysis: _Analysis, template: Template, condition: Any) ->
         like = "like" in op or op.startswith("arn")
         for key, value in block.items():
             key = str(key).lower()
+            if key.startswith(_TAG_KEY):
+                included, broken = _roles_tagged(analysis, template, key[len(_TAG_KEY):], value, like=like,
+                                                 ignore_case="ignorecase" in op)
+                if negated:
+                    included = set(analysis.sealed) - included
+                outcomes.append((included, set(), broken))
+                continue
             if key not in _ARN_KEYS and key not in _ID_KEYS:
                 continue
             included, excluded, broken = analysis.roles_named(value, template, wildcards=like,
@@ -771,6 +809,29 @@ def _condition_names(analysis: _Analysis, template: Template, condition: Any) ->
     if definite:
         return possible, False  # every condition that can be read must let the role in (they AND)
     return set(), unknown
+
+
+def _roles_tagged(analysis: _Analysis, template: Template, tag: str, value: Any, *, like: bool,
+                  ignore_case: bool) -> tuple[set[_Sealed], bool]:
+    """(the pattern roles whose template tag ``tag`` an ``aws:PrincipalTag/<tag>`` condition with
+    ``value`` matches, whether the condition's value cannot be resolved). A tag value the templates
+    cannot resolve matches (fails closed)."""
+    wanted: list[str] = []
+    for item in as_list(value):
+        text, _, broken = analysis.text(item, template)
+        if broken or "${" in text:  # a policy variable: whatever the caller carries
+            return set(analysis.sealed), False
+        wanted.append(text.lower() if ignore_case else text)
+    found: set[_Sealed] = set()
+    for sealed in analysis.sealed:
+        for entry in entries(sealed.props.get("Tags")):
+            if not isinstance(entry, dict) or str(entry.get("Key", "")).lower() != tag:
+                continue
+            text, _, broken = analysis.text(entry.get("Value"), sealed.template)
+            text = text.lower() if ignore_case else text
+            if broken or any(text == w or (like and fnmatch.fnmatchcase(text, w)) for w in wanted):
+                found.add(sealed)
+    return found, False
 
 
 # ------------------------------------------------------------------------------ deploy-time code
