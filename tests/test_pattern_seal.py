@@ -8,6 +8,7 @@ the test says so: the patterns guard themselves, in every stage and nested stack
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 
 import jsii
@@ -16,6 +17,7 @@ from aws_cdk import App, Aws, CfnCondition, CfnParameter, Fn, NestedStack, Stack
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
 from aws_cdk import aws_s3 as s3
 from cdk_stacksets import StackSet, StackSetStack, StackSetTarget, StackSetTemplate
 
@@ -874,4 +876,43 @@ def test_a_dynamic_reference_or_a_template_macro_fails_closed():
         found, source = run(lambda stack: build(stack, what))
         assert_refused(found, source, rule="IamGuardrails-PatternPrincipalUnresolved")
     found, _ = run(lambda stack: reader(stack).node.scope.add_transform("AWS::Serverless-2016-10-31"))
+    assert found == []
+
+
+def widen_by_a_built_json_document(route: str, stack: Stack) -> str:
+    """Widen the pattern's role with a policy document written as a JSON string built by an intrinsic."""
+    pattern = reader(stack)
+    if route == "trust (Fn::Sub)":
+        pattern.role.node.default_child.add_property_override("AssumeRolePolicyDocument", {"Fn::Sub": json.dumps({
+            "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
+                                                    "Principal": {"AWS": "arn:aws:iam::${AWS::AccountId}:root"}}]})})
+        return "Test/Pattern/Role/Resource"
+    if route == "identity policy (Fn::Join)":
+        iam.CfnPolicy(stack, "Hatch", policy_name="p", roles=[pattern.role.role_name], policy_document={}) \
+            .add_property_override("PolicyDocument", {"Fn::Join": ["", [
+                '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:*","Resource":"', "*", '"}]}']]})
+        return "Test/Hatch"
+    logs.CfnResourcePolicy(stack, "Hatch", policy_name="p", policy_document=Fn.sub(json.dumps({
+        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"AWS": "${RoleArn}"},
+                                                "Action": "logs:PutLogEvents", "Resource": "*"}]}),
+        {"RoleArn": pattern.role.role_arn}))
+    return "Test/Hatch"
+
+
+@pytest.mark.parametrize("route", ["trust (Fn::Sub)", "identity policy (Fn::Join)", "resource policy (Fn::Sub)"])
+def test_a_widening_in_a_json_document_built_with_an_intrinsic_fails_synth(route):
+    found, source = run(lambda stack: widen_by_a_built_json_document(route, stack))
+    assert_refused(found, source)
+
+
+def test_a_json_document_built_with_an_intrinsic_for_a_service_synthesizes():
+    def build(stack):
+        reader(stack)
+        logs.CfnResourcePolicy(stack, "Delivery", policy_name="p", policy_document=Fn.sub(json.dumps({
+            "Version": "2012-10-17", "Statement": [{
+                "Effect": "Allow", "Principal": {"Service": "delivery.logs.amazonaws.com"}, "Action": "logs:PutLogEvents",
+                "Resource": "arn:aws:logs:${AWS::Region}:${AWS::AccountId}:log-group:/app:*",
+                "Condition": {"StringEquals": {"aws:SourceAccount": "${AWS::AccountId}"}}}]})))
+
+    found, _ = run(build)
     assert found == []

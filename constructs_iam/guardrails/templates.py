@@ -336,6 +336,57 @@ def entries(value: Any) -> list[Any]:
     return found
 
 
+# a document the seal cannot parse (a JSON string built with intrinsics that does not parse): read as
+# an Allow of everything to a principal nobody can resolve, so every check that reads it fails closed
+_UNREADABLE = {"Version": "2012-10-17", "Statement": [{
+    "Effect": "Allow", "Principal": {"AWS": {"Fn::ImportValue": "(a policy document the seal cannot parse)"}},
+    "Action": "*", "Resource": "*"}]}
+
+
+def built_document(value: Any) -> Any:
+    """A policy document written as a JSON string built with ``Fn::Sub`` or ``Fn::Join`` (or with
+    ``Fn::ToJsonString``), as parsed JSON: each string that held a substitution becomes an
+    ``Fn::Sub`` again, which the checks resolve like any other. ``value`` itself when it is not one."""
+    if not isinstance(value, dict) or len(value) != 1:
+        return value
+    (function, argument), = value.items()
+    if function == "Fn::ToJsonString":
+        return argument
+    variables: dict[str, Any] = {}
+    if function == "Fn::Sub":
+        text = argument if isinstance(argument, str) else (argument[0] if isinstance(argument, list) and argument else None)
+        if isinstance(argument, list) and len(argument) > 1 and isinstance(argument[1], dict):
+            variables = argument[1]
+    elif function == "Fn::Join" and isinstance(argument, list) and len(argument) == 2 and isinstance(argument[1], list):
+        pieces = []
+        for index, part in enumerate(argument[1]):
+            if isinstance(part, str):
+                pieces.append(part.replace("${", "${!"))  # literal text: a policy variable stays one
+            else:
+                variables[f"Join{index}"] = part
+                pieces.append(f"${{Join{index}}}")
+        text = str(argument[0]).join(pieces)
+    else:
+        return value
+    if not isinstance(text, str) or '"Statement"' not in text:
+        return value
+    try:
+        parsed = json.loads(text)
+    except ValueError:
+        return _UNREADABLE
+    return _substituted(parsed, variables)
+
+
+def _substituted(value: Any, variables: dict[str, Any]) -> Any:
+    if isinstance(value, str):
+        return {"Fn::Sub": [value, variables]} if "${" in value.replace("${!", "") else value.replace("${!", "${")
+    if isinstance(value, dict):
+        return {key: _substituted(item, variables) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_substituted(item, variables) for item in value]
+    return value
+
+
 def statements(document: Any) -> list[dict[str, Any]]:
     """The statements of a policy document (a dict, or a JSON string as some types take it).
 
@@ -348,6 +399,7 @@ def statements(document: Any) -> list[dict[str, Any]]:
             document = json.loads(document)
         except json.JSONDecodeError:
             return []
+    document = built_document(document)
     found: list[dict[str, Any]] = []
     for whole in choices(document):
         conditional = whole is not document
@@ -423,6 +475,11 @@ def _documents_in(value: Any, location: str) -> Iterator[tuple[str, Any]]:
             yield location, parsed
         return
     if isinstance(value, dict):
+        built = built_document(value)
+        if built is not value:  # a JSON string built with Fn::Sub / Fn::Join
+            if _is_document(built):
+                yield location, built
+            return
         if len(value) == 1 and isinstance(value.get("Fn::If"), list) and len(value["Fn::If"]) == 3:
             for branch in value["Fn::If"][1:]:  # either branch may deploy: read both
                 yield from _documents_in(branch, location)
