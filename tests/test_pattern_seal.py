@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from datetime import datetime, timezone
 
 import jsii
 import pytest
@@ -916,3 +917,19 @@ def test_a_json_document_built_with_an_intrinsic_for_a_service_synthesizes():
 
     found, _ = run(build)
     assert found == []
+
+
+@pytest.mark.parametrize("moment, widened", [("2029-06-30T00:00:00Z", False), ("2099-01-01T00:00:00Z", True)])
+def test_the_developer_roles_expiry_brought_forward_synthesizes_and_put_off_fails(moment, widened):
+    def build(stack):
+        pattern = DeveloperReadOnlyRole(stack, "Pattern", trusted_account_id="111111111111",
+                                        expires=datetime(2030, 1, 1, tzinfo=timezone.utc))
+        pattern.role.node.default_child.add_property_override(
+            "AssumeRolePolicyDocument.Statement.0.Condition.DateLessThan", {"aws:CurrentTime": moment})
+        return "Test/Pattern/Role/Resource"
+
+    found, source = run(build)
+    if widened:
+        assert "without datelessthan aws:currenttime" in assert_refused(found, source)
+    else:
+        assert found == []
