@@ -14,7 +14,7 @@ from datetime import datetime, timezone
 
 import jsii
 import pytest
-from aws_cdk import App, Aws, CfnCondition, CfnParameter, Fn, NestedStack, Stack, Stage, Tags
+from aws_cdk import App, Aws, CfnCondition, CfnParameter, Environment, Fn, NestedStack, Stack, Stage, Tags
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
@@ -933,3 +933,19 @@ def test_the_developer_roles_expiry_brought_forward_synthesizes_and_put_off_fail
         assert "without datelessthan aws:currenttime" in assert_refused(found, source)
     else:
         assert found == []
+
+
+def test_a_cross_region_reference_to_the_role_in_a_resource_policy_fails_synth_naming_the_pattern():
+    # without cdk.json's flags, the reference is read from a Custom::CrossRegionExportReader (with them,
+    # CDK gives the role a generated name and writes its literal ARN)
+    app = App()
+    stack = Stack(app, "Test", env=ENV, cross_region_references=True)
+    pattern = reader(stack)
+    other = iam.Role(stack, "Other", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"))
+    east = Stack(app, "East", env=Environment(account=ENV.account, region="us-east-1"), cross_region_references=True)
+    for id, role in (("ForPattern", pattern.role), ("ForOther", other)):
+        s3.CfnBucketPolicy(east, id, bucket=f"bucket-{id.lower()}", policy_document={"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Principal": {"AWS": role.role_arn}, "Action": "s3:GetObject", "Resource": "*"}]})
+    found = guardrail_findings(app)
+    assert_refused(found, "East/ForPattern")
+    assert {path for _, path, _ in found} == {"East/ForPattern"}  # the other role's, read the same way, passes

@@ -320,6 +320,10 @@ class _Analysis:
                 if output is not None:
                     return visit(output[1], output[0])
                 kind = str((where.resources.get(target) or {}).get("Type", ""))
+                if kind == "Custom::CrossRegionExportReader":  # CDK's cross-region reference: the writer has it
+                    written = self._cross_region_export(attribute)
+                    if written is not None:
+                        return visit(written[1], written[0])
                 if kind.startswith("Custom::") or kind == "AWS::CloudFormation::CustomResource":
                     unresolved[0] = True
                     return "\x00"
@@ -356,6 +360,19 @@ class _Analysis:
 
         text = visit(value, template)
         return text, refs, unresolved[0]
+
+    def _cross_region_export(self, name: str) -> tuple[Template, Any] | None:
+        """The value a ``Custom::CrossRegionExportWriter`` of the app writes under ``name``."""
+        if "cross-region" not in self.context.cache:
+            written: dict[str, tuple[Template, Any]] = {}
+            for template in self.assembly.templates:
+                for resource in template.resources.values():
+                    if isinstance(resource, dict) and resource.get("Type") == "Custom::CrossRegionExportWriter":
+                        exports = ((resource.get("Properties") or {}).get("WriterProps") or {}).get("exports")
+                        for key, value in (exports.items() if isinstance(exports, dict) else ()):
+                            written[str(key)] = (template, value)
+            self.context.cache["cross-region"] = written
+        return self.context.cache["cross-region"].get(name)
 
     def _stack_output(self, spec: Any) -> list[tuple[Template, Any]]:
         if not isinstance(spec, dict):
