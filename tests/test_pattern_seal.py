@@ -8,14 +8,17 @@ the test says so: the patterns guard themselves, in every stage and nested stack
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
+from datetime import datetime, timezone
 
 import jsii
 import pytest
-from aws_cdk import App, Aws, Fn, NestedStack, Stack, Stage
+from aws_cdk import App, Aws, CfnCondition, CfnParameter, Environment, Fn, NestedStack, Stack, Stage, Tags
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
 from aws_cdk import aws_s3 as s3
 from cdk_stacksets import StackSet, StackSetStack, StackSetTarget, StackSetTemplate
 
@@ -713,3 +716,236 @@ def test_the_access_report_lists_functions_that_can_rewrite_a_pattern_role():
     (writer,) = data["deploy_time_writers"]
     assert writer["patterns"] == ["Test/Pattern"] and writer["type"] == "AWS::Lambda::Function"
     assert "Deploy-time code that can change pattern roles" in to_markdown(data)
+
+
+# ------------------------------------------------------------------------ a second independent set
+
+
+ALLOW_ALL_S3 = {"Effect": "Allow", "Action": "s3:*", "Resource": "*"}
+
+
+def if_always(stack: Stack, then: object, otherwise: object = None) -> dict:
+    """``Fn::If`` on a condition that holds: CloudFormation deploys ``then``."""
+    if stack.node.try_find_child("Always") is None:
+        CfnCondition(stack, "Always", expression=Fn.condition_equals("a", "a"))
+    return {"Fn::If": ["Always", then, {"Ref": "AWS::NoValue"} if otherwise is None else otherwise]}
+
+
+def widen_under_fn_if(route: str, stack: Stack) -> str:
+    """Widen the pattern's role by ``route``, the widening inside an ``Fn::If``; return what did it."""
+    if route == "developer deny policy's Effect":
+        pattern = developer(stack)
+        pattern.deny_policy.node.default_child.add_property_override(
+            "PolicyDocument.Statement.0.Effect", if_always(stack, "Allow", "Deny"))
+        return "Test/Pattern/DenyDataAccess/Resource"
+    pattern = reader(stack)
+    role = pattern.role.node.default_child
+    if route == "trust statement":
+        role.add_property_override("AssumeRolePolicyDocument.Statement.1", if_always(stack, {
+            "Effect": "Allow", "Action": "sts:AssumeRole", "Principal": {"AWS": "arn:aws:iam::999999999999:root"}}))
+        return "Test/Pattern/Role/Resource"
+    if route == "inline policy of the role":
+        role.add_property_override("Policies", [if_always(stack, {"PolicyName": "extra", "PolicyDocument": {
+            "Version": "2012-10-17", "Statement": [ALLOW_ALL_S3]}})])
+        return "Test/Pattern/Role/Resource"
+    if route == "identity statement":
+        iam.CfnPolicy(stack, "Hatch", policy_name="extra", roles=[pattern.role.role_name], policy_document={
+            "Version": "2012-10-17", "Statement": [if_always(stack, ALLOW_ALL_S3)]})
+        return "Test/Hatch"
+    if route == "identity document":
+        iam.CfnPolicy(stack, "Hatch", policy_name="extra", roles=[pattern.role.role_name], policy_document=if_always(
+            stack, {"Version": "2012-10-17", "Statement": [ALLOW_ALL_S3]},
+            {"Version": "2012-10-17", "Statement": [{**ALLOW_ALL_S3, "Effect": "Deny"}]}))
+        return "Test/Hatch"
+    statement = {"Effect": "Allow", "Principal": {"AWS": pattern.role.role_arn}, "Action": "s3:GetObject",
+                 "Resource": "*"}
+    if route == "resource policy statement":
+        document = {"Version": "2012-10-17", "Statement": [if_always(stack, statement)]}
+    else:  # "resource policy document"
+        document = if_always(stack, {"Version": "2012-10-17", "Statement": [statement]})
+    s3.CfnBucketPolicy(stack, "Hatch", bucket="some-bucket", policy_document=document)
+    return "Test/Hatch"
+
+
+@pytest.mark.parametrize("route", [
+    "trust statement", "inline policy of the role", "identity statement", "identity document",
+    "resource policy statement", "resource policy document", "developer deny policy's Effect",
+])
+def test_a_widening_inside_fn_if_fails_synth(route):
+    found, source = run(lambda stack: widen_under_fn_if(route, stack))
+    assert_refused(found, source)
+
+
+def test_fn_if_choosing_between_denies_or_naming_another_role_synthesizes():
+    def build(stack):
+        pattern = reader(stack)
+        other = iam.Role(stack, "Other", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"))
+        iam.CfnPolicy(stack, "Narrowing", policy_name="narrowing", roles=[pattern.role.role_name], policy_document={
+            "Version": "2012-10-17", "Statement": [if_always(
+                stack, {"Effect": "Deny", "Action": "s3:GetObject", "Resource": "*"},
+                {"Effect": "Deny", "Action": "s3:ListBucket", "Resource": "*"})]})
+        s3.CfnBucketPolicy(stack, "Elsewhere", bucket="some-bucket", policy_document={
+            "Version": "2012-10-17", "Statement": [if_always(stack, {
+                "Effect": "Allow", "Principal": {"AWS": other.role_arn}, "Action": "s3:GetObject", "Resource": "*"})]})
+
+    found, _ = run(build)
+    assert found == []
+
+
+def test_the_role_metadata_copied_onto_another_role_fails_synth():
+    def build(stack):
+        pattern = reader(stack)
+        lookalike = iam.Role(stack, "Lookalike", assumed_by=iam.ServicePrincipal("ec2.amazonaws.com"))
+        lookalike.node.default_child.add_metadata(
+            "constructs-iam", stack.resolve(pattern.role.node.default_child.get_metadata("constructs-iam")))
+        pattern.role.add_to_principal_policy(WRITE)  # and the real role is still the one compared
+        return "Test/Lookalike/Resource"
+
+    found, source = run(build)
+    message = assert_refused(found, source)
+    assert "carries the constructs-iam metadata of the pattern's role" in message
+    assert "Test/Pattern/Role/DefaultPolicy/Resource" in {path for _, path, _ in found}
+
+
+@pytest.mark.parametrize("principal, rule", [
+    ("arn:aws:sts::222222222222:assumed-role/reports-reader/i-0123456789abcdef0", WIDENED),  # a session of it
+    ("arn:aws:iam::222222222222:role/REPORTS-READER", WIDENED),  # IAM role names ignore case
+    ("AROAEXAMPLEROLEID12345", "IamGuardrails-PatternPrincipalUnresolved"),  # a unique id: only IAM knows whose
+])
+def test_a_resource_policy_naming_the_role_by_session_case_or_id_fails_synth(principal, rule):
+    def build(stack):
+        reader(stack, role_name="reports-reader")
+        s3.CfnBucketPolicy(stack, "Hatch", bucket="some-bucket", policy_document={"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Principal": {"AWS": principal}, "Action": "s3:GetObject", "Resource": "*"}]})
+        return "Test/Hatch"
+
+    found, source = run(build)
+    assert_refused(found, source, rule=rule)
+
+
+def test_an_identity_policy_attached_to_an_unresolvable_role_fails_closed_unless_acknowledged():
+    def build(stack, ack: bool):
+        reader(stack, role_name="reports-reader")
+        imported = iam.CfnManagedPolicy(stack, "Imported", roles=[Fn.import_value("SomeoneElsesRoleName")],
+                                        policy_document={"Version": "2012-10-17", "Statement": [ALLOW_ALL_S3]})
+        parameter = CfnParameter(stack, "RoleName")
+        iam.CfnPolicy(stack, "Parameter", policy_name="p", roles=[parameter.value_as_string],
+                      policy_document={"Version": "2012-10-17", "Statement": [ALLOW_ALL_S3]})
+        if ack:
+            acknowledge(imported, "IamGuardrails-PatternPrincipalUnresolved",
+                        "The export names the auditors' role of the security account, never a pattern's role.")
+        return "Test/Imported"
+
+    found, source = run(lambda stack: build(stack, False))
+    assert_refused(found, source, rule="IamGuardrails-PatternPrincipalUnresolved")
+    assert_refused(found, "Test/Parameter", rule="IamGuardrails-PatternPrincipalUnresolved")
+    found, _ = run(lambda stack: build(stack, True))
+    assert {path for _, path, _ in found} == {"Test/Parameter"}
+
+
+@pytest.mark.parametrize("condition, rule", [
+    ({"StringEquals": {"aws:PrincipalTag/team": "reports"}}, WIDENED),  # the tag the role carries
+    ({"StringNotEquals": {"aws:PrincipalTag/team": "payments"}}, WIDENED),  # every role without that tag
+    ({"StringEquals": {"aws:PrincipalTag/team": "payments"}}, None),  # a tag no pattern role carries
+])
+def test_principal_star_pinned_by_a_principal_tag_the_role_carries_fails_synth(condition, rule):
+    def build(stack):
+        pattern = reader(stack)
+        Tags.of(pattern.role).add("team", "reports")
+        s3.CfnBucketPolicy(stack, "Hatch", bucket="some-bucket", policy_document={"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": "*", "Condition": condition}]})
+        return "Test/Hatch"
+
+    found, source = run(build)
+    if rule is None:
+        assert found == []
+    else:
+        assert_refused(found, source, rule=rule)
+
+
+def test_a_dynamic_reference_or_a_template_macro_fails_closed():
+    def build(stack, what: str):
+        reader(stack, role_name="reports-reader")
+        if what == "macro":
+            stack.add_transform("AcmeRewriteMacro")
+            return "Test/Pattern/Role/Resource"
+        iam.CfnPolicy(stack, "Hatch", policy_name="p", roles=["{{resolve:ssm:/roles/deployer}}"],
+                      policy_document={"Version": "2012-10-17", "Statement": [ALLOW_ALL_S3]})
+        return "Test/Hatch"
+
+    for what in ("macro", "dynamic reference"):
+        found, source = run(lambda stack: build(stack, what))
+        assert_refused(found, source, rule="IamGuardrails-PatternPrincipalUnresolved")
+    found, _ = run(lambda stack: reader(stack).node.scope.add_transform("AWS::Serverless-2016-10-31"))
+    assert found == []
+
+
+def widen_by_a_built_json_document(route: str, stack: Stack) -> str:
+    """Widen the pattern's role with a policy document written as a JSON string built by an intrinsic."""
+    pattern = reader(stack)
+    if route == "trust (Fn::Sub)":
+        pattern.role.node.default_child.add_property_override("AssumeRolePolicyDocument", {"Fn::Sub": json.dumps({
+            "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
+                                                    "Principal": {"AWS": "arn:aws:iam::${AWS::AccountId}:root"}}]})})
+        return "Test/Pattern/Role/Resource"
+    if route == "identity policy (Fn::Join)":
+        iam.CfnPolicy(stack, "Hatch", policy_name="p", roles=[pattern.role.role_name], policy_document={}) \
+            .add_property_override("PolicyDocument", {"Fn::Join": ["", [
+                '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:*","Resource":"', "*", '"}]}']]})
+        return "Test/Hatch"
+    logs.CfnResourcePolicy(stack, "Hatch", policy_name="p", policy_document=Fn.sub(json.dumps({
+        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"AWS": "${RoleArn}"},
+                                                "Action": "logs:PutLogEvents", "Resource": "*"}]}),
+        {"RoleArn": pattern.role.role_arn}))
+    return "Test/Hatch"
+
+
+@pytest.mark.parametrize("route", ["trust (Fn::Sub)", "identity policy (Fn::Join)", "resource policy (Fn::Sub)"])
+def test_a_widening_in_a_json_document_built_with_an_intrinsic_fails_synth(route):
+    found, source = run(lambda stack: widen_by_a_built_json_document(route, stack))
+    assert_refused(found, source)
+
+
+def test_a_json_document_built_with_an_intrinsic_for_a_service_synthesizes():
+    def build(stack):
+        reader(stack)
+        logs.CfnResourcePolicy(stack, "Delivery", policy_name="p", policy_document=Fn.sub(json.dumps({
+            "Version": "2012-10-17", "Statement": [{
+                "Effect": "Allow", "Principal": {"Service": "delivery.logs.amazonaws.com"}, "Action": "logs:PutLogEvents",
+                "Resource": "arn:aws:logs:${AWS::Region}:${AWS::AccountId}:log-group:/app:*",
+                "Condition": {"StringEquals": {"aws:SourceAccount": "${AWS::AccountId}"}}}]})))
+
+    found, _ = run(build)
+    assert found == []
+
+
+@pytest.mark.parametrize("moment, widened", [("2029-06-30T00:00:00Z", False), ("2099-01-01T00:00:00Z", True)])
+def test_the_developer_roles_expiry_brought_forward_synthesizes_and_put_off_fails(moment, widened):
+    def build(stack):
+        pattern = DeveloperReadOnlyRole(stack, "Pattern", trusted_account_id="111111111111",
+                                        expires=datetime(2030, 1, 1, tzinfo=timezone.utc))
+        pattern.role.node.default_child.add_property_override(
+            "AssumeRolePolicyDocument.Statement.0.Condition.DateLessThan", {"aws:CurrentTime": moment})
+        return "Test/Pattern/Role/Resource"
+
+    found, source = run(build)
+    if widened:
+        assert "without datelessthan aws:currenttime" in assert_refused(found, source)
+    else:
+        assert found == []
+
+
+def test_a_cross_region_reference_to_the_role_in_a_resource_policy_fails_synth_naming_the_pattern():
+    # without cdk.json's flags, the reference is read from a Custom::CrossRegionExportReader (with them,
+    # CDK gives the role a generated name and writes its literal ARN)
+    app = App()
+    stack = Stack(app, "Test", env=ENV, cross_region_references=True)
+    pattern = reader(stack)
+    other = iam.Role(stack, "Other", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"))
+    east = Stack(app, "East", env=Environment(account=ENV.account, region="us-east-1"), cross_region_references=True)
+    for id, role in (("ForPattern", pattern.role), ("ForOther", other)):
+        s3.CfnBucketPolicy(east, id, bucket=f"bucket-{id.lower()}", policy_document={"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Principal": {"AWS": role.role_arn}, "Action": "s3:GetObject", "Resource": "*"}]})
+    found = guardrail_findings(app)
+    assert_refused(found, "East/ForPattern")
+    assert {path for _, path, _ in found} == {"East/ForPattern"}  # the other role's, read the same way, passes

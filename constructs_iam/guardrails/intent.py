@@ -180,6 +180,12 @@ def _condition_at_least(actual: frozenset[Condition], intended: frozenset[Condit
                 missing.append((op, key, values))
         elif op.startswith("numericless") and _numbers_below(kept, values):
             continue
+        elif op.startswith("numericgreater") and _numbers_below(values, kept):
+            continue
+        elif op.startswith("dateless") and _numbers_below(_moments(kept), _moments(values)):
+            continue  # an earlier end (an expiry brought forward) is a narrowing
+        elif op.startswith("dategreater") and _numbers_below(_moments(values), _moments(kept)):
+            continue
         else:
             missing.append((op, key, values))
     return missing
@@ -190,6 +196,21 @@ def _numbers_below(kept: frozenset[str], values: frozenset[str]) -> bool:
         return max(float(v) for v in kept) <= min(float(v) for v in values)
     except ValueError:
         return False
+
+
+def _moments(values: frozenset[str]) -> frozenset[str]:
+    """IAM date values (ISO 8601 or epoch seconds) as epoch seconds; an unreadable one stays as it is
+    (and so compares as unknown)."""
+    from datetime import datetime, timezone
+
+    found = set()
+    for value in values:
+        try:
+            moment = datetime.fromisoformat(value)
+            found.add(str((moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)).timestamp()))
+        except ValueError:
+            found.add(value)
+    return frozenset(found)
 
 
 @dataclass

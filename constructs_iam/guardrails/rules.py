@@ -576,8 +576,9 @@ RULES: tuple[Rule, ...] = (
          "tag), or drop the action; tag tenants only with TenantIsolatedBucket.admit in the app.", tenant_tag),
     Rule("IamGuardrails-PatternPrincipalUnresolved", "A resource policy principal that may be a pattern's role is known",
          "A resource policy Allow whose principal (or aws:PrincipalArn / aws:userid condition under '*') the check "
-         "cannot resolve (a parameter, an unknown import, a custom resource's attribute, a literal role id) might "
-         "name a pattern's role; the seal fails closed.",
+         "cannot resolve (a parameter, an unknown import, a custom resource's attribute, a dynamic reference, a "
+         "literal role id), an identity policy attached to a role it cannot resolve, or a template CloudFormation "
+         "rewrites before it deploys (a macro) might reach a pattern's role; the seal fails closed.",
          "Name the principal by a literal ARN or a reference to its role, or acknowledge this finding on the "
          "resource with the reason the principal is not a pattern's role.", pattern_principal_unresolved),
     Rule("IamGuardrails-PatternChangedAtDeploy", "No deploy-time code may rewrite a pattern's role",

@@ -21,6 +21,9 @@ every template of the app (nested stacks' and StackSets' templates included):
   ``aws:PrincipalArn``/``aws:userid`` condition that matches it. A principal that cannot be
   resolved fails closed (``IamGuardrails-PatternPrincipalUnresolved``, acknowledgeable).
 
+``Fn::If`` is read as every way it can deploy (``templates.statements``); a dynamic reference and a
+template CloudFormation rewrites before it deploys (a macro) cannot be read, and fail closed too.
+
 The role and its own policies are recognised by their metadata (checked against the process),
 never by logical ids: ``override_logical_id`` and a stack's own id allocation change nothing.
 """
@@ -35,14 +38,18 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .intent import Atom, Intent, atoms, lost_denies, render, summarize
-from .templates import IDENTITY_POLICY_TYPES, Template, as_list, cdk_path, resource_documents, statements
+from .templates import (IDENTITY_POLICY_TYPES, Template, as_list, cdk_path, entries, resource_documents,
+                        statements)
 
 PATTERN_METADATA = "constructs-iam"
 
 _ROLE_ARN = re.compile(r"^arn:[^:]*:iam::([^:]*):role(/.*)$")
+_SESSION_ARN = re.compile(r"^arn:[^:]*:sts::([^:]*):assumed-role/([^/]+)/.*$")
+_ROLE_ID = re.compile(r"^AROA[A-Z0-9]{8,}$", re.IGNORECASE)
 # the condition keys that name a principal under Principal "*"
 _ARN_KEYS = ("aws:principalarn",)
 _ID_KEYS = ("aws:userid",)
+_TAG_KEY = "aws:principaltag/"  # a tag the role carries (in its template) names it too
 # IAM actions that change a role or the policies attached to it
 ROLE_WRITE_ACTIONS = (
     "iam:attachrolepolicy", "iam:detachrolepolicy", "iam:putrolepolicy", "iam:deleterolepolicy",
@@ -174,6 +181,7 @@ class _Analysis:
         self.assembly = context.assembly
         self.sealed: list[_Sealed] = []
         self.missing: list[tuple[PatternIntent, Template, str]] = []
+        self.copies: list[tuple[PatternIntent | None, Template, str, dict[str, Any]]] = []
         self.by_ref: dict[tuple[int, str], _Sealed] = {}
         self.by_name: dict[str, list[_Sealed]] = {}
         self.template_of: dict[int, Template] = {}  # id(intent) -> the template of the pattern's stack
@@ -196,10 +204,15 @@ class _Analysis:
                 if isinstance(record, dict) and isinstance(record.get("path"), str):
                     by_path.setdefault(record["path"], []).append((template, logical_id, resource))
         same_stack = _same_stack
+        claimed: set[tuple[int, str]] = set()
         for intent in self.context.intents:
             found = [c for c in by_path.get(intent.path, []) if same_stack(c[0], intent)]
             if found:
+                # when a copy claims it too: the role with the registered record, at the role's own path, first
+                found.sort(key=lambda c: (_canonical((c[2].get("Metadata") or {}).get(PATTERN_METADATA))
+                                          != _canonical(intent.record), cdk_path(c[2], c[1]) != f"{intent.path}/Role/Resource"))
                 template, logical_id, resource = found[0]
+                claimed.add((id(template), logical_id))
                 self.template_of[id(intent)] = template
                 sealed = _Sealed(intent, template, logical_id, resource)
                 self.sealed.append(sealed)
@@ -215,6 +228,12 @@ class _Analysis:
             logical_id = next((lid for lid, r in template.resources.items()
                                if isinstance(r, dict) and cdk_path(r, lid) == role_path), "")
             self.missing.append((intent, template, logical_id))
+        # a role's record that no pattern claims was copied (or forged) onto it by an escape hatch
+        by_intent_path = {intent.path: intent for intent in self.context.intents}
+        for path, candidates in by_path.items():
+            for template, logical_id, resource in candidates:
+                if (id(template), logical_id) not in claimed:
+                    self.copies.append((by_intent_path.get(path), template, logical_id, resource))
 
     def _locate_own_policies(self) -> None:
         """Each pattern's own policies, by the metadata on their resources (``_pattern._seal``
@@ -271,6 +290,9 @@ class _Analysis:
 
         def visit(node: Any, where: Template) -> str:
             if isinstance(node, str):
+                if "{{resolve:" in node:  # a dynamic reference (SSM, Secrets Manager): known only at deploy
+                    unresolved[0] = True
+                    return "\x00"
                 return node
             if isinstance(node, (int, float, bool)):
                 return render(node)
@@ -298,6 +320,10 @@ class _Analysis:
                 if output is not None:
                     return visit(output[1], output[0])
                 kind = str((where.resources.get(target) or {}).get("Type", ""))
+                if kind == "Custom::CrossRegionExportReader":  # CDK's cross-region reference: the writer has it
+                    written = self._cross_region_export(attribute)
+                    if written is not None:
+                        return visit(written[1], written[0])
                 if kind.startswith("Custom::") or kind == "AWS::CloudFormation::CustomResource":
                     unresolved[0] = True
                     return "\x00"
@@ -334,6 +360,19 @@ class _Analysis:
 
         text = visit(value, template)
         return text, refs, unresolved[0]
+
+    def _cross_region_export(self, name: str) -> tuple[Template, Any] | None:
+        """The value a ``Custom::CrossRegionExportWriter`` of the app writes under ``name``."""
+        if "cross-region" not in self.context.cache:
+            written: dict[str, tuple[Template, Any]] = {}
+            for template in self.assembly.templates:
+                for resource in template.resources.values():
+                    if isinstance(resource, dict) and resource.get("Type") == "Custom::CrossRegionExportWriter":
+                        exports = ((resource.get("Properties") or {}).get("WriterProps") or {}).get("exports")
+                        for key, value in (exports.items() if isinstance(exports, dict) else ()):
+                            written[str(key)] = (template, value)
+            self.context.cache["cross-region"] = written
+        return self.context.cache["cross-region"].get(name)
 
     def _stack_output(self, spec: Any) -> list[tuple[Template, Any]]:
         if not isinstance(spec, dict):
@@ -391,33 +430,44 @@ class _Analysis:
                 elif text.upper().startswith("AROA"):
                     unresolved = True
                 continue
+            if _ROLE_ID.match(text):  # a role's unique id: which role it is, only IAM knows
+                unresolved = True
+                continue
             included.update(self._literal(text, wildcards))
         return included, set(self.sealed) - included, unresolved
 
     def _literal(self, text: str, wildcards: bool) -> list[_Sealed]:
+        """The pattern roles a literal names: an ARN (a role's, or a session's ``assumed-role``
+        ARN) or a role name. IAM role names are unique whatever their case, so case is ignored."""
         if text == "*" and wildcards:
             return list(self.sealed)
+        text = text.lower()
+        session = _SESSION_ARN.match(text)
+        if session is not None:  # arn:aws:sts::<account>:assumed-role/<name>/<session>: no path
+            return [s for s in self.sealed if self._names(s, session.group(1), "/" + session.group(2), wildcards,
+                                                           any_path=True)]
         match = _ROLE_ARN.match(text)
         if match is None:
             name = text if not wildcards or not any(c in text for c in "*?") else None
-            return list(self.by_name.get(name, [])) if name else []
+            return [s for s in self.sealed if s.name is not None and s.name.lower() == name] if name else []
         account, rest = match.groups()
-        found = []
-        for sealed in self.sealed:
-            role_account, role_rest = sealed.arn_parts()
-            if "*" not in role_account and account not in ("*", role_account) and not (
-                    wildcards and fnmatch.fnmatchcase(role_account, account)):
-                continue
-            if sealed.name is not None:
-                if rest == role_rest or (wildcards and fnmatch.fnmatchcase(role_rest, rest)):
-                    found.append(sealed)
-            elif wildcards and any(c in rest for c in "*?"):
-                sample = role_rest.replace("-*", "-ABCDEFGHIJKL")
-                if fnmatch.fnmatchcase(sample, rest):
-                    found.append(sealed)
-            elif fnmatch.fnmatchcase(rest, role_rest):
-                found.append(sealed)
-        return found
+        return [s for s in self.sealed if self._names(s, account, rest, wildcards)]
+
+    @staticmethod
+    def _names(sealed: _Sealed, account: str, rest: str, wildcards: bool, any_path: bool = False) -> bool:
+        """Whether the (lower case) ``account`` and ``path/name`` of an ARN name ``sealed``'s role."""
+        role_account, role_rest = sealed.arn_parts()
+        role_rest = role_rest.lower()
+        if any_path:  # a session ARN carries the role's name only
+            role_rest = "/" + role_rest.rsplit("/", 1)[-1]
+        if "*" not in role_account and account not in ("*", role_account) and not (
+                wildcards and fnmatch.fnmatchcase(role_account, account)):
+            return False
+        if sealed.name is not None:
+            return rest == role_rest or (wildcards and fnmatch.fnmatchcase(role_rest, rest))
+        if wildcards and any(c in rest for c in "*?"):
+            return fnmatch.fnmatchcase(role_rest.replace("-*", "-abcdefghijkl"), rest)
+        return fnmatch.fnmatchcase(rest, role_rest)
 
 
 def _same_stack(template: Template, intent: PatternIntent) -> bool:
@@ -450,6 +500,12 @@ def widenings(context: Any, rule: str) -> Iterator[Any]:
         yield Finding(rule, template, logical_id or "", "Metadata", intent.says(
             f"the pattern's role no longer carries its {PATTERN_METADATA} metadata in {template.stack_path} "
             "(removed or rewritten by an escape hatch), so its content cannot be compared with the intent"))
+    for intent, template, logical_id, resource in analysis.copies:
+        shown = cdk_path(resource, logical_id)
+        what = (f"the role {shown} carries the {PATTERN_METADATA} metadata of the pattern's role, which the pattern "
+                "did not register there (copied or forged by an escape hatch)")
+        yield Finding(rule, template, logical_id, f"Metadata/{PATTERN_METADATA}", intent.says(what, shown)
+                      if intent is not None else what + "; no pattern of this app registered it. Fix: remove that metadata")
     yield from _own_policy_records(analysis, rule)
     for sealed in analysis.sealed:
         yield from _compare_role(analysis, sealed, rule)
@@ -565,12 +621,12 @@ def _identity_policies(analysis: _Analysis, rule: str) -> Iterator[Any]:
         if intent.resolved is None:
             continue
         template, props = sealed.template, sealed.props
-        for index, policy in enumerate(as_list(props.get("Policies"))):
+        for index, policy in enumerate(entries(props.get("Policies"))):
             if isinstance(policy, dict):
                 sealed.reaching.append((template, sealed.logical_id, sealed.resource,
                                         f"Properties/Policies/{index}/PolicyDocument", policy.get("PolicyDocument")))
         intended_arns = {analysis.text(arn, template)[0] for arn in as_list(intent.resolved.get("managed"))}
-        for arn in as_list(props.get("ManagedPolicyArns")):
+        for arn in entries(props.get("ManagedPolicyArns")):
             text, refs, broken = analysis.text(arn, template)
             policies = [(t, lid, r) for t in analysis.assembly.templates for (tid, lid) in refs if id(t) == tid
                         for r in [t.resources.get(lid)] if isinstance(r, dict) and r.get("Type") == "AWS::IAM::ManagedPolicy"]
@@ -614,6 +670,7 @@ def _resource_policies(analysis: _Analysis, rule: str) -> Iterator[Any]:
     if "resource-findings" not in cache:
         found: list[Any] = []
         if analysis.sealed:
+            found.extend(_rewritten_at_deploy(analysis, Finding))
             for template in analysis.assembly.templates:
                 for logical_id, resource in template.resources.items():
                     if isinstance(resource, dict):
@@ -625,9 +682,43 @@ def _resource_policies(analysis: _Analysis, rule: str) -> Iterator[Any]:
 _WIDENED, _UNRESOLVED = "IamGuardrails-PatternWidened", "IamGuardrails-PatternPrincipalUnresolved"
 
 
+# template transforms whose output the seal can still read: SAM's (its functions' policies go to
+# their own roles) and AWS::LanguageExtensions (what it generates, Fn::ForEach, is flagged below)
+_READABLE_TRANSFORMS = ("AWS::Serverless-2016-10-31", "AWS::LanguageExtensions")
+
+
+def _rewritten_at_deploy(analysis: _Analysis, Finding: Any) -> Iterator[Any]:
+    """Templates that CloudFormation rewrites before it deploys them (a macro, ``AWS::Include``, a
+    ``Fn::ForEach`` of resources): what deploys is not what the seal reads, so it fails closed."""
+    for template in analysis.assembly.templates:
+        transforms = [t if isinstance(t, str) else render(t) for t in as_list(template.body.get("Transform"))]
+        unreadable = [t for t in transforms if t not in _READABLE_TRANSFORMS]
+        unreadable += [str(key) for key, value in template.resources.items() if not isinstance(value, dict)]
+        if not unreadable:
+            continue
+        logical_id = next((s.logical_id for s in analysis.sealed if s.template is template),
+                          next((k for k, v in template.resources.items() if isinstance(v, dict)), ""))
+        yield Finding(_UNRESOLVED, template, logical_id, "Transform", (
+            f"the template of {template.stack_path or template.path} is rewritten by CloudFormation before it deploys "
+            f"({', '.join(unreadable)}): the seal cannot read what that deploys, and it may reach a pattern's role. "
+            "Build those resources with CDK instead, or acknowledge IamGuardrails-PatternPrincipalUnresolved on "
+            f"{cdk_path(template.resources.get(logical_id) or {}, logical_id)} with the reason"))
+
+
 def _grants(analysis: _Analysis, template: Template, logical_id: str, resource: dict[str, Any],
             Finding: Any) -> Iterator[Any]:
     kind = str(resource.get("Type", ""))
+    if kind in IDENTITY_POLICY_TYPES:  # attached to a role the templates cannot name: it might be a pattern's
+        props = resource.get("Properties") or {}
+        targets = [props.get(p) for p in ("Roles", "RoleName") if props.get(p) is not None]
+        named, _, broken = analysis.roles_named(targets, template) if targets else (set(), set(), False)
+        if broken and not named:
+            yield Finding(_UNRESOLVED, template, logical_id, "Properties/Roles" if "Roles" in props else "Properties/RoleName", (
+                f"{kind} {cdk_path(resource, logical_id)} is attached to a role the seal cannot resolve from the "
+                "templates (a parameter, an import of an export outside the app...); it might be a pattern's role. "
+                "Name the role by reference or literal name, or acknowledge IamGuardrails-PatternPrincipalUnresolved "
+                "on this policy with the reason"))
+        return
     documents = list(resource_documents(resource))
     if kind == "AWS::IAM::Role" and (id(template), logical_id) not in analysis.by_ref:
         documents.append(("Properties/AssumeRolePolicyDocument",
@@ -707,6 +798,13 @@ def _condition_names(analysis: _Analysis, template: Template, condition: Any) ->
         like = "like" in op or op.startswith("arn")
         for key, value in block.items():
             key = str(key).lower()
+            if key.startswith(_TAG_KEY):
+                included, broken = _roles_tagged(analysis, template, key[len(_TAG_KEY):], value, like=like,
+                                                 ignore_case="ignorecase" in op)
+                if negated:
+                    included = set(analysis.sealed) - included
+                outcomes.append((included, set(), broken))
+                continue
             if key not in _ARN_KEYS and key not in _ID_KEYS:
                 continue
             included, excluded, broken = analysis.roles_named(value, template, wildcards=like,
@@ -728,6 +826,29 @@ def _condition_names(analysis: _Analysis, template: Template, condition: Any) ->
     if definite:
         return possible, False  # every condition that can be read must let the role in (they AND)
     return set(), unknown
+
+
+def _roles_tagged(analysis: _Analysis, template: Template, tag: str, value: Any, *, like: bool,
+                  ignore_case: bool) -> tuple[set[_Sealed], bool]:
+    """(the pattern roles whose template tag ``tag`` an ``aws:PrincipalTag/<tag>`` condition with
+    ``value`` matches, whether the condition's value cannot be resolved). A tag value the templates
+    cannot resolve matches (fails closed)."""
+    wanted: list[str] = []
+    for item in as_list(value):
+        text, _, broken = analysis.text(item, template)
+        if broken or "${" in text:  # a policy variable: whatever the caller carries
+            return set(analysis.sealed), False
+        wanted.append(text.lower() if ignore_case else text)
+    found: set[_Sealed] = set()
+    for sealed in analysis.sealed:
+        for entry in entries(sealed.props.get("Tags")):
+            if not isinstance(entry, dict) or str(entry.get("Key", "")).lower() != tag:
+                continue
+            text, _, broken = analysis.text(entry.get("Value"), sealed.template)
+            text = text.lower() if ignore_case else text
+            if broken or any(text == w or (like and fnmatch.fnmatchcase(text, w)) for w in wanted):
+                found.add(sealed)
+    return found, False
 
 
 # ------------------------------------------------------------------------------ deploy-time code
@@ -772,8 +893,8 @@ def executors_with_role_writes(analysis: _Analysis) -> Iterator[tuple[Template, 
                 if isinstance(role, dict):
                     role_template = next(t for t in analysis.assembly.templates if id(t) == ref[0])
                     documents += [(role_template, p.get("PolicyDocument"))
-                                  for p in as_list((role.get("Properties") or {}).get("Policies")) if isinstance(p, dict)]
-                    for arn in as_list((role.get("Properties") or {}).get("ManagedPolicyArns")):
+                                  for p in entries((role.get("Properties") or {}).get("Policies")) if isinstance(p, dict)]
+                    for arn in entries((role.get("Properties") or {}).get("ManagedPolicyArns")):
                         name = analysis.text(arn, role_template)[0].rsplit("/", 1)[-1]
                         if name in ("AdministratorAccess", "IAMFullAccess"):
                             writes.update(analysis.sealed)

@@ -285,20 +285,143 @@ def as_list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else [value]
 
 
+_NO_VALUE = {"Ref": "AWS::NoValue"}
+_MAX_CHOICES = 256
+_WIDEST = {"Effect": "Allow", "Principal": "*", "Action": "*", "Resource": "*"}
+
+
+def _holds_if(value: Any) -> bool:
+    if isinstance(value, dict):
+        return "Fn::If" in value or any(_holds_if(item) for item in value.values())
+    if isinstance(value, list):
+        return any(_holds_if(item) for item in value)
+    return False
+
+
+def choices(value: Any) -> list[Any]:
+    """Every value ``value`` can deploy as once each ``Fn::If`` in it is decided (either branch;
+    ``AWS::NoValue`` removes the key or list item): ``[value]`` when it holds no ``Fn::If``. Past
+    256 combinations the answer is the widest statement (fails closed)."""
+    if not _holds_if(value):
+        return [value]
+    found = _choices(value)
+    return found if found is not None else [_WIDEST]
+
+
+def _choices(value: Any) -> list[Any] | None:
+    if isinstance(value, dict) and len(value) == 1 and isinstance(value.get("Fn::If"), list) \
+            and len(value["Fn::If"]) == 3:
+        first, second = _choices(value["Fn::If"][1]), _choices(value["Fn::If"][2])
+        return None if first is None or second is None else first + second
+    if isinstance(value, (dict, list)):
+        items = list(value.items()) if isinstance(value, dict) else list(enumerate(value))
+        combos: list[list[tuple[Any, Any]]] = [[]]
+        for key, item in items:
+            options = _choices(item) if _holds_if(item) else [item]
+            if options is None or len(combos) * len(options) > _MAX_CHOICES:
+                return None
+            combos = [combo + [(key, option)] for combo in combos for option in options]
+        if isinstance(value, dict):
+            return [{k: v for k, v in combo if v != _NO_VALUE} for combo in combos]
+        return [[v for _, v in combo if v != _NO_VALUE] for combo in combos]
+    return [value]
+
+
+def entries(value: Any) -> list[Any]:
+    """The items of a list property (``Policies``, ``ManagedPolicyArns``...), each ``Fn::If``
+    among them read as both of its branches."""
+    found: list[Any] = []
+    for item in as_list(value):
+        found.extend(v for v in choices(item) if v != _NO_VALUE)
+    return found
+
+
+# a document the seal cannot parse (a JSON string built with intrinsics that does not parse): read as
+# an Allow of everything to a principal nobody can resolve, so every check that reads it fails closed
+_UNREADABLE = {"Version": "2012-10-17", "Statement": [{
+    "Effect": "Allow", "Principal": {"AWS": {"Fn::ImportValue": "(a policy document the seal cannot parse)"}},
+    "Action": "*", "Resource": "*"}]}
+
+
+def built_document(value: Any) -> Any:
+    """A policy document written as a JSON string built with ``Fn::Sub`` or ``Fn::Join`` (or with
+    ``Fn::ToJsonString``), as parsed JSON: each string that held a substitution becomes an
+    ``Fn::Sub`` again, which the checks resolve like any other. ``value`` itself when it is not one."""
+    if not isinstance(value, dict) or len(value) != 1:
+        return value
+    (function, argument), = value.items()
+    if function == "Fn::ToJsonString":
+        return argument
+    variables: dict[str, Any] = {}
+    if function == "Fn::Sub":
+        text = argument if isinstance(argument, str) else (argument[0] if isinstance(argument, list) and argument else None)
+        if isinstance(argument, list) and len(argument) > 1 and isinstance(argument[1], dict):
+            variables = argument[1]
+    elif function == "Fn::Join" and isinstance(argument, list) and len(argument) == 2 and isinstance(argument[1], list):
+        pieces = []
+        for index, part in enumerate(argument[1]):
+            if isinstance(part, str):
+                pieces.append(part.replace("${", "${!"))  # literal text: a policy variable stays one
+            else:
+                variables[f"Join{index}"] = part
+                pieces.append(f"${{Join{index}}}")
+        text = str(argument[0]).join(pieces)
+    else:
+        return value
+    if not isinstance(text, str) or '"Statement"' not in text:
+        return value
+    try:
+        parsed = json.loads(text)
+    except ValueError:
+        return _UNREADABLE
+    return _substituted(parsed, variables)
+
+
+def _substituted(value: Any, variables: dict[str, Any]) -> Any:
+    if isinstance(value, str):
+        return {"Fn::Sub": [value, variables]} if "${" in value.replace("${!", "") else value.replace("${!", "${")
+    if isinstance(value, dict):
+        return {key: _substituted(item, variables) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_substituted(item, variables) for item in value]
+    return value
+
+
 def statements(document: Any) -> list[dict[str, Any]]:
-    """The statements of a policy document (a dict, or a JSON string as some types take it)."""
+    """The statements of a policy document (a dict, or a JSON string as some types take it).
+
+    ``Fn::If`` (on the document, its statement list, a statement or any part of one) is read as
+    every way it can deploy: an ``Allow`` of either branch counts, a ``Deny`` under an ``Fn::If``
+    does not (it may not deploy). An ``Effect`` that is neither ``Allow`` nor ``Deny`` as written (a
+    parameter, ...) is read as ``Allow``: a check that looks for widenings fails closed."""
     if isinstance(document, str):
         try:
             document = json.loads(document)
         except json.JSONDecodeError:
             return []
-    if isinstance(document, list):  # a list of statements
-        return [s for s in document if isinstance(s, dict)]
-    if not isinstance(document, dict):
-        return []
-    if "Statement" not in document and "Effect" in document:  # EventBusPolicy's single statement
-        return [document]
-    return [s for s in as_list(document.get("Statement")) if isinstance(s, dict)]
+    document = built_document(document)
+    found: list[dict[str, Any]] = []
+    for whole in choices(document):
+        conditional = whole is not document
+        if isinstance(whole, list):  # a list of statements
+            items = whole
+        elif not isinstance(whole, dict):
+            continue
+        elif "Statement" not in whole and "Effect" in whole:  # EventBusPolicy's single statement
+            items = [whole]
+        else:
+            items = entries(whole.get("Statement"))
+        for item in items:
+            for statement in choices(item):
+                if not isinstance(statement, dict):
+                    continue
+                effect = statement.get("Effect")
+                if effect == "Deny" and (conditional or statement is not item):
+                    continue
+                if effect not in ("Allow", "Deny"):
+                    statement = {**statement, "Effect": "Allow"}
+                found.append(statement)
+    return found
 
 
 def identity_documents(resource: dict[str, Any]) -> Iterator[tuple[str, Any]]:
@@ -307,7 +430,7 @@ def identity_documents(resource: dict[str, Any]) -> Iterator[tuple[str, Any]]:
     if kind in IDENTITY_POLICY_TYPES:
         yield "Properties/PolicyDocument", props.get("PolicyDocument")
     elif kind in INLINE_POLICY_HOLDERS:
-        for index, policy in enumerate(as_list(props.get("Policies"))):
+        for index, policy in enumerate(entries(props.get("Policies"))):
             if isinstance(policy, dict):
                 yield f"Properties/Policies/{index}/PolicyDocument", policy.get("PolicyDocument")
 
@@ -329,12 +452,16 @@ def resource_documents(resource: dict[str, Any]) -> Iterator[tuple[str, Any]]:
     yield from _documents_in(resource.get("Properties") or {}, "Properties")
 
 
+def _is_statement(value: Any) -> bool:
+    return isinstance(value, dict) and ("Effect" in value or "Fn::If" in value)
+
+
 def _is_document(value: Any) -> bool:
     if isinstance(value, dict):
         found = value.get("Statement")
         if isinstance(found, list):
-            return bool(found) and all(isinstance(s, dict) and "Effect" in s for s in found)
-        return isinstance(found, dict) and "Effect" in found
+            return bool(found) and all(_is_statement(s) for s in found)
+        return _is_statement(found)
     return False
 
 
@@ -348,6 +475,15 @@ def _documents_in(value: Any, location: str) -> Iterator[tuple[str, Any]]:
             yield location, parsed
         return
     if isinstance(value, dict):
+        built = built_document(value)
+        if built is not value:  # a JSON string built with Fn::Sub / Fn::Join
+            if _is_document(built):
+                yield location, built
+            return
+        if len(value) == 1 and isinstance(value.get("Fn::If"), list) and len(value["Fn::If"]) == 3:
+            for branch in value["Fn::If"][1:]:  # either branch may deploy: read both
+                yield from _documents_in(branch, location)
+            return
         if _is_document(value):
             yield location, value
             return
