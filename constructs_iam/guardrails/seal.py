@@ -500,12 +500,12 @@ def widenings(context: Any, rule: str) -> Iterator[Any]:
         yield Finding(rule, template, logical_id or "", "Metadata", intent.says(
             f"the pattern's role no longer carries its {PATTERN_METADATA} metadata in {template.stack_path} "
             "(removed or rewritten by an escape hatch), so its content cannot be compared with the intent"))
-    for intent, template, logical_id, resource in analysis.copies:
+    for claimed, template, logical_id, resource in analysis.copies:
         shown = cdk_path(resource, logical_id)
         what = (f"the role {shown} carries the {PATTERN_METADATA} metadata of the pattern's role, which the pattern "
                 "did not register there (copied or forged by an escape hatch)")
-        yield Finding(rule, template, logical_id, f"Metadata/{PATTERN_METADATA}", intent.says(what, shown)
-                      if intent is not None else what + "; no pattern of this app registered it. Fix: remove that metadata")
+        yield Finding(rule, template, logical_id, f"Metadata/{PATTERN_METADATA}", claimed.says(what, shown)
+                      if claimed is not None else what + "; no pattern of this app registered it. Fix: remove that metadata")
     yield from _own_policy_records(analysis, rule)
     for sealed in analysis.sealed:
         yield from _compare_role(analysis, sealed, rule)
