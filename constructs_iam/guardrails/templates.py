@@ -302,8 +302,8 @@ def choices(value: Any) -> list[Any]:
     """Every value ``value`` can deploy as once each ``Fn::If`` in it is decided (either branch;
     ``AWS::NoValue`` removes the key or list item): ``[value]`` when it holds no ``Fn::If``. Past
     256 combinations the answer is the widest statement (fails closed)."""
-    if not _holds_if(value):
-        return [value]
+    if not isinstance(value, (dict, list)) or '"Fn::If"' not in json.dumps(value, default=str) or not _holds_if(value):
+        return [value]  # (one pass in C over the whole value; the walk only where the key appears)
     found = _choices(value)
     return found if found is not None else [_WIDEST]
 
