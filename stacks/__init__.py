@@ -9,7 +9,7 @@ from cdk_nag import AwsSolutionsChecks, NIST80053R5Checks
 from constructs import Construct
 
 from constructs_iam import IamGuardrails
-from constructs_iam.organization_policies import protect_policies
+from constructs_iam.organization_policies import PROTECTED_POLICY_PATH, protect_policies
 from constructs_iam.lifecycle import acknowledge_lifecycle_change
 
 from constructs_iam import PropsError
@@ -175,6 +175,11 @@ def _build_stacks(scope: Construct, config: AppConfig) -> AppStacks:
     return stacks
 
 
+UNBOUNDED_POLICY_PATH = f"{PROTECTED_POLICY_PATH}unbounded/"
+"""The path of the customer managed policies of the platform roles without the boundary
+(``unbounded_platform_roles``): the platform's execution role may read, never write, them."""
+
+
 def bound_platform_roles(stacks: AppStacks, config: AppConfig, *, bounded: bool = True) -> None:
     """The production account's platform stacks (deployed by the platform's execution role): every role
     and policy CloudFormation names gets a path the execution policy can name, and every role the platform
@@ -182,6 +187,10 @@ def bound_platform_roles(stacks: AppStacks, config: AppConfig, *, bounded: bool 
     from constructs_iam.bootstrap import set_iam_paths, set_permissions_boundary
 
     exempt = [name.rsplit("/", 1)[-1] for name in unbounded_platform_roles(config)]
+    if stacks.production_access is not None:
+        # the policies of a role without the boundary get a path of their own, which the execution role may
+        # not write (under the protected path, so the organisation's ProtectPlatformRoles still names them)
+        protect_policies(stacks.production_access, exempt, path=UNBOUNDED_POLICY_PATH)
     for stack in (stacks.workload, stacks.production_access, stacks.ci):  # the shards have both from construction
         if stack is not None:
             set_iam_paths(stack, PLATFORM_PATH)
