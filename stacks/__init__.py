@@ -163,12 +163,19 @@ def _build_stacks(scope: Construct, config: AppConfig) -> AppStacks:
         delegation=delegation,
         team=team,
     )
+    # the policies of a platform role without the boundary get a path of their own, which the platform's
+    # execution role may not write (under the protected path, so ProtectPlatformRoles still names them)
+    unbounded = {name.rsplit("/", 1)[-1]: UNBOUNDED_POLICY_PATH for name in unbounded_platform_roles(config)
+                 } if delegation is not None else {}
     if organization is not None:
         # the customer managed policies of the protected roles go where ProtectPlatformRoles keeps them
         # (only the stacks that hold them: a scan of every workload shard would cost round trips per workload)
         for stack in (stacks.production_access, stacks.identity, stacks.ci, stacks.production_access_stackset):
             if stack is not None:
-                protect_policies(stack, protected_role_names(config))
+                protect_policies(stack, protected_role_names(config),
+                                 role_paths=unbounded if stack is stacks.production_access else None)
+    elif unbounded and stacks.production_access is not None:
+        protect_policies(stacks.production_access, [], role_paths=unbounded)
     if delegation is not None:
         bound_platform_roles(stacks, config, bounded=delegation.platform_boundary is not None)
     record_lifecycle_acknowledgments(stacks, config)
@@ -187,10 +194,6 @@ def bound_platform_roles(stacks: AppStacks, config: AppConfig, *, bounded: bool 
     from constructs_iam.bootstrap import set_iam_paths, set_permissions_boundary
 
     exempt = [name.rsplit("/", 1)[-1] for name in unbounded_platform_roles(config)]
-    if stacks.production_access is not None:
-        # the policies of a role without the boundary get a path of their own, which the execution role may
-        # not write (under the protected path, so the organisation's ProtectPlatformRoles still names them)
-        protect_policies(stacks.production_access, exempt, path=UNBOUNDED_POLICY_PATH)
     for stack in (stacks.workload, stacks.production_access, stacks.ci):  # the shards have both from construction
         if stack is not None:
             set_iam_paths(stack, PLATFORM_PATH)
