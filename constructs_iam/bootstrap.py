@@ -559,7 +559,8 @@ class CdkExecutionPolicies(Construct):
         (``iam_inventory(cdk.out)[qualifier][account]``, reviewed and checked in); its IAM actions apply
         to those only. Default: none (no IAM action at all).
     :param permissions_boundary: the ``PlatformBoundary`` every role it creates must carry.
-    :param unbounded_roles: role (``<path><name>``) -> why it is created without the boundary. Default: none.
+    :param unbounded_roles: role (``<path><name>``) -> why it has no boundary: the role and its policies
+        (``unbounded-policy`` of ``iam_resources``) are read, never written, by this role. Default: none.
 
     The stack that holds these policies is deployed by an administrator before ``cdk bootstrap``
     (its template is marked ``BEFORE_BOOTSTRAP``).
