@@ -529,3 +529,36 @@ def test_a_platform_role_without_the_boundary_is_refused_at_synth_unless_named()
             "Resource": [f"{IAM}:role/Legacy"]} in statements
     assert not any(s["Effect"] == "Allow" and f"{IAM}:role/Legacy" in s["Resource"] and "iam:CreateRole" in s["Action"]
                    for s in statements)
+
+
+def test_the_policies_of_an_unbounded_role_need_a_path_no_bounded_roles_policy_shares(tmp_path):
+    """The execution role is denied every write on the unbounded role's policies by their path: a policy of a
+    bounded role on that path would be locked with them, so the inventory refuses to scope the account."""
+    from constructs_iam.bootstrap import iam_inventory
+
+    def policy(path, role):
+        return {"Type": "AWS::IAM::ManagedPolicy", "Properties": {"Path": path, "Roles": [{"Ref": role}],
+                                                                  "PolicyDocument": {"Statement": []}}}
+
+    def assembly(dev_path):
+        trust = {"Statement": [{"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111111111111:root"},
+                                "Action": "sts:AssumeRole"}]}
+        template = {"Resources": {
+            "Dev": {"Type": "AWS::IAM::Role", "Properties": {"RoleName": "Dev", "AssumeRolePolicyDocument": trust}},
+            "Ci": {"Type": "AWS::IAM::Role", "Properties": {"RoleName": "Ci", "AssumeRolePolicyDocument": trust,
+                                                            "PermissionsBoundary": PLATFORM_BOUNDARY}},
+            "DevPolicy": policy(dev_path, "Dev"), "CiPolicy": policy("/protected/", "Ci")}}
+        directory = tmp_path / dev_path.strip("/").replace("/", "-")
+        directory.mkdir()
+        (directory / "S.template.json").write_text(json.dumps(template))
+        (directory / "manifest.json").write_text(json.dumps({"artifacts": {"S": {
+            "type": "aws:cloudformation:stack", "environment": f"aws://{ACCOUNT}/eu-west-1",
+            "properties": {"templateFile": "S.template.json",
+                           "assumeRoleArn": f"arn:aws:iam::{ACCOUNT}:role/cdk-hnb659fds-deploy-role-{ACCOUNT}-eu-west-1"}}}}))
+        return iam_inventory(directory)["hnb659fds"][ACCOUNT]
+
+    shared = assembly("/protected/")
+    assert shared["unbounded-policy"] == ["/protected/*"]
+    assert any("/protected/*: policies of a role without a boundary" in u for u in shared["unscoped"]), shared["unscoped"]
+    own = assembly("/protected/unbounded/")
+    assert own["unbounded-policy"] == ["/protected/unbounded/*"] and own["unscoped"] == []
