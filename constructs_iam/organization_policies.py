@@ -429,7 +429,8 @@ def protect_policies(scope: Construct, role_names: Sequence[str], path: str = PR
         if not stack_roles or not stack_policies:
             continue
         resolved = stacks[key].resolve([[r.ref for r in stack_roles], [p.roles for p in stack_policies]])  # one trip
-        refs = {json.dumps(r, sort_keys=True): own.get(named[id(role)][1], path) for r, role in zip(resolved[0], stack_roles)}
+        refs = {json.dumps(r, sort_keys=True): own.get(named[id(role)][1] or "", path)
+                for r, role in zip(resolved[0], stack_roles)}
         for policy, attached in zip(stack_policies, resolved[1]):
             keys = [json.dumps(r, sort_keys=True) for r in attached or []]
             paths = sorted({refs[k] for k in keys if k in refs}, key=len, reverse=True)
