@@ -643,12 +643,15 @@ def platform_boundary_document(
     bootstrap_role_users: Sequence[str] = (),
     protected_policy_arns: Sequence[str] = (),
     guardrail_path: str = "/guardrails/",
+    bootstrap_qualifier: str | None = None,
 ) -> dict[str, Any]:
     """The platform boundary as plain data: it allows what the bounded platform roles' own policies use
     (``<service>:<Verb>*`` of their actions, ``iam_resources["needs"]``), so none loses anything, and denies
     what would escalate: IAM on anything but the app's IAM resources, any permissions boundary change,
     changing this boundary or the guardrail policies, the CDK bootstrap roles (only
-    ``bootstrap_role_users`` may assume them), and Organizations/Account actions no bounded role uses."""
+    ``bootstrap_role_users`` may assume them; with ``bootstrap_qualifier``, only that qualifier's, and no other
+    role: a CI role whose policy a push rewrites must not open the sessions of another qualifier's bootstrap, a
+    team's, whose deploy role trusts the account), and Organizations/Account actions no bounded role uses."""
     iam_arn = f"arn:{partition}:iam::{account}"
     needs = sorted({p for role, patterns in (iam_resources.get("needs") or {}).items() if role not in unbounded_roles
                     for p in patterns}, key=str.lower)
@@ -675,6 +678,11 @@ def platform_boundary_document(
          "Resource": bootstrap_roles,
          **({"Condition": {"ArnNotEquals": {"aws:PrincipalArn": list(bootstrap_role_users)}}} if bootstrap_role_users else {})},
     ]
+    if bootstrap_role_users and bootstrap_qualifier:
+        statements.append({"Sid": "DenyOtherSessionsOfTheBootstrapRoleUsers", "Effect": "Deny",
+                           "Action": ["sts:AssumeRole", "sts:TagSession"],
+                           "NotResource": f"{iam_arn}:role/cdk-{bootstrap_qualifier}-*",
+                           "Condition": {"ArnEquals": {"aws:PrincipalArn": list(bootstrap_role_users)}}})
     unused = [f"{s}:*" for s in ("account", "organizations") if s not in services]
     if unused:
         statements.append({"Sid": "DenyOrganizationAndAccount", "Effect": "Deny", "Action": unused, "Resource": "*"})
@@ -689,12 +697,15 @@ class PlatformBoundary(Construct):
     :param iam_resources: the platform's IAM resources in this account (``iam_inventory``).
     :param unbounded_roles: role (``<path><name>``) -> why it cannot carry the boundary. Default: none.
     :param bootstrap_role_users: role ARN -> why it assumes the CDK bootstrap roles (the CI role). Default: none.
+    :param bootstrap_qualifier: the qualifier whose bootstrap roles they assume: they assume no other role (not
+        another qualifier's bootstrap roles, a team's, which trust the account). Default: none (any ``cdk-*``).
     :param path: the policy's path. Default: ``/guardrails/``.
     """
 
     def __init__(self, scope: Construct, id: str, *, managed_policy_name: str, iam_resources: Mapping[str, Any],
                  unbounded_roles: Mapping[str, str] | None = None,
-                 bootstrap_role_users: Mapping[str, str] | None = None, path: str = "/guardrails/") -> None:
+                 bootstrap_role_users: Mapping[str, str] | None = None, path: str = "/guardrails/",
+                 bootstrap_qualifier: str | None = None) -> None:
         super().__init__(scope, id)
         with v.Checks(self) as check:
             check(v.iam_name, "managed_policy_name", managed_policy_name, max_length=128)
@@ -703,13 +714,17 @@ class PlatformBoundary(Construct):
                 check.fail("iam_resources", iam_resources, "must be one account of iam_inventory(cdk.out)")
             for name, why in {**(unbounded_roles or {}), **(bootstrap_role_users or {})}.items():
                 check(v.reason, f"[{name!r}]", why, f"{name!r} is listed")
+            if bootstrap_qualifier is not None and (not isinstance(bootstrap_qualifier, str)
+                                                    or not _QUALIFIER.match(bootstrap_qualifier)):
+                check.fail("bootstrap_qualifier", bootstrap_qualifier,
+                           "must be 1 to 10 lower-case letters or digits (a bootstrap qualifier)")
         facts = _facts.scope(scope)
         partition, account = facts.stack.stack.partition, facts.stack.account
         self.managed_policy_arn = f"arn:{partition}:iam::{account}:policy{path}{managed_policy_name}"
         self.document = platform_boundary_document(
             boundary_arn=self.managed_policy_arn, partition=partition, account=account, iam_resources=iam_resources,
             unbounded_roles=list(unbounded_roles or {}), bootstrap_role_users=list(bootstrap_role_users or {}),
-            guardrail_path=path)
+            guardrail_path=path, bootstrap_qualifier=bootstrap_qualifier)
         self.policy = iam.ManagedPolicy(
             self, "Policy", managed_policy_name=managed_policy_name, path=path,
             document=iam.PolicyDocument.from_json(self.document),

@@ -455,6 +455,24 @@ def test_a_platform_role_rewritten_to_administrator_stays_within_the_platform_bo
                           resource=DEPLOY_ROLE).allowed is True
 
 
+def test_the_ci_role_rewritten_by_a_push_opens_no_session_but_its_qualifiers_bootstrap_roles(platform_templates):
+    """The CI role's policy is the platform's execution role's to write: a push can give it sts:AssumeRole on *.
+    The team's bootstrap roles trust the account (CDK's default): through them the CI would deploy as the team's
+    execution role. The boundary keeps its sessions to the platform qualifier's bootstrap roles."""
+    model, _ = platform_templates
+    anything = {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": ["sts:AssumeRole", "sts:TagSession"], "Resource": "*"}]}
+    ci = add_role(model, RoleRequest(name="GitHubActionsDeploy", permissions_boundary=PLATFORM_BOUNDARY,
+                                     inline_policies=(anything,)), account=ACCOUNT)
+    for role in (f"{IAM}:role/cdk-payments-deploy-role-{ACCOUNT}-eu-west-1",
+                 f"{IAM}:role/cdk-payments-cfn-exec-role-{ACCOUNT}-eu-west-1",
+                 f"{IAM}:role/teams/payments/payments-workload", f"{IAM}:role/Support", f"{IAM}:role/DeveloperReadOnly"):
+        for action in ("sts:AssumeRole", "sts:TagSession"):
+            assert model.evaluate(principal=ci, action=action, resource=role).allowed is False, (role, action)
+    for action in ("sts:AssumeRole", "sts:TagSession"):
+        assert model.evaluate(principal=ci, action=action, resource=DEPLOY_ROLE).allowed is True, action
+
+
 # ------------------------------------------------------------------ the library's parts, on their own
 
 
