@@ -28,6 +28,7 @@ resource) the file does not hold, so a new one is a reviewed change of what CI m
 from __future__ import annotations
 
 import argparse
+import fnmatch
 import json
 import re
 import sys
@@ -170,7 +171,9 @@ def iam_inventory(assembly: str | Path) -> dict[str, dict[str, dict[str, Any]]]:
     (``aws:policy/<name>`` for AWS managed, ``<account>:policy<path><name>`` for the app's own);
     ``pass``: role -> the services its trust policy names (where it may be passed); ``needs``: role
     -> the ``<service>:<Verb>*`` patterns its own policies use; ``bounded``: role -> its permissions
-    boundary (None: none).
+    boundary (None: none); ``unbounded-policy``: the customer managed policies attached to a role without
+    a boundary (their content is that role's power: the execution role may not write them). Such a policy
+    must not share its ``<path>*`` with a policy of a bounded role (it goes to ``unscoped``).
 
     ``unscoped``: the IAM resources with neither a name nor a path, which no policy can name: an
     execution policy for that account refuses to be generated (give them a path: ``set_iam_paths``)."""
@@ -186,7 +189,8 @@ def iam_inventory(assembly: str | Path) -> dict[str, dict[str, dict[str, Any]]]:
             continue
         entry = found.setdefault(qualifier, {}).setdefault(account, {
             "role": set(), "user": set(), "group": set(), "policy": set(), "instance-profile": set(),
-            "oidc-provider": set(), "attached": set(), "pass": {}, "needs": {}, "bounded": {}, "unscoped": set()})
+            "oidc-provider": set(), "attached": set(), "pass": {}, "needs": {}, "bounded": {}, "unscoped": set(),
+            "unbounded-policy": set(), "bounded-policy": set()})
         problems = entry["unscoped"]
         names: dict[str, str] = {}
         for logical_id, resource in resources.items():
@@ -231,6 +235,22 @@ def iam_inventory(assembly: str | Path) -> dict[str, dict[str, dict[str, Any]]]:
                 boundary = props.get("PermissionsBoundary")
                 entry["bounded"][names[logical_id]] = boundary if isinstance(boundary, str) else (
                     None if boundary is None else "(not a literal)")
+        policy_roles: dict[str, set[str]] = {}  # policy logical id -> the role logical ids it is attached to
+        for logical_id, resource in resources.items():
+            kind, props = resource.get("Type", ""), resource.get("Properties") or {}
+            if kind == "AWS::IAM::ManagedPolicy":
+                policy_roles.setdefault(logical_id, set()).update(
+                    r["Ref"] for r in props.get("Roles") or [] if isinstance(r, dict) and "Ref" in r)
+            if kind == "AWS::IAM::Role":
+                for arn in props.get("ManagedPolicyArns") or []:
+                    if isinstance(arn, dict) and "Ref" in arn:
+                        policy_roles.setdefault(arn["Ref"], set()).add(logical_id)
+        for policy, roles in policy_roles.items():
+            if policy not in names:
+                continue
+            unbounded = any((resources.get(r, {}).get("Properties") or {}).get("PermissionsBoundary") is None
+                            for r in roles)
+            entry["unbounded-policy" if unbounded else "bounded-policy"].add(names[policy])
         model = AccessModel.from_template(template, account=account or None, stack_name=stack_name)
         for key in model.principals():
             who = model.principal(key)
@@ -239,6 +259,12 @@ def iam_inventory(assembly: str | Path) -> dict[str, dict[str, dict[str, Any]]]:
             patterns = {p for statement in who.statements if statement.raw.get("Effect") == "Allow"
                         for action in _as_list(statement.raw.get("Action")) for p in _verb_patterns(action)}
             entry["needs"][names[who.logical_id]] = sorted({*entry["needs"].get(names[who.logical_id], []), *patterns})
+    for accounts in found.values():
+        for entry in accounts.values():
+            bounded = entry.pop("bounded-policy")
+            entry["unscoped"].update(
+                f"{u}: policies of a role without a boundary match {b}, policies of other roles: give them a path "
+                "of their own" for u in entry["unbounded-policy"] for b in bounded if fnmatch.fnmatchcase(b, u))
     return {q: {a: {k: (sorted(v) if isinstance(v, set) else dict(sorted(v.items()))) for k, v in e.items()}
                 for a, e in sorted(accounts.items())} for q, accounts in sorted(found.items())}
 
@@ -321,8 +347,10 @@ def execution_statements(
         trust policy names. Without it (and for the teams' role) no IAM action of the handlers is kept.
     :param permissions_boundary: with ``iam``: ``iam:CreateRole`` and ``iam:PutRolePermissionsBoundary``
         only with this boundary (``iam:PermissionsBoundary``); no boundary is ever removed.
-    :param unbounded_roles: with ``iam``: roles (``<path><name>`` of the inventory) created without
-        the boundary, each by its exact name.
+    :param unbounded_roles: with ``iam``: roles (``<path><name>`` of the inventory) without the boundary,
+        each by its exact name. The execution role may read them and the policies attached to them
+        (``unbounded-policy`` of the inventory), never create, change or delete them: nothing would bound
+        what a push writes into them (an administrator deploys their changes).
     Raises ``ValueError`` naming the types no schema describes."""
     types = list(types)
     actions: set[str] = set()
@@ -385,15 +413,17 @@ def _iam_statements(needed: Sequence[str], iam: Mapping[str, Any], types: Sequen
                     permissions_boundary: str | None, unbounded_roles: Sequence[str]) -> list[dict[str, Any]]:
     """The platform execution role's IAM statements: the handlers' IAM actions on the app's IAM resources only."""
     arn = f"arn:{partition}:iam::{account}"
+    unbounded_policies = list(iam.get("unbounded-policy", []))
     resources = {
-        "role": [f"{arn}:role{r}" for r in iam.get("role", [])],
+        "role": [f"{arn}:role{r}" for r in iam.get("role", []) if r not in unbounded_roles],
         "user": [f"{arn}:user{r}" for r in iam.get("user", [])],
         "group": [f"{arn}:group{r}" for r in iam.get("group", [])],
-        "policy": [f"{arn}:policy{r}" for r in iam.get("policy", [])],
+        "policy": [f"{arn}:policy{r}" for r in iam.get("policy", []) if r not in unbounded_policies],
         "instance-profile": [f"{arn}:instance-profile{r}" for r in iam.get("instance-profile", [])],
         "oidc-provider": [f"{arn}:oidc-provider/{r}" for r in iam.get("oidc-provider", [])],
     }
-    attached = [f"arn:{partition}:iam::{a}" for a in iam.get("attached", [])]
+    attached = [f"arn:{partition}:iam::{a}" for a in iam.get("attached", [])
+                if a.split(":policy", 1)[-1] not in unbounded_policies]
     if iam.get("unscoped"):
         raise ValueError(f"IAM resources with neither a name nor a path cannot be scoped: {iam['unscoped']} "
                          "(give them a path: constructs_iam.bootstrap.set_iam_paths)")
@@ -430,15 +460,27 @@ def _iam_statements(needed: Sequence[str], iam: Mapping[str, Any], types: Sequen
         if resources.get(kind):
             sid = "".join(p.capitalize() for p in kind.split("-"))
             statements.append({"Sid": f"AppIam{sid}s", "Effect": "Allow", "Action": names, "Resource": resources[kind]})
-    bounded = [r for r in resources["role"] if r.removeprefix(f"{arn}:role") not in unbounded_roles]
+    bounded = resources["role"]
     if special["create"] and bounded:
         if permissions_boundary is None:
             raise ValueError("a platform execution role that creates roles needs permissions_boundary")
         statements.append({"Sid": "CreateAppRolesWithTheBoundary", "Effect": "Allow", "Action": special["create"],
                            "Resource": bounded, "Condition": {"ArnEquals": {"iam:PermissionsBoundary": permissions_boundary}}})
-    if special["create"] and unbounded_roles:
-        statements.append({"Sid": "CreateNamedUnboundedRoles", "Effect": "Allow", "Action": "iam:CreateRole",
-                           "Resource": [f"{arn}:role{r}" for r in sorted(unbounded_roles)]})
+    if permissions_boundary is not None and bounded:
+        # a role without the boundary (one created before it, or by someone else) gets no policy from a push:
+        # IAM puts the role's current boundary in iam:PermissionsBoundary of these two calls
+        statements.append({"Sid": "DenyPoliciesOnRolesWithoutTheBoundary", "Effect": "Deny",
+                           "Action": ["iam:AttachRolePolicy", "iam:PutRolePolicy"], "Resource": "*",
+                           "Condition": {"ArnNotEquals": {"iam:PermissionsBoundary": permissions_boundary}}})
+    if unbounded_roles:
+        kept = [*(f"{arn}:role{r}" for r in sorted(unbounded_roles)), *(f"{arn}:policy{p}" for p in sorted(unbounded_policies))]
+        reads = sorted(a for kind in ("role", "policy") for a in by_kind.get(kind, [])
+                       if a.split(":", 1)[1].startswith(("Get", "List")))
+        if reads:
+            statements.append({"Sid": "ReadUnboundedRolesAndTheirPolicies", "Effect": "Allow", "Action": reads,
+                               "Resource": kept})
+        statements.append({"Sid": "DenyUnboundedRolesAndTheirPolicies", "Effect": "Deny",
+                           "NotAction": ["iam:Get*", "iam:List*"], "Resource": kept})
     for action in special["attach"]:
         kind = _iam_action_resource(action) or "role"
         if resources.get(kind) and attached:
@@ -517,7 +559,8 @@ class CdkExecutionPolicies(Construct):
         (``iam_inventory(cdk.out)[qualifier][account]``, reviewed and checked in); its IAM actions apply
         to those only. Default: none (no IAM action at all).
     :param permissions_boundary: the ``PlatformBoundary`` every role it creates must carry.
-    :param unbounded_roles: role (``<path><name>``) -> why it is created without the boundary. Default: none.
+    :param unbounded_roles: role (``<path><name>``) -> why it has no boundary: the role and its policies
+        (``unbounded-policy`` of ``iam_resources``) are read, never written, by this role. Default: none.
 
     The stack that holds these policies is deployed by an administrator before ``cdk bootstrap``
     (its template is marked ``BEFORE_BOOTSTRAP``).
@@ -600,12 +643,15 @@ def platform_boundary_document(
     bootstrap_role_users: Sequence[str] = (),
     protected_policy_arns: Sequence[str] = (),
     guardrail_path: str = "/guardrails/",
+    bootstrap_qualifier: str | None = None,
 ) -> dict[str, Any]:
     """The platform boundary as plain data: it allows what the bounded platform roles' own policies use
     (``<service>:<Verb>*`` of their actions, ``iam_resources["needs"]``), so none loses anything, and denies
     what would escalate: IAM on anything but the app's IAM resources, any permissions boundary change,
     changing this boundary or the guardrail policies, the CDK bootstrap roles (only
-    ``bootstrap_role_users`` may assume them), and Organizations/Account actions no bounded role uses."""
+    ``bootstrap_role_users`` may assume them; with ``bootstrap_qualifier``, only that qualifier's, and no other
+    role: a CI role whose policy a push rewrites must not open the sessions of another qualifier's bootstrap, a
+    team's, whose deploy role trusts the account), and Organizations/Account actions no bounded role uses."""
     iam_arn = f"arn:{partition}:iam::{account}"
     needs = sorted({p for role, patterns in (iam_resources.get("needs") or {}).items() if role not in unbounded_roles
                     for p in patterns}, key=str.lower)
@@ -632,6 +678,11 @@ def platform_boundary_document(
          "Resource": bootstrap_roles,
          **({"Condition": {"ArnNotEquals": {"aws:PrincipalArn": list(bootstrap_role_users)}}} if bootstrap_role_users else {})},
     ]
+    if bootstrap_role_users and bootstrap_qualifier:
+        statements.append({"Sid": "DenyOtherSessionsOfTheBootstrapRoleUsers", "Effect": "Deny",
+                           "Action": ["sts:AssumeRole", "sts:TagSession"],
+                           "NotResource": f"{iam_arn}:role/cdk-{bootstrap_qualifier}-*",
+                           "Condition": {"ArnEquals": {"aws:PrincipalArn": list(bootstrap_role_users)}}})
     unused = [f"{s}:*" for s in ("account", "organizations") if s not in services]
     if unused:
         statements.append({"Sid": "DenyOrganizationAndAccount", "Effect": "Deny", "Action": unused, "Resource": "*"})
@@ -646,12 +697,15 @@ class PlatformBoundary(Construct):
     :param iam_resources: the platform's IAM resources in this account (``iam_inventory``).
     :param unbounded_roles: role (``<path><name>``) -> why it cannot carry the boundary. Default: none.
     :param bootstrap_role_users: role ARN -> why it assumes the CDK bootstrap roles (the CI role). Default: none.
+    :param bootstrap_qualifier: the qualifier whose bootstrap roles they assume: they assume no other role (not
+        another qualifier's bootstrap roles, a team's, which trust the account). Default: none (any ``cdk-*``).
     :param path: the policy's path. Default: ``/guardrails/``.
     """
 
     def __init__(self, scope: Construct, id: str, *, managed_policy_name: str, iam_resources: Mapping[str, Any],
                  unbounded_roles: Mapping[str, str] | None = None,
-                 bootstrap_role_users: Mapping[str, str] | None = None, path: str = "/guardrails/") -> None:
+                 bootstrap_role_users: Mapping[str, str] | None = None, path: str = "/guardrails/",
+                 bootstrap_qualifier: str | None = None) -> None:
         super().__init__(scope, id)
         with v.Checks(self) as check:
             check(v.iam_name, "managed_policy_name", managed_policy_name, max_length=128)
@@ -660,13 +714,17 @@ class PlatformBoundary(Construct):
                 check.fail("iam_resources", iam_resources, "must be one account of iam_inventory(cdk.out)")
             for name, why in {**(unbounded_roles or {}), **(bootstrap_role_users or {})}.items():
                 check(v.reason, f"[{name!r}]", why, f"{name!r} is listed")
+            if bootstrap_qualifier is not None and (not isinstance(bootstrap_qualifier, str)
+                                                    or not _QUALIFIER.match(bootstrap_qualifier)):
+                check.fail("bootstrap_qualifier", bootstrap_qualifier,
+                           "must be 1 to 10 lower-case letters or digits (a bootstrap qualifier)")
         facts = _facts.scope(scope)
         partition, account = facts.stack.stack.partition, facts.stack.account
         self.managed_policy_arn = f"arn:{partition}:iam::{account}:policy{path}{managed_policy_name}"
         self.document = platform_boundary_document(
             boundary_arn=self.managed_policy_arn, partition=partition, account=account, iam_resources=iam_resources,
             unbounded_roles=list(unbounded_roles or {}), bootstrap_role_users=list(bootstrap_role_users or {}),
-            guardrail_path=path)
+            guardrail_path=path, bootstrap_qualifier=bootstrap_qualifier)
         self.policy = iam.ManagedPolicy(
             self, "Policy", managed_policy_name=managed_policy_name, path=path,
             document=iam.PolicyDocument.from_json(self.document),

@@ -399,17 +399,21 @@ def render(statements: Iterable[Mapping[str, Any]]) -> str:
     return json.dumps({"Version": "2012-10-17", "Statement": unique}, separators=(",", ":"))
 
 
-def protect_policies(scope: Construct, role_names: Sequence[str], path: str = PROTECTED_POLICY_PATH) -> list[str]:
+def protect_policies(scope: Construct, role_names: Sequence[str], path: str = PROTECTED_POLICY_PATH,
+                     role_paths: Mapping[str, str] | None = None) -> list[str]:
     """Put the customer managed policies attached to the roles named ``role_names`` (anywhere under
     ``scope``) on ``path``, where ``protect_roles`` keeps them from being edited. Returns the
     construct paths of the policies moved. Changing a policy's path replaces it (new physical id,
-    same logical id); the role keeps a policy attached throughout."""
+    same logical id); the role keeps a policy attached throughout. ``role_paths``: role name -> a
+    path of its own for that role's policies (under ``path``, so ``protect_roles`` still names them)."""
     from aws_cdk import Stack
     from aws_cdk import aws_iam as iam
 
-    names = set(role_names)
+    own = dict(role_paths or {})
+    names = set(role_names) | set(own)
     found = scope.node.find_all()  # one list; the type tests below are Python's, without round trips
-    roles = [c for c in found if isinstance(c, iam.CfnRole) and c.role_name in names]
+    named = {id(c): (c, c.role_name) for c in found if isinstance(c, iam.CfnRole)}
+    roles = [c for c, name in named.values() if name in names]
     policies = [c for c in found if isinstance(c, iam.CfnManagedPolicy)]
     if not roles or not policies:
         return []
@@ -425,10 +429,13 @@ def protect_policies(scope: Construct, role_names: Sequence[str], path: str = PR
         if not stack_roles or not stack_policies:
             continue
         resolved = stacks[key].resolve([[r.ref for r in stack_roles], [p.roles for p in stack_policies]])  # one trip
-        refs = {json.dumps(r, sort_keys=True) for r in resolved[0]}
+        refs = {json.dumps(r, sort_keys=True): own.get(named[id(role)][1] or "", path)
+                for r, role in zip(resolved[0], stack_roles)}
         for policy, attached in zip(stack_policies, resolved[1]):
-            if any(json.dumps(r, sort_keys=True) in refs for r in attached or []):
-                policy.path = path
+            keys = [json.dumps(r, sort_keys=True) for r in attached or []]
+            paths = sorted({refs[k] for k in keys if k in refs}, key=len, reverse=True)
+            if paths:  # a policy shared with a role of its own path goes there (the narrower one)
+                policy.path = paths[0]
                 moved.append(policy.node.path)
     return moved
 

@@ -9,7 +9,7 @@ from cdk_nag import AwsSolutionsChecks, NIST80053R5Checks
 from constructs import Construct
 
 from constructs_iam import IamGuardrails
-from constructs_iam.organization_policies import protect_policies
+from constructs_iam.organization_policies import PROTECTED_POLICY_PATH, protect_policies
 from constructs_iam.lifecycle import acknowledge_lifecycle_change
 
 from constructs_iam import PropsError
@@ -163,16 +163,28 @@ def _build_stacks(scope: Construct, config: AppConfig) -> AppStacks:
         delegation=delegation,
         team=team,
     )
+    # the policies of a platform role without the boundary get a path of their own, which the platform's
+    # execution role may not write (under the protected path, so ProtectPlatformRoles still names them)
+    unbounded = {name.rsplit("/", 1)[-1]: UNBOUNDED_POLICY_PATH for name in unbounded_platform_roles(config)
+                 } if delegation is not None else {}
     if organization is not None:
         # the customer managed policies of the protected roles go where ProtectPlatformRoles keeps them
         # (only the stacks that hold them: a scan of every workload shard would cost round trips per workload)
         for stack in (stacks.production_access, stacks.identity, stacks.ci, stacks.production_access_stackset):
             if stack is not None:
-                protect_policies(stack, protected_role_names(config))
+                protect_policies(stack, protected_role_names(config),
+                                 role_paths=unbounded if stack is stacks.production_access else None)
+    elif unbounded and stacks.production_access is not None:
+        protect_policies(stacks.production_access, [], role_paths=unbounded)
     if delegation is not None:
         bound_platform_roles(stacks, config, bounded=delegation.platform_boundary is not None)
     record_lifecycle_acknowledgments(stacks, config)
     return stacks
+
+
+UNBOUNDED_POLICY_PATH = f"{PROTECTED_POLICY_PATH}unbounded/"
+"""The path of the customer managed policies of the platform roles without the boundary
+(``unbounded_platform_roles``): the platform's execution role may read, never write, them."""
 
 
 def bound_platform_roles(stacks: AppStacks, config: AppConfig, *, bounded: bool = True) -> None:

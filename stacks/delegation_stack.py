@@ -101,7 +101,7 @@ class DelegationStack(Stack):
                      "roles"} if config.ci else {}
             self.platform_boundary = PlatformBoundary(
                 self, "PlatformBoundary", managed_policy_name=PLATFORM_BOUNDARY, iam_resources=platform_iam,
-                unbounded_roles=unbounded, bootstrap_role_users=users)
+                unbounded_roles=unbounded, bootstrap_role_users=users, bootstrap_qualifier=platform_qualifier)
             self.platform_policies = CdkExecutionPolicies(
                 self, "PlatformExecution", qualifier=platform_qualifier, resource_types=types.get(platform_qualifier, []),
                 iam_resources=platform_iam, permissions_boundary=self.platform_boundary.managed_policy_arn,

@@ -4,6 +4,7 @@ team) can do what their stacks need and nothing that reaches the guardrails."""
 
 from __future__ import annotations
 
+import fnmatch
 import json
 
 import pytest
@@ -248,7 +249,8 @@ def test_the_platform_execution_role_cannot_attach_administrator_or_unlisted_pol
     from constructs_iam.access.creation import attach_role_policy
 
     model, _, platform = roles
-    role = f"{IAM}:role/platform/ecs-tasks/x"
+    role = add_role(model, RoleRequest(name="attach-to", path="/platform/ecs-tasks/",
+                                       permissions_boundary=PLATFORM_BOUNDARY), account=ACCOUNT)
     for policy in (ADMIN, "arn:aws:iam::aws:policy/IAMFullAccess", "arn:aws:iam::aws:policy/PowerUserAccess",
                    "arn:aws:iam::aws:policy/ReadOnlyAccess", f"{IAM}:policy/elsewhere", BOUNDARY):
         assert attach_role_policy(model, actor=platform, role=role, policy_arn=policy).allowed is False, policy
@@ -308,6 +310,8 @@ def platform_templates(sample):
 def test_every_role_and_policy_of_the_platforms_templates_is_creatable_by_its_execution_role(roles, platform_templates, sample):
     model, _, platform = roles
     stacks, _ = sample
+    _, inventory = platform_templates
+    unbounded = [f"{IAM}:policy{p}" for p in inventory["unbounded-policy"]]
     created = 0
     for stack in _production_platform(stacks):
         body = Template.from_stack(stack).to_json()
@@ -328,12 +332,15 @@ def test_every_role_and_policy_of_the_platforms_templates_is_creatable_by_its_ex
                     name=name, path=props.get("Path", "/"), permissions_boundary=props.get("PermissionsBoundary"),
                     managed_policy_arns=tuple(attached), inline_policies=tuple(props.get("Policies", [])),
                     pass_to=services[0] if services else None))
-                assert creation.allowed is True, (stack.stack_name, logical_id, creation_steps(creation))
+                # the role without the boundary is the administrator's: nothing would bound what a push writes into it
+                expected = props.get("PermissionsBoundary") is not None
+                assert creation.allowed is expected, (stack.stack_name, logical_id, creation_steps(creation))
                 created += 1
             elif resource["Type"] == "AWS::IAM::ManagedPolicy":
                 arn = f"{IAM}:policy{props.get('Path', '/')}{props.get('ManagedPolicyName', f'{stack.stack_name}-{logical_id}')}"
+                expected = not any(fnmatch.fnmatchcase(arn, u) for u in unbounded)
                 for action in ("iam:CreatePolicy", "iam:CreatePolicyVersion", "iam:DeletePolicyVersion"):
-                    assert model.evaluate(principal=platform, action=action, resource=arn).allowed is True, (arn, action)
+                    assert model.evaluate(principal=platform, action=action, resource=arn).allowed is expected, (arn, action)
             elif resource["Type"] == "AWS::IAM::InstanceProfile":
                 arn = f"{IAM}:instance-profile{props['Path']}{stack.stack_name}-{logical_id}"
                 for action in ("iam:CreateInstanceProfile", "iam:AddRoleToInstanceProfile"):
@@ -343,6 +350,46 @@ def test_every_role_and_policy_of_the_platforms_templates_is_creatable_by_its_ex
                 assert model.evaluate(principal=platform, action="iam:CreateOpenIDConnectProvider",
                                       resource=arn).allowed is True
     assert created >= 9
+
+
+def test_the_platform_execution_role_cannot_write_the_unbounded_role_or_its_policies(roles, platform_templates):
+    """DeveloperReadOnly carries no boundary: were its policies or trust writable by the execution role, a push
+    would make it an administrator that trusts the pusher. The execution role reads it, never writes it."""
+    from constructs_iam.access.creation import attach_role_policy, put_role_policy, update_assume_role_policy
+
+    model, _, platform = roles
+    _, inventory = platform_templates
+    assert inventory["unbounded-policy"] == ["/constructs-iam/protected/unbounded/*"]
+    role = f"{IAM}:role/DeveloperReadOnly"
+    assert create_role(model, creator=platform, request=RoleRequest(name="DeveloperReadOnly")).allowed is False
+    assert put_role_policy(model, actor=platform, role=role).allowed is False
+    assert update_assume_role_policy(model, actor=platform, role=role).allowed is False
+    for policy in (f"{IAM}:policy/platform/written-by-a-push", "arn:aws:iam::aws:policy/AWSSupportAccess"):
+        assert attach_role_policy(model, actor=platform, role=role, policy_arn=policy).allowed is False, policy
+    for action in ("iam:DeleteRole", "iam:DetachRolePolicy", "iam:DeleteRolePolicy", "iam:TagRole", "iam:UpdateRole"):
+        assert model.evaluate(principal=platform, action=action, resource=role).allowed is False, action
+    policy = f"{IAM}:policy/constructs-iam/protected/unbounded/ConstructsIam-ProductionAccess-x"
+    for action in ("iam:CreatePolicyVersion", "iam:SetDefaultPolicyVersion", "iam:DeletePolicy", "iam:CreatePolicy"):
+        assert model.evaluate(principal=platform, action=action, resource=policy).allowed is False, action
+    assert model.evaluate(principal=platform, action="iam:GetRole", resource=role).allowed is True
+    # the CI's own policy stays on the protected path the execution role writes (it is bounded)
+    assert model.evaluate(principal=platform, action="iam:CreatePolicyVersion",
+                          resource=f"{IAM}:policy/constructs-iam/protected/ConstructsIam-CiDeploy-x").allowed is True
+
+
+def test_the_platform_execution_role_gives_no_policy_to_a_role_without_the_boundary(roles):
+    """A named platform role created before the boundary (by the administrator's bootstrap) stays writable by
+    name; a push that leaves the boundary out of its template must not give it a policy (Support trusts people)."""
+    model, _, platform = roles
+    for name in ("Support", "InstanceSession", "GitHubActionsDeploy", "platform/lambda/x"):
+        role = f"{IAM}:role/{name}"
+        for action, context in (("iam:PutRolePolicy", {}),
+                                ("iam:AttachRolePolicy", {"iam:PolicyARN": f"{IAM}:policy/platform/written-by-a-push"})):
+            unbounded = model.evaluate(principal=platform, action=action, resource=role, context=context)
+            assert unbounded.allowed is False, (name, action, unbounded.reason)
+            bounded = model.evaluate(principal=platform, action=action, resource=role,
+                                     context={**context, "iam:PermissionsBoundary": PLATFORM_BOUNDARY})
+            assert bounded.allowed is True, (name, action, bounded.reason)
 
 
 def test_every_platform_role_but_the_named_exception_carries_the_platform_boundary(platform_templates):
@@ -406,6 +453,24 @@ def test_a_platform_role_rewritten_to_administrator_stays_within_the_platform_bo
     assert ask("account:CloseAccount") is False
     assert model.evaluate(principal=f"{IAM}:role/GitHubActionsDeploy", action="sts:AssumeRole",
                           resource=DEPLOY_ROLE).allowed is True
+
+
+def test_the_ci_role_rewritten_by_a_push_opens_no_session_but_its_qualifiers_bootstrap_roles(platform_templates):
+    """The CI role's policy is the platform's execution role's to write: a push can give it sts:AssumeRole on *.
+    The team's bootstrap roles trust the account (CDK's default): through them the CI would deploy as the team's
+    execution role. The boundary keeps its sessions to the platform qualifier's bootstrap roles."""
+    model, _ = platform_templates
+    anything = {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": ["sts:AssumeRole", "sts:TagSession"], "Resource": "*"}]}
+    ci = add_role(model, RoleRequest(name="GitHubActionsDeploy", permissions_boundary=PLATFORM_BOUNDARY,
+                                     inline_policies=(anything,)), account=ACCOUNT)
+    for role in (f"{IAM}:role/cdk-payments-deploy-role-{ACCOUNT}-eu-west-1",
+                 f"{IAM}:role/cdk-payments-cfn-exec-role-{ACCOUNT}-eu-west-1",
+                 f"{IAM}:role/teams/payments/payments-workload", f"{IAM}:role/Support", f"{IAM}:role/DeveloperReadOnly"):
+        for action in ("sts:AssumeRole", "sts:TagSession"):
+            assert model.evaluate(principal=ci, action=action, resource=role).allowed is False, (role, action)
+    for action in ("sts:AssumeRole", "sts:TagSession"):
+        assert model.evaluate(principal=ci, action=action, resource=DEPLOY_ROLE).allowed is True, action
 
 
 # ------------------------------------------------------------------ the library's parts, on their own
@@ -477,5 +542,41 @@ def test_a_platform_role_without_the_boundary_is_refused_at_synth_unless_named()
     with pytest.raises(ValueError, match=r"without the boundary .*'/Legacy': None"):
         execution_statements(["AWS::IAM::Role"], **kwargs)
     statements = execution_statements(["AWS::IAM::Role"], unbounded_roles=["/Legacy"], **kwargs)
-    assert {"Sid": "CreateNamedUnboundedRoles", "Effect": "Allow", "Action": "iam:CreateRole",
+    # named, it is read, never created or written: nothing would bound what a push writes into it
+    assert {"Sid": "DenyUnboundedRolesAndTheirPolicies", "Effect": "Deny", "NotAction": ["iam:Get*", "iam:List*"],
             "Resource": [f"{IAM}:role/Legacy"]} in statements
+    assert not any(s["Effect"] == "Allow" and f"{IAM}:role/Legacy" in s["Resource"] and "iam:CreateRole" in s["Action"]
+                   for s in statements)
+
+
+def test_the_policies_of_an_unbounded_role_need_a_path_no_bounded_roles_policy_shares(tmp_path):
+    """The execution role is denied every write on the unbounded role's policies by their path: a policy of a
+    bounded role on that path would be locked with them, so the inventory refuses to scope the account."""
+    from constructs_iam.bootstrap import iam_inventory
+
+    def policy(path, role):
+        return {"Type": "AWS::IAM::ManagedPolicy", "Properties": {"Path": path, "Roles": [{"Ref": role}],
+                                                                  "PolicyDocument": {"Statement": []}}}
+
+    def assembly(dev_path):
+        trust = {"Statement": [{"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111111111111:root"},
+                                "Action": "sts:AssumeRole"}]}
+        template = {"Resources": {
+            "Dev": {"Type": "AWS::IAM::Role", "Properties": {"RoleName": "Dev", "AssumeRolePolicyDocument": trust}},
+            "Ci": {"Type": "AWS::IAM::Role", "Properties": {"RoleName": "Ci", "AssumeRolePolicyDocument": trust,
+                                                            "PermissionsBoundary": PLATFORM_BOUNDARY}},
+            "DevPolicy": policy(dev_path, "Dev"), "CiPolicy": policy("/protected/", "Ci")}}
+        directory = tmp_path / dev_path.strip("/").replace("/", "-")
+        directory.mkdir()
+        (directory / "S.template.json").write_text(json.dumps(template))
+        (directory / "manifest.json").write_text(json.dumps({"artifacts": {"S": {
+            "type": "aws:cloudformation:stack", "environment": f"aws://{ACCOUNT}/eu-west-1",
+            "properties": {"templateFile": "S.template.json",
+                           "assumeRoleArn": f"arn:aws:iam::{ACCOUNT}:role/cdk-hnb659fds-deploy-role-{ACCOUNT}-eu-west-1"}}}}))
+        return iam_inventory(directory)["hnb659fds"][ACCOUNT]
+
+    shared = assembly("/protected/")
+    assert shared["unbounded-policy"] == ["/protected/*"]
+    assert any("/protected/*: policies of a role without a boundary" in u for u in shared["unscoped"]), shared["unscoped"]
+    own = assembly("/protected/unbounded/")
+    assert own["unbounded-policy"] == ["/protected/unbounded/*"] and own["unscoped"] == []

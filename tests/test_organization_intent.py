@@ -209,11 +209,13 @@ def test_the_developer_and_ci_roles_customer_managed_policies_cannot_be_edited_f
     for stack, role in ((app_stacks.production_access, "DeveloperReadOnlyRole"), (app_stacks.ci, "GitHubActionsRole")):
         policies = [r for r in Template.from_stack(stack).find_resources("AWS::IAM::ManagedPolicy").values()
                     if any(ref["Ref"].startswith(role) for ref in r["Properties"].get("Roles", []))]
-        assert policies and all(r["Properties"]["Path"] == "/constructs-iam/protected/" for r in policies)
-    policy = f"arn:aws:iam::{PRODUCTION}:policy/constructs-iam/protected/ConstructsIam-CiDeploy-GitHubActionsPolicy-1AB2"
-    decision = org.gates(principal=ADMIN, action=action, resource=policy, context=TLS)
-    assert decision is not None and "ProtectPlatformRoles" in decision.reason
-    assert org.gates(principal=DEPLOYER, action=action, resource=policy, context=TLS) is None
+        # the developer role's (no boundary) under /constructs-iam/protected/unbounded/, which the execution role may not write
+        assert policies and all(r["Properties"]["Path"].startswith("/constructs-iam/protected/") for r in policies)
+    for policy in (f"arn:aws:iam::{PRODUCTION}:policy/constructs-iam/protected/ConstructsIam-CiDeploy-GitHubActionsPolicy-1AB2",
+                   f"arn:aws:iam::{PRODUCTION}:policy/constructs-iam/protected/unbounded/ConstructsIam-ProductionAccess-x-1AB2"):
+        decision = org.gates(principal=ADMIN, action=action, resource=policy, context=TLS)
+        assert decision is not None and "ProtectPlatformRoles" in decision.reason
+        assert org.gates(principal=DEPLOYER, action=action, resource=policy, context=TLS) is None
     assert org.gates(principal=ADMIN, action=action, resource=f"arn:aws:iam::{PRODUCTION}:policy/TeamPolicy",
                      context=TLS) is None
 
