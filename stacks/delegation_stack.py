@@ -45,8 +45,9 @@ def unbounded_platform_roles(config: AppConfig) -> dict[str, str]:
         "read-only across every service of the developer access catalog: a boundary that keeps its allow-list as "
         "'<service>:<Verb>*' is ~15,900 characters over 387 services (IAM allows 6,144), '*:Get*' is not IAM's "
         "grammar (CDK refuses it), and 'service:*' or '*' in a boundary is what Control Tower's IAM controls "
-        "refuse (tests/test_developer_boundary.py); it holds no write and no IAM action, and the pattern seal "
-        "refuses any widening at synth")}
+        "refuse (tests/test_developer_boundary.py); it holds no write and no IAM action, the pattern seal "
+        "refuses any widening at synth, and the platform's execution role may only read it and its policies (an "
+        "administrator deploys their changes)")}
 
 
 def boundary_arn(config: AppConfig, delegation: DelegationConfig) -> str:
