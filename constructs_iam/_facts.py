@@ -31,6 +31,7 @@ class StackFacts:
     region: str
     account: str
     template_file: str
+    partition: str
 
 
 @dataclass(frozen=True)
@@ -73,7 +74,7 @@ def flat_bucket_arn(stack: Stack, value: Any) -> str:
 def stack(value: Stack) -> StackFacts:
     facts = _STACKS.get(id(value))
     if facts is None or facts.stack is not value:
-        facts = StackFacts(value, value.node.path, value.region, value.account, value.template_file)
+        facts = StackFacts(value, value.node.path, value.region, value.account, value.template_file, value.partition)
         _STACKS[id(value)] = facts
     return facts
 

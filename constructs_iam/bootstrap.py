@@ -768,15 +768,22 @@ def set_iam_paths(scope: Construct, path: str) -> int:
             continue
         else:
             continue
-        if Stack.of(node).resolve(named) is None and current in (None, "/"):
+        if current in (None, "/") and _resolved(node, named) is None:
             where = path
             if isinstance(node, iam.CfnRole):
-                services = _trusted_services(Stack.of(node).resolve(node.assume_role_policy_document))
+                services = _trusted_services(node.stack.resolve(node.assume_role_policy_document))
                 if len(services) == 1:  # its own path: iam:PassRole of it names exactly its service
                     where = service_path(path, services[0])
             node.path = where
             changed += 1
     return changed
+
+
+def _resolved(node: Any, value: Any) -> Any:
+    """``value`` of ``node``'s properties resolved, asking Node only when it holds a token."""
+    if value is None or (isinstance(value, str) and not v.is_token(value)):
+        return value
+    return node.stack.resolve(value)
 
 
 def service_path(path: str, service: str) -> str:
@@ -800,7 +807,7 @@ def set_permissions_boundary(scope: Construct, boundary_arn: str, *, except_role
     changed = 0
     for node in scope.node.find_all():
         if isinstance(node, iam.CfnRole):
-            if node.permissions_boundary is None and Stack.of(node).resolve(node.role_name) not in except_role_names:
+            if node.permissions_boundary is None and _resolved(node, node.role_name) not in except_role_names:
                 node.permissions_boundary = boundary_arn
                 changed += 1
         elif type(node) is CfnResource and node.cfn_resource_type == "AWS::IAM::Role":

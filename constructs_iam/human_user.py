@@ -274,7 +274,10 @@ class HumanUser(Construct):
             record["status"] = status.value
         if renamed_from is not None:
             record["renamed_from"] = renamed_from
-        cast(CfnResource, construct.node.default_child).add_metadata(PERSON_METADATA, record)
+        resource = construct if isinstance(construct, CfnResource) else getattr(construct, "resource", None)
+        if not isinstance(resource, CfnResource):  # an L2 (the user, the key): its default child
+            resource = cast(CfnResource, construct.node.default_child)
+        resource.add_metadata(PERSON_METADATA, record)
 
     def _credential_secret(
         self, id: str, name: str, description: str, readers: Sequence[iam.IPrincipal], *, rotated: bool = False,

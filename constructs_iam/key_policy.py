@@ -32,6 +32,7 @@ from aws_cdk import Stack
 from aws_cdk import aws_iam as iam
 from constructs import IConstruct
 
+from . import _facts
 from . import _validation as v
 
 ADMIN_ACTIONS: tuple[str, ...] = (
@@ -97,21 +98,21 @@ def kms_key_policy(scope: IConstruct, *, used_through: Sequence[str] = ()) -> ia
     for service in services:
         if not isinstance(service, str) or not service.replace("-", "").isalnum():
             raise v.fail("used_through", service, "must be a service name such as 's3' or 'secretsmanager'")
-    stack = Stack.of(scope)
-    account = iam.AccountRootPrincipal()
-    statements = [
-        iam.PolicyStatement(sid="KeyAdministration", principals=[account], actions=list(ADMIN_ACTIONS),
-                            resources=["*"]),  # in a key policy, "*" means this key
+    facts = _facts.stack(Stack.of(scope))  # region and account read once per stack
+    account = {"AWS": f"arn:{facts.partition}:iam::{facts.account}:root"}  # what iam.AccountRootPrincipal renders
+    statements: list[dict[str, object]] = [
+        # in a key policy, "*" means this key
+        {"Sid": "KeyAdministration", "Effect": "Allow", "Principal": account, "Action": list(ADMIN_ACTIONS), "Resource": "*"},
+        dict(DENY_GRANTS_NOT_FOR_AWS_RESOURCES),
     ]
-    statements.append(iam.PolicyStatement.from_json(DENY_GRANTS_NOT_FOR_AWS_RESOURCES))
     if services:
-        via = [f"{service}.{stack.region}.amazonaws.com" for service in services]
-        scoped = {"StringEquals": {"kms:ViaService": via if len(via) > 1 else via[0], "kms:CallerAccount": stack.account}}
+        via = [f"{service}.{facts.region}.amazonaws.com" for service in services]
+        scoped = {"StringEquals": {"kms:ViaService": via if len(via) > 1 else via[0], "kms:CallerAccount": facts.account}}
         statements += [
-            iam.PolicyStatement(sid="UseOnlyThroughServices", principals=[account], actions=list(USE_ACTIONS),
-                                resources=["*"], conditions=scoped),
-            iam.PolicyStatement(sid="GrantsOnlyForAwsResources", principals=[account], actions=["kms:CreateGrant"],
-                                resources=["*"],
-                                conditions={**scoped, "Bool": {"kms:GrantIsForAWSResource": "true"}}),
+            {"Sid": "UseOnlyThroughServices", "Effect": "Allow", "Principal": account, "Action": list(USE_ACTIONS),
+             "Resource": "*", "Condition": scoped},
+            {"Sid": "GrantsOnlyForAwsResources", "Effect": "Allow", "Principal": account, "Action": "kms:CreateGrant",
+             "Resource": "*", "Condition": {**scoped, "Bool": {"kms:GrantIsForAWSResource": "true"}}},
         ]
-    return iam.PolicyDocument(statements=statements)
+    # one object for CDK: the statements as data (kms.Key adds its own statements to this document)
+    return iam.PolicyDocument.from_json({"Version": "2012-10-17", "Statement": statements})
