@@ -9,6 +9,7 @@ path, and the scope's path once each, not once per workload. Entries hold the ob
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from aws_cdk import Stack
@@ -24,14 +25,31 @@ class BucketFacts:
     name: str
 
 
-@dataclass(frozen=True)
 class StackFacts:
-    stack: Stack
-    path: str
-    region: str
-    account: str
-    template_file: str
-    partition: str
+    """A stack and what the library reads of it: each asked of Node once, when first needed."""
+
+    def __init__(self, stack: Stack) -> None:
+        self.stack = stack
+
+    @cached_property
+    def path(self) -> str:
+        return str(self.stack.node.path)
+
+    @cached_property
+    def region(self) -> str:
+        return str(self.stack.region)
+
+    @cached_property
+    def account(self) -> str:
+        return str(self.stack.account)
+
+    @cached_property
+    def template_file(self) -> str:
+        return str(self.stack.template_file)
+
+    @cached_property
+    def partition(self) -> str:
+        return str(self.stack.partition)
 
 
 @dataclass(frozen=True)
@@ -74,7 +92,7 @@ def flat_bucket_arn(stack: Stack, value: Any) -> str:
 def stack(value: Stack) -> StackFacts:
     facts = _STACKS.get(id(value))
     if facts is None or facts.stack is not value:
-        facts = StackFacts(value, value.node.path, value.region, value.account, value.template_file, value.partition)
+        facts = StackFacts(value)
         _STACKS[id(value)] = facts
     return facts
 

@@ -492,12 +492,13 @@ def one_per_scope(construct: Any, key: tuple[Any, ...], what: str) -> None:
 
     ``key`` holds the account and region the construct deploys to (from ``deploy_target``) and
     what makes it one of a kind, e.g. ``(account, region, "ACCOUNT")`` for an Access Analyzer."""
-    root = construct.node.root
+    node = construct.node
+    root = node.root
     entry = _ONE_PER.get(id(root))
     if entry is None or entry[0] is not root:
         entry = (root, {})
         _ONE_PER[id(root)] = entry
-    path = construct.node.path
+    path = node.path
     full = (type(construct).__name__, *key)
     other = entry[1].get(full)
     if other is not None and other != path:
@@ -536,10 +537,12 @@ def deploy_target(construct: Any) -> tuple[str, str]:
     so only constructs in that same stack are known to share an account)."""
     from aws_cdk import Stack
 
-    stack = Stack.of(construct)
-    account, region = stack.account, stack.region
-    if is_token(account) or getattr(stack, "_constructs_iam_unknown_account", False):
-        account = f"<account of {stack.node.path}>"
+    from . import _facts
+
+    facts = _facts.stack(Stack.of(construct))  # account, region and path read once per stack
+    account, region = facts.account, facts.region
+    if is_token(account) or getattr(facts.stack, "_constructs_iam_unknown_account", False):
+        account = f"<account of {facts.path}>"
     if is_token(region):
-        region = f"<region of {stack.node.path}>"
+        region = f"<region of {facts.path}>"
     return account, region
