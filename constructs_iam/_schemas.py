@@ -10,7 +10,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-__all__ = ["cfnlint_data", "iam_actions", "resource_schema"]
+__all__ = ["cfnlint_data", "iam_actions", "policies_spec", "resource_schema"]
 
 
 @lru_cache(maxsize=1)
@@ -38,7 +38,13 @@ def resource_schema(resource_type: str, region: str = "us-east-1") -> dict[str, 
 
 
 @lru_cache(maxsize=1)
+def policies_spec() -> dict[str, Any]:
+    """cfn-lint's ``AdditionalSpecs/Policies.json`` (service prefix -> its actions, lower case, each with
+    the resource types it acts on), parsed once per process: about 2 MB."""
+    return dict(json.loads((cfnlint_data() / "AdditionalSpecs" / "Policies.json").read_text()))
+
+
+@lru_cache(maxsize=1)
 def iam_actions() -> dict[str, frozenset[str]]:
     """IAM's actions by service prefix, lower case, as cfn-lint knows them (its check W3037)."""
-    data = json.loads((cfnlint_data() / "AdditionalSpecs" / "Policies.json").read_text())
-    return {service: frozenset(entry.get("Actions", {})) for service, entry in data.items()}
+    return {service: frozenset(entry.get("Actions", {})) for service, entry in policies_spec().items()}

@@ -43,7 +43,7 @@ from constructs import Construct
 
 from . import _facts
 from . import _validation as v
-from ._schemas import iam_actions, resource_schema
+from ._schemas import iam_actions, policies_spec, resource_schema
 from .acknowledgments import _skip_in_checkov, acknowledge, acknowledge_findings
 
 __all__ = [
@@ -402,11 +402,9 @@ def _iam_action_resource(action: str) -> str | None:
     return kinds[0] if kinds else None
 
 
-@lru_cache(maxsize=1)
 def _iam_catalog() -> dict[str, Any]:
-    from ._schemas import cfnlint_data
-
-    return dict(json.loads((cfnlint_data() / "AdditionalSpecs" / "Policies.json").read_text())["iam"]["Actions"])
+    actions: dict[str, Any] = policies_spec()["iam"]["Actions"]  # the file iam_actions reads, parsed once
+    return actions
 
 
 def _iam_statements(needed: Sequence[str], iam: Mapping[str, Any], types: Sequence[str], *, partition: str, account: str,
