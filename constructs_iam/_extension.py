@@ -22,7 +22,7 @@ from typing import Any
 from aws_cdk import Stack
 
 from . import _validation as v
-from .guardrails.rules import _admin_problem
+from .guardrails.rules import _admin_problem, _grants
 
 
 def statement_problems(statements: Sequence[dict[str, Any]]) -> list[str]:
@@ -57,11 +57,7 @@ def _passes_any_role(statement: dict[str, Any]) -> str | None:
     every account), or None."""
     from fnmatch import fnmatchcase
 
-    if statement.get("Effect", "Allow") != "Allow" or "NotAction" in statement:
-        return None
-    actions = statement.get("Action")
-    actions = actions if isinstance(actions, list) else [actions]
-    if not any(isinstance(a, str) and fnmatchcase("iam:passrole", a.lower()) for a in actions):
+    if statement.get("Effect", "Allow") != "Allow" or not _grants(statement, "iam:PassRole"):  # Action or NotAction
         return None
     if "NotResource" in statement:
         return v.json_compact({"NotResource": statement["NotResource"]})

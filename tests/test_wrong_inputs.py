@@ -211,6 +211,8 @@ def widened(statements: list[iam.PolicyStatement]) -> None:
     (lambda: iam.PolicyStatement(actions=["iam:Pass*"], resources=["arn:aws:iam::111111111111:role/*"]),
      "lets the role pass any role"),
     (lambda: iam.PolicyStatement(actions=["iam:PassRole"], resources=["arn:*"]), "lets the role pass any role"),
+    (lambda: iam.PolicyStatement(not_actions=["s3:*"], resources=["arn:aws:iam::111111111111:role/*"]),
+     "lets the role pass any role"),
 ])
 def test_extend_policy_refuses_admin_and_principals_without_iam_guardrails_of(statement, message):
     with pytest.raises(PropsError, match=f"S/Reader \\(S3PrefixAccessRole\\): statements\\[0\\] .*{message}"):
