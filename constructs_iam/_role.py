@@ -180,3 +180,27 @@ def attach_policy(
     return iam.ManagedPolicy(
         scope, id, roles=[role], statements=list(statements), description=description, path=where  # type: ignore[arg-type]
     )
+
+
+def handler_function(scope: Construct, *, source: str, role: iam.IRole, log_group: Any, policy: iam.ManagedPolicy,
+                     timeout: Duration, description: str, acknowledgments: Sequence[tuple[str, str]],
+                     **props: Any) -> Any:
+    """A CloudFormation custom resource's handler under construct id ``Handler``: inline Python
+    (``index.handler``), its own ``role`` and ``log_group``, waiting for ``policy`` (the role's
+    permissions), not only for the role (Lambda's own DependsOn the role, which the role's GetAtt
+    already implies: cfn-lint W3005), with the handler findings ``acknowledgments`` in one call."""
+    from aws_cdk import CfnResource
+    from aws_cdk import aws_lambda as lambda_
+
+    from .acknowledgments import acknowledge_all
+
+    function = lambda_.Function(
+        scope, "Handler", runtime=lambda_.Runtime.PYTHON_3_14, handler="index.handler",
+        code=lambda_.Code.from_inline(source), role=role, log_group=log_group, timeout=timeout,
+        description=description, **props)
+    resource = function.node.default_child
+    policy_resource = policy.node.default_child
+    assert isinstance(resource, CfnResource) and isinstance(policy_resource, CfnResource)
+    resource.add_override("DependsOn", [Stack.of(policy).get_logical_id(policy_resource)])
+    acknowledge_all(function, acknowledgments)
+    return function

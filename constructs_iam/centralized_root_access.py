@@ -16,18 +16,16 @@ created in the organisation have no root credentials.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import cast
 
-from aws_cdk import ArnFormat, CfnResource, CustomResource, Duration, RemovalPolicy, Stack
+from aws_cdk import ArnFormat, CustomResource, Duration, RemovalPolicy, Stack
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
-from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
 from . import _role
 from . import _validation as v
-from .acknowledgments import acknowledge, acknowledge_wildcard_resources
+from .acknowledgments import acknowledge_wildcard_resources
 from .key_policy import kms_key_policy
 
 ENABLE_ACTIONS = ("iam:EnableOrganizationsRootCredentialsManagement", "iam:EnableOrganizationsRootSessions",
@@ -91,17 +89,13 @@ class CentralizedRootAccess(Construct):
             policy, ["*"],
             "organizations:EnableAWSServiceAccess and the IAM centralized root access actions have no resource "
             "type; EnableAWSServiceAccess is limited to iam.amazonaws.com by its condition key.")
-        self.function = lambda_.Function(
-            self, "Handler", runtime=lambda_.Runtime.PYTHON_3_14, handler="index.handler",
-            code=lambda_.Code.from_inline(HANDLER_SOURCE), role=self.role, log_group=self.log_group,
-            timeout=Duration.minutes(2), description="Enables centralized root access (CloudFormation custom resource)")
-        function_resource = cast(CfnResource, self.function.node.default_child)
-        function_resource.add_override("DependsOn", [stack.get_logical_id(cast(CfnResource, policy.node.default_child))])
+        self.function = _role.handler_function(
+            self, source=HANDLER_SOURCE, role=self.role, log_group=self.log_group, policy=policy,
+            timeout=Duration.minutes(2), description="Enables centralized root access (CloudFormation custom resource)",
+            acknowledgments=list(_HANDLER_ACKNOWLEDGMENTS.items()))
         self.resource = CustomResource(self, "Resource", service_token=self.function.function_arn,
                                        resource_type="Custom::CentralizedRootAccess",
                                        properties={"DisableOnDelete": disable_on_delete})
-        for rule, reason in _HANDLER_ACKNOWLEDGMENTS.items():
-            acknowledge(self.function, rule, reason)
 
 
 HANDLER_SOURCE = (Path(__file__).parent / "_centralized_root_access_handler.py").read_text()

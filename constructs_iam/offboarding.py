@@ -26,15 +26,15 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import cast
 
-from aws_cdk import CfnResource, CustomResource, Duration, RemovalPolicy, Stack
+from aws_cdk import CustomResource, Duration, RemovalPolicy, Stack
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
-from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
+from . import _role
 from . import _validation as v
-from .acknowledgments import acknowledge, acknowledge_wildcard_resources
+from .acknowledgments import acknowledge_wildcard_resources
 from .key_policy import kms_key_policy
 from .password_policy import _HANDLER_ACKNOWLEDGMENTS  # the same reasons hold for every custom resource handler
 
@@ -156,14 +156,10 @@ class CredentialRevoker(Construct):
             "iam:RemoveUserFromGroup is authorized on the group, and an offboarded person may have been added "
             "to any group by hand; the handler only removes, and only the users named by this stack's "
             "offboarding resources.")
-        self.function = lambda_.Function(
-            self, "Handler", runtime=lambda_.Runtime.PYTHON_3_14, handler="index.handler",
-            code=lambda_.Code.from_inline(HANDLER_SOURCE), role=self.role, log_group=self.log_group,
-            timeout=Duration.minutes(2), description="Revokes offboarded people's credentials (CloudFormation custom resource)")
-        cast(CfnResource, self.function.node.default_child).add_override(
-            "DependsOn", [stack.get_logical_id(cast(CfnResource, policy.node.default_child))])
-        for rule, reason in _HANDLER_ACKNOWLEDGMENTS.items():
-            acknowledge(self.function, rule, reason)
+        self.function = _role.handler_function(
+            self, source=HANDLER_SOURCE, role=self.role, log_group=self.log_group, policy=policy,
+            timeout=Duration.minutes(2), description="Revokes offboarded people's credentials (CloudFormation custom resource)",
+            acknowledgments=list(_HANDLER_ACKNOWLEDGMENTS.items()))
 
     @classmethod
     def of(cls, scope: Construct) -> CredentialRevoker:

@@ -12,19 +12,18 @@ from __future__ import annotations
 
 from pathlib import Path
 from collections.abc import Sequence
-from typing import Any, cast
+from typing import Any
 
-from aws_cdk import Annotations, CfnResource, CustomResource, Duration, RemovalPolicy, Stack
+from aws_cdk import Annotations, CustomResource, Duration, RemovalPolicy, Stack
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
-from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
 
 from . import _facts, _role
 from . import _validation as v
-from .acknowledgments import acknowledge_all, acknowledge_wildcard_resources
+from .acknowledgments import acknowledge_wildcard_resources
 from .key_policy import kms_key_policy
 
 CIS_MINIMUM_LENGTH = 14
@@ -190,25 +189,20 @@ class AccountPasswordPolicy(Construct):
             "iam:UpdateAccountPasswordPolicy and iam:DeleteAccountPasswordPolicy act on the account's "
             "single password policy and have no resource-level permissions.",
         )
-        self.function = lambda_.Function(
-            self,
-            "Handler",
-            runtime=lambda_.Runtime.PYTHON_3_14,
-            handler="index.handler",
-            code=lambda_.Code.from_inline(HANDLER_SOURCE),
-            role=self.role,
-            log_group=self.log_group,
-            timeout=Duration.minutes(1),
-            description="Sets the IAM account password policy (CloudFormation custom resource)",
+        self.function = _role.handler_function(
+            self, source=HANDLER_SOURCE, role=self.role, log_group=self.log_group, policy=policy,
+            timeout=Duration.minutes(1), description="Sets the IAM account password policy (CloudFormation custom resource)",
+            acknowledgments=[
+                (rule, reason) for rule, reason in _HANDLER_ACKNOWLEDGMENTS.items()
+                # a satisfied rule has nothing to acknowledge
+                if not (rule == "NIST.800.53.R5-LambdaInsideVPC" and vpc is not None)
+                and not (rule == "NIST.800.53.R5-LambdaConcurrency" and reserved_concurrent_executions is not None)
+            ],
             vpc=vpc,
             vpc_subnets=vpc_subnets if vpc is not None else None,
             security_groups=list(security_groups) or None,
             reserved_concurrent_executions=reserved_concurrent_executions,
         )
-        # The function waits for its permissions (the managed policy), not only for its role. Lambda
-        # adds DependsOn the role, which the Role GetAtt already implies (cfn-lint W3005): replace it.
-        function_resource = cast(CfnResource, self.function.node.default_child)
-        function_resource.add_override("DependsOn", [stack.get_logical_id(cast(CfnResource, policy.node.default_child))])
         self.resource = CustomResource(
             self,
             "Resource",
@@ -223,12 +217,6 @@ class AccountPasswordPolicy(Construct):
                 "do not exist beforehand, the Describe actions have no resource type, and everything is "
                 "scoped to this account and region.",
             )
-        acknowledge_all(self.function, [
-            (rule, reason) for rule, reason in _HANDLER_ACKNOWLEDGMENTS.items()
-            # a satisfied rule has nothing to acknowledge
-            if not (rule == "NIST.800.53.R5-LambdaInsideVPC" and vpc is not None)
-            and not (rule == "NIST.800.53.R5-LambdaConcurrency" and reserved_concurrent_executions is not None)
-        ])
 
 
 def _vpc_statements(stack: Stack) -> list[dict[str, Any]]:
