@@ -26,40 +26,35 @@ def _login_profile(user_name, client):
         return 0
 
 
-def _access_keys(user_name, client):
+def _each(user_name, client, lister, field, delete, optional=False):
+    """Delete every item ``lister`` pages out for the user (``field`` of each page); how many."""
     count = 0
-    for page in client.get_paginator("list_access_keys").paginate(UserName=user_name):
-        for key in page["AccessKeyMetadata"]:
-            client.delete_access_key(UserName=user_name, AccessKeyId=key["AccessKeyId"])
+    for page in client.get_paginator(lister).paginate(UserName=user_name):
+        for item in (page.get(field, []) if optional else page[field]):
+            delete(item)
             count += 1
     return count
+
+
+def _access_keys(user_name, client):
+    return _each(user_name, client, "list_access_keys", "AccessKeyMetadata", lambda key: client.delete_access_key(
+        UserName=user_name, AccessKeyId=key["AccessKeyId"]))
 
 
 def _groups(user_name, client):
-    count = 0
-    for page in client.get_paginator("list_groups_for_user").paginate(UserName=user_name):
-        for group in page["Groups"]:
-            client.remove_user_from_group(GroupName=group["GroupName"], UserName=user_name)
-            count += 1
-    return count
+    return _each(user_name, client, "list_groups_for_user", "Groups", lambda group: client.remove_user_from_group(
+        GroupName=group["GroupName"], UserName=user_name))
 
 
 def _signing_certificates(user_name, client):
-    count = 0
-    for page in client.get_paginator("list_signing_certificates").paginate(UserName=user_name):
-        for certificate in page["Certificates"]:
-            client.delete_signing_certificate(UserName=user_name, CertificateId=certificate["CertificateId"])
-            count += 1
-    return count
+    return _each(user_name, client, "list_signing_certificates", "Certificates",
+                 lambda certificate: client.delete_signing_certificate(
+                     UserName=user_name, CertificateId=certificate["CertificateId"]))
 
 
 def _ssh_public_keys(user_name, client):
-    count = 0
-    for page in client.get_paginator("list_ssh_public_keys").paginate(UserName=user_name):
-        for key in page.get("SSHPublicKeys", []):
-            client.delete_ssh_public_key(UserName=user_name, SSHPublicKeyId=key["SSHPublicKeyId"])
-            count += 1
-    return count
+    return _each(user_name, client, "list_ssh_public_keys", "SSHPublicKeys", lambda key: client.delete_ssh_public_key(
+        UserName=user_name, SSHPublicKeyId=key["SSHPublicKeyId"]), optional=True)
 
 
 def _service_specific_credentials(user_name, client):
