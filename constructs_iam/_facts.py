@@ -51,6 +51,10 @@ class StackFacts:
     def partition(self) -> str:
         return str(self.stack.partition)
 
+    @cached_property
+    def root(self) -> IConstruct:
+        return self.stack.node.root
+
 
 @dataclass(frozen=True)
 class ScopeFacts:
@@ -100,8 +104,9 @@ def stack(value: Stack) -> StackFacts:
 def scope(value: IConstruct) -> ScopeFacts:
     facts = _SCOPES.get(id(value))
     if facts is None or facts.scope is not value:
-        owner = stack(value if Stack.is_stack(value) else Stack.of(value))  # type: ignore[arg-type]
-        path = value.node.path
+        of = Stack.of(value)  # a stack is its own (the same Python object: jsii keeps one per JS object)
+        owner = stack(of)
+        path = owner.path if of is value else value.node.path
         below = path[len(owner.path) + 1:] if path != owner.path else ""
         facts = ScopeFacts(value, path, owner, tuple(below.split("/")) if below else ())
         _SCOPES[id(value)] = facts

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Sequence
 from typing import Any
@@ -27,9 +28,19 @@ def known_closed(principal: iam.IPrincipal, trust: dict[str, Any] | None = None)
         _TRUST[id(principal)] = (principal, trust)
 
 
+_SERVICES: dict[str, iam.ServicePrincipal] = {}
+
+
 def service(name: str, conditions: dict[str, Any] | None = None) -> iam.ServicePrincipal:
-    """``iam.ServicePrincipal(name, conditions=...)``, known closed, with its trust statement as data."""
+    """``iam.ServicePrincipal(name, conditions=...)``, known closed, with its trust statement as data.
+    One object per service and conditions: a principal is immutable, and a thousand workload roles
+    trusting the same service for the same account need not each create one in Node."""
+    key = json.dumps([name, conditions or {}], sort_keys=True)
+    cached = _SERVICES.get(key)
+    if cached is not None:
+        return cached
     principal = iam.ServicePrincipal(name, conditions=conditions) if conditions else iam.ServicePrincipal(name)
+    _SERVICES[key] = principal
     statement: dict[str, Any] = {"Effect": "Allow", "Principal": {"Service": name}, "Action": "sts:AssumeRole"}
     if conditions:
         statement["Condition"] = conditions

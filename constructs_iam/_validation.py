@@ -123,28 +123,35 @@ def iam_path(prop: str, value: str) -> str:
 
 _SECONDS: dict[int, tuple[Duration, float | None]] = {}
 
-ONE_MINUTE = Duration.minutes(1)
-ONE_HOUR = Duration.hours(1)
-TWELVE_HOURS = Duration.hours(12)
+
+def _measured(value: Duration, seconds: float) -> Duration:
+    """``value``, with its length (known in Python, since the library made it) cached for ``seconds_of``."""
+    _SECONDS[id(value)] = (value, seconds)
+    return value
+
+
+ONE_MINUTE = _measured(Duration.minutes(1), 60.0)
+ONE_HOUR = _measured(Duration.hours(1), 3600.0)
+TWELVE_HOURS = _measured(Duration.hours(12), 43200.0)
 """Bounds and defaults shared by the patterns (one jsii object each, not one per call)."""
 
 
 @lru_cache(maxsize=None)
 def days(count: int) -> Duration:
-    """A shared ``Duration.days(count)`` for bounds: created and measured once per process."""
-    return Duration.days(count)
+    """A shared ``Duration.days(count)`` for bounds: created once per process, its length known."""
+    return _measured(Duration.days(count), count * 86400.0)
 
 
 @lru_cache(maxsize=None)
 def hours(count: int) -> Duration:
     """A shared ``Duration.hours(count)`` for bounds."""
-    return Duration.hours(count)
+    return _measured(Duration.hours(count), count * 3600.0)
 
 
 @lru_cache(maxsize=None)
 def minutes(count: int) -> Duration:
     """A shared ``Duration.minutes(count)`` for bounds."""
-    return Duration.minutes(count)
+    return _measured(Duration.minutes(count), count * 60.0)
 
 
 def seconds_of(value: Duration) -> float | None:
@@ -156,6 +163,13 @@ def seconds_of(value: Duration) -> float | None:
     seconds = None if value.is_unresolved() else value.to_seconds(integral=False)
     _SECONDS[id(value)] = (value, seconds)
     return seconds
+
+
+def seconds(value: Duration) -> float:
+    """``seconds_of`` a duration that must be resolved (an unresolved one fails in CDK, as
+    ``value.to_seconds()`` does)."""
+    known = seconds_of(value)
+    return value.to_seconds(integral=False) if known is None else known
 
 
 def duration_between(prop: str, value: Duration, minimum: Duration, maximum: Duration) -> Duration:
@@ -492,13 +506,15 @@ def one_per_scope(construct: Any, key: tuple[Any, ...], what: str) -> None:
 
     ``key`` holds the account and region the construct deploys to (from ``deploy_target``) and
     what makes it one of a kind, e.g. ``(account, region, "ACCOUNT")`` for an Access Analyzer."""
-    node = construct.node
-    root = node.root
+    from . import _facts
+
+    facts = _facts.scope(construct)  # path, stack and root read once
+    root = facts.stack.root
     entry = _ONE_PER.get(id(root))
     if entry is None or entry[0] is not root:
         entry = (root, {})
         _ONE_PER[id(root)] = entry
-    path = node.path
+    path = facts.path
     full = (type(construct).__name__, *key)
     other = entry[1].get(full)
     if other is not None and other != path:
@@ -535,11 +551,9 @@ def deploy_target(construct: Any) -> tuple[str, str]:
     """(account, region) of the stack ``construct`` deploys with: literal values where the stack's
     environment names them; for an environment-agnostic stack, its path (it can be deployed anywhere,
     so only constructs in that same stack are known to share an account)."""
-    from aws_cdk import Stack
-
     from . import _facts
 
-    facts = _facts.stack(Stack.of(construct))  # account, region and path read once per stack
+    facts = _facts.scope(construct).stack  # account, region and path read once per stack
     account, region = facts.account, facts.region
     if is_token(account) or getattr(facts.stack, "_constructs_iam_unknown_account", False):
         account = f"<account of {facts.path}>"

@@ -71,19 +71,18 @@ class CredentialHygiene(Construct):
         id: str,
         *,
         password_policy: AccountPasswordPolicy | None = None,
-        max_unused: Duration = Duration.days(45),
-        max_key_age: Duration = Duration.days(90),
+        max_unused: Duration = v.days(45),
+        max_key_age: Duration = v.days(90),
         remediate_unused: bool = False,
         unused_access_analyzer: bool = False,
-        unused_access_age: Duration = Duration.days(90),
+        unused_access_age: Duration = v.days(90),
         permissions_boundary: iam.IManagedPolicy | None = None,
     ) -> None:
         super().__init__(scope, id)
         with v.Checks(self) as check:
             for prop, age in (("max_unused", max_unused), ("max_key_age", max_key_age),
                               ("unused_access_age", unused_access_age)):
-                if check(v.duration_between, prop, age, v.days(1), v.days(365)) and \
-                        age.to_days(integral=False) != int(age.to_days(integral=False)):
+                if check(v.duration_between, prop, age, v.days(1), v.days(365)) and v.seconds(age) % 86400:
                     check.fail(prop, age.to_human_string(), "must be whole days")
             if password_policy is not None and not isinstance(password_policy, AccountPasswordPolicy):
                 check.fail("password_policy", password_policy, "must be an AccountPasswordPolicy")
@@ -91,13 +90,13 @@ class CredentialHygiene(Construct):
                 if not isinstance(value, bool):
                     check.fail(prop, value, "must be True or False")
             check(_role.check_boundary, "permissions_boundary", permissions_boundary)
-        unused_days = int(max_unused.to_days())
+        unused_days = int(v.seconds(max_unused) // 86400)
         password = password_policy.parameters if password_policy is not None else {
             "RequireUppercaseCharacters": True, "RequireLowercaseCharacters": True, "RequireSymbols": True,
             "RequireNumbers": True, "MinimumPasswordLength": 14, "PasswordReusePrevention": 24}
         rules: dict[str, tuple[str, dict[str, str], list[str]]] = {
             "UnusedCredentials": ("IAM_USER_UNUSED_CREDENTIALS_CHECK", {"maxCredentialUsageAge": str(unused_days)}, []),
-            "AccessKeysRotated": ("ACCESS_KEYS_ROTATED", {"maxAccessKeyAge": str(int(max_key_age.to_days()))}, []),
+            "AccessKeysRotated": ("ACCESS_KEYS_ROTATED", {"maxAccessKeyAge": str(int(v.seconds(max_key_age) // 86400))}, []),
             "RootAccessKey": ("IAM_ROOT_ACCESS_KEY_CHECK", {}, []),
             "RootMfa": ("ROOT_ACCOUNT_MFA_ENABLED", {}, []),
             "RootHardwareMfa": ("ROOT_ACCOUNT_HARDWARE_MFA_ENABLED", {}, []),
@@ -125,7 +124,7 @@ class CredentialHygiene(Construct):
                 self, "UnusedAccessAnalyzer", type="ACCOUNT_UNUSED_ACCESS",
                 analyzer_configuration=accessanalyzer.CfnAnalyzer.AnalyzerConfigurationProperty(
                     unused_access_configuration=accessanalyzer.CfnAnalyzer.UnusedAccessConfigurationProperty(
-                        unused_access_age=int(unused_access_age.to_days()))),
+                        unused_access_age=int(v.seconds(unused_access_age) // 86400))),
             )
 
     def _remediation(self, unused_days: int, boundary: iam.IManagedPolicy | None) -> None:

@@ -13,7 +13,7 @@ from constructs import Construct
 
 from . import _facts, _role
 from . import _validation as v
-from .acknowledgments import acknowledge
+from .acknowledgments import acknowledge, acknowledge_all
 from .key_policy import kms_key_policy
 from .key_rotation import AccessKeyRotation
 from .offboarding import PERSON_METADATA, CredentialRevoker, PersonStatus, deny_all_boundary
@@ -112,8 +112,8 @@ class HumanUser(Construct):
             check(_role.check_boundary, "permissions_boundary", permissions_boundary)
             with check.each():
                 iam_groups = [_as_group(g) for g in v.non_empty("groups", groups, what="PeopleGroup or aws_iam.IGroup objects")]
-            check(v.unique_items, "groups", [g.node.path if v.has(g, "node") else g.group_arn for g in iam_groups])
-            here = Stack.of(self).account if iam_groups else ""
+            check(v.unique_items, "groups", [_facts.scope(g).path if v.has(g, "node") else g.group_arn for g in iam_groups])
+            here = _facts.scope(self).stack.account if iam_groups else ""
             for group in iam_groups:
                 check(_same_account, here, group)
             if encryption_key is not None and not v.has(encryption_key, "key_arn"):
@@ -204,7 +204,7 @@ class HumanUser(Construct):
                 self, "AccessKeyRotation", user_name=user_name, path=path, secret=self.access_key_secret,
                 encryption_key=self.key, rotate_every=rotate_every, permissions_boundary=permissions_boundary,
                 # the next rotation deletes the old key anyway: never promise a longer grace than the period
-                grace_period=Duration.hours(max(1, min(7 * 24, int(rotate_every.to_hours(integral=False)) // 2))),
+                grace_period=v.hours(max(1, min(7 * 24, int(v.seconds(rotate_every) / 3600) // 2))),
             )
             self.rotation.node.add_dependency(self.user)
         elif access_key:
@@ -289,8 +289,8 @@ class HumanUser(Construct):
                                   description=description, encryption_key=self.key, **value)
         self._record_person(secret)
         if not rotated:
-            acknowledge(secret, "AwsSolutions-SMG4", _NO_ROTATION)
-            acknowledge(secret, "NIST.800.53.R5-SecretsManagerRotationEnabled", _NO_ROTATION)
+            acknowledge_all(secret, [("AwsSolutions-SMG4", _NO_ROTATION),
+                                     ("NIST.800.53.R5-SecretsManagerRotationEnabled", _NO_ROTATION)])
         for reader in readers:
             self._allow_read(secret, reader)
         return secret

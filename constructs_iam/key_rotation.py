@@ -36,7 +36,7 @@ from constructs import Construct, IConstruct
 
 from . import _role
 from . import _validation as v
-from .acknowledgments import acknowledge
+from .acknowledgments import acknowledge_all
 
 HANDLER_DIRECTORY = Path(__file__).parent / "_key_rotation"
 
@@ -86,7 +86,7 @@ class AccessKeyRotation(Construct):
         rotate_every: Duration,
         path: str = "/",
         encryption_key: kms.IKey | None = None,
-        grace_period: Duration = Duration.days(7),
+        grace_period: Duration = v.days(7),
         permissions_boundary: iam.IManagedPolicy | None = None,
     ) -> None:
         super().__init__(scope, id)
@@ -99,11 +99,12 @@ class AccessKeyRotation(Construct):
             if secret is None or not v.has(secret, "secret_arn"):
                 check.fail("secret", secret, "must be an aws_secretsmanager.ISecret")
             if check(v.duration_between, "rotate_every", rotate_every, v.days(1), v.days(365)):
-                days = int(rotate_every.to_days(integral=False))
-                if days != rotate_every.to_days(integral=False):
+                rotate_days = v.seconds(rotate_every) / 86400
+                days = int(rotate_days)
+                if days != rotate_days:
                     check.fail("rotate_every", rotate_every.to_human_string(), "must be whole days (Secrets Manager rotates by days)")
             if check(v.duration_between, "grace_period", grace_period, v.ONE_HOUR, v.days(90)) and \
-                    days and grace_period.to_seconds() >= rotate_every.to_seconds():
+                    days and v.seconds(grace_period) >= v.seconds(rotate_every):
                 check.fail("grace_period", grace_period.to_human_string(),
                            f"must be shorter than rotate_every ({rotate_every.to_human_string()}): the next rotation "
                            "deletes the previous key (IAM allows two keys per user)")
@@ -163,12 +164,12 @@ class AccessKeyRotation(Construct):
             self, "Cleanup", schedule_expression="rate(1 day)",
             description=f"Deletes the old access key of {user_name} once its grace period is over",
             targets=[events.CfnRule.TargetProperty(id="Cleanup", arn=self.function.function_arn, input=stack.to_json_string({
-                "Cleanup": True, "SecretId": secret.secret_arn, "GraceSeconds": int(grace_period.to_seconds())}))],
+                "Cleanup": True, "SecretId": secret.secret_arn, "GraceSeconds": int(v.seconds(grace_period))}))],
         )
         lambda_.CfnPermission(
             self, "ScheduleInvokes", action="lambda:InvokeFunction", function_name=self.function.function_arn,
             principal="events.amazonaws.com", source_arn=cleanup.attr_arn,
         )
         self.rotate_every, self.grace_period = rotate_every, grace_period
-        for rule, reason in _ACKNOWLEDGMENTS.items():
-            acknowledge(self.log_group if "LogGroup" in rule else self.function, rule, reason)
+        acknowledge_all(self.function, [(rule, why) for rule, why in _ACKNOWLEDGMENTS.items() if "LogGroup" not in rule])
+        acknowledge_all(self.log_group, [(rule, why) for rule, why in _ACKNOWLEDGMENTS.items() if "LogGroup" in rule])

@@ -91,8 +91,8 @@ class SessionPreferences(Construct):
         scope: Construct,
         id: str,
         *,
-        idle_timeout: Duration = Duration.minutes(20),
-        max_session: Duration = Duration.hours(1),
+        idle_timeout: Duration = v.minutes(20),
+        max_session: Duration = v.ONE_HOUR,
         log_retention: logs.RetentionDays = logs.RetentionDays.ONE_YEAR,
         existing_key_arn: str | None = None,
         existing_log_group_name: str | None = None,
@@ -101,8 +101,7 @@ class SessionPreferences(Construct):
         with v.Checks(self) as check:
             for prop, value, most in (("idle_timeout", idle_timeout, v.minutes(60)),
                                       ("max_session", max_session, v.hours(24))):
-                if check(v.duration_between, prop, value, v.ONE_MINUTE, most) and \
-                        value.to_seconds() % 60:
+                if check(v.duration_between, prop, value, v.ONE_MINUTE, most) and v.seconds(value) % 60:
                     check.fail(prop, value.to_human_string(), "must be whole minutes (Session Manager counts minutes)")
             if (existing_key_arn is None) != (existing_log_group_name is None):
                 check.fail("existing_key_arn/existing_log_group_name", existing_key_arn or existing_log_group_name,
@@ -165,8 +164,8 @@ class SessionPreferences(Construct):
                     "cloudWatchStreamingEnabled": True,
                     "kmsKeyId": self.key_arn,
                     "runAsEnabled": False, "runAsDefaultUser": "",
-                    "idleSessionTimeout": str(int(idle_timeout.to_minutes())),
-                    "maxSessionDuration": str(int(max_session.to_minutes())),
+                    "idleSessionTimeout": str(int(v.seconds(idle_timeout) // 60)),
+                    "maxSessionDuration": str(int(v.seconds(max_session) // 60)),
                     "shellProfile": {"linux": "", "windows": ""},
                 },
             },

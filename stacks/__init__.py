@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from aws_cdk import App, Environment, Stack, Validations
 from cdk_nag import AwsSolutionsChecks, NIST80053R5Checks
@@ -17,14 +18,29 @@ from constructs_iam import PropsError
 from .config import CONTEXT_KEY, AppConfig, ConfigError, config_error, load_cdk_json
 from .ci_stack import CiStack
 from .delegation_stack import PLATFORM_PATH, DelegationStack, TeamStack, platform_boundary_arn, unbounded_platform_roles
-from .identity_center_stack import IdentityCenterStack
 from .identity_stack import IdentityStack
 from .organization_stack import OrganizationStack, protected_role_names
 from .production_access_stack import ProductionAccessStack
 from .root_activity_stack import RootActivityStack
-from .production_access_stackset import ProductionAccessStackSetStack
 from .workload_shards import WorkloadShardStack, place
 from .workload_stack import WorkloadStack
+
+if TYPE_CHECKING:
+    from .identity_center_stack import IdentityCenterStack
+    from .production_access_stackset import ProductionAccessStackSetStack
+
+_LAZY = {"IdentityCenterStack": ".identity_center_stack", "ProductionAccessStackSetStack": ".production_access_stackset"}
+"""Stacks imported when an app enables them: their modules load cdk-stacksets' and aws_sso's bindings
+(cdk-stacksets is a jsii assembly Node loads: about 30 ms a synth that has no StackSet would pay)."""
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(_LAZY[name], __name__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "AppConfig",
@@ -90,6 +106,8 @@ def _build_stacks(scope: Construct, config: AppConfig) -> AppStacks:
     prefix = config.stack_prefix
     stackset = None
     if config.stacksets.enabled:
+        from .production_access_stackset import ProductionAccessStackSetStack
+
         stackset = ProductionAccessStackSetStack(
             scope, f"{prefix}-ProductionAccessStackSet", config=config, env=identity,
             description="constructs-iam: DeveloperReadOnlyRole to every account of the configured OUs",
@@ -100,6 +118,8 @@ def _build_stacks(scope: Construct, config: AppConfig) -> AppStacks:
                      description="constructs-iam: GitHub Actions deploys over OIDC (no stored keys)")
     identity_center = None
     if config.identity_center is not None:
+        from .identity_center_stack import IdentityCenterStack
+
         identity_center = IdentityCenterStack(
             scope, f"{prefix}-IdentityCenter", config=config, env=identity,
             description="constructs-iam: developer permission set in IAM Identity Center")
