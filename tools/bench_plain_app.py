@@ -148,6 +148,8 @@ for u in c["identity"]["users"]:
 r = cdk.Stack(app, "Plain-RootActivity", env=cdk.Environment(account=c["identity_account_id"], region="us-east-1"))
 topic_key = kms.Key(r, "TopicKey", enable_key_rotation=True)
 topic = sns.Topic(r, "Topic", master_key=topic_key, enforce_ssl=True)
+for email in c["identity"].get("alarm_emails", []):
+    sns.Subscription(r, f"Email{len(email)}", topic=topic, protocol=sns.SubscriptionProtocol.EMAIL, endpoint=email)
 events.Rule(r, "Rule", event_pattern=events.EventPattern(detail_type=["AWS Console Sign In via CloudTrail"]))
 accessanalyzer.CfnAnalyzer(r, "Analyzer", type="ACCOUNT")
 

@@ -425,7 +425,7 @@ def tenant_tag(context: Context) -> Iterator[Finding]:
             # a Deny in the same document of tagging with the tenant key (whatever else it tags) closes it
             closing = [d for d in statements(document) if _denies_tag_keys(d, tags)]
             for statement in statements(document):
-                if statement.get("Effect") != "Allow":
+                if statement.get("Effect") != "Allow" or not _may_name(statement, _TENANT_TAG_SERVICES):
                     continue
                 granted = [a for a in TENANT_TAG_ACTIONS if _grants(statement, a)
                            and not any(_grants(deny, a) for deny in closing)]
@@ -469,6 +469,24 @@ def _tenant_tag_values(context: Context, keys: set[str]) -> Iterator[Finding]:
             yield Finding("IamGuardrails-TenantTag", template, logical_id, "Properties/Tags",
                           f"tenant prefix {value} lies inside tenant prefix {', '.join(outer)} of another role or user: "
                           "that tenant reaches every key of this one")
+
+
+_TENANT_TAG_SERVICES = frozenset(a.split(":", 1)[0].lower() for a in TENANT_TAG_ACTIONS)
+
+
+def _may_name(statement: dict[str, Any], services: frozenset[str]) -> bool:
+    """Whether ``statement`` can grant an action of ``services`` (``_grants`` decides which): a
+    ``NotAction`` or a pattern whose service part is a wildcard or one of ``services``. Checked first
+    so the thousands of actions of other services are not matched one by one."""
+    if "NotAction" in statement:
+        return True
+    for pattern in as_list(statement.get("Action")):
+        if not isinstance(pattern, str):
+            continue
+        head = pattern.partition(":")[0].lower()
+        if head in services or "*" in head or "?" in head:
+            return True
+    return False
 
 
 def _grants(statement: dict[str, Any], action: str) -> bool:
