@@ -116,7 +116,7 @@ class AccountPasswordPolicy(Construct):
                     check.fail("max_age", max_age.to_human_string(), "must be a whole number of days (IAM counts a "
                                "password's age in days)")
                 else:
-                    max_age_days = int(max_age.to_days())
+                    max_age_days = int(v.seconds(max_age) // 86400)
             if hard_expiry is True and max_age is None:
                 check.fail("hard_expiry", hard_expiry, "needs max_age: without an age passwords never expire")
             check(_role.check_boundary, "permissions_boundary", permissions_boundary)

@@ -129,7 +129,7 @@ def cross_account_principal(
     conditions: dict[str, dict[str, object]] = {}
     if require_mfa:
         conditions["Bool"] = {"aws:MultiFactorAuthPresent": "true"}
-        conditions["NumericLessThan"] = {"aws:MultiFactorAuthAge": str(int(max_mfa_age.to_seconds()))}
+        conditions["NumericLessThan"] = {"aws:MultiFactorAuthAge": str(int(v.seconds(max_mfa_age)))}
     equals: dict[str, object] = {}
     if external_id is not None:
         equals["sts:ExternalId"] = external_id
