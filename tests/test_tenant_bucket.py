@@ -267,8 +267,14 @@ ROLES = "arn:aws:iam::222222222222:role/*"
                         conditions={"ForAnyValue:StringEquals": {"aws:TagKeys": ["Team"]}}),
     iam.PolicyStatement(actions=["iam:TagRole"], resources=[ROLES],  # the variable's value is the caller's choice
                         conditions={"ForAllValues:StringEquals": {"aws:TagKeys": ["Team", "${aws:PrincipalTag/TagKey}"]}}),
+    # the rule looks only at statements that can name iam or sts: these must still be found
+    iam.PolicyStatement(actions=["*"], resources=[ROLES]),
+    iam.PolicyStatement(actions=["IAM:TagRole"], resources=[ROLES]),  # IAM compares actions without case
+    iam.PolicyStatement(actions=["iam:*Role"], resources=[ROLES]),
+    iam.PolicyStatement(not_actions=["s3:*"], resources=[ROLES]),
 ], ids=["tag-own-role", "untag-role", "iam-tag-star", "create-role", "tag-user", "tag-session", "tag-key-case",
-        "tag-key-pattern", "for-any-value", "policy-variable"])
+        "tag-key-pattern", "for-any-value", "policy-variable", "every-action", "upper-case-service", "service-pattern",
+        "not-action"])
 def test_a_policy_that_lets_a_principal_set_the_tenant_tag_fails_synth(statement):
     assert tag_findings(statement) == [("IamGuardrails-TenantTag", "Shared/Automation/DefaultPolicy/Resource")]
 
