@@ -322,40 +322,32 @@ def test_iam_guardrails_of_stays_idempotent_with_patterns_in_stages():
 # ------------------------------------------------------------------------ resource policies
 
 
+def everyone_may_put(stack, conditions) -> str:
+    """An Allow of s3:PutObject to '*' on the reader's bucket under ``conditions``; its construct path."""
+    bucket = stack.node.find_child("Bucket")
+    bucket.add_to_resource_policy(iam.PolicyStatement(
+        principals=[iam.AnyPrincipal()], actions=["s3:PutObject"], resources=[bucket.arn_for_objects("*")],
+        conditions=conditions))
+    return "Test/Bucket/Policy/Resource"
+
+
 def test_principal_star_pinned_to_the_role_by_principal_arn_fails_synth():
     def build(stack):
         pattern = reader(stack)
-        bucket = stack.node.find_child("Bucket")
-        bucket.add_to_resource_policy(iam.PolicyStatement(
-            principals=[iam.AnyPrincipal()], actions=["s3:PutObject"], resources=[bucket.arn_for_objects("*")],
-            conditions={"ArnEquals": {"aws:PrincipalArn": pattern.role.role_arn}}))
-        return "Test/Bucket/Policy/Resource"
+        return everyone_may_put(stack, {"ArnEquals": {"aws:PrincipalArn": pattern.role.role_arn}})
 
     found, source = run(build)
     assert_refused(found, source)
 
 
-def test_principal_star_with_a_principal_arn_pattern_matching_the_role_name_fails_synth():
+@pytest.mark.parametrize("condition", [
+    {"StringLike": {"aws:PrincipalArn": "arn:aws:iam::222222222222:role/reports-*"}},  # a pattern matching its name
+    {"StringNotEquals": {"aws:PrincipalArn": "arn:aws:iam::222222222222:role/auditor"}},  # everyone but another role
+], ids=["principal-arn-pattern-matching-the-role-name", "negated-principal-arn"])
+def test_principal_star_with_a_principal_arn_condition_the_role_meets_fails_synth(condition):
     def build(stack):
         reader(stack, role_name="reports-reader")
-        bucket = stack.node.find_child("Bucket")
-        bucket.add_to_resource_policy(iam.PolicyStatement(
-            principals=[iam.AnyPrincipal()], actions=["s3:PutObject"], resources=[bucket.arn_for_objects("*")],
-            conditions={"StringLike": {"aws:PrincipalArn": "arn:aws:iam::222222222222:role/reports-*"}}))
-        return "Test/Bucket/Policy/Resource"
-
-    found, source = run(build)
-    assert_refused(found, source)
-
-
-def test_principal_star_with_a_negated_principal_arn_condition_fails_synth():
-    def build(stack):
-        reader(stack, role_name="reports-reader")
-        bucket = stack.node.find_child("Bucket")
-        bucket.add_to_resource_policy(iam.PolicyStatement(
-            principals=[iam.AnyPrincipal()], actions=["s3:PutObject"], resources=[bucket.arn_for_objects("*")],
-            conditions={"StringNotEquals": {"aws:PrincipalArn": "arn:aws:iam::222222222222:role/auditor"}}))
-        return "Test/Bucket/Policy/Resource"
+        return everyone_may_put(stack, condition)
 
     found, source = run(build)
     assert_refused(found, source)
@@ -438,12 +430,8 @@ def test_a_literal_role_arn_in_a_resource_policy_fails_synth():
 def test_principal_star_pinned_to_the_role_by_its_user_id_fails_synth_and_a_literal_role_id_fails_closed():
     def build(stack, user_id):
         pattern = reader(stack)
-        bucket = stack.node.find_child("Bucket")
         value = Fn.join("", [pattern.role.role_id, ":*"]) if user_id is None else user_id
-        bucket.add_to_resource_policy(iam.PolicyStatement(
-            principals=[iam.AnyPrincipal()], actions=["s3:PutObject"], resources=[bucket.arn_for_objects("*")],
-            conditions={"StringLike": {"aws:userid": value}}))
-        return "Test/Bucket/Policy/Resource"
+        return everyone_may_put(stack, {"StringLike": {"aws:userid": value}})
 
     found, source = run(lambda stack: build(stack, None))
     assert_refused(found, source)
