@@ -32,6 +32,7 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
+from . import _facts
 from . import _validation as v
 from .key_policy import kms_key_policy
 from .s3_location import normalize_s3_prefix
@@ -191,11 +192,11 @@ class TenantIsolatedBucket(Construct):
 
         record = getattr(pattern, "_record", None) if isinstance(pattern, RolePattern) else None
         if record is not None:  # a pattern of this library: its role is its own, its path and stack known in Python
-            role, where, stack = pattern.role, str(record["path"]), pattern._stack_facts.stack
+            role, where, owner = pattern.role, str(record["path"]), pattern._stack_facts
         else:
             role = getattr(pattern, "role", pattern) if v.has(pattern, "role") else pattern
             where = pattern.node.path if v.has(pattern, "node") else f"{pattern!r}"
-            stack = None
+            owner = None
         problems = []
         normalised = None
         try:
@@ -210,7 +211,7 @@ class TenantIsolatedBucket(Construct):
         if problems:
             raise v.PropsError(where, "TenantIsolatedBucket.admit", problems)
         assert normalised is not None
-        tenants = _tenants(stack if stack is not None else role)
+        tenants = _tenants((owner or _facts.scope(role).stack).root)
         role_path = where  # read once: each read is a round trip to the CDK, and tenants may be thousands
         for other_path, other_prefix in tenants.items():
             if other_path == role_path:
@@ -236,18 +237,10 @@ class TenantIsolatedBucket(Construct):
 _TENANTS: dict[int, tuple[Any, dict[str, str]]] = {}
 
 
-_ROOTS: dict[int, tuple[Any, Any]] = {}
-
-
-def _tenants(construct: Any) -> dict[str, str]:
-    """The roles admitted in ``construct``'s app (the pattern's or role's path -> prefix): the tag is
-    read by every isolated bucket, so tenants are unique across the app. The root of a stack is read
-    once per stack."""
-    cached = _ROOTS.get(id(construct))
-    if cached is None or cached[0] is not construct:
-        cached = (construct, construct.node.root)
-        _ROOTS[id(construct)] = cached
-    root = cached[1]
+def _tenants(root: Any) -> dict[str, str]:
+    """The roles admitted in the app of ``root`` (the pattern's or role's path -> prefix): the tag is
+    read by every isolated bucket, so tenants are unique across the app. The root comes from the
+    stack's facts (``_facts``), read once per stack."""
     entry = _TENANTS.get(id(root))
     if entry is None or entry[0] is not root:
         entry = (root, {})
