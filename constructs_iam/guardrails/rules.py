@@ -492,18 +492,19 @@ def _may_name(statement: dict[str, Any], services: frozenset[str]) -> bool:
 def _grants(statement: dict[str, Any], action: str) -> bool:
     from fnmatch import fnmatchcase
 
-    service, _, _ = action.lower().partition(":")
+    action = action.lower()
+    service, _, _ = action.partition(":")
 
     def matches(pattern: Any) -> bool:
         if not isinstance(pattern, str):
             return False
         pattern = pattern.lower()
         if "*" not in pattern and "?" not in pattern:
-            return pattern == action.lower()
+            return pattern == action
         head, colon, _ = pattern.partition(":")  # another service's pattern cannot match: no regex needed
         if colon and "*" not in head and "?" not in head and head != service:
             return False
-        return fnmatchcase(action.lower(), pattern.replace("[", "[[]"))
+        return fnmatchcase(action, pattern.replace("[", "[[]"))
 
     if "NotAction" in statement:
         return not any(matches(p) for p in as_list(statement["NotAction"]))
