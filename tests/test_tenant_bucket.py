@@ -288,6 +288,38 @@ def test_a_trust_policy_that_accepts_session_tags_fails_synth():
     assert tag_findings(trust=True) == [("IamGuardrails-TenantTag", "Shared/Automation/Resource")]
 
 
+@pytest.mark.parametrize("action", [
+    {"Fn::Join": ["", ["iam:", "TagRole"]]},
+    [{"Fn::Sub": "iam:TagRole"}],
+    {"Ref": "TaggingAction"},
+    {"Fn::Split": [",", "s3:GetObject,iam:TagRole"]},
+], ids=["join", "sub", "parameter", "split"])
+def test_an_action_the_check_cannot_read_fails_closed(action):
+    from aws_cdk import CfnParameter
+
+    stack = Stack(new_app(), "Shared", env=ENV)
+    TenantIsolatedBucket(stack, "Shared", bucket_name="acme-shared-data")
+    CfnParameter(stack, "TaggingAction", default="iam:TagRole")
+    role = iam.Role(stack, "Automation", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"))
+    iam.CfnPolicy(stack, "Tagging", policy_name="tagging", roles=[role.role_name], policy_document={
+        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": action, "Resource": "*"}]})
+    assert [(rule, path) for rule, path, _ in guardrail_findings(stack.node.root) if rule == "IamGuardrails-TenantTag"] \
+        == [("IamGuardrails-TenantTag", "Shared/Tagging")]
+
+
+def test_a_deny_the_check_cannot_read_does_not_close_a_tagging_allow():
+    stack = Stack(new_app(), "Shared", env=ENV)
+    TenantIsolatedBucket(stack, "Shared", bucket_name="acme-shared-data")
+    role = iam.Role(stack, "Automation", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"))
+    iam.CfnPolicy(stack, "Tagging", policy_name="tagging", roles=[role.role_name], policy_document={
+        "Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Action": "iam:TagRole", "Resource": "*"},
+            {"Effect": "Deny", "Action": {"Fn::Join": ["", ["iam:", "TagRole"]]}, "Resource": "*",
+             "Condition": {"ForAnyValue:StringEqualsIgnoreCase": {"aws:TagKeys": ["TenantPrefix"]}}}]})
+    assert [(rule, path) for rule, path, _ in guardrail_findings(stack.node.root) if rule == "IamGuardrails-TenantTag"] \
+        == [("IamGuardrails-TenantTag", "Shared/Tagging")]
+
+
 def test_a_permission_set_that_lets_its_roles_tag_fails_synth():
     from aws_cdk import aws_sso as sso
 

@@ -428,7 +428,7 @@ def tenant_tag(context: Context) -> Iterator[Finding]:
                 if statement.get("Effect") != "Allow" or not _may_name(statement, _TENANT_TAG_SERVICES):
                     continue
                 granted = [a for a in TENANT_TAG_ACTIONS if _grants(statement, a)
-                           and not any(_grants(deny, a) for deny in closing)]
+                           and not any(_grants(deny, a, unreadable=False) for deny in closing)]
                 if granted and not _tag_keys_exclude(statement.get("Condition"), tags):
                     yield Finding("IamGuardrails-TenantTag", template, logical_id, location,
                                   f"statement {_sid(statement)} allows {', '.join(granted)} without limiting aws:TagKeys "
@@ -477,27 +477,33 @@ _TENANT_TAG_SERVICES = frozenset(a.split(":", 1)[0].lower() for a in TENANT_TAG_
 def _may_name(statement: dict[str, Any], services: frozenset[str]) -> bool:
     """Whether ``statement`` can grant an action of ``services`` (``_grants`` decides which): a
     ``NotAction`` or a pattern whose service part is a wildcard or one of ``services``. Checked first
-    so the thousands of actions of other services are not matched one by one."""
+    so the thousands of actions of other services are not matched one by one. An action the check
+    cannot read (an intrinsic function) may name any service."""
     if "NotAction" in statement:
         return True
     for pattern in as_list(statement.get("Action")):
         if not isinstance(pattern, str):
-            continue
+            return True
         head = pattern.partition(":")[0].lower()
         if head in services or "*" in head or "?" in head:
             return True
     return False
 
 
-def _grants(statement: dict[str, Any], action: str) -> bool:
+def _grants(statement: dict[str, Any], action: str, *, unreadable: bool = True) -> bool:
+    """Whether ``statement`` names ``action`` (by ``Action``, or by leaving it out of ``NotAction``), as
+    IAM matches: without case, ``*`` and ``?`` wildcards. An action pattern the check cannot read (an
+    intrinsic function: a parameter, ``Fn::Join``, ``Fn::Sub``) fails closed: it counts as naming
+    ``action`` (``unreadable=True``, for an Allow that would be a finding), or as not naming it
+    (``unreadable=False``, for a Deny that would close one)."""
     from fnmatch import fnmatchcase
 
     action = action.lower()
     service, _, _ = action.partition(":")
 
-    def matches(pattern: Any) -> bool:
+    def matches(pattern: Any, unknown: bool) -> bool:
         if not isinstance(pattern, str):
-            return False
+            return unknown
         pattern = pattern.lower()
         if "*" not in pattern and "?" not in pattern:
             return pattern == action
@@ -507,8 +513,8 @@ def _grants(statement: dict[str, Any], action: str) -> bool:
         return fnmatchcase(action, pattern.replace("[", "[[]"))
 
     if "NotAction" in statement:
-        return not any(matches(p) for p in as_list(statement["NotAction"]))
-    return any(matches(p) for p in as_list(statement.get("Action")))
+        return not any(matches(p, not unreadable) for p in as_list(statement["NotAction"]))
+    return any(matches(p, unreadable) for p in as_list(statement.get("Action")))
 
 
 def _denies_tag_keys(statement: Any, tags: set[str]) -> bool:
