@@ -213,6 +213,11 @@ class TenantIsolatedBucket(Construct):
         assert normalised is not None
         tenants = _tenants((owner or _facts.scope(role).stack).root)
         role_path = where  # read once: each read is a round trip to the CDK, and tenants may be thousands
+        earlier = _ADMITTED.get(id(role))
+        if earlier is not None and earlier[0] is role and earlier[1] != role_path:  # the pattern, then its role (or back)
+            problems.append(str(v.fail("pattern", where, f"holds the role already admitted as {earlier[1]} with prefix "
+                                       f"{tenants.get(earlier[1])!r}; a role has one TenantPrefix tag (the last would "
+                                       "win silently)")))
         for other_path, other_prefix in tenants.items():
             if other_path == role_path:
                 problems.append(str(v.fail("pattern", where, f"is already admitted with prefix {other_prefix!r}; a role "
@@ -224,6 +229,7 @@ class TenantIsolatedBucket(Construct):
         if problems:
             raise v.PropsError(where, "TenantIsolatedBucket.admit", problems)
         tenants[role_path] = normalised
+        _ADMITTED[id(role)] = (role, role_path)
         own = [location.prefix for location in _locations(pattern)]
         if own and normalised not in own:
             Annotations.of(role).add_warning_v2(
@@ -235,6 +241,9 @@ class TenantIsolatedBucket(Construct):
 
 
 _TENANTS: dict[int, tuple[Any, dict[str, str]]] = {}
+_ADMITTED: dict[int, tuple[Any, str]] = {}
+"""Each admitted role (held, so its id is not reused) -> the path it was admitted under: a pattern and
+its own role are one tenant, whichever of the two is admitted."""
 
 
 def _tenants(root: Any) -> dict[str, str]:

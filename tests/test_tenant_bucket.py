@@ -203,6 +203,19 @@ def test_the_bucket_passes_every_check_but_the_two_the_caller_decides():
     assert [f for f in guardrail_findings(app, plugin="IamGuardrails")] == []
 
 
+@pytest.mark.parametrize("pattern_first", [True, False], ids=["pattern-then-role", "role-then-pattern"])
+def test_admit_refuses_a_pattern_and_its_own_role_as_two_tenants(pattern_first):
+    # one role, one TenantPrefix tag: admitting the pattern and then its role (or back) would retag it silently
+    stack = Stack(App(), "S", env=ENV)
+    shared = TenantIsolatedBucket(stack, "Shared", bucket_name="acme-shared-data")
+    tenant = S3PrefixAccessRole(stack, "billing", assumed_by=service_principal("ecs-tasks.amazonaws.com"),
+                                location=S3Location(shared.bucket, "services/billing/"))
+    first, second = (tenant, tenant.role) if pattern_first else (tenant.role, tenant)
+    TenantIsolatedBucket.admit(first, "services/billing/")
+    with pytest.raises(ValueError, match="holds the role already admitted as S/billing"):
+        TenantIsolatedBucket.admit(second, "services/orders/")
+
+
 @pytest.mark.parametrize(("prefix", "message"), [
     ("", "must not be empty"),
     ("a(b)/", "must be a valid tag value"),
