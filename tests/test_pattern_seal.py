@@ -736,6 +736,10 @@ def widen_under_fn_if(route: str, stack: Stack) -> str:
         role.add_property_override("Policies", [if_always(stack, {"PolicyName": "extra", "PolicyDocument": {
             "Version": "2012-10-17", "Statement": [ALLOW_ALL_S3]}})])
         return "Test/Pattern/Role/Resource"
+    if route == "inline policy list of the role":  # the Fn::If around the whole list: each branch a list
+        role.add_property_override("Policies", if_always(stack, [{"PolicyName": "extra", "PolicyDocument": {
+            "Version": "2012-10-17", "Statement": [ALLOW_ALL_S3]}}], []))
+        return "Test/Pattern/Role/Resource"
     if route == "identity statement":
         iam.CfnPolicy(stack, "Hatch", policy_name="extra", roles=[pattern.role.role_name], policy_document={
             "Version": "2012-10-17", "Statement": [if_always(stack, ALLOW_ALL_S3)]})
@@ -756,7 +760,8 @@ def widen_under_fn_if(route: str, stack: Stack) -> str:
 
 
 @pytest.mark.parametrize("route", [
-    "trust statement", "inline policy of the role", "identity statement", "identity document",
+    "trust statement", "inline policy of the role", "inline policy list of the role", "identity statement",
+    "identity document",
     "resource policy statement", "resource policy document", "developer deny policy's Effect",
 ])
 def test_a_widening_inside_fn_if_fails_synth(route):

@@ -333,6 +333,21 @@ def test_a_deny_the_check_cannot_read_does_not_close_a_tagging_allow():
         == [("IamGuardrails-TenantTag", "Shared/Tagging")]
 
 
+def test_a_role_whose_inline_policy_list_is_wrapped_in_fn_if_is_read_as_both_lists():
+    from aws_cdk import CfnCondition, Fn
+
+    stack = Stack(new_app(), "Shared", env=ENV)
+    TenantIsolatedBucket(stack, "Shared", bucket_name="acme-shared-data")
+    CfnCondition(stack, "Always", expression=Fn.condition_equals("a", "a"))
+    tagging = [{"PolicyName": "tagging", "PolicyDocument": {
+        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "iam:TagRole", "Resource": "*"}]}}]
+    role = iam.Role(stack, "Wrapped", assumed_by=iam.ServicePrincipal("ecs-tasks.amazonaws.com"))
+    role.node.default_child.add_property_override("Policies", {"Fn::If": ["Always", tagging, []]})
+    IamGuardrails.of(stack.node.root)
+    assert [(rule, path) for rule, path, _ in guardrail_findings(stack.node.root) if rule == "IamGuardrails-TenantTag"] \
+        == [("IamGuardrails-TenantTag", "Shared/Wrapped/Resource")]
+
+
 def test_a_permission_set_that_lets_its_roles_tag_fails_synth():
     from aws_cdk import aws_sso as sso
 

@@ -18,6 +18,7 @@ from .templates import (
     Template,
     as_list,
     cdk_path,
+    entries,
     flatten,
     identity_documents,
     resource_documents,
@@ -152,7 +153,7 @@ def admin_access(context: Context) -> Iterator[Finding]:
                     yield Finding("IamGuardrails-AdminAccess", template, logical_id, location,
                                   f"statement {_sid(statement)} {problem}")
         if resource.get("Type") in ("AWS::IAM::Role", "AWS::IAM::User", "AWS::IAM::Group"):
-            for arn in as_list((resource.get("Properties") or {}).get("ManagedPolicyArns")):
+            for arn in entries((resource.get("Properties") or {}).get("ManagedPolicyArns")):
                 name = flatten(arn).rsplit("/", 1)[-1]
                 if ":iam::aws:policy/" in flatten(arn) and name in ADMIN_MANAGED_POLICIES:
                     yield Finding("IamGuardrails-AdminAccess", template, logical_id, "Properties/ManagedPolicyArns",
@@ -445,7 +446,7 @@ def _tenant_tag_values(context: Context, keys: set[str]) -> Iterator[Finding]:
     for template, logical_id, resource in _resources(context, context.assembly.templates):
         if resource.get("Type") not in ("AWS::IAM::Role", "AWS::IAM::User"):
             continue
-        for tag in as_list((resource.get("Properties") or {}).get("Tags")):
+        for tag in entries((resource.get("Properties") or {}).get("Tags")):
             if not isinstance(tag, dict) or not isinstance(tag.get("Key"), str) or tag["Key"].lower() not in keys:
                 continue
             value = tag.get("Value")

@@ -329,10 +329,12 @@ def _choices(value: Any) -> list[Any] | None:
 
 def entries(value: Any) -> list[Any]:
     """The items of a list property (``Policies``, ``ManagedPolicyArns``...), each ``Fn::If``
-    among them read as both of its branches."""
+    among them read as both of its branches, and an ``Fn::If`` around the whole list as the items of
+    both of its lists."""
     found: list[Any] = []
     for item in as_list(value):
-        found.extend(v for v in choices(item) if v != _NO_VALUE)
+        for choice in choices(item):
+            found.extend(v for v in (choice if isinstance(choice, list) else [choice]) if v != _NO_VALUE)
     return found
 
 
