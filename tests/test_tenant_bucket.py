@@ -245,7 +245,7 @@ def test_admit_refuses_a_prefix_that_nests_with_another_tenants():
 # the tag is the key: no policy of the app may let a principal set it (IamGuardrails-TenantTag) -----------------
 
 def tag_findings(statement: iam.PolicyStatement | None = None, *, bucket: bool = True, trust: bool = False,
-                 guardrails_of: bool = True) -> list[tuple[str, str]]:
+                 guardrails_of: bool = True, managed: str | None = None) -> list[tuple[str, str]]:
     app = new_app()
     stack = Stack(app, "Shared", env=ENV)
     if bucket:
@@ -257,6 +257,8 @@ def tag_findings(statement: iam.PolicyStatement | None = None, *, bucket: bool =
                      if trust else iam.ServicePrincipal("lambda.amazonaws.com"))
     if statement is not None:
         other.add_to_policy(statement)
+    if managed is not None:
+        other.add_managed_policy(iam.ManagedPolicy.from_aws_managed_policy_name(managed))
     if guardrails_of:
         IamGuardrails.of(app)
     return [(rule, path) for rule, path, _ in guardrail_findings(app) if rule == "IamGuardrails-TenantTag"]
@@ -295,6 +297,40 @@ def test_a_policy_that_lets_a_principal_set_the_tenant_tag_fails_synth(statement
 def test_the_tenant_tag_rule_holds_in_an_app_that_never_calls_iam_guardrails_of():
     statement = iam.PolicyStatement(actions=["iam:TagRole"], resources=["arn:aws:iam::222222222222:role/billing"])
     assert tag_findings(statement, guardrails_of=False) == [("IamGuardrails-TenantTag", "Shared/Automation/DefaultPolicy/Resource")]
+
+
+@pytest.mark.parametrize("name", [
+    "IAMFullAccess", "AdministratorAccess",
+    "PowerUserAccess",  # NotAction iam:*: sts:TagSession is left in
+    "iamfullaccess",  # IAM policy names ignore case
+    "AWSPolicyPublishedAfterTheCatalog",  # not in the catalog: what it allows cannot be read, so it fails closed
+])
+def test_an_attached_aws_managed_policy_is_judged_by_its_content(name):
+    assert tag_findings(managed=name, guardrails_of=False) == [("IamGuardrails-TenantTag", "Shared/Automation/Resource")]
+
+
+@pytest.mark.parametrize("name", ["ReadOnlyAccess", "service-role/AWSLambdaBasicExecutionRole", "AWSSupportAccess"])
+def test_an_aws_managed_policy_that_cannot_tag_passes(name):
+    assert tag_findings(managed=name) == []
+
+
+def test_a_permission_set_with_an_aws_managed_policy_that_can_tag_fails_synth():
+    from aws_cdk import aws_sso as sso
+
+    stack = Stack(new_app(), "Shared", env=ENV)
+    TenantIsolatedBucket(stack, "Shared", bucket_name="acme-shared-data")
+    sso.CfnPermissionSet(stack, "Operators", instance_arn="arn:aws:sso:::instance/ssoins-1234567890abcdef", name="Operators",
+                         managed_policies=["arn:aws:iam::aws:policy/ReadOnlyAccess", "arn:aws:iam::aws:policy/PowerUserAccess"])
+    findings = [(rule, path, message) for rule, path, message in guardrail_findings(stack.node.root)
+                if rule == "IamGuardrails-TenantTag"]
+    assert [(rule, path) for rule, path, _ in findings] == [("IamGuardrails-TenantTag", "Shared/Operators")]
+    assert "AWS managed policy PowerUserAccess allows sts:TagSession" in findings[0][2]
+
+
+def test_the_aws_managed_policy_catalog_is_what_the_pinned_moto_holds():
+    from tools import aws_managed_tagging
+
+    assert aws_managed_tagging.main(["--check"]) == 0
 
 
 def test_a_trust_policy_that_accepts_session_tags_fails_synth():

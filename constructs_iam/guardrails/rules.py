@@ -6,10 +6,13 @@ where each finding can be acknowledged on its resource (``constructs_iam.acknowl
 
 from __future__ import annotations
 
+import json
 import re
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 from .templates import (
@@ -423,17 +426,68 @@ def tenant_tag(context: Context) -> Iterator[Finding]:
         elif resource.get("Type") == "AWS::SSO::PermissionSet":  # the roles Identity Center provisions
             documents.append(("Properties/InlinePolicy", (resource.get("Properties") or {}).get("InlinePolicy")))
         for location, document in documents:
-            # a Deny in the same document of tagging with the tenant key (whatever else it tags) closes it
-            closing = [d for d in statements(document) if _denies_tag_keys(d, tags)]
-            for statement in statements(document):
-                if statement.get("Effect") != "Allow" or not _may_name(statement, _TENANT_TAG_SERVICES):
-                    continue
-                granted = [a for a in TENANT_TAG_ACTIONS if _grants(statement, a)
-                           and not any(_grants(deny, a, unreadable=False) for deny in closing)]
-                if granted and not _tag_keys_exclude(statement.get("Condition"), tags):
-                    yield Finding("IamGuardrails-TenantTag", template, logical_id, location,
-                                  f"statement {_sid(statement)} allows {', '.join(granted)} without limiting aws:TagKeys "
-                                  f"(ForAllValues:StringEquals) to keys other than the tenant tag {named}")
+            for statement, granted in tagging_grants(document, tags):
+                yield Finding("IamGuardrails-TenantTag", template, logical_id, location,
+                              f"statement {_sid(statement)} allows {', '.join(granted)} without limiting aws:TagKeys "
+                              f"(ForAllValues:StringEquals) to keys other than the tenant tag {named}")
+        for location, arns in _managed_policy_arns(resource):
+            for arn in arns:
+                problem = _aws_managed_problem(arn)
+                if problem:
+                    yield Finding("IamGuardrails-TenantTag", template, logical_id, location, f"{problem} {named}")
+
+
+def tagging_grants(document: Any, tags: set[str]) -> Iterator[tuple[dict[str, Any], list[str]]]:
+    """(statement, actions) of each Allow in ``document`` that grants ``TENANT_TAG_ACTIONS`` without
+    limiting ``aws:TagKeys`` to keys other than ``tags`` (a Deny in the same document of tagging with
+    the tenant key, whatever else it tags, closes it)."""
+    closing = [d for d in statements(document) if _denies_tag_keys(d, tags)]
+    for statement in statements(document):
+        if statement.get("Effect") != "Allow" or not _may_name(statement, _TENANT_TAG_SERVICES):
+            continue
+        granted = [a for a in TENANT_TAG_ACTIONS if _grants(statement, a)
+                   and not any(_grants(deny, a, unreadable=False) for deny in closing)]
+        if granted and not _tag_keys_exclude(statement.get("Condition"), tags):
+            yield statement, granted
+
+
+def _managed_policy_arns(resource: dict[str, Any]) -> Iterator[tuple[str, list[Any]]]:
+    """(location, ARNs) of the managed policies a role, user, group or permission set attaches."""
+    kind, props = resource.get("Type"), resource.get("Properties") or {}
+    if kind in ("AWS::IAM::Role", "AWS::IAM::User", "AWS::IAM::Group"):
+        yield "Properties/ManagedPolicyArns", entries(props.get("ManagedPolicyArns"))
+    elif kind == "AWS::SSO::PermissionSet":
+        yield "Properties/ManagedPolicies", entries(props.get("ManagedPolicies"))
+
+
+AWS_MANAGED_TAGGING_FILE = Path(__file__).parent.parent / "data" / "aws_managed_tagging.json"
+"""What each AWS managed policy grants of ``TENANT_TAG_ACTIONS`` (written by ``python -m
+tools.aws_managed_tagging`` from the pinned moto's copy of AWS's managed policies)."""
+
+
+@lru_cache(maxsize=1)
+def aws_managed_tagging() -> dict[str, list[str]]:
+    """AWS managed policy (``path/name`` after ``:iam::aws:policy/``, lower case) -> the tagging actions it grants."""
+    policies = json.loads(AWS_MANAGED_TAGGING_FILE.read_text())["policies"]
+    return {name.lower(): actions for name, actions in policies.items()}
+
+
+def _aws_managed_problem(arn: Any) -> str | None:
+    """Why an attached AWS managed policy may set the tenant tag, judged by its content in the catalog
+    (``aws_managed_tagging``); one the catalog does not hold, or whose name is an intrinsic, fails closed."""
+    text = flatten(arn)
+    if ":iam::aws:policy/" not in text:
+        return None  # a customer managed policy: its document is a resource of the app, read where it is
+    name = text.split(":iam::aws:policy/", 1)[1]
+    granted = aws_managed_tagging().get(name.lower())
+    if granted is None:
+        return (f"AWS managed policy {name} is not in the catalog of AWS managed policies this release reads "
+                "(constructs_iam/data/aws_managed_tagging.json), so what it allows cannot be checked: it may set "
+                "the tenant tag")
+    if granted:
+        return (f"AWS managed policy {name} allows {', '.join(granted)} without limiting aws:TagKeys to keys other "
+                "than the tenant tag")
+    return None
 
 
 def _tenant_tag_values(context: Context, keys: set[str]) -> Iterator[Finding]:
