@@ -38,6 +38,8 @@ from .key_policy import kms_key_policy
 from .s3_location import normalize_s3_prefix
 
 TENANT_TAG = "TenantPrefix"
+TENANT_METADATA = "constructs-iam:tenant-prefix"
+"""The metadata key ``admit`` writes on a role that is not a pattern's: the prefix it tagged the role with."""
 """The role tag the bucket policy reads (``aws:PrincipalTag/TenantPrefix``)."""
 
 INTENT_METADATA = "constructs-iam"
@@ -203,7 +205,8 @@ class TenantIsolatedBucket(Construct):
             normalised = TenantIsolatedBucket.tenant_prefix(prefix)
         except ValueError as error:
             problems.append(str(error))
-        if record is None and (not isinstance(role, iam.Role) or not isinstance(role.node.default_child, iam.CfnRole)):
+        cfn_role = role.node.default_child if record is None and isinstance(role, iam.Role) else None
+        if record is None and not isinstance(cfn_role, iam.CfnRole):
             problems.append(str(v.fail(
                 "pattern", where, "must be a role this app creates (a constructs_iam pattern or an aws_iam.Role): "
                 "a group, user, imported role or service principal cannot carry the TenantPrefix tag, so the "
@@ -237,6 +240,12 @@ class TenantIsolatedBucket(Construct):
                 f"prefix {normalised!r} is not the role's own S3 location ({', '.join(repr(p) for p in own)}): the bucket "
                 "will deny the role its own data and allow it the tenant prefix instead")
         Tags.of(role).add(TENANT_TAG, normalised)
+        # what admit tagged, for IamGuardrails-TenantTag to compare with the tag the template holds: a tag set
+        # later by hand (Tags.of) would move the role into another tenant silently
+        if record is not None:
+            pattern._intent.tenant = normalised  # in process: no round trip
+        else:
+            cfn_role.add_metadata(TENANT_METADATA, normalised)  # type: ignore[union-attr]
         return normalised
 
 

@@ -413,6 +413,25 @@ def test_a_tenant_tag_set_by_hand_must_be_a_prefix_that_nests_with_no_other():
     assert "tenant prefix services/billing/ lies inside tenant prefix services/" in findings["Shared/Billing/Resource"]
 
 
+@pytest.mark.parametrize("admitted", ["pattern", "pattern's role", "aws_iam.Role"])
+def test_a_tag_set_by_hand_after_admit_that_moves_the_role_fails_synth(admitted):
+    from aws_cdk import Tags
+
+    app = new_app()
+    stack = Stack(app, "Shared", env=ENV)
+    shared = TenantIsolatedBucket(stack, "Shared", bucket_name="acme-shared-data")
+    pattern = S3PrefixAccessRole(stack, "billing", assumed_by=service_principal("ecs-tasks.amazonaws.com"),
+                                 location=S3Location(shared.bucket, "services/billing/"), role_name="billing")
+    role = iam.Role(stack, "Plain", assumed_by=iam.ServicePrincipal("ecs-tasks.amazonaws.com")) \
+        if admitted == "aws_iam.Role" else pattern.role
+    TenantIsolatedBucket.admit({"pattern": pattern}.get(admitted, role), "services/billing/")
+    Tags.of(role).add("TenantPrefix", "services/payroll/")  # another tenant's prefix
+    findings = [(path, message) for rule, path, message in guardrail_findings(app) if rule == "IamGuardrails-TenantTag"]
+    assert [path for path, _ in findings] == [role.node.default_child.node.path]
+    assert "admitted with tenant prefix services/billing/ (TenantIsolatedBucket.admit) but its tenant tag is " \
+           "services/payroll/" in findings[0][1]
+
+
 def test_tagging_with_other_keys_only_passes():
     limited = iam.PolicyStatement(actions=["sts:TagSession", "iam:TagRole"], resources=[ROLES],
                                   conditions={"ForAllValues:StringEquals": {"aws:TagKeys": ["Team", "CostCenter"]}})

@@ -418,6 +418,7 @@ def tenant_tag(context: Context) -> Iterator[Finding]:
         return
     named = ", ".join(sorted(tags))
     yield from _tenant_tag_values(context, {tag.lower() for tag in tags})
+    yield from _retagged_tenants(context, {tag.lower() for tag in tags})
     for template, logical_id, resource in _resources(context, context.assembly.templates):
         documents = list(identity_documents(resource))
         if resource.get("Type") == "AWS::IAM::Role":
@@ -524,6 +525,31 @@ def _tenant_tag_values(context: Context, keys: set[str]) -> Iterator[Finding]:
             yield Finding("IamGuardrails-TenantTag", template, logical_id, "Properties/Tags",
                           f"tenant prefix {value} lies inside tenant prefix {', '.join(outer)} of another role or user: "
                           "that tenant reaches every key of this one")
+
+
+def _retagged_tenants(context: Context, keys: set[str]) -> Iterator[Finding]:
+    """A role ``TenantIsolatedBucket.admit`` tagged carries that prefix in its template: a tag set
+    afterwards (``Tags.of(role).add`` by hand, a stack-wide tag) would move it into another tenant."""
+    from ..tenant_bucket import TENANT_METADATA
+
+    admitted = {intent.path: intent.tenant for intent in context.intents if getattr(intent, "tenant", None)}
+    for template, logical_id, resource in _resources(context, context.assembly.templates):
+        if resource.get("Type") != "AWS::IAM::Role":
+            continue
+        metadata = resource.get("Metadata") or {}
+        record = metadata.get(PATTERN_METADATA)
+        expected = {admitted.get(record.get("path")) if isinstance(record, dict) else None, metadata.get(TENANT_METADATA)}
+        expected.discard(None)
+        if not expected:
+            continue
+        values = [tag.get("Value") for tag in entries((resource.get("Properties") or {}).get("Tags"))
+                  if isinstance(tag, dict) and isinstance(tag.get("Key"), str) and tag["Key"].lower() in keys]
+        for value in values:
+            if value not in expected:
+                yield Finding("IamGuardrails-TenantTag", template, logical_id, "Properties/Tags",
+                              f"the role was admitted with tenant prefix {', '.join(sorted(map(str, expected)))} "
+                              f"(TenantIsolatedBucket.admit) but its tenant tag is {flatten(value)}: a tag set after "
+                              "admit moves the role into another tenant's data")
 
 
 _TENANT_TAG_SERVICES = frozenset(a.split(":", 1)[0].lower() for a in TENANT_TAG_ACTIONS)

@@ -77,6 +77,7 @@ class PatternIntent:
     own_policies: list[dict[str, Any]] = field(default_factory=list)  # the metadata written on each own policy
     resolved: dict[str, Any] | None = None
     error: str | None = None
+    tenant: str | None = None  # the prefix TenantIsolatedBucket.admit tagged the role with
 
     def data(self) -> dict[str, Any]:
         return {"trust": self.trust, "policies": self.policies, "boundary": self.boundary, "managed": self.managed}
