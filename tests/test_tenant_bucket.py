@@ -327,6 +327,33 @@ def test_a_permission_set_with_an_aws_managed_policy_that_can_tag_fails_synth():
     assert "AWS managed policy PowerUserAccess allows sts:TagSession" in findings[0][2]
 
 
+def sam_function_findings(policies: object) -> list[tuple[str, str]]:
+    from aws_cdk import aws_sam as sam
+
+    stack = Stack(new_app(), "Shared", env=ENV)
+    stack.add_transform("AWS::Serverless-2016-10-31")
+    TenantIsolatedBucket(stack, "Shared", bucket_name="acme-shared-data")
+    function = sam.CfnFunction(stack, "Fn", runtime="python3.13", handler="index.handler",
+                               inline_code="def handler(e, c): pass")
+    function.add_property_override("Policies", policies)  # as written: the L1's typed structs would rename the keys
+    return [(rule, path) for rule, path, _ in guardrail_findings(stack.node.root) if rule == "IamGuardrails-TenantTag"]
+
+
+@pytest.mark.parametrize("policies", [
+    ["IAMFullAccess"],
+    "arn:aws:iam::aws:policy/PowerUserAccess",
+    [{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "iam:TagRole", "Resource": "*"}]}],
+    [{"S3ReadPolicy": {"BucketName": "acme-reports"}}],  # a SAM policy template: expanded only by SAM, not readable
+], ids=["managed-name", "managed-arn", "document", "sam-policy-template"])
+def test_a_sam_function_whose_policies_may_tag_fails_synth(policies):
+    assert sam_function_findings(policies) == [("IamGuardrails-TenantTag", "Shared/Fn")]
+
+
+def test_a_sam_function_whose_policies_cannot_tag_passes():
+    assert sam_function_findings(["AWSLambdaBasicExecutionRole", {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::acme-reports/*"}]}]) == []
+
+
 def test_the_aws_managed_policy_catalog_is_what_the_pinned_moto_holds():
     from tools import aws_managed_tagging
 

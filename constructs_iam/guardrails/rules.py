@@ -436,6 +436,36 @@ def tenant_tag(context: Context) -> Iterator[Finding]:
                 problem = _aws_managed_problem(arn)
                 if problem:
                     yield Finding("IamGuardrails-TenantTag", template, logical_id, location, f"{problem} {named}")
+        for location, problem in _sam_policy_problems(resource, tags):
+            yield Finding("IamGuardrails-TenantTag", template, logical_id, location, f"{problem} {named}")
+
+
+_SAM_POLICY_HOLDERS = ("AWS::Serverless::Function", "AWS::Serverless::StateMachine")
+
+
+def _sam_policy_problems(resource: dict[str, Any], tags: set[str]) -> Iterator[tuple[str, str]]:
+    """The ``Policies`` of a SAM function or state machine (SAM turns them into its role's policies at
+    deploy time): a policy document is read as any other, an AWS managed policy (by name or ARN) from
+    the catalog; a SAM policy template or an intrinsic cannot be read here and fails closed."""
+    props = resource.get("Properties") or {}
+    if resource.get("Type") not in _SAM_POLICY_HOLDERS or "Policies" not in props:
+        return
+    for index, item in enumerate(entries(props["Policies"])):
+        location = f"Properties/Policies/{index}"
+        if isinstance(item, dict) and "Statement" in item:
+            for statement, granted in tagging_grants(item, tags):
+                yield location, (f"statement {_sid(statement)} allows {', '.join(granted)} without limiting aws:TagKeys "
+                                 "(ForAllValues:StringEquals) to keys other than the tenant tag")
+            continue
+        if isinstance(item, str):
+            problem = _aws_managed_problem(item, by_name=":" not in item)
+            if problem:
+                yield location, problem
+            continue
+        what = (f"SAM policy template {next(iter(item))}" if isinstance(item, dict) and len(item) == 1
+                and not next(iter(item)).startswith("Fn::") and next(iter(item)) != "Ref" else flatten(item))
+        yield location, (f"{what} becomes statements only when SAM transforms the template, so what it allows cannot be "
+                         "checked: it may set the tenant tag")
 
 
 def tagging_grants(document: Any, tags: set[str]) -> Iterator[tuple[dict[str, Any], list[str]]]:
@@ -473,14 +503,25 @@ def aws_managed_tagging() -> dict[str, list[str]]:
     return {name.lower(): actions for name, actions in policies.items()}
 
 
-def _aws_managed_problem(arn: Any) -> str | None:
+@lru_cache(maxsize=1)
+def _aws_managed_by_name() -> dict[str, list[str]]:
+    """``aws_managed_tagging`` by the policy's name alone (SAM takes AWS managed policies by name)."""
+    return {name.rsplit("/", 1)[-1]: actions for name, actions in aws_managed_tagging().items()}
+
+
+def _aws_managed_problem(arn: Any, *, by_name: bool = False) -> str | None:
     """Why an attached AWS managed policy may set the tenant tag, judged by its content in the catalog
-    (``aws_managed_tagging``); one the catalog does not hold, or whose name is an intrinsic, fails closed."""
+    (``aws_managed_tagging``); one the catalog does not hold, or whose name is an intrinsic, fails closed.
+    ``by_name``: ``arn`` is the policy's name alone, as SAM takes it."""
     text = flatten(arn)
-    if ":iam::aws:policy/" not in text:
+    if by_name:
+        name = text
+        granted = _aws_managed_by_name().get(name.lower())
+    elif ":iam::aws:policy/" not in text:
         return None  # a customer managed policy: its document is a resource of the app, read where it is
-    name = text.split(":iam::aws:policy/", 1)[1]
-    granted = aws_managed_tagging().get(name.lower())
+    else:
+        name = text.split(":iam::aws:policy/", 1)[1]
+        granted = aws_managed_tagging().get(name.lower())
     if granted is None:
         return (f"AWS managed policy {name} is not in the catalog of AWS managed policies this release reads "
                 "(constructs_iam/data/aws_managed_tagging.json), so what it allows cannot be checked: it may set "
