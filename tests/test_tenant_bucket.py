@@ -327,6 +327,53 @@ def test_a_permission_set_with_an_aws_managed_policy_that_can_tag_fails_synth():
     assert "AWS managed policy PowerUserAccess allows sts:TagSession" in findings[0][2]
 
 
+def attached_arn_findings(arn_of: object) -> list[tuple[str, str]]:
+    """TenantTag findings of an app whose role 'Worker' attaches the managed policy ``arn_of(app, stack)`` names."""
+    app = new_app()
+    stack = Stack(app, "Shared", env=ENV)
+    TenantIsolatedBucket(stack, "Shared", bucket_name="acme-shared-data")
+    worker = iam.Role(stack, "Worker", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"))
+    worker.add_managed_policy(iam.ManagedPolicy.from_managed_policy_arn(stack, "Attached", arn_of(app, stack)))
+    return [(rule, path) for rule, path, _ in guardrail_findings(app) if rule == "IamGuardrails-TenantTag"]
+
+
+def _export(app: App, stack: Stack) -> str:
+    from aws_cdk import CfnOutput, Fn
+
+    common = Stack(app, "Common", env=ENV)
+    CfnOutput(common, "OpsArn", value=f"arn:{Aws.PARTITION}:iam::aws:policy/AdministratorAccess", export_name="OpsPolicyArn")
+    return Fn.import_value("OpsPolicyArn")
+
+
+@pytest.mark.parametrize("arn_of", [
+    lambda app, stack: __import__("aws_cdk").CfnParameter(
+        stack, "OpsPolicyArn", default="arn:aws:iam::aws:policy/ReadOnlyAccess").value_as_string,
+    lambda app, stack: __import__("aws_cdk").CfnMapping(stack, "Policies", mapping={
+        "aws": {"ops": "arn:aws:iam::aws:policy/IAMFullAccess"}, "aws-cn": {"ops": "arn:aws-cn:iam::aws:policy/ReadOnlyAccess"},
+    }).find_in_map(Aws.PARTITION, "ops"),
+    _export,
+    lambda app, stack: __import__("aws_cdk").aws_ssm.StringParameter.value_for_string_parameter(stack, "/org/policies/ops"),
+    lambda app, stack: f"arn:{Aws.PARTITION}:iam::aws:policy/{__import__('aws_cdk').CfnParameter(stack, 'Name').value_as_string}",
+], ids=["parameter", "mapping", "export-in-the-app", "ssm-parameter", "name-from-a-parameter"])
+def test_an_attached_policy_arn_is_resolved_in_the_app_or_fails_closed(arn_of):
+    assert attached_arn_findings(arn_of) == [("IamGuardrails-TenantTag", "Shared/Worker/Resource")]
+
+
+def test_a_managed_policy_of_the_app_attached_across_stacks_and_to_a_nested_stack_passes():
+    from aws_cdk import NestedStack
+
+    app = new_app()
+    stack = Stack(app, "Shared", env=ENV)
+    TenantIsolatedBucket(stack, "Shared", bucket_name="acme-shared-data")
+    common = Stack(app, "Common", env=ENV)
+    policy = iam.ManagedPolicy(common, "Reads", statements=[iam.PolicyStatement(actions=["s3:GetObject"],
+                                                                                 resources=["arn:aws:s3:::acme-reports/*"])])
+    iam.Role(stack, "Worker", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"), managed_policies=[policy])
+    nested = NestedStack(common, "Workers")
+    iam.Role(nested, "Worker", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"), managed_policies=[policy])
+    assert [(rule, path) for rule, path, _ in guardrail_findings(app) if rule == "IamGuardrails-TenantTag"] == []
+
+
 def sam_function_findings(policies: object) -> list[tuple[str, str]]:
     from aws_cdk import aws_sam as sam
 

@@ -433,9 +433,11 @@ def tenant_tag(context: Context) -> Iterator[Finding]:
                               f"(ForAllValues:StringEquals) to keys other than the tenant tag {named}")
         for location, arns in _managed_policy_arns(resource):
             for arn in arns:
-                problem = _aws_managed_problem(arn)
-                if problem:
-                    yield Finding("IamGuardrails-TenantTag", template, logical_id, location, f"{problem} {named}")
+                for text in _policy_arn_texts(arn, template, context.assembly):
+                    problem = _aws_managed_problem(arn if text == _UNREADABLE_ARN else text,
+                                                   unreadable=text == _UNREADABLE_ARN)
+                    if problem:
+                        yield Finding("IamGuardrails-TenantTag", template, logical_id, location, f"{problem} {named}")
         for location, problem in _sam_policy_problems(resource, tags):
             yield Finding("IamGuardrails-TenantTag", template, logical_id, location, f"{problem} {named}")
 
@@ -509,18 +511,71 @@ def _aws_managed_by_name() -> dict[str, list[str]]:
     return {name.rsplit("/", 1)[-1]: actions for name, actions in aws_managed_tagging().items()}
 
 
-def _aws_managed_problem(arn: Any, *, by_name: bool = False) -> str | None:
+_UNREADABLE_ARN = "(a value the check cannot read)"
+_LITERAL_POLICY_ARN = re.compile(r"arn:[^:]+:iam::[0-9]{12}:policy/.+", re.IGNORECASE)
+
+
+def _policy_arn_texts(arn: Any, template: Template, assembly: Assembly, depth: int = 0) -> Iterator[str | None]:
+    """Every text an attached policy's ARN can deploy as (``flatten``ed), resolved within the app: a
+    nested stack's parameter to what its parent passes, an ``Fn::ImportValue`` to the app's export, an
+    ``Fn::FindInMap`` to every value of the mapping. None where it names a managed policy resource of the
+    app (read where it is); ``_UNREADABLE_ARN`` where it cannot be read (a parameter, an SSM value...)."""
+    if depth > 8:
+        yield _UNREADABLE_ARN
+        return
+    if isinstance(arn, str):
+        yield arn
+        return
+    if not isinstance(arn, dict) or len(arn) != 1:
+        yield _UNREADABLE_ARN
+        return
+    (function, argument), = arn.items()
+    linked: list[tuple[Template, Any]] = []  # where the value comes from, in another template of the app
+    if function in ("Ref", "Fn::GetAtt"):
+        parts = argument.split(".", 1) if isinstance(argument, str) else [str(a) for a in as_list(argument)]
+        if (template.resources.get(parts[0]) or {}).get("Type") in IDENTITY_POLICY_TYPES:
+            yield None
+            return
+        found = assembly.parameter(template, parts[0]) if function == "Ref" else \
+            assembly.nested_output(template, parts[0], parts[1]) if len(parts) == 2 else None
+        linked = [found] if found is not None else []
+    elif function == "Fn::ImportValue" and isinstance(argument, str) and argument in assembly.exports:
+        linked = [assembly.exports[argument]]
+    elif function == "Fn::GetStackOutput":
+        linked = assembly.stack_output(argument)
+    if linked:
+        for producer, value in linked:
+            yield from _policy_arn_texts(value, producer, assembly, depth + 1)
+    elif function in ("Ref", "Fn::GetAtt", "Fn::ImportValue", "Fn::GetStackOutput"):
+        yield _UNREADABLE_ARN
+    elif function == "Fn::FindInMap" and isinstance(argument, list) and argument and isinstance(argument[0], str) \
+            and isinstance((template.body.get("Mappings") or {}).get(argument[0]), dict):
+        for top in template.body["Mappings"][argument[0]].values():  # the keys may be decided at deploy: every value
+            for value in (top.values() if isinstance(top, dict) else [top]):
+                yield from _policy_arn_texts(value, template, assembly, depth + 1)
+    elif function in ("Fn::Join", "Fn::Sub"):
+        yield flatten(arn)  # an AWS managed ARN with a token in its name is not in the catalog: a finding
+    else:
+        yield _UNREADABLE_ARN
+
+
+def _aws_managed_problem(arn: Any, *, by_name: bool = False, unreadable: bool = False) -> str | None:
     """Why an attached AWS managed policy may set the tenant tag, judged by its content in the catalog
     (``aws_managed_tagging``); one the catalog does not hold, or whose name is an intrinsic, fails closed.
     ``by_name``: ``arn`` is the policy's name alone, as SAM takes it."""
+    if arn is None:
+        return None  # a managed policy resource of the app: its document is read where it is
     text = flatten(arn)
     if by_name:
         name = text
         granted = _aws_managed_by_name().get(name.lower())
-    elif ":iam::aws:policy/" not in text:
-        return None  # a customer managed policy: its document is a resource of the app, read where it is
+    elif unreadable or ":iam::aws:policy/" not in text.lower():
+        if not unreadable and _LITERAL_POLICY_ARN.fullmatch(text):
+            return None  # a customer managed policy of an account, named by a literal ARN: not the app's to read
+        return (f"the managed policy ARN {text} cannot be read here (a parameter, an SSM value, an import of an "
+                "export outside the app...): it may be an AWS managed policy that sets the tenant tag")
     else:
-        name = text.split(":iam::aws:policy/", 1)[1]
+        name = text[text.lower().index(":iam::aws:policy/") + len(":iam::aws:policy/"):]
         granted = aws_managed_tagging().get(name.lower())
     if granted is None:
         return (f"AWS managed policy {name} is not in the catalog of AWS managed policies this release reads "

@@ -351,7 +351,7 @@ class _Analysis:
                 if exported is not None:
                     return visit(exported[1], exported[0])
             if function == "Fn::GetStackOutput":
-                for producer, output in self._stack_output(argument):
+                for producer, output in self.assembly.stack_output(argument):
                     return visit(output, producer)
             # Fn::Select/Fn::Split (an imported role's name parsed from its ARN), Fn::If, ...: the
             # text is unknown, but what the arguments refer to still counts
@@ -375,13 +375,6 @@ class _Analysis:
             self.context.cache["cross-region"] = written
         return self.context.cache["cross-region"].get(name)
 
-    def _stack_output(self, spec: Any) -> list[tuple[Template, Any]]:
-        if not isinstance(spec, dict):
-            return []
-        candidates = self.assembly.outputs.get(str(spec.get("OutputName")), [])
-        named = [c for c in candidates if c[0].path.endswith(f"/{spec.get('StackName')}.template.json")]
-        return named or (candidates if len(candidates) == 1 else [])
-
     def normalize(self, value: Any, template: Template) -> Any:
         """``value`` with imports, nested-stack parameters and outputs replaced by what they carry."""
         if isinstance(value, list):
@@ -403,7 +396,7 @@ class _Analysis:
                 if output is not None:
                     return self.normalize(output[1], output[0])
             if function == "Fn::GetStackOutput":
-                for producer, output in self._stack_output(argument):
+                for producer, output in self.assembly.stack_output(argument):
                     return self.normalize(output, producer)
         return {key: self.normalize(item, template) for key, item in value.items()}
 

@@ -135,6 +135,14 @@ class Assembly:
         passed = (parent.properties(stack_id).get("Parameters") or {}).get(name)
         return (parent, passed) if passed is not None else None
 
+    def stack_output(self, spec: Any) -> list[tuple[Template, Any]]:
+        """``Fn::GetStackOutput {StackName, OutputName}``: (producer, value) of that output in the app."""
+        if not isinstance(spec, dict):
+            return []
+        candidates = self.outputs.get(str(spec.get("OutputName")), [])
+        named = [c for c in candidates if c[0].path.endswith(f"/{spec.get('StackName')}.template.json")]
+        return named or (candidates if len(candidates) == 1 else [])
+
     def nested_output(self, template: Template, logical_id: str, attribute: str) -> tuple[Template, Any] | None:
         """``Fn::GetAtt [NestedStackResource, Outputs.X]``: the nested template's output ``X``."""
         if not attribute.startswith("Outputs."):
