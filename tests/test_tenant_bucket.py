@@ -401,6 +401,86 @@ def test_a_sam_function_whose_policies_cannot_tag_passes():
         {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::acme-reports/*"}]}]) == []
 
 
+SESSION_TAGS_FROM_THE_ACCOUNT = {"Version": "2012-10-17", "Statement": [{
+    "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111111111111:root"}, "Action": ["sts:AssumeRole", "sts:TagSession"]}]}
+
+
+def sam_role_findings(tmp_path, function: dict, globals_section: dict | None = None) -> list[tuple[str, str, str]]:
+    """TenantTag findings of a SAM function's properties (and the template's SAM Globals), as CfnInclude reads them."""
+    from aws_cdk import cloudformation_include as cfn_inc
+
+    body = {"Transform": "AWS::Serverless-2016-10-31", "Resources": {"Fn": {"Type": "AWS::Serverless::Function",
+            "Properties": {"Runtime": "python3.13", "Handler": "index.handler", "InlineCode": "x", **function}}}}
+    if globals_section is not None:
+        body["Globals"] = globals_section
+    (tmp_path / "sam.json").write_text(json.dumps(body))
+    stack = Stack(new_app(), "Shared", env=ENV)
+    TenantIsolatedBucket(stack, "Shared", bucket_name="acme-shared-data")
+    cfn_inc.CfnInclude(stack, "Sam", template_file=str(tmp_path / "sam.json"))
+    return [f for f in guardrail_findings(stack.node.root) if f[0] == "IamGuardrails-TenantTag"]
+
+
+@pytest.mark.parametrize(("function", "globals_section", "message"), [
+    ({"AssumeRolePolicyDocument": SESSION_TAGS_FROM_THE_ACCOUNT}, None, "allows sts:TagSession"),
+    ({"Tags": {"TenantPrefix": "services/bill"}}, None, "is not a tenant prefix"),
+    ({}, {"Function": {"Tags": {"TenantPrefix": "services/bill"}}}, "is not a tenant prefix"),
+    ({}, {"Function": {"AssumeRolePolicyDocument": SESSION_TAGS_FROM_THE_ACCOUNT}}, "allows sts:TagSession"),
+], ids=["trust", "tags", "globals-tags", "globals-trust"])
+def test_the_role_sam_creates_is_read_from_the_functions_trust_and_tags(tmp_path, function, globals_section, message):
+    findings = sam_role_findings(tmp_path, function, globals_section)
+    assert [rule for rule, _, _ in findings] == ["IamGuardrails-TenantTag"]
+    assert message in findings[0][2]
+
+
+def test_a_sam_function_with_its_own_role_is_read_through_that_role(tmp_path):
+    # with Role given, SAM creates no role: the function's Tags and trust reach no principal
+    assert sam_role_findings(tmp_path, {"Role": "arn:aws:iam::111111111111:role/existing",
+                                        "Tags": {"TenantPrefix": "services/bill"}}) == []
+
+
+@pytest.mark.parametrize("tagged", ["stack", "nested stack resource"])
+def test_a_tenant_tag_on_a_stack_reaches_its_roles_and_fails_synth(tagged):
+    from aws_cdk import NestedStack, Tags
+
+    app = new_app()
+    stack = Stack(app, "Shared", env=ENV)
+    TenantIsolatedBucket(stack, "Shared", bucket_name="acme-shared-data")
+    if tagged == "stack":
+        ops = Stack(app, "Ops", env=ENV, tags={"TenantPrefix": "services/"})
+        iam.Role(ops, "Worker", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"))
+    else:
+        nested = NestedStack(stack, "Workers")
+        iam.Role(nested, "Worker", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"))
+        Tags.of(stack).add("TenantPrefix", "services/", include_resource_types=["AWS::CloudFormation::Stack"])
+    findings = [message for rule, _, message in guardrail_findings(app) if rule == "IamGuardrails-TenantTag"]
+    assert findings and all("CloudFormation copies" in message for message in findings)
+
+
+def test_a_tag_key_decided_at_deploy_fails_synth():
+    from aws_cdk import CfnParameter, Tags
+
+    app = new_app()
+    stack = Stack(app, "Shared", env=ENV)
+    TenantIsolatedBucket(stack, "Shared", bucket_name="acme-shared-data")
+    worker = iam.Role(stack, "Worker", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"))
+    Tags.of(worker).add(CfnParameter(stack, "TenantTagKey", default="TenantPrefix").value_as_string, "services/")
+    assert [(rule, path) for rule, path, _ in guardrail_findings(app) if rule == "IamGuardrails-TenantTag"] \
+        == [("IamGuardrails-TenantTag", "Shared/Worker/Resource")]
+
+
+@pytest.mark.parametrize("where", ["document", "statement"])
+def test_a_policy_written_by_a_transform_at_deploy_is_read_as_allowing_everything(where):
+    include = {"Fn::Transform": {"Name": "AWS::Include", "Parameters": {"Location": "s3://acme-snippets/ops.json"}}}
+    document = include if where == "document" else {"Version": "2012-10-17", "Statement": [include]}
+    app = new_app()
+    stack = Stack(app, "Shared", env=ENV)
+    TenantIsolatedBucket(stack, "Shared", bucket_name="acme-shared-data")
+    worker = iam.Role(stack, "Worker", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"))
+    worker.node.default_child.add_property_override("Policies", [{"PolicyName": "shared", "PolicyDocument": document}])
+    assert [(rule, path) for rule, path, _ in guardrail_findings(app) if rule == "IamGuardrails-TenantTag"] \
+        == [("IamGuardrails-TenantTag", "Shared/Worker/Resource")]
+
+
 def test_the_aws_managed_policy_catalog_is_what_the_pinned_moto_holds():
     from tools import aws_managed_tagging
 

@@ -419,9 +419,11 @@ def tenant_tag(context: Context) -> Iterator[Finding]:
     named = ", ".join(sorted(tags))
     yield from _tenant_tag_values(context, {tag.lower() for tag in tags})
     yield from _retagged_tenants(context, {tag.lower() for tag in tags})
+    yield from _stack_tag_findings(context, {tag.lower() for tag in tags})
     for template, logical_id, resource in _resources(context, context.assembly.templates):
+        resource = _with_sam_globals(template, resource)
         documents = list(identity_documents(resource))
-        if resource.get("Type") == "AWS::IAM::Role":
+        if resource.get("Type") == "AWS::IAM::Role" or _sam_creates_role(resource):
             documents.append(("Properties/AssumeRolePolicyDocument",
                               (resource.get("Properties") or {}).get("AssumeRolePolicyDocument")))
         elif resource.get("Type") == "AWS::SSO::PermissionSet":  # the roles Identity Center provisions
@@ -443,6 +445,81 @@ def tenant_tag(context: Context) -> Iterator[Finding]:
 
 
 _SAM_POLICY_HOLDERS = ("AWS::Serverless::Function", "AWS::Serverless::StateMachine")
+_SAM_GLOBALS = {"AWS::Serverless::Function": "Function", "AWS::Serverless::StateMachine": "StateMachine"}
+
+
+def _sam_creates_role(resource: dict[str, Any]) -> bool:
+    """A SAM function or state machine without ``Role``: SAM creates its role from ``Policies``,
+    ``AssumeRolePolicyDocument`` and ``Tags`` at deploy time."""
+    return resource.get("Type") in _SAM_POLICY_HOLDERS and "Role" not in (resource.get("Properties") or {})
+
+
+def _with_sam_globals(template: Template, resource: dict[str, Any]) -> dict[str, Any]:
+    """A SAM function or state machine as SAM deploys it: the template's ``Globals`` section for its type
+    under its own properties (tags merged, its own first). Any other resource as it is."""
+    section = (template.body.get("Globals") or {}).get(_SAM_GLOBALS.get(str(resource.get("Type")), ""))
+    if not isinstance(section, dict) or not section:
+        return resource
+    props = resource.get("Properties") or {}
+    merged = {**section, **props}
+    if isinstance(section.get("Tags"), dict) and isinstance(props.get("Tags"), dict):
+        merged["Tags"] = {**section["Tags"], **props["Tags"]}
+    return {**resource, "Properties": merged}
+
+
+def _principal_tags(template: Template, resource: dict[str, Any]) -> list[Any] | None:
+    """The tags a role or user gets from ``resource`` (a role, a user, or a SAM function or state machine
+    whose role SAM creates with its ``Tags`` map), as ``{Key, Value}`` items; None for other resources."""
+    kind = resource.get("Type")
+    if kind in ("AWS::IAM::Role", "AWS::IAM::User"):
+        return entries((resource.get("Properties") or {}).get("Tags"))
+    if _sam_creates_role(resource):
+        tags = (_with_sam_globals(template, resource).get("Properties") or {}).get("Tags")
+        if isinstance(tags, dict):
+            return [{"Key": key, "Value": value} for key, value in tags.items()]
+        return [{"Key": tags, "Value": tags}] if tags is not None else []  # an intrinsic: read as an unreadable key
+    return None
+
+
+def _stack_tag_findings(context: Context, keys: set[str]) -> Iterator[Finding]:
+    """Tags CloudFormation copies onto every role of a stack at deploy: a stack's own tags (the cloud
+    assembly's manifest) and a nested stack resource's ``Tags``. A tenant tag there makes every role of
+    the stack a tenant, whatever admit decided."""
+    for template in context.assembly.templates:
+        if template.parent is None and not template.stackset:
+            tags = _manifest_stack_tags(context, template)
+            for key, value in tags.items():
+                if isinstance(key, str) and key.lower() in keys and value != "":
+                    yield Finding("IamGuardrails-TenantTag", template, "Tags", "Tags",
+                                  f"the stack {template.stack_path or template.path} is tagged {key}={value}: CloudFormation "
+                                  "copies a stack's tags onto its roles, so each becomes that tenant")
+        for logical_id, resource in template.resources.items():
+            if isinstance(resource, dict) and resource.get("Type") == "AWS::CloudFormation::Stack":
+                for tag in entries((resource.get("Properties") or {}).get("Tags")):
+                    key = tag.get("Key") if isinstance(tag, dict) else None
+                    if not isinstance(key, str) or (key.lower() in keys and tag.get("Value") != ""):
+                        yield Finding("IamGuardrails-TenantTag", template, logical_id, "Properties/Tags",
+                                      f"the nested stack is tagged {flatten(key)}={flatten(tag.get('Value') if isinstance(tag, dict) else tag)}: "
+                                      "CloudFormation copies its tags onto the nested stack's roles, so each becomes that tenant")
+
+
+def _manifest_stack_tags(context: Context, template: Template) -> dict[str, Any]:
+    """The tags the cloud assembly's manifest gives the stack of ``template`` (``Stack(tags=...)``,
+    ``Tags.of(stack)``): CloudFormation applies them to the stack at deploy."""
+    directory = str(Path(template.path).parent)
+    manifests = context.cache.setdefault("manifest-stack-tags", {})
+    if directory not in manifests:
+        by_file: dict[str, dict[str, Any]] = {}
+        try:
+            manifest = json.loads((Path(directory) / "manifest.json").read_text())
+        except (OSError, ValueError):
+            manifest = {}
+        for artifact in (manifest.get("artifacts") or {}).values():
+            properties = artifact.get("properties") or {} if isinstance(artifact, dict) else {}
+            if isinstance(properties.get("templateFile"), str) and isinstance(properties.get("tags"), dict):
+                by_file[properties["templateFile"]] = properties["tags"]
+        manifests[directory] = by_file
+    return manifests[directory].get(Path(template.path).name, {})
 
 
 def _sam_policy_problems(resource: dict[str, Any], tags: set[str]) -> Iterator[tuple[str, str]]:
@@ -450,7 +527,7 @@ def _sam_policy_problems(resource: dict[str, Any], tags: set[str]) -> Iterator[t
     deploy time): a policy document is read as any other, an AWS managed policy (by name or ARN) from
     the catalog; a SAM policy template or an intrinsic cannot be read here and fails closed."""
     props = resource.get("Properties") or {}
-    if resource.get("Type") not in _SAM_POLICY_HOLDERS or "Policies" not in props:
+    if not _sam_creates_role(resource) or "Policies" not in props:
         return
     for index, item in enumerate(entries(props["Policies"])):
         location = f"Properties/Policies/{index}"
@@ -595,9 +672,12 @@ def _tenant_tag_values(context: Context, keys: set[str]) -> Iterator[Finding]:
 
     found: list[tuple[Template, str, str]] = []
     for template, logical_id, resource in _resources(context, context.assembly.templates):
-        if resource.get("Type") not in ("AWS::IAM::Role", "AWS::IAM::User"):
-            continue
-        for tag in entries((resource.get("Properties") or {}).get("Tags")):
+        tags = _principal_tags(template, resource)
+        for tag in tags or []:
+            if isinstance(tag, dict) and "Key" in tag and not isinstance(tag["Key"], str):
+                yield Finding("IamGuardrails-TenantTag", template, logical_id, "Properties/Tags",
+                              f"a tag key {flatten(tag['Key'])} is decided at deploy (an intrinsic): it may be the tenant tag")
+                continue
             if not isinstance(tag, dict) or not isinstance(tag.get("Key"), str) or tag["Key"].lower() not in keys:
                 continue
             value = tag.get("Value")

@@ -402,7 +402,8 @@ def statements(document: Any) -> list[dict[str, Any]]:
 
     ``Fn::If`` (on the document, its statement list, a statement or any part of one) is read as
     every way it can deploy: an ``Allow`` of either branch counts, a ``Deny`` under an ``Fn::If``
-    does not (it may not deploy). An ``Effect`` that is neither ``Allow`` nor ``Deny`` as written (a
+    does not (it may not deploy). A document or statement an ``Fn::Transform`` (``AWS::Include``, a
+    macro) writes at deploy is read as an ``Allow`` of everything. An ``Effect`` that is neither ``Allow`` nor ``Deny`` as written (a
     parameter, ...) is read as ``Allow``: a check that looks for widenings fails closed."""
     if isinstance(document, str):
         try:
@@ -410,6 +411,8 @@ def statements(document: Any) -> list[dict[str, Any]]:
         except json.JSONDecodeError:
             return []
     document = built_document(document)
+    if isinstance(document, dict) and "Fn::Transform" in document:  # a macro writes it at deploy: unreadable here
+        return [dict(_UNREADABLE["Statement"][0])]
     found: list[dict[str, Any]] = []
     for whole in choices(document):
         conditional = whole is not document
@@ -422,6 +425,9 @@ def statements(document: Any) -> list[dict[str, Any]]:
         else:
             items = entries(whole.get("Statement"))
         for item in items:
+            if isinstance(item, dict) and "Fn::Transform" in item:
+                found.append(dict(_UNREADABLE["Statement"][0]))
+                continue
             for statement in choices(item):
                 if not isinstance(statement, dict):
                     continue
