@@ -481,6 +481,38 @@ def test_a_policy_written_by_a_transform_at_deploy_is_read_as_allowing_everythin
         == [("IamGuardrails-TenantTag", "Shared/Worker/Resource")]
 
 
+TAGGING_ROLE_TEMPLATE = {"Resources": {"Ops": {"Type": "AWS::IAM::Role", "Properties": {
+    "AssumeRolePolicyDocument": {"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]},
+    "Policies": [{"PolicyName": "tag", "PolicyDocument": {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "iam:TagRole", "Resource": "*"}]}}]}}}}
+
+
+@pytest.mark.parametrize(("deploys", "message"), [
+    ("stackset-inline", "allows iam:TagRole"),  # an inline TemplateBody is read like any template
+    ("stackset-yaml", "a StackSet whose template is not in the cloud assembly"),
+    ("nested-external", "a nested stack whose template is not in the cloud assembly"),
+    ("sam-application", "a SAM application"),
+])
+def test_templates_the_app_deploys_are_read_or_fail_closed(deploys, message):
+    from aws_cdk import CfnResource, CfnStack, CfnStackSet
+
+    app = new_app()
+    stack = Stack(app, "Shared", env=ENV)
+    TenantIsolatedBucket(stack, "Shared", bucket_name="acme-shared-data")
+    if deploys.startswith("stackset"):
+        body = json.dumps(TAGGING_ROLE_TEMPLATE) if deploys == "stackset-inline" else "Resources:\n  Ops: {}\n"
+        CfnStackSet(stack, "OrgRoles", stack_set_name="org-roles", permission_model="SELF_MANAGED", template_body=body)
+    elif deploys == "nested-external":
+        CfnStack(stack, "Roles", template_url="https://acme-templates.s3.amazonaws.com/ops-roles.json")
+    else:
+        stack.add_transform("AWS::Serverless-2016-10-31")
+        CfnResource(stack, "Tools", type="AWS::Serverless::Application", properties={"Location": {
+            "ApplicationId": "arn:aws:serverlessrepo:us-east-1:123456789012:applications/ops-tools", "SemanticVersion": "1.0.0"}})
+    findings = [message for rule, _, message in guardrail_findings(app) if rule == "IamGuardrails-TenantTag"]
+    assert len(findings) == 1 and message in findings[0]
+
+
 def test_the_aws_managed_policy_catalog_is_what_the_pinned_moto_holds():
     from tools import aws_managed_tagging
 

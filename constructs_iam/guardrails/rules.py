@@ -420,6 +420,9 @@ def tenant_tag(context: Context) -> Iterator[Finding]:
     yield from _tenant_tag_values(context, {tag.lower() for tag in tags})
     yield from _retagged_tenants(context, {tag.lower() for tag in tags})
     yield from _stack_tag_findings(context, {tag.lower() for tag in tags})
+    for template, logical_id, what in context.assembly.unread:
+        yield Finding("IamGuardrails-TenantTag", template, logical_id, "Type",
+                      f"{what}: the roles and policies it deploys cannot be read, and may set the tenant tag {named}")
     for template, logical_id, resource in _resources(context, context.assembly.templates):
         resource = _with_sam_globals(template, resource)
         documents = list(identity_documents(resource))

@@ -47,6 +47,9 @@ class Assembly:
     templates: list[Template]
     exports: dict[str, tuple[Template, Any]] = field(default_factory=dict)
     outputs: dict[str, list[tuple[Template, Any]]] = field(default_factory=dict)
+    unread: list[tuple[Template, str, str]] = field(default_factory=list)
+    """(template, logical id, what) of each template the app deploys that is not here to read: a nested
+    stack or StackSet whose template is outside the cloud assembly, a SAM application."""
 
     @classmethod
     def load(cls, paths: list[str], stack_paths: list[str] | None = None,
@@ -59,9 +62,10 @@ class Assembly:
             account, name = (environments or [(None, None)] * len(paths))[i]
             templates.append(Template(path, json.loads(Path(path).read_text()),
                                       (stack_paths or [""] * len(paths))[i], account=account, stack_name=name))
+        unread: list[tuple[Template, str, str]] = []
         for template in list(templates):
-            templates.extend(_nested(template))
-        assembly = cls(templates)
+            templates.extend(_nested(template, unread=unread))
+        assembly = cls(templates, unread=unread)
         for template in templates:
             for output_name, output in (template.body.get("Outputs") or {}).items():
                 assembly.outputs.setdefault(output_name, []).append((template, output.get("Value")))
@@ -170,46 +174,62 @@ def _asset_files(directory: Path) -> dict[str, str]:
     return files
 
 
-def _nested(template: Template, assets: dict[str, str] | None = None) -> list[Template]:
+def _nested(template: Template, assets: dict[str, str] | None = None,
+            unread: list[tuple[Template, str, str]] | None = None) -> list[Template]:
     """The templates of the nested stacks and StackSets ``template`` deploys: by the
     ``aws:asset:path`` metadata the CLI has CDK write, else by the template URL's object key in the
-    assets manifest."""
+    assets manifest; a StackSet's inline ``TemplateBody`` (JSON) too. Those that cannot be read go
+    to ``unread``."""
     found = []
+    unread = [] if unread is None else unread
     for logical_id, resource in template.resources.items():
-        if isinstance(resource, dict) and resource.get("Type") == "AWS::CloudFormation::StackSet":
-            if assets is None:
-                assets = _asset_files(Path(template.path).parent)
-            stackset = _stackset(template, resource, assets)
+        kind = resource.get("Type") if isinstance(resource, dict) else None
+        if kind in ("AWS::Serverless::Application", "AWS::CloudFormation::StackSet", "AWS::CloudFormation::Stack") \
+                and assets is None:
+            assets = _asset_files(Path(template.path).parent)
+        if kind == "AWS::Serverless::Application":
+            unread.append((template, logical_id, "a SAM application (its template is fetched at deploy time)"))
+            continue
+        if kind == "AWS::CloudFormation::StackSet":
+            stackset = _stackset(template, logical_id, resource, assets or {})
             if stackset is not None:
                 found.append(stackset)
-                found.extend(_nested(stackset, assets))
+                found.extend(_nested(stackset, assets, unread))
+            else:
+                unread.append((template, logical_id, "a StackSet whose template is not in the cloud assembly"))
             continue
-        if not isinstance(resource, dict) or resource.get("Type") != "AWS::CloudFormation::Stack":
+        if kind != "AWS::CloudFormation::Stack":
             continue
         asset = (resource.get("Metadata") or {}).get("aws:asset:path")
         if not isinstance(asset, str):
-            if assets is None:
-                assets = _asset_files(Path(template.path).parent)
             url = json.dumps((resource.get("Properties") or {}).get("TemplateURL"))
-            asset = next((file for key, file in assets.items() if key in url), None)
-            if asset is None:
-                continue
-        path = Path(template.path).parent / asset
-        if not path.exists():
+            asset = next((file for key, file in (assets or {}).items() if key in url), None)
+        path = Path(template.path).parent / asset if isinstance(asset, str) else None
+        if path is None or not path.exists():
+            unread.append((template, logical_id, "a nested stack whose template is not in the cloud assembly"))
             continue
         cdk = str((resource.get("Metadata") or {}).get("aws:cdk:path") or "")
         stack_path = cdk.rsplit("/", 1)[0].removesuffix(".NestedStack") if "/" in cdk else f"{template.stack_path}/{logical_id}"
         child = Template(str(path), json.loads(path.read_text()), stack_path, parent=(template, logical_id),
                          account=template.account, stack_name=None)
         found.append(child)
-        found.extend(_nested(child, assets))
+        found.extend(_nested(child, assets, unread))
     return found
 
 
-def _stackset(template: Template, resource: dict[str, Any], assets: dict[str, str]) -> Template | None:
+def _stackset(template: Template, logical_id: str, resource: dict[str, Any], assets: dict[str, str]) -> Template | None:
     """The template a StackSet deploys, when it is a file of this assembly (its ``TemplateURL``
-    names the object key of a file asset). It deploys to other accounts, with parameters of its
-    own: no account, no parent to resolve parameters from (an unresolvable value fails closed)."""
+    names the object key of a file asset) or inline JSON (``TemplateBody``). It deploys to other
+    accounts, with parameters of its own: no account, no parent to resolve parameters from (an
+    unresolvable value fails closed)."""
+    body = (resource.get("Properties") or {}).get("TemplateBody")
+    if isinstance(body, str):
+        try:
+            parsed = json.loads(body)
+        except ValueError:  # YAML, or JSON built with intrinsics: not readable here
+            return None
+        return Template(f"{template.path}#{logical_id}", parsed, f"{template.stack_path}/{logical_id}", stackset=True) \
+            if isinstance(parsed, dict) else None
     url = json.dumps((resource.get("Properties") or {}).get("TemplateURL"))
     asset = next((file for key, file in assets.items() if key in url), None)
     if asset is None:
