@@ -408,7 +408,10 @@ def tenant_tag(context: Context) -> Iterator[Finding]:
     """Where a ``TenantIsolatedBucket`` records its tenant tag (``tenant_tag`` in its bucket policy's
     metadata), no policy of the app (identity or trust) may let a principal set that tag: an Allow of
     a ``TENANT_TAG_ACTIONS`` action passes only with ``ForAllValues:StringEquals aws:TagKeys`` naming
-    other keys. Every template of the stage: the tag is a key to the bucket whatever stack holds the role."""
+    other keys. Every template of the stage: the tag is a key to the bucket whatever stack holds the role.
+    Read: identity, trust and permission-set policies, attached AWS managed policies (from their catalog),
+    the role SAM creates for a function, the tag's values on roles and users and on stacks; what cannot be
+    read (an ARN from a parameter, a template outside the cloud assembly) is a finding."""
     tags: set[str] = set()
     for _, _, resource in _resources(context, context.assembly.templates):
         intent = (resource.get("Metadata") or {}).get(PATTERN_METADATA)
@@ -499,11 +502,12 @@ def _stack_tag_findings(context: Context, keys: set[str]) -> Iterator[Finding]:
         for logical_id, resource in template.resources.items():
             if isinstance(resource, dict) and resource.get("Type") == "AWS::CloudFormation::Stack":
                 for tag in entries((resource.get("Properties") or {}).get("Tags")):
-                    key = tag.get("Key") if isinstance(tag, dict) else None
-                    if not isinstance(key, str) or (key.lower() in keys and tag.get("Value") != ""):
+                    tag_key = tag.get("Key") if isinstance(tag, dict) else None
+                    if not isinstance(tag_key, str) or (tag_key.lower() in keys and tag.get("Value") != ""):
+                        shown = flatten(tag.get("Value") if isinstance(tag, dict) else tag)
                         yield Finding("IamGuardrails-TenantTag", template, logical_id, "Properties/Tags",
-                                      f"the nested stack is tagged {flatten(key)}={flatten(tag.get('Value') if isinstance(tag, dict) else tag)}: "
-                                      "CloudFormation copies its tags onto the nested stack's roles, so each becomes that tenant")
+                                      f"the nested stack is tagged {flatten(tag_key)}={shown}: CloudFormation copies its "
+                                      "tags onto the nested stack's roles, so each becomes that tenant")
 
 
 def _manifest_stack_tags(context: Context, template: Template) -> dict[str, Any]:

@@ -368,9 +368,10 @@ def entries(value: Any) -> list[Any]:
 
 # a document the seal cannot parse (a JSON string built with intrinsics that does not parse): read as
 # an Allow of everything to a principal nobody can resolve, so every check that reads it fails closed
-_UNREADABLE = {"Version": "2012-10-17", "Statement": [{
+_UNREADABLE_STATEMENT: dict[str, Any] = {
     "Effect": "Allow", "Principal": {"AWS": {"Fn::ImportValue": "(a policy document the seal cannot parse)"}},
-    "Action": "*", "Resource": "*"}]}
+    "Action": "*", "Resource": "*"}
+_UNREADABLE: dict[str, Any] = {"Version": "2012-10-17", "Statement": [_UNREADABLE_STATEMENT]}
 
 
 def built_document(value: Any) -> Any:
@@ -432,7 +433,7 @@ def statements(document: Any) -> list[dict[str, Any]]:
             return []
     document = built_document(document)
     if isinstance(document, dict) and "Fn::Transform" in document:  # a macro writes it at deploy: unreadable here
-        return [dict(_UNREADABLE["Statement"][0])]
+        return [dict(_UNREADABLE_STATEMENT)]
     found: list[dict[str, Any]] = []
     for whole in choices(document):
         conditional = whole is not document
@@ -446,7 +447,7 @@ def statements(document: Any) -> list[dict[str, Any]]:
             items = entries(whole.get("Statement"))
         for item in items:
             if isinstance(item, dict) and "Fn::Transform" in item:
-                found.append(dict(_UNREADABLE["Statement"][0]))
+                found.append(dict(_UNREADABLE_STATEMENT))
                 continue
             for statement in choices(item):
                 if not isinstance(statement, dict):
