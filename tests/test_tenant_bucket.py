@@ -624,6 +624,19 @@ def test_tagging_with_other_keys_only_passes():
     assert tag_findings(limited) == []
 
 
+def test_eks_pod_identity_passes_once_its_trust_lists_the_session_tag_keys_eks_sets():
+    keys = ["eks-cluster-arn", "eks-cluster-name", "kubernetes-namespace", "kubernetes-service-account",
+            "kubernetes-pod-name", "kubernetes-pod-uid"]
+    app = new_app()
+    stack = Stack(app, "Shared", env=ENV)
+    TenantIsolatedBucket(stack, "Shared", bucket_name="acme-shared-data")
+    role = iam.Role(stack, "Pod", assumed_by=iam.ServicePrincipal("pods.eks.amazonaws.com"))
+    role.assume_role_policy.add_statements(iam.PolicyStatement(
+        actions=["sts:TagSession"], principals=[iam.ServicePrincipal("pods.eks.amazonaws.com")],
+        conditions={"ForAllValues:StringEquals": {"aws:TagKeys": keys}}))
+    assert guardrail_findings(app) == []
+
+
 def test_without_a_tenant_isolated_bucket_the_rule_has_nothing_to_protect():
     assert tag_findings(iam.PolicyStatement(actions=["iam:TagRole"], resources=[ROLES]), bucket=False) == []
 
