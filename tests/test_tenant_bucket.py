@@ -513,6 +513,131 @@ def test_templates_the_app_deploys_are_read_or_fail_closed(deploys, message):
     assert len(findings) == 1 and message in findings[0]
 
 
+def app_with_tenant_bucket() -> tuple[App, Stack]:
+    app = new_app()
+    stack = Stack(app, "Shared", env=ENV)
+    TenantIsolatedBucket(stack, "Shared", bucket_name="acme-shared-data")
+    return app, stack
+
+
+def tenant_tag_messages(app: App) -> list[str]:
+    return [message for rule, _, message in guardrail_findings(app) if rule == "IamGuardrails-TenantTag"]
+
+
+def test_a_customer_managed_policy_named_by_name_passes():
+    app, stack = app_with_tenant_bucket()
+    worker = iam.Role(stack, "Worker", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"))
+    worker.add_managed_policy(iam.ManagedPolicy.from_managed_policy_name(stack, "Team", "team-readonly"))
+    assert tenant_tag_messages(app) == []
+
+
+@pytest.mark.parametrize("document", [
+    lambda stack: __import__("aws_cdk").aws_ssm.StringParameter.value_for_string_parameter(stack, "/platform/policies/ops"),
+    lambda stack: __import__("aws_cdk").CfnParameter(stack, "OpsPolicyDocument").value_as_string,
+    lambda stack: "{{resolve:ssm:/platform/policies/ops}}",
+], ids=["ssm-parameter", "parameter", "dynamic-reference"])
+def test_a_policy_document_decided_at_deploy_fails_closed(document):
+    app, stack = app_with_tenant_bucket()
+    ops = iam.Role(stack, "Ops", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"))
+    iam.CfnRolePolicy(stack, "OpsPolicy", policy_name="ops", role_name=ops.role_name, policy_document=document(stack))
+    assert len(tenant_tag_messages(app)) == 1
+
+
+def test_a_trust_deny_closes_session_tagging_only_for_every_principal():
+    def trust(deny_principal: object) -> list[str]:
+        app, stack = app_with_tenant_bucket()
+        iam.CfnRole(stack, "Partner", assume_role_policy_document={"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::222222222222:root"},
+             "Action": ["sts:AssumeRole", "sts:TagSession"]},
+            {"Effect": "Deny", "Principal": deny_principal, "Action": "sts:TagSession",
+             "Condition": {"ForAnyValue:StringEqualsIgnoreCase": {"aws:TagKeys": ["TenantPrefix"]}}}]})
+        return tenant_tag_messages(app)
+
+    assert len(trust({"AWS": "arn:aws:iam::333333333333:root"})) == 1  # denies another account: closes nothing
+    assert trust({"AWS": "*"}) == []
+
+
+def test_the_rule_holds_when_an_aspect_replaces_the_bucket_policys_metadata():
+    import jsii
+    from aws_cdk import Aspects, CfnResource, IAspect
+
+    @jsii.implements(IAspect)
+    class Suppressions:
+        def visit(self, node):
+            if isinstance(node, CfnResource) and node.cfn_resource_type == "AWS::S3::BucketPolicy":
+                node.cfn_options.metadata = {"cfn_nag": {"rules_to_suppress": [{"id": "F16", "reason": "Deny-only"}]}}
+
+    app, stack = app_with_tenant_bucket()
+    iam.Role(stack, "Tagger", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com")).add_to_policy(
+        iam.PolicyStatement(actions=["iam:TagRole"], resources=["*"]))
+    Aspects.of(app).add(Suppressions())
+    assert len(tenant_tag_messages(app)) == 1
+
+
+@pytest.mark.parametrize(("resource", "message"), [
+    (("AWS::CloudFormation::StackSet", {"StackSetName": "org-roles", "PermissionModel": "SELF_MANAGED",
+                                        "TemplateURL": "https://acme.s3.amazonaws.com/roles.json",
+                                        "Tags": [{"Key": "TenantPrefix", "Value": "services/"}]}),
+     "the StackSet is tagged TenantPrefix=services/"),
+    (("AWS::ServiceCatalog::CloudFormationProvisionedProduct", {"ProductName": "roles", "ProvisioningArtifactName": "v1"}),
+     "a Service Catalog product"),
+    (("Acme::Platform::TenantRole::MODULE", {}), "a module or a registry type"),
+    (("AWS::SSO::InstanceAccessControlAttributeConfiguration", {
+        "InstanceArn": "arn:aws:sso:::instance/ssoins-1234567890abcdef",
+        "AccessControlAttributes": [{"Key": "TenantPrefix", "Value": {"Source": ["${path:enterprise.department}"]}}]}),
+     "maps TenantPrefix into every session's tags"),
+    (("AWS::Cognito::IdentityPoolPrincipalTag", {"IdentityPoolId": "eu-west-1:1234", "IdentityProviderName": "idp",
+                                                 "PrincipalTags": {"TenantPrefix": "custom:tenant"}}),
+     "maps TenantPrefix into every session's tags"),
+], ids=["stackset-tags", "service-catalog", "module", "identity-center-attributes", "cognito-principal-tags"])
+def test_what_sets_tags_or_deploys_unread_templates_fails_closed(resource, message):
+    from aws_cdk import CfnResource
+
+    app, stack = app_with_tenant_bucket()
+    CfnResource(stack, "Thing", type=resource[0], properties=resource[1])
+    messages = tenant_tag_messages(app)
+    assert any(message in m for m in messages), messages
+
+
+def test_a_template_macro_fails_closed():
+    app, stack = app_with_tenant_bucket()
+    stack.add_transform("AcmeRoleFactory")
+    assert any("the template transform AcmeRoleFactory" in m for m in tenant_tag_messages(app))
+
+
+def test_an_arn_from_a_mappings_default_value_is_read():
+    from aws_cdk import CfnMapping, Fn
+
+    app, stack = app_with_tenant_bucket()
+    stack.add_transform("AWS::LanguageExtensions")
+    CfnMapping(stack, "Policies", mapping={"aws": {"ops": "arn:aws:iam::aws:policy/ReadOnlyAccess"}})
+    worker = iam.Role(stack, "Worker", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"))
+    arn = Fn.find_in_map("Policies", "aws-cn", "ops", default_value="arn:aws:iam::aws:policy/IAMFullAccess")
+    worker.add_managed_policy(iam.ManagedPolicy.from_managed_policy_arn(stack, "P", arn))
+    assert any("AWS managed policy IAMFullAccess" in m for m in tenant_tag_messages(app))
+
+
+@pytest.mark.parametrize("condition", [
+    {"Null": {"aws:TagKeys": "true"}},  # no tags at all
+    {"ForAllValues:StringNotEqualsIgnoreCase": {"aws:TagKeys": ["TenantPrefix"]}},
+])
+def test_conditions_that_keep_the_tenant_tag_out_pass(condition):
+    assert tag_findings(iam.PolicyStatement(actions=["iam:CreateRole", "iam:TagRole"], resources=[ROLES],
+                                            conditions=condition)) == []
+
+
+def test_a_nested_stack_template_in_yaml_is_unread_not_a_crash(tmp_path):
+    from constructs_iam.guardrails.templates import Assembly
+
+    (tmp_path / "roles.yaml").write_text("Resources:\n  Ops:\n    Type: AWS::IAM::Role\n")
+    (tmp_path / "Parent.template.json").write_text(json.dumps({"Resources": {"Roles": {
+        "Type": "AWS::CloudFormation::Stack", "Metadata": {"aws:asset:path": "roles.yaml"},
+        "Properties": {"TemplateURL": "https://example.com/roles.yaml"}}}}))
+    assembly = Assembly.load([str(tmp_path / "Parent.template.json")])
+    assert [(logical_id, what) for _, logical_id, what in assembly.unread] == [
+        ("Roles", "a nested stack whose template is not JSON")]
+
+
 def test_the_aws_managed_policy_catalog_is_what_the_pinned_moto_holds():
     from tools import aws_managed_tagging
 

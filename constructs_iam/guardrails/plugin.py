@@ -66,6 +66,7 @@ class IamGuardrails:
         self._scopes: dict[str, Any] = {}  # construct path -> expected boundary (resolved) or None
         self._boundary_scopes: set[tuple[str, int]] = set()
         self.intents: list[PatternIntent] = []  # every pattern of the app, registered at construction
+        self.tenant_tags: set[str] = set()  # the tags TenantIsolatedBuckets of the app isolate tenants by
 
     # -------------------------------------------------------------------------- registration
 
@@ -170,7 +171,8 @@ class IamGuardrails:
                 if self._scopes[scope] is not None and not template.stackset:
                     boundaries[template.path] = self._scopes[scope]
         context = Context(assembly=assembly, guarded=guarded, boundaries=boundaries,
-                          intents=[i for i in self.intents if i.resolved is not None or i.error is not None])
+                          intents=[i for i in self.intents if i.resolved is not None or i.error is not None],
+                          tenant_tags=set(self.tenant_tags))
         by_rule: dict[str, list[Finding]] = {}
         for rule in RULES:
             if rule.id in _ALWAYS or guarded:

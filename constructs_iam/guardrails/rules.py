@@ -69,6 +69,7 @@ class Context:
     boundaries: dict[str, Any] = field(default_factory=dict)  # template path -> expected boundary
     intents: list[Any] = field(default_factory=list)  # seal.PatternIntent, resolved
     cache: dict[str, Any] = field(default_factory=dict)  # what several rules read, computed once
+    tenant_tags: set[str] = field(default_factory=set)  # registered in process by each TenantIsolatedBucket
 
 
 @dataclass(frozen=True)
@@ -412,7 +413,7 @@ def tenant_tag(context: Context) -> Iterator[Finding]:
     Read: identity, trust and permission-set policies, attached AWS managed policies (from their catalog),
     the role SAM creates for a function, the tag's values on roles and users and on stacks; what cannot be
     read (an ARN from a parameter, a template outside the cloud assembly) is a finding."""
-    tags: set[str] = set()
+    tags: set[str] = set(context.tenant_tags)
     for _, _, resource in _resources(context, context.assembly.templates):
         intent = (resource.get("Metadata") or {}).get(PATTERN_METADATA)
         if isinstance(intent, dict) and isinstance(intent.get("tenant_tag"), str):
@@ -423,6 +424,7 @@ def tenant_tag(context: Context) -> Iterator[Finding]:
     yield from _tenant_tag_values(context, {tag.lower() for tag in tags})
     yield from _retagged_tenants(context, {tag.lower() for tag in tags})
     yield from _stack_tag_findings(context, {tag.lower() for tag in tags})
+    yield from _attribute_tag_findings(context, {tag.lower() for tag in tags})
     for template, logical_id, what in context.assembly.unread:
         yield Finding("IamGuardrails-TenantTag", template, logical_id, "Type",
                       f"{what}: the roles and policies it deploys cannot be read, and may set the tenant tag {named}")
@@ -500,14 +502,40 @@ def _stack_tag_findings(context: Context, keys: set[str]) -> Iterator[Finding]:
                                   f"the stack {template.stack_path or template.path} is tagged {key}={value}: CloudFormation "
                                   "copies a stack's tags onto its roles, so each becomes that tenant")
         for logical_id, resource in template.resources.items():
-            if isinstance(resource, dict) and resource.get("Type") == "AWS::CloudFormation::Stack":
+            if isinstance(resource, dict) and resource.get("Type") in ("AWS::CloudFormation::Stack",
+                                                                       "AWS::CloudFormation::StackSet"):
                 for tag in entries((resource.get("Properties") or {}).get("Tags")):
                     tag_key = tag.get("Key") if isinstance(tag, dict) else None
                     if not isinstance(tag_key, str) or (tag_key.lower() in keys and tag.get("Value") != ""):
                         shown = flatten(tag.get("Value") if isinstance(tag, dict) else tag)
                         yield Finding("IamGuardrails-TenantTag", template, logical_id, "Properties/Tags",
-                                      f"the nested stack is tagged {flatten(tag_key)}={shown}: CloudFormation copies its "
-                                      "tags onto the nested stack's roles, so each becomes that tenant")
+                                      f"the {'nested stack' if resource['Type'].endswith('::Stack') else 'StackSet'} is tagged "
+                                      f"{flatten(tag_key)}={shown}: CloudFormation copies its tags onto the roles it "
+                                      "deploys, so each becomes that tenant")
+
+
+_ATTRIBUTE_TAGS = {  # resources that turn a directory's or identity provider's attributes into session tags
+    "AWS::SSO::InstanceAccessControlAttributeConfiguration": ("AccessControlAttributes", "Key"),
+    "AWS::Cognito::IdentityPoolPrincipalTag": ("PrincipalTags", None),  # a map: tag key -> claim
+}
+
+
+def _attribute_tag_findings(context: Context, keys: set[str]) -> Iterator[Finding]:
+    """Identity Center's attributes for access control and Cognito identity pools' principal tags:
+    every session they give carries the tags they map, with values from the directory or the identity
+    provider, so one mapping the tenant key lets whoever writes that attribute choose the tenant."""
+    for template, logical_id, resource in _resources(context, context.assembly.templates):
+        spec = _ATTRIBUTE_TAGS.get(str(resource.get("Type")))
+        if spec is None:
+            continue
+        value = (resource.get("Properties") or {}).get(spec[0])
+        names = [entry.get(spec[1]) if isinstance(entry, dict) else entry for entry in entries(value)] \
+            if spec[1] else (list(value) if isinstance(value, dict) else [value])
+        for name in names:
+            if name is not None and (not isinstance(name, str) or name.lower() in keys):
+                yield Finding("IamGuardrails-TenantTag", template, logical_id, f"Properties/{spec[0]}",
+                              f"maps {flatten(name)} into every session's tags: whoever sets that attribute in the "
+                              "directory or identity provider chooses the tenant")
 
 
 def _manifest_stack_tags(context: Context, template: Template) -> dict[str, Any]:
@@ -596,7 +624,10 @@ def _aws_managed_by_name() -> dict[str, list[str]]:
 
 
 _UNREADABLE_ARN = "(a value the check cannot read)"
-_LITERAL_POLICY_ARN = re.compile(r"arn:[^:]+:iam::[0-9]{12}:policy/.+", re.IGNORECASE)
+# a customer managed policy of one account: the partition and account may be the stack's pseudo parameters
+# (ManagedPolicy.from_managed_policy_name), never a value that could be 'aws'
+_LITERAL_POLICY_ARN = re.compile(r"arn:(aws[a-z-]*|<AWS::Partition>):iam::([0-9]{12}|<AWS::AccountId>):policy/.+",
+                                 re.IGNORECASE)
 
 
 def _policy_arn_texts(arn: Any, template: Template, assembly: Assembly, depth: int = 0) -> Iterator[str | None]:
@@ -637,6 +668,8 @@ def _policy_arn_texts(arn: Any, template: Template, assembly: Assembly, depth: i
         for top in template.body["Mappings"][argument[0]].values():  # the keys may be decided at deploy: every value
             for value in (top.values() if isinstance(top, dict) else [top]):
                 yield from _policy_arn_texts(value, template, assembly, depth + 1)
+        if len(argument) > 3 and isinstance(argument[3], dict) and "DefaultValue" in argument[3]:
+            yield from _policy_arn_texts(argument[3]["DefaultValue"], template, assembly, depth + 1)
     elif function in ("Fn::Join", "Fn::Sub"):
         yield flatten(arn)  # an AWS managed ARN with a token in its name is not in the catalog: a finding
     else:
@@ -787,7 +820,9 @@ def _denies_tag_keys(statement: Any, tags: set[str]) -> bool:
     (IAM compares tag keys without case, so only the IgnoreCase operator is sure)."""
     if not isinstance(statement, dict) or statement.get("Effect") != "Deny" or "NotResource" in statement:
         return False
-    if "*" not in as_list(statement.get("Resource")):
+    if "NotPrincipal" in statement or ("Principal" in statement and statement["Principal"] not in ("*", {"AWS": "*"})):
+        return False  # a trust policy's Deny closes nothing for the principals it does not name
+    if "*" not in as_list(statement.get("Resource")) and "Principal" not in statement:
         return False
     condition = statement.get("Condition")
     if not isinstance(condition, dict) or len(condition) != 1:
@@ -807,7 +842,16 @@ def _tag_keys_exclude(condition: Any, tags: set[str]) -> bool:
     if not isinstance(condition, dict):
         return False
     for operator, block in condition.items():
-        if operator.lower() not in _TAG_KEY_LISTS or not isinstance(block, dict):
+        if not isinstance(block, dict):
+            continue
+        keys = {key.lower(): value for key, value in block.items()}
+        if operator.lower() == "null" and str(keys.get("aws:tagkeys")).lower() == "true":
+            return True  # the request carries no tags at all
+        if operator.lower() == "forallvalues:stringnotequalsignorecase" and isinstance(keys.get("aws:tagkeys"), (str, list)):
+            named = {v.lower() for v in as_list(keys["aws:tagkeys"]) if isinstance(v, str) and "${" not in v}
+            if all(tag.lower() in named for tag in tags):
+                return True  # every key of the request differs from the tenant tag (compared without case)
+        if operator.lower() not in _TAG_KEY_LISTS:
             continue
         for key, value in block.items():
             values = as_list(value)

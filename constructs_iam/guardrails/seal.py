@@ -38,8 +38,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .intent import Atom, Intent, atoms, lost_denies, render, summarize
-from .templates import (IDENTITY_POLICY_TYPES, Template, as_list, cdk_path, entries, resource_documents,
-                        statements)
+from .templates import (IDENTITY_POLICY_TYPES, READABLE_TRANSFORMS, Template, as_list, cdk_path, entries,
+                        resource_documents, statements)
 
 PATTERN_METADATA = "constructs-iam"
 
@@ -676,9 +676,7 @@ def _resource_policies(analysis: _Analysis, rule: str) -> Iterator[Any]:
 _WIDENED, _UNRESOLVED = "IamGuardrails-PatternWidened", "IamGuardrails-PatternPrincipalUnresolved"
 
 
-# template transforms whose output the seal can still read: SAM's (its functions' policies go to
-# their own roles) and AWS::LanguageExtensions (what it generates, Fn::ForEach, is flagged below)
-_READABLE_TRANSFORMS = ("AWS::Serverless-2016-10-31", "AWS::LanguageExtensions")
+_READABLE_TRANSFORMS = READABLE_TRANSFORMS  # (what it generates, Fn::ForEach, is flagged below)
 
 
 def _rewritten_at_deploy(analysis: _Analysis, Finding: Any) -> Iterator[Any]:

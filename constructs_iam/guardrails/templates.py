@@ -174,6 +174,11 @@ def _asset_files(directory: Path) -> dict[str, str]:
     return files
 
 
+READABLE_TRANSFORMS = ("AWS::Serverless-2016-10-31", "AWS::LanguageExtensions")
+"""Template transforms whose output the guardrails can still read: SAM's (its functions' policies go to
+their own roles) and ``AWS::LanguageExtensions`` (what it generates, ``Fn::ForEach``, is flagged)."""
+
+
 def _nested(template: Template, assets: dict[str, str] | None = None,
             unread: list[tuple[Template, str, str]] | None = None) -> list[Template]:
     """The templates of the nested stacks and StackSets ``template`` deploys: by the
@@ -182,7 +187,23 @@ def _nested(template: Template, assets: dict[str, str] | None = None,
     to ``unread``."""
     found = []
     unread = [] if unread is None else unread
+    transforms = [t if isinstance(t, str) else json.dumps(t) for t in as_list(template.body.get("Transform"))]
+    for transform in transforms:
+        if transform not in READABLE_TRANSFORMS:
+            unread.append((template, "Transform", f"the template transform {transform} (a macro rewrites the template "
+                                                    "at deploy time)"))
     for logical_id, resource in template.resources.items():
+        if logical_id.startswith("Fn::"):
+            unread.append((template, logical_id, f"{logical_id} in Resources (expanded at deploy time)"))
+            continue
+        kind_name = str(resource.get("Type", "")) if isinstance(resource, dict) else ""
+        if kind_name.endswith("::MODULE") or not kind_name.startswith(("AWS::", "Custom::", "Alexa::")):
+            unread.append((template, logical_id, f"a resource of type {kind_name or '(none)'} (a module or a registry "
+                                                 "type whose resources are decided at deploy time)"))
+            continue
+        if kind_name == "AWS::ServiceCatalog::CloudFormationProvisionedProduct":
+            unread.append((template, logical_id, "a Service Catalog product (its template is the catalog's)"))
+            continue
         kind = resource.get("Type") if isinstance(resource, dict) else None
         if kind in ("AWS::Serverless::Application", "AWS::CloudFormation::StackSet", "AWS::CloudFormation::Stack") \
                 and assets is None:
@@ -208,9 +229,16 @@ def _nested(template: Template, assets: dict[str, str] | None = None,
         if path is None or not path.exists():
             unread.append((template, logical_id, "a nested stack whose template is not in the cloud assembly"))
             continue
+        try:
+            body = json.loads(path.read_text())
+        except (OSError, ValueError):
+            body = None
+        if not isinstance(body, dict):  # a YAML template (CfnInclude of a file asset...): not readable here
+            unread.append((template, logical_id, "a nested stack whose template is not JSON"))
+            continue
         cdk = str((resource.get("Metadata") or {}).get("aws:cdk:path") or "")
         stack_path = cdk.rsplit("/", 1)[0].removesuffix(".NestedStack") if "/" in cdk else f"{template.stack_path}/{logical_id}"
-        child = Template(str(path), json.loads(path.read_text()), stack_path, parent=(template, logical_id),
+        child = Template(str(path), body, stack_path, parent=(template, logical_id),
                          account=template.account, stack_name=None)
         found.append(child)
         found.extend(_nested(child, assets, unread))
@@ -424,16 +452,20 @@ def statements(document: Any) -> list[dict[str, Any]]:
     ``Fn::If`` (on the document, its statement list, a statement or any part of one) is read as
     every way it can deploy: an ``Allow`` of either branch counts, a ``Deny`` under an ``Fn::If``
     does not (it may not deploy). A document or statement an ``Fn::Transform`` (``AWS::Include``, a
-    macro) writes at deploy is read as an ``Allow`` of everything. An ``Effect`` that is neither ``Allow`` nor ``Deny`` as written (a
-    parameter, ...) is read as ``Allow``: a check that looks for widenings fails closed."""
+    macro) writes at deploy, or that comes whole from a value decided at deploy (a parameter, an SSM
+    value, ``{{resolve:...}}``, an import, a custom resource's attribute), is read as an ``Allow`` of
+    everything. An ``Effect`` that is neither ``Allow`` nor ``Deny`` as written (a parameter, ...) is
+    read as ``Allow``: a check that looks for widenings fails closed."""
     if isinstance(document, str):
         try:
             document = json.loads(document)
         except json.JSONDecodeError:
-            return []
+            return [dict(_UNREADABLE_STATEMENT)]
     document = built_document(document)
-    if isinstance(document, dict) and "Fn::Transform" in document:  # a macro writes it at deploy: unreadable here
-        return [dict(_UNREADABLE_STATEMENT)]
+    if isinstance(document, dict) and ("Fn::Transform" in document or (
+            len(document) == 1 and next(iter(document)) != "Fn::If"
+            and (next(iter(document)) == "Ref" or next(iter(document)).startswith("Fn::")))):
+        return [dict(_UNREADABLE_STATEMENT)]  # decided at deploy: unreadable here
     found: list[dict[str, Any]] = []
     for whole in choices(document):
         conditional = whole is not document
