@@ -436,6 +436,8 @@ def tenant_tag(context: Context) -> Iterator[Finding]:
                               (resource.get("Properties") or {}).get("AssumeRolePolicyDocument")))
         elif resource.get("Type") == "AWS::SSO::PermissionSet":  # the roles Identity Center provisions
             documents.append(("Properties/InlinePolicy", (resource.get("Properties") or {}).get("InlinePolicy")))
+        documents.extend((location, item) for location, item in _sam_policies(resource)
+                         if isinstance(item, dict) and "Statement" in item)
         for location, document in documents:
             for statement, granted in tagging_grants(document, tags):
                 yield Finding("IamGuardrails-TenantTag", template, logical_id, location,
@@ -448,7 +450,7 @@ def tenant_tag(context: Context) -> Iterator[Finding]:
                                                    unreadable=text == _UNREADABLE_ARN)
                     if problem:
                         yield Finding("IamGuardrails-TenantTag", template, logical_id, location, f"{problem} {named}")
-        for location, problem in _sam_policy_problems(resource, tags):
+        for location, problem in _sam_policy_problems(resource):
             yield Finding("IamGuardrails-TenantTag", template, logical_id, location, f"{problem} {named}")
 
 
@@ -557,20 +559,22 @@ def _manifest_stack_tags(context: Context, template: Template) -> dict[str, Any]
     return manifests[directory].get(Path(template.path).name, {})
 
 
-def _sam_policy_problems(resource: dict[str, Any], tags: set[str]) -> Iterator[tuple[str, str]]:
-    """The ``Policies`` of a SAM function or state machine (SAM turns them into its role's policies at
-    deploy time): a policy document is read as any other, an AWS managed policy (by name or ARN) from
-    the catalog; a SAM policy template or an intrinsic cannot be read here and fails closed."""
+def _sam_policies(resource: dict[str, Any]) -> Iterator[tuple[str, Any]]:
+    """(location, item) of each entry of the ``Policies`` of a SAM function or state machine whose role
+    SAM creates: a policy document, an AWS managed policy's name or ARN, a SAM policy template."""
     props = resource.get("Properties") or {}
-    if not _sam_creates_role(resource) or "Policies" not in props:
-        return
-    for index, item in enumerate(entries(props["Policies"])):
-        location = f"Properties/Policies/{index}"
+    if _sam_creates_role(resource) and "Policies" in props:
+        for index, item in enumerate(entries(props["Policies"])):
+            yield f"Properties/Policies/{index}", item
+
+
+def _sam_policy_problems(resource: dict[str, Any]) -> Iterator[tuple[str, str]]:
+    """The ``Policies`` of a SAM function or state machine that are not documents (those are read with
+    the others): an AWS managed policy (by name or ARN) judged from the catalog; a SAM policy template
+    or an intrinsic cannot be read here and fails closed."""
+    for location, item in _sam_policies(resource):
         if isinstance(item, dict) and "Statement" in item:
-            for statement, granted in tagging_grants(item, tags):
-                yield location, (f"statement {_sid(statement)} allows {', '.join(granted)} without limiting aws:TagKeys "
-                                 "(ForAllValues:StringEquals) to keys other than the tenant tag")
-            continue
+            continue  # a policy document: read with the others
         if isinstance(item, str):
             problem = _aws_managed_problem(item, by_name=":" not in item)
             if problem:
