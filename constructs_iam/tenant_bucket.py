@@ -166,7 +166,10 @@ class TenantIsolatedBucket(Construct):
 
         # in process too: an Aspect that replaces the bucket policy's metadata (cfn_nag suppressions...)
         # must not switch the rule off
-        IamGuardrails.for_stack(Stack.of(self)).tenant_tags.add(TENANT_TAG)
+        facts = _facts.stack(Stack.of(self))
+        account = facts.account
+        IamGuardrails.for_stack(facts.stack).tenant_buckets.add(
+            (TENANT_TAG, None if v.is_token(account) else account))
 
     @staticmethod
     def tenant_prefix(prefix: str) -> str:

@@ -360,3 +360,52 @@ def test_only_the_guarded_scope_is_checked():
 def test_guardrail_rejects_a_non_policy_boundary():
     with pytest.raises(ValueError, match="permissions_boundary 'workload-boundary' must be an aws_iam.IManagedPolicy"):
         IamGuardrails.of(new_stack(), permissions_boundary="workload-boundary")  # type: ignore[arg-type]
+
+
+# ------------------------------------------------------------- network perimeters are not open policies
+
+
+def _private_api(stack: Stack) -> None:
+    from aws_cdk import aws_apigateway as apigw
+    from aws_cdk import aws_ec2 as ec2
+
+    endpoint = ec2.Vpc(stack, "Vpc", nat_gateways=0).add_interface_endpoint(
+        "Api", service=ec2.InterfaceVpcEndpointAwsService.APIGATEWAY)
+    api = apigw.RestApi(stack, "Api", endpoint_configuration=apigw.EndpointConfiguration(
+        types=[apigw.EndpointType.PRIVATE], vpc_endpoints=[endpoint]), policy=iam.PolicyDocument(statements=[
+            iam.PolicyStatement(principals=[iam.AnyPrincipal()], actions=["execute-api:Invoke"], resources=["execute-api:/*"],
+                                conditions={"StringEquals": {"aws:SourceVpce": endpoint.vpc_endpoint_id}})]))
+    api.root.add_method("GET")
+
+
+def _efs_default_policy(stack: Stack) -> None:
+    from aws_cdk import aws_ec2 as ec2
+    from aws_cdk import aws_efs as efs
+
+    stack.node.set_context("@aws-cdk/aws-efs:denyAnonymousAccess", True)
+    efs.FileSystem(stack, "Files", vpc=ec2.Vpc(stack, "Vpc", nat_gateways=0), encrypted=True)
+
+
+def _endpoint_policy(stack: Stack) -> None:
+    from aws_cdk import aws_ec2 as ec2
+
+    endpoint = ec2.Vpc(stack, "Vpc", nat_gateways=0).add_gateway_endpoint(
+        "S3", service=ec2.GatewayVpcEndpointAwsService.S3)
+    endpoint.add_to_policy(iam.PolicyStatement(principals=[iam.AnyPrincipal()], actions=["s3:GetObject"],
+                                               resources=["arn:aws:s3:::acme-*/*"]))
+
+
+@pytest.mark.parametrize("build", [_private_api, _efs_default_policy, _endpoint_policy],
+                         ids=["private-api-by-vpc-endpoint", "efs-default-policy", "vpc-endpoint-policy"])
+def test_a_resource_policy_pinned_to_the_network_or_an_endpoint_policy_is_not_open(build):
+    assert [f for f in findings(build) if f[0] == "IamGuardrails-OpenResourcePolicy"] == []
+
+
+def test_a_resource_policy_open_to_any_vpc_endpoint_is_still_open():
+    def build(stack: Stack) -> None:
+        topic = sns.Topic(stack, "Topic")
+        topic.add_to_resource_policy(iam.PolicyStatement(principals=[iam.AnyPrincipal()], actions=["sns:Publish"],
+                                                         resources=[topic.topic_arn],
+                                                         conditions={"StringLike": {"aws:SourceVpce": "vpce-*"}}))
+
+    assert [f[0] for f in findings(build)] == ["IamGuardrails-OpenResourcePolicy"]

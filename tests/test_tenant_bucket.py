@@ -584,8 +584,8 @@ def test_the_rule_holds_when_an_aspect_replaces_the_bucket_policys_metadata():
     (("Acme::Platform::TenantRole::MODULE", {}), "a module or a registry type"),
     (("AWS::SSO::InstanceAccessControlAttributeConfiguration", {
         "InstanceArn": "arn:aws:sso:::instance/ssoins-1234567890abcdef",
-        "AccessControlAttributes": [{"Key": "TenantPrefix", "Value": {"Source": ["${path:enterprise.department}"]}}]}),
-     "maps TenantPrefix into every session's tags"),
+        "AccessControlAttributes": [{"Key": "Team", "Value": {"Source": ["${path:enterprise.department}"]}}]}),
+     "Identity Center attributes for access control"),  # whatever keys it lists: SAML may send AccessControl:<key>
     (("AWS::Cognito::IdentityPoolPrincipalTag", {"IdentityPoolId": "eu-west-1:1234", "IdentityProviderName": "idp",
                                                  "PrincipalTags": {"TenantPrefix": "custom:tenant"}}),
      "maps TenantPrefix into every session's tags"),
@@ -830,3 +830,68 @@ def test_a_tagging_allow_closed_by_a_deny_of_the_tenant_key_in_the_same_policy_p
 
 def test_a_case_sensitive_deny_of_the_tenant_key_does_not_close_it():  # 'tenantprefix' is the same IAM tag
     assert _tag_policy_findings("ForAnyValue:StringEquals") == [("IamGuardrails-TenantTag", "Shared/Tagger/Resource")]
+
+
+# ------------------------------------------------------- third look: what AWS deploys, other accounts
+
+
+def test_secrets_managers_own_rotation_passes_hosted_and_from_the_serverless_application_repository():
+    from aws_cdk import aws_ec2 as ec2
+    from aws_cdk import aws_secretsmanager as sm
+
+    app, stack = app_with_tenant_bucket()
+    sm.Secret(stack, "Hosted").add_rotation_schedule("Rotation", hosted_rotation=sm.HostedRotation.mysql_single_user())
+    vpc = ec2.Vpc(stack, "Vpc", nat_gateways=0)
+    database = ec2.Connections(security_groups=[ec2.SecurityGroup(stack, "Db", vpc=vpc)], default_port=ec2.Port.tcp(3306))
+    sm.SecretRotation(stack, "FromTheRepository", application=sm.SecretRotationApplication.MYSQL_ROTATION_SINGLE_USER,
+                      secret=sm.Secret(stack, "Database"), target=database, vpc=vpc)
+    assert tenant_tag_messages(app) == []
+
+
+def test_a_template_level_finding_names_its_stack_so_cdk_can_acknowledge_it_there():
+    # constructs_iam.acknowledge refuses whole stacks; CDK's own API on the stack is the way for a macro
+    from aws_cdk import Acknowledgment, Validations
+
+    app, stack = app_with_tenant_bucket()
+    stack.add_transform("AcmeRoleFactory")
+    Validations.of(stack).acknowledge(Acknowledgment(id="IamGuardrails::IamGuardrails-TenantTag",
+                                                     reason="AcmeRoleFactory is the platform's reviewed macro."))
+    assert tenant_tag_messages(app) == []
+
+
+def test_principals_of_another_account_cannot_reach_the_bucket_and_pass():
+    from aws_cdk import Environment
+
+    app, _ = app_with_tenant_bucket()
+    identity = Stack(app, "Identity", env=Environment(account="333333333333", region="eu-west-1"))
+    iam.Role(identity, "BreakGlass", assumed_by=iam.AccountPrincipal("333333333333"),
+             managed_policies=[iam.ManagedPolicy.from_aws_managed_policy_name("AdministratorAccess")])
+    same = Stack(app, "SameAccount", env=ENV)
+    iam.Role(same, "Admin", assumed_by=iam.AccountPrincipal(ENV.account),
+             managed_policies=[iam.ManagedPolicy.from_aws_managed_policy_name("AdministratorAccess")])
+    assert [path for rule, path, _ in guardrail_findings(app) if rule == "IamGuardrails-TenantTag"] \
+        == ["SameAccount/Admin/Resource"]
+
+
+TRANSFORMED = {"Fn::Transform": {"Name": "AWS::Include", "Parameters": {"Location": "s3://acme-snippets/ops.json"}}}
+
+
+@pytest.mark.parametrize("override", [
+    ("Policies", [TRANSFORMED]), ("Policies", TRANSFORMED), ("Tags", [TRANSFORMED]), ("Tags", TRANSFORMED),
+], ids=["policy-item", "policy-list", "tag-item", "tag-list"])
+def test_a_role_property_written_by_a_transform_fails_closed(override):
+    app, stack = app_with_tenant_bucket()
+    role = iam.Role(stack, "Worker", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"))
+    role.node.default_child.add_property_override(*override)
+    assert [path for rule, path, _ in guardrail_findings(app) if rule == "IamGuardrails-TenantTag"] \
+        == ["Shared/Worker/Resource"]
+
+
+def test_a_service_catalog_product_fails_closed():
+    from aws_cdk import CfnResource
+
+    app, stack = app_with_tenant_bucket()
+    CfnResource(stack, "Roles", type="AWS::ServiceCatalog::CloudFormationProduct", properties={
+        "Name": "roles", "Owner": "platform",
+        "ProvisioningArtifactParameters": [{"Info": {"LoadTemplateFromURL": "https://acme.s3.amazonaws.com/roles.json"}}]})
+    assert any("a Service Catalog product" in m for m in tenant_tag_messages(app))

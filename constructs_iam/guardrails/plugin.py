@@ -66,7 +66,8 @@ class IamGuardrails:
         self._scopes: dict[str, Any] = {}  # construct path -> expected boundary (resolved) or None
         self._boundary_scopes: set[tuple[str, int]] = set()
         self.intents: list[PatternIntent] = []  # every pattern of the app, registered at construction
-        self.tenant_tags: set[str] = set()  # the tags TenantIsolatedBuckets of the app isolate tenants by
+        # (tag, account or None) of each TenantIsolatedBucket of the app: the tag it isolates tenants by
+        self.tenant_buckets: set[tuple[str, str | None]] = set()
 
     # -------------------------------------------------------------------------- registration
 
@@ -172,7 +173,7 @@ class IamGuardrails:
                     boundaries[template.path] = self._scopes[scope]
         context = Context(assembly=assembly, guarded=guarded, boundaries=boundaries,
                           intents=[i for i in self.intents if i.resolved is not None or i.error is not None],
-                          tenant_tags=set(self.tenant_tags))
+                          tenant_buckets=set(self.tenant_buckets))
         by_rule: dict[str, list[Finding]] = {}
         for rule in RULES:
             if rule.id in _ALWAYS or guarded:
@@ -193,7 +194,11 @@ class IamGuardrails:
                     severity="error",
                     violating_resources=[
                         PolicyViolatingResource(
-                            locations=[f.location], resource_logical_id=f.logical_id, template_path=f.template.path
+                            locations=[f.location], resource_logical_id=f.logical_id, template_path=f.template.path,
+                            # a finding on the template itself (its Transform, its tags): the stack holds it, so
+                            # an acknowledgment on the stack names it
+                            construct_path=f.template.stack_path or None
+                            if f.logical_id not in f.template.resources else None,
                         )
                         for f in group
                     ],

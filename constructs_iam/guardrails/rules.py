@@ -69,7 +69,8 @@ class Context:
     boundaries: dict[str, Any] = field(default_factory=dict)  # template path -> expected boundary
     intents: list[Any] = field(default_factory=list)  # seal.PatternIntent, resolved
     cache: dict[str, Any] = field(default_factory=dict)  # what several rules read, computed once
-    tenant_tags: set[str] = field(default_factory=set)  # registered in process by each TenantIsolatedBucket
+    # (tag, account or None) registered in process by each TenantIsolatedBucket
+    tenant_buckets: set[tuple[str, str | None]] = field(default_factory=set)
 
 
 @dataclass(frozen=True)
@@ -107,13 +108,39 @@ def pins_caller(condition: Any) -> bool:
     return False
 
 
-def _open_statements(document: Any) -> Iterator[dict[str, Any]]:
+def _open_statements(document: Any, *, network: bool = False) -> Iterator[dict[str, Any]]:
+    """Allows to any principal not pinned by a condition; ``network``: a resource policy, where a
+    condition that pins the network path (a VPC endpoint, a VPC, an EFS mount target) pins the caller
+    too (AWS's standard private API and file system policies)."""
     for statement in statements(document):
         if statement.get("Effect") != "Allow":
             continue
         if "NotPrincipal" in statement or principal_is_open(statement.get("Principal")):
-            if not pins_caller(statement.get("Condition")):
+            if not pins_caller(statement.get("Condition")) and not (network and _pins_network(statement.get("Condition"))):
                 yield statement
+
+
+_NETWORK_KEYS = frozenset({"aws:sourcevpce", "aws:sourcevpc", "aws:sourcevpcarn"})
+
+
+def _pins_network(condition: Any) -> bool:
+    if not isinstance(condition, dict):
+        return False
+    for operator, block in condition.items():
+        if not isinstance(block, dict):
+            continue
+        for key, value in block.items():
+            values = as_list(value)
+            literal = bool(values) and all(  # one endpoint or VPC each: a literal, or one of the app's (a reference)
+                (isinstance(v, str) and v and "*" not in v and "?" not in v)
+                or (isinstance(v, dict) and len(v) == 1 and next(iter(v)) in ("Ref", "Fn::GetAtt", "Fn::ImportValue"))
+                for v in values)
+            if operator.lower() in ("stringequals", "arnequals") and key.lower() in _NETWORK_KEYS and literal:
+                return True
+            if operator.lower() == "bool" and key.lower() == "elasticfilesystem:accessedviamounttarget" \
+                    and [str(v).lower() for v in values] == ["true"]:
+                return True
+    return False
 
 
 def _sid(statement: dict[str, Any]) -> str:
@@ -220,8 +247,10 @@ def open_trust(context: Context) -> Iterator[Finding]:
 
 def open_resource_policy(context: Context) -> Iterator[Finding]:
     for template, logical_id, resource in _resources(context, context.guarded):
+        if resource.get("Type") == "AWS::EC2::VPCEndpoint":
+            continue  # an endpoint policy only narrows what passes through the endpoint: it grants nothing
         for location, document in resource_documents(resource):
-            for statement in _open_statements(document):
+            for statement in _open_statements(document, network=True):
                 yield Finding("IamGuardrails-OpenResourcePolicy", template, logical_id, location,
                               f"{resource['Type']} statement {_sid(statement)} allows any principal ('*') "
                               "without a condition that pins the caller (aws:PrincipalOrgID, "
@@ -413,22 +442,35 @@ def tenant_tag(context: Context) -> Iterator[Finding]:
     Read: identity, trust and permission-set policies, attached AWS managed policies (from their catalog),
     the role SAM creates for a function, the tag's values on roles and users and on stacks; what cannot be
     read (an ARN from a parameter, a template outside the cloud assembly) is a finding."""
-    tags: set[str] = set(context.tenant_tags)
-    for _, _, resource in _resources(context, context.assembly.templates):
+    tags: set[str] = {tag for tag, _ in context.tenant_buckets}
+    # the accounts of the tenant buckets (None: an account the check cannot tell)
+    accounts: set[str | None] = {account for _, account in context.tenant_buckets}
+    for template, _, resource in _resources(context, context.assembly.templates):
         intent = (resource.get("Metadata") or {}).get(PATTERN_METADATA)
         if isinstance(intent, dict) and isinstance(intent.get("tenant_tag"), str):
             tags.add(intent["tenant_tag"])
+            accounts.add(template.account)
     if not tags:
         return
+    # IAM tags and sessions are per account and the bucket refuses every other account's principals: the
+    # rule reads the buckets' accounts, templates of no known account (StackSets' included), and Identity
+    # Center everywhere (it provisions roles into every account). With a bucket whose account it cannot
+    # tell (an environment-agnostic stack), it reads every template.
+    every = not accounts or None in accounts
+    scoped = [t for t in context.assembly.templates if every or t.account is None or t.account in accounts]
     named = ", ".join(sorted(tags))
-    yield from _tenant_tag_values(context, {tag.lower() for tag in tags})
-    yield from _retagged_tenants(context, {tag.lower() for tag in tags})
-    yield from _stack_tag_findings(context, {tag.lower() for tag in tags})
-    yield from _attribute_tag_findings(context, {tag.lower() for tag in tags})
+    keys = {tag.lower() for tag in tags}
+    yield from _tenant_tag_values(context, keys, scoped)
+    yield from _retagged_tenants(context, keys, scoped)
+    yield from _stack_tag_findings(context, keys, scoped)
+    yield from _attribute_tag_findings(context, keys)
     for template, logical_id, what in context.assembly.unread:
         yield Finding("IamGuardrails-TenantTag", template, logical_id, "Type",
                       f"{what}: the roles and policies it deploys cannot be read, and may set the tenant tag {named}")
+    in_scope = {id(t) for t in scoped}
     for template, logical_id, resource in _resources(context, context.assembly.templates):
+        if id(template) not in in_scope and not str(resource.get("Type", "")).startswith("AWS::SSO::"):
+            continue
         resource = _with_sam_globals(template, resource)
         documents = list(identity_documents(resource))
         if resource.get("Type") == "AWS::IAM::Role" or _sam_creates_role(resource):
@@ -491,11 +533,11 @@ def _principal_tags(template: Template, resource: dict[str, Any]) -> list[Any] |
     return None
 
 
-def _stack_tag_findings(context: Context, keys: set[str]) -> Iterator[Finding]:
+def _stack_tag_findings(context: Context, keys: set[str], templates: list[Template]) -> Iterator[Finding]:
     """Tags CloudFormation copies onto every role of a stack at deploy: a stack's own tags (the cloud
     assembly's manifest) and a nested stack resource's ``Tags``. A tenant tag there makes every role of
     the stack a tenant, whatever admit decided."""
-    for template in context.assembly.templates:
+    for template in templates:
         if template.parent is None and not template.stackset:
             tags = _manifest_stack_tags(context, template)
             for key, value in tags.items():
@@ -516,8 +558,7 @@ def _stack_tag_findings(context: Context, keys: set[str]) -> Iterator[Finding]:
                                       "deploys, so each becomes that tenant")
 
 
-_ATTRIBUTE_TAGS = {  # resources that turn a directory's or identity provider's attributes into session tags
-    "AWS::SSO::InstanceAccessControlAttributeConfiguration": ("AccessControlAttributes", "Key"),
+_ATTRIBUTE_TAGS = {  # resources that turn an identity provider's claims into session tags: property, key field
     "AWS::Cognito::IdentityPoolPrincipalTag": ("PrincipalTags", None),  # a map: tag key -> claim
 }
 
@@ -527,6 +568,14 @@ def _attribute_tag_findings(context: Context, keys: set[str]) -> Iterator[Findin
     every session they give carries the tags they map, with values from the directory or the identity
     provider, so one mapping the tenant key lets whoever writes that attribute choose the tenant."""
     for template, logical_id, resource in _resources(context, context.assembly.templates):
+        if resource.get("Type") == "AWS::SSO::InstanceAccessControlAttributeConfiguration":
+            # once on, an identity provider's SAML assertion may send any attribute (AccessControl:<key>)
+            # as a session tag, whatever keys the configuration lists
+            yield Finding("IamGuardrails-TenantTag", template, logical_id, "Type",
+                          "Identity Center attributes for access control let the directory or identity provider set "
+                          "session tags (any AccessControl:<key> in a SAML assertion): whoever sets that attribute "
+                          "chooses the tenant")
+            continue
         spec = _ATTRIBUTE_TAGS.get(str(resource.get("Type")))
         if spec is None:
             continue
@@ -708,19 +757,20 @@ def _aws_managed_problem(arn: Any, *, by_name: bool = False, unreadable: bool = 
     return None
 
 
-def _tenant_tag_values(context: Context, keys: set[str]) -> Iterator[Finding]:
+def _tenant_tag_values(context: Context, keys: set[str], templates: list[Template]) -> Iterator[Finding]:
     """The tenant tag's values on the app's roles and users, however they were set (``admit`` or a
     ``Tags.of`` by hand): each a normalised prefix (``a/b/``, so ``a`` cannot reach ``ab/``), and no
     tenant's prefix inside another's (``a/`` would reach all of ``a/b/``). An empty value is no tag."""
     from ..tenant_bucket import TenantIsolatedBucket
 
     found: list[tuple[Template, str, str]] = []
-    for template, logical_id, resource in _resources(context, context.assembly.templates):
+    for template, logical_id, resource in _resources(context, templates):
         tags = _principal_tags(template, resource)
         for tag in tags or []:
-            if isinstance(tag, dict) and "Key" in tag and not isinstance(tag["Key"], str):
+            if not isinstance(tag, dict) or not isinstance(tag.get("Key"), str):  # an intrinsic, a transform
+                shown = flatten(tag.get("Key") if isinstance(tag, dict) and "Key" in tag else tag)
                 yield Finding("IamGuardrails-TenantTag", template, logical_id, "Properties/Tags",
-                              f"a tag key {flatten(tag['Key'])} is decided at deploy (an intrinsic): it may be the tenant tag")
+                              f"a tag key {shown} is decided at deploy (an intrinsic): it may be the tenant tag")
                 continue
             if not isinstance(tag, dict) or not isinstance(tag.get("Key"), str) or tag["Key"].lower() not in keys:
                 continue
@@ -747,13 +797,13 @@ def _tenant_tag_values(context: Context, keys: set[str]) -> Iterator[Finding]:
                           "that tenant reaches every key of this one")
 
 
-def _retagged_tenants(context: Context, keys: set[str]) -> Iterator[Finding]:
+def _retagged_tenants(context: Context, keys: set[str], templates: list[Template]) -> Iterator[Finding]:
     """A role ``TenantIsolatedBucket.admit`` tagged carries that prefix in its template: a tag set
     afterwards (``Tags.of(role).add`` by hand, a stack-wide tag) would move it into another tenant."""
     from ..tenant_bucket import TENANT_METADATA
 
     admitted = {intent.path: intent.tenant for intent in context.intents if getattr(intent, "tenant", None)}
-    for template, logical_id, resource in _resources(context, context.assembly.templates):
+    for template, logical_id, resource in _resources(context, templates):
         if resource.get("Type") != "AWS::IAM::Role":
             continue
         metadata = resource.get("Metadata") or {}

@@ -174,9 +174,32 @@ def _asset_files(directory: Path) -> dict[str, str]:
     return files
 
 
+AWS_ROTATION_TRANSFORM = "AWS::SecretsManager-"
+"""Secrets Manager's hosted rotation (``HostedRotation``): the transform adds AWS's own rotation function
+(Secrets Manager and network permissions on the secret), nothing the app chooses."""
+
 READABLE_TRANSFORMS = ("AWS::Serverless-2016-10-31", "AWS::LanguageExtensions")
 """Template transforms whose output the guardrails can still read: SAM's (its functions' policies go to
 their own roles) and ``AWS::LanguageExtensions`` (what it generates, ``Fn::ForEach``, is flagged)."""
+
+
+# the accounts that publish Secrets Manager's rotation functions in the Serverless Application Repository
+# (aws, aws-cn, aws-us-gov), which aws_rds' add_rotation_* deploy
+_ROTATION_PUBLISHERS = re.compile(r":serverlessrepo:[^:]*:(297356227824|193023089310|023102451235):applications/"
+                                  r"SecretsManager[A-Za-z0-9]*Rotation")
+
+
+def _aws_rotation_application(template: Template, resource: dict[str, Any]) -> bool:
+    """A SAM application of Secrets Manager's own rotation functions: its id, or every value the
+    ``Fn::FindInMap`` that CDK writes for it (one per partition) can take, names one."""
+    location = (resource.get("Properties") or {}).get("Location")
+    application = location.get("ApplicationId") if isinstance(location, dict) else None
+    texts: list[Any] = [application]
+    if isinstance(application, dict) and isinstance(application.get("Fn::FindInMap"), list):
+        name, _, key = (application["Fn::FindInMap"] + [None, None, None])[:3]
+        mapping = (template.body.get("Mappings") or {}).get(name) if isinstance(name, str) else None
+        texts = [entry.get(key) for entry in mapping.values() if isinstance(entry, dict)] if isinstance(mapping, dict) else []
+    return bool(texts) and all(isinstance(t, str) and _ROTATION_PUBLISHERS.search(t) for t in texts)
 
 
 def _nested(template: Template, assets: dict[str, str] | None = None,
@@ -189,7 +212,7 @@ def _nested(template: Template, assets: dict[str, str] | None = None,
     unread = [] if unread is None else unread
     transforms = [t if isinstance(t, str) else json.dumps(t) for t in as_list(template.body.get("Transform"))]
     for transform in transforms:
-        if transform not in READABLE_TRANSFORMS:
+        if transform not in READABLE_TRANSFORMS and not transform.startswith(AWS_ROTATION_TRANSFORM):
             unread.append((template, "Transform", f"the template transform {transform} (a macro rewrites the template "
                                                     "at deploy time)"))
     for logical_id, resource in template.resources.items():
@@ -201,15 +224,16 @@ def _nested(template: Template, assets: dict[str, str] | None = None,
             unread.append((template, logical_id, f"a resource of type {kind_name or '(none)'} (a module or a registry "
                                                  "type whose resources are decided at deploy time)"))
             continue
-        if kind_name == "AWS::ServiceCatalog::CloudFormationProvisionedProduct":
-            unread.append((template, logical_id, "a Service Catalog product (its template is the catalog's)"))
+        if kind_name in ("AWS::ServiceCatalog::CloudFormationProvisionedProduct", "AWS::ServiceCatalog::CloudFormationProduct"):
+            unread.append((template, logical_id, "a Service Catalog product (whoever provisions it deploys its template)"))
             continue
         kind = resource.get("Type") if isinstance(resource, dict) else None
         if kind in ("AWS::Serverless::Application", "AWS::CloudFormation::StackSet", "AWS::CloudFormation::Stack") \
                 and assets is None:
             assets = _asset_files(Path(template.path).parent)
         if kind == "AWS::Serverless::Application":
-            unread.append((template, logical_id, "a SAM application (its template is fetched at deploy time)"))
+            if not _aws_rotation_application(template, resource):
+                unread.append((template, logical_id, "a SAM application (its template is fetched at deploy time)"))
             continue
         if kind == "AWS::CloudFormation::StackSet":
             stackset = _stackset(template, logical_id, resource, assets or {})
@@ -496,11 +520,16 @@ def statements(document: Any) -> list[dict[str, Any]]:
 def identity_documents(resource: dict[str, Any]) -> Iterator[tuple[str, Any]]:
     """(location, document) of every identity policy a resource holds: its own, or inline ones."""
     kind, props = resource.get("Type"), resource.get("Properties") or {}
-    if kind in IDENTITY_POLICY_TYPES:
+    if (kind in IDENTITY_POLICY_TYPES or kind in INLINE_POLICY_HOLDERS) and isinstance(props, dict) \
+            and "Fn::Transform" in props:  # the properties themselves are written at deploy
+        yield "Properties", _UNREADABLE
+    elif kind in IDENTITY_POLICY_TYPES:
         yield "Properties/PolicyDocument", props.get("PolicyDocument")
     elif kind in INLINE_POLICY_HOLDERS:
         for index, policy in enumerate(entries(props.get("Policies"))):
-            if isinstance(policy, dict):
+            if isinstance(policy, dict) and "Fn::Transform" in policy:  # a policy (or the list) written at deploy
+                yield f"Properties/Policies/{index}", _UNREADABLE
+            elif isinstance(policy, dict):
                 yield f"Properties/Policies/{index}/PolicyDocument", policy.get("PolicyDocument")
 
 
