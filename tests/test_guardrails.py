@@ -409,3 +409,36 @@ def test_a_resource_policy_open_to_any_vpc_endpoint_is_still_open():
                                                          conditions={"StringLike": {"aws:SourceVpce": "vpce-*"}}))
 
     assert [f[0] for f in findings(build)] == ["IamGuardrails-OpenResourcePolicy"]
+
+
+@pytest.mark.parametrize("condition", [
+    {"StringEquals": {"aws:SourceVpce": "${aws:SourceVpce}"}},  # a policy variable: the caller's own endpoint
+    {"ForAllValues:StringEquals": {"aws:PrincipalAccount": "111111111111"}},  # true when the key is missing
+    {"StringLike": {"aws:PrincipalArn": "arn:aws:iam::*"}},  # every principal of every account
+    {"StringLike": {"aws:SourceAccount": "?*"}},
+    {"Bool": {"elasticfilesystem:AccessedViaMountTarget": "true"}},  # an EFS key, on a bucket
+], ids=["policy-variable", "for-all-values", "arn-any-account", "account-pattern", "efs-key-elsewhere"])
+def test_a_condition_that_pins_no_one_leaves_a_bucket_policy_open(condition):
+    from aws_cdk import Fn
+
+    def build(stack: Stack) -> None:
+        bucket = s3.CfnBucket(stack, "Bucket")
+        s3.CfnBucketPolicy(stack, "Policy", bucket=bucket.ref, policy_document={"Version": "2012-10-17", "Statement": [{
+            "Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": Fn.sub("${Bucket.Arn}/*"),
+            "Condition": condition}]})
+
+    assert [f[0] for f in findings(build)] == ["IamGuardrails-OpenResourcePolicy"]
+
+
+@pytest.mark.parametrize("condition", [
+    {"StringLike": {"aws:PrincipalArn": "arn:aws:iam::111111111111:role/*"}},  # one account's roles
+    {"ArnLike": {"aws:SourceArn": "arn:aws:s3:::acme-logs/*"}},
+    {"ForAnyValue:StringLike": {"aws:PrincipalOrgPaths": "o-a1b2c3d4e5/r-ab12/*"}},
+], ids=["roles-of-one-account", "one-bucket", "one-organisation"])
+def test_a_wildcard_after_the_account_or_organisation_still_pins_the_caller(condition):
+    def build(stack: Stack) -> None:
+        topic = sns.Topic(stack, "Topic")
+        topic.add_to_resource_policy(iam.PolicyStatement(principals=[iam.AnyPrincipal()], actions=["sns:Publish"],
+                                                         resources=[topic.topic_arn], conditions=condition))
+
+    assert findings(build) == []

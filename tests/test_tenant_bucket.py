@@ -895,3 +895,22 @@ def test_a_service_catalog_product_fails_closed():
         "Name": "roles", "Owner": "platform",
         "ProvisioningArtifactParameters": [{"Info": {"LoadTemplateFromURL": "https://acme.s3.amazonaws.com/roles.json"}}]})
     assert any("a Service Catalog product" in m for m in tenant_tag_messages(app))
+
+
+@pytest.mark.parametrize("application_id", [
+    {"Fn::FindInMap": ["RotationApps", "no-such-partition", "id",
+                       {"DefaultValue": "arn:aws:serverlessrepo:us-east-1:666666666666:applications/Tagger"}]},
+    "arn:aws:serverlessrepo:us-east-1:666666666666:applications/Tagger-x:serverlessrepo:a:297356227824:applications/"
+    "SecretsManagerRotation",
+], ids=["default-value", "look-alike-id"])
+def test_only_aws_published_rotation_applications_pass(application_id):
+    from aws_cdk import CfnMapping, CfnResource
+
+    app, stack = app_with_tenant_bucket()
+    stack.add_transform("AWS::LanguageExtensions")
+    stack.add_transform("AWS::Serverless-2016-10-31")
+    CfnMapping(stack, "RotationApps", mapping={"aws": {
+        "id": "arn:aws:serverlessrepo:us-east-1:297356227824:applications/SecretsManagerRDSPostgreSQLRotationSingleUser"}})
+    CfnResource(stack, "Rotation", type="AWS::Serverless::Application", properties={
+        "Location": {"ApplicationId": application_id, "SemanticVersion": "1.0.0"}})
+    assert any("a SAM application" in m for m in tenant_tag_messages(app))

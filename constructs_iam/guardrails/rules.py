@@ -98,32 +98,51 @@ def pins_caller(condition: Any) -> bool:
     if not isinstance(condition, dict):
         return False
     for operator, block in condition.items():
-        op = operator.lower().removeprefix("forallvalues:").removeprefix("foranyvalue:")
+        # ForAllValues holds when the key is missing (an anonymous caller has no aws:PrincipalAccount): no pin
+        op = operator.lower().removeprefix("foranyvalue:")
         if op not in _PINNING_OPERATORS or not isinstance(block, dict):
             continue
         for key, value in block.items():
             values = as_list(value)
-            if key.lower() in PINNING_KEYS and values and all(v not in ("*", "") for v in values):
+            if key.lower() in PINNING_KEYS and values and all(_pinned_value(key.lower(), v) for v in values):
                 return True
     return False
 
 
-def _open_statements(document: Any, *, network: bool = False) -> Iterator[dict[str, Any]]:
+def _pinned_value(key: str, value: Any) -> bool:
+    """A condition value that names one organisation, account or resource: no policy variable (the
+    caller's own value), and a wildcard only after an ARN's account (``arn:aws:iam::111111111111:role/*``,
+    ``arn:aws:s3:::bucket/*``) or an organisation path's organisation (``o-abc.../*``)."""
+    if not isinstance(value, str):
+        return isinstance(value, dict)  # a reference to a resource or a parameter of the app: one value
+    if value in ("*", "") or "${" in value:
+        return False
+    cut = min((i for i in (value.find("*"), value.find("?")) if i >= 0), default=-1)
+    if cut < 0:
+        return True
+    literal = value[:cut]
+    if key.endswith("orgpaths"):
+        return re.match(r"o-[a-z0-9]{10,32}/", literal) is not None
+    return literal.startswith("arn:") and literal.count(":") >= 5 and bool(literal.split(":", 5)[5])
+
+
+def _open_statements(document: Any, *, network: str | None = None) -> Iterator[dict[str, Any]]:
     """Allows to any principal not pinned by a condition; ``network``: a resource policy, where a
     condition that pins the network path (a VPC endpoint, a VPC, an EFS mount target) pins the caller
-    too (AWS's standard private API and file system policies)."""
+    too (AWS's standard private API and file system policies); ``network`` is the resource's type."""
     for statement in statements(document):
         if statement.get("Effect") != "Allow":
             continue
         if "NotPrincipal" in statement or principal_is_open(statement.get("Principal")):
-            if not pins_caller(statement.get("Condition")) and not (network and _pins_network(statement.get("Condition"))):
+            if not pins_caller(statement.get("Condition")) and not (
+                    network is not None and _pins_network(statement.get("Condition"), network)):
                 yield statement
 
 
 _NETWORK_KEYS = frozenset({"aws:sourcevpce", "aws:sourcevpc", "aws:sourcevpcarn"})
 
 
-def _pins_network(condition: Any) -> bool:
+def _pins_network(condition: Any, kind: str) -> bool:
     if not isinstance(condition, dict):
         return False
     for operator, block in condition.items():
@@ -132,13 +151,13 @@ def _pins_network(condition: Any) -> bool:
         for key, value in block.items():
             values = as_list(value)
             literal = bool(values) and all(  # one endpoint or VPC each: a literal, or one of the app's (a reference)
-                (isinstance(v, str) and v and "*" not in v and "?" not in v)
+                (isinstance(v, str) and v and "*" not in v and "?" not in v and "${" not in v)
                 or (isinstance(v, dict) and len(v) == 1 and next(iter(v)) in ("Ref", "Fn::GetAtt", "Fn::ImportValue"))
                 for v in values)
             if operator.lower() in ("stringequals", "arnequals") and key.lower() in _NETWORK_KEYS and literal:
                 return True
-            if operator.lower() == "bool" and key.lower() == "elasticfilesystem:accessedviamounttarget" \
-                    and [str(v).lower() for v in values] == ["true"]:
+            if kind == "AWS::EFS::FileSystem" and operator.lower() == "bool" \
+                    and key.lower() == "elasticfilesystem:accessedviamounttarget" and [str(v).lower() for v in values] == ["true"]:
                 return True
     return False
 
@@ -250,7 +269,7 @@ def open_resource_policy(context: Context) -> Iterator[Finding]:
         if resource.get("Type") == "AWS::EC2::VPCEndpoint":
             continue  # an endpoint policy only narrows what passes through the endpoint: it grants nothing
         for location, document in resource_documents(resource):
-            for statement in _open_statements(document, network=True):
+            for statement in _open_statements(document, network=str(resource.get("Type", ""))):
                 yield Finding("IamGuardrails-OpenResourcePolicy", template, logical_id, location,
                               f"{resource['Type']} statement {_sid(statement)} allows any principal ('*') "
                               "without a condition that pins the caller (aws:PrincipalOrgID, "

@@ -185,8 +185,8 @@ their own roles) and ``AWS::LanguageExtensions`` (what it generates, ``Fn::ForEa
 
 # the accounts that publish Secrets Manager's rotation functions in the Serverless Application Repository
 # (aws, aws-cn, aws-us-gov), which aws_rds' add_rotation_* deploy
-_ROTATION_PUBLISHERS = re.compile(r":serverlessrepo:[^:]*:(297356227824|193023089310|023102451235):applications/"
-                                  r"SecretsManager[A-Za-z0-9]*Rotation")
+_ROTATION_PUBLISHERS = re.compile(r"arn:aws[a-z-]*:serverlessrepo:[a-z0-9-]+:(297356227824|193023089310|023102451235)"
+                                  r":applications/SecretsManager[A-Za-z0-9]*Rotation[A-Za-z0-9]*")
 
 
 def _aws_rotation_application(template: Template, resource: dict[str, Any]) -> bool:
@@ -195,11 +195,13 @@ def _aws_rotation_application(template: Template, resource: dict[str, Any]) -> b
     location = (resource.get("Properties") or {}).get("Location")
     application = location.get("ApplicationId") if isinstance(location, dict) else None
     texts: list[Any] = [application]
-    if isinstance(application, dict) and isinstance(application.get("Fn::FindInMap"), list):
-        name, _, key = (application["Fn::FindInMap"] + [None, None, None])[:3]
+    if isinstance(application, dict) and isinstance(application.get("Fn::FindInMap"), list) \
+            and len(application["Fn::FindInMap"]) == 3:  # no DefaultValue: it would deploy whatever it names
+        name, _, key = application["Fn::FindInMap"]
         mapping = (template.body.get("Mappings") or {}).get(name) if isinstance(name, str) else None
-        texts = [entry.get(key) for entry in mapping.values() if isinstance(entry, dict)] if isinstance(mapping, dict) else []
-    return bool(texts) and all(isinstance(t, str) and _ROTATION_PUBLISHERS.search(t) for t in texts)
+        texts = [entry.get(key) for entry in mapping.values() if isinstance(entry, dict)] \
+            if isinstance(mapping, dict) and isinstance(key, str) else []
+    return bool(texts) and all(isinstance(t, str) and _ROTATION_PUBLISHERS.fullmatch(t) for t in texts)
 
 
 def _nested(template: Template, assets: dict[str, str] | None = None,
