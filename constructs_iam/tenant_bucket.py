@@ -38,9 +38,10 @@ from .key_policy import kms_key_policy
 from .s3_location import normalize_s3_prefix
 
 TENANT_TAG = "TenantPrefix"
+"""The role tag the bucket policy reads (``aws:PrincipalTag/TenantPrefix``)."""
+
 TENANT_METADATA = "constructs-iam:tenant-prefix"
 """The metadata key ``admit`` writes on a role that is not a pattern's: the prefix it tagged the role with."""
-"""The role tag the bucket policy reads (``aws:PrincipalTag/TenantPrefix``)."""
 
 INTENT_METADATA = "constructs-iam"
 """The ``Metadata`` key of the bucket policy where the construct records its tenant tag

@@ -577,11 +577,6 @@ def _stack_tag_findings(context: Context, keys: set[str], templates: list[Templa
                                       "deploys, so each becomes that tenant")
 
 
-_ATTRIBUTE_TAGS = {  # resources that turn an identity provider's claims into session tags: property, key field
-    "AWS::Cognito::IdentityPoolPrincipalTag": ("PrincipalTags", None),  # a map: tag key -> claim
-}
-
-
 def _attribute_tag_findings(context: Context, keys: set[str]) -> Iterator[Finding]:
     """Identity Center's attributes for access control and Cognito identity pools' principal tags:
     every session they give carries the tags they map, with values from the directory or the identity
@@ -595,15 +590,12 @@ def _attribute_tag_findings(context: Context, keys: set[str]) -> Iterator[Findin
                           "session tags (any AccessControl:<key> in a SAML assertion): whoever sets that attribute "
                           "chooses the tenant")
             continue
-        spec = _ATTRIBUTE_TAGS.get(str(resource.get("Type")))
-        if spec is None:
+        if resource.get("Type") != "AWS::Cognito::IdentityPoolPrincipalTag":
             continue
-        value = (resource.get("Properties") or {}).get(spec[0])
-        names = [entry.get(spec[1]) if isinstance(entry, dict) else entry for entry in entries(value)] \
-            if spec[1] else (list(value) if isinstance(value, dict) else [value])
-        for name in names:
+        mapped = (resource.get("Properties") or {}).get("PrincipalTags")  # a map: tag key -> the provider's claim
+        for name in (list(mapped) if isinstance(mapped, dict) else [mapped]):
             if name is not None and (not isinstance(name, str) or name.lower() in keys):
-                yield Finding("IamGuardrails-TenantTag", template, logical_id, f"Properties/{spec[0]}",
+                yield Finding("IamGuardrails-TenantTag", template, logical_id, "Properties/PrincipalTags",
                               f"maps {flatten(name)} into every session's tags: whoever sets that attribute in the "
                               "directory or identity provider chooses the tenant")
 
@@ -791,7 +783,7 @@ def _tenant_tag_values(context: Context, keys: set[str], templates: list[Templat
                 yield Finding("IamGuardrails-TenantTag", template, logical_id, "Properties/Tags",
                               f"a tag key {shown} is decided at deploy (an intrinsic): it may be the tenant tag")
                 continue
-            if not isinstance(tag, dict) or not isinstance(tag.get("Key"), str) or tag["Key"].lower() not in keys:
+            if tag["Key"].lower() not in keys:
                 continue
             value = tag.get("Value")
             if value == "":
@@ -831,7 +823,7 @@ def _retagged_tenants(context: Context, keys: set[str], templates: list[Template
         expected.discard(None)
         if not expected:
             continue
-        values = [tag.get("Value") for tag in entries((resource.get("Properties") or {}).get("Tags"))
+        values = [tag.get("Value") for tag in _principal_tags(template, resource) or []
                   if isinstance(tag, dict) and isinstance(tag.get("Key"), str) and tag["Key"].lower() in keys]
         for value in values:
             if value not in expected:

@@ -676,7 +676,6 @@ def _resource_policies(analysis: _Analysis, rule: str) -> Iterator[Any]:
 _WIDENED, _UNRESOLVED = "IamGuardrails-PatternWidened", "IamGuardrails-PatternPrincipalUnresolved"
 
 
-_READABLE_TRANSFORMS = READABLE_TRANSFORMS  # (what it generates, Fn::ForEach, is flagged below)
 
 
 def _rewritten_at_deploy(analysis: _Analysis, Finding: Any) -> Iterator[Any]:
@@ -684,7 +683,7 @@ def _rewritten_at_deploy(analysis: _Analysis, Finding: Any) -> Iterator[Any]:
     ``Fn::ForEach`` of resources): what deploys is not what the seal reads, so it fails closed."""
     for template in analysis.assembly.templates:
         transforms = [t if isinstance(t, str) else render(t) for t in as_list(template.body.get("Transform"))]
-        unreadable = [t for t in transforms if t not in _READABLE_TRANSFORMS]
+        unreadable = [t for t in transforms if t not in READABLE_TRANSFORMS]
         unreadable += [str(key) for key, value in template.resources.items() if not isinstance(value, dict)]
         if not unreadable:
             continue

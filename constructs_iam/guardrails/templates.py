@@ -221,15 +221,14 @@ def _nested(template: Template, assets: dict[str, str] | None = None,
         if logical_id.startswith("Fn::"):
             unread.append((template, logical_id, f"{logical_id} in Resources (expanded at deploy time)"))
             continue
-        kind_name = str(resource.get("Type", "")) if isinstance(resource, dict) else ""
-        if kind_name.endswith("::MODULE") or not kind_name.startswith(("AWS::", "Custom::", "Alexa::")):
-            unread.append((template, logical_id, f"a resource of type {kind_name or '(none)'} (a module or a registry "
+        kind = str(resource.get("Type", "")) if isinstance(resource, dict) else ""
+        if kind.endswith("::MODULE") or not kind.startswith(("AWS::", "Custom::", "Alexa::")):
+            unread.append((template, logical_id, f"a resource of type {kind or '(none)'} (a module or a registry "
                                                  "type whose resources are decided at deploy time)"))
             continue
-        if kind_name in ("AWS::ServiceCatalog::CloudFormationProvisionedProduct", "AWS::ServiceCatalog::CloudFormationProduct"):
+        if kind in ("AWS::ServiceCatalog::CloudFormationProvisionedProduct", "AWS::ServiceCatalog::CloudFormationProduct"):
             unread.append((template, logical_id, "a Service Catalog product (whoever provisions it deploys its template)"))
             continue
-        kind = resource.get("Type") if isinstance(resource, dict) else None
         if kind in ("AWS::Serverless::Application", "AWS::CloudFormation::StackSet", "AWS::CloudFormation::Stack") \
                 and assets is None:
             assets = _asset_files(Path(template.path).parent)
@@ -488,10 +487,8 @@ def statements(document: Any) -> list[dict[str, Any]]:
         except json.JSONDecodeError:
             return [dict(_UNREADABLE_STATEMENT)]
     document = built_document(document)
-    if isinstance(document, dict) and ("Fn::Transform" in document or (
-            len(document) == 1 and next(iter(document)) != "Fn::If"
-            and (next(iter(document)) == "Ref" or next(iter(document)).startswith("Fn::")))):
-        return [dict(_UNREADABLE_STATEMENT)]  # decided at deploy: unreadable here
+    if _decided_at_deploy(document):
+        return [dict(_UNREADABLE_STATEMENT)]
     found: list[dict[str, Any]] = []
     for whole in choices(document):
         conditional = whole is not document
@@ -517,6 +514,19 @@ def statements(document: Any) -> list[dict[str, Any]]:
                     statement = {**statement, "Effect": "Allow"}
                 found.append(statement)
     return found
+
+
+def _decided_at_deploy(document: Any) -> bool:
+    """A document written by an ``Fn::Transform``, or that is whole an intrinsic other than ``Fn::If``
+    (which ``choices`` reads): a parameter, an import, a custom resource's attribute."""
+    if not isinstance(document, dict):
+        return False
+    if "Fn::Transform" in document:
+        return True
+    if len(document) != 1:
+        return False
+    function = next(iter(document))
+    return function != "Fn::If" and (function == "Ref" or function.startswith("Fn::"))
 
 
 def identity_documents(resource: dict[str, Any]) -> Iterator[tuple[str, Any]]:
